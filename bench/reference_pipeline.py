@@ -1,0 +1,68 @@
+"""The reference: seed 000's streaming algorithm, on torchaudio's own pipeline classes.
+
+It is what the tutorial does every chunk (context cacher, the bundle's
+streaming feature extractor, ``RNNTBeamSearch.infer`` with the list of
+hypotheses, the bundle's token processor over the *whole* best hypothesis),
+fixed only where torchaudio 2.x changed the API. Parity tests and benchmarks
+compare the product against it on the same model directory.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+import torchaudio
+from torchaudio.models import RNNTBeamSearch
+from torchaudio.pipelines import rnnt_pipeline
+
+from tui_captions.asr.model_dir import STATS_FILE, TOKENIZER_FILE, ModelFiles
+
+
+class ReferencePipeline:
+    def __init__(self, files: ModelFiles, beam_width: int = 10) -> None:
+        config = files.config
+        directory = Path(files.directory)
+        self.feature_extractor = rnnt_pipeline._ModuleFeatureExtractor(
+            torch.nn.Sequential(
+                torchaudio.transforms.MelSpectrogram(
+                    sample_rate=config.sample_rate,
+                    n_fft=config.n_fft,
+                    n_mels=config.n_mels,
+                    hop_length=config.hop_length,
+                ),
+                rnnt_pipeline._FunctionalModule(lambda x: x.transpose(1, 0)),
+                rnnt_pipeline._FunctionalModule(
+                    lambda x: rnnt_pipeline._piecewise_linear_log(x * rnnt_pipeline._gain)
+                ),
+                rnnt_pipeline._GlobalStatsNormalization(str(directory / STATS_FILE)),
+            )
+        )
+        self.decoder = RNNTBeamSearch(files.model, config.blank)
+        self.token_processor = rnnt_pipeline._SentencePieceTokenProcessor(
+            str(directory / TOKENIZER_FILE)
+        )
+        self.beam_width = beam_width
+        self.state = None
+        self.hypotheses = None
+        self.context = torch.zeros(config.context_samples)
+        self.segment_length = config.chunk_samples
+
+    @torch.inference_mode()
+    def infer(self, chunk: torch.Tensor) -> str:
+        """One chunk; returns the transcript of the whole session so far, as the seed prints it."""
+        if chunk.size(0) < self.segment_length:
+            chunk = torch.nn.functional.pad(chunk, (0, self.segment_length - chunk.size(0)))
+        segment = torch.cat((self.context, chunk))
+        self.context = chunk[-self.context.size(0) :]
+        features, length = self.feature_extractor(segment)
+        self.hypotheses, self.state = self.decoder.infer(
+            features, length, self.beam_width, state=self.state, hypothesis=self.hypotheses
+        )
+        return str(self.token_processor(self.hypotheses[0][0], lstrip=False))
+
+    def timed_infer(self, chunk: torch.Tensor) -> tuple[str, float]:
+        started = time.perf_counter()
+        text = self.infer(chunk)
+        return text, (time.perf_counter() - started) * 1000.0

@@ -1,0 +1,143 @@
+"""The streaming recognizer: audio chunks in, partial text and final segments out.
+
+Each chunk is decoded exactly as torchaudio's streaming tutorial does it
+(previous chunk's look-ahead prepended, streaming features,
+``RNNTBeamSearch.infer`` carrying the encoder state and the hypothesis list).
+Unlike the tutorial, the hypothesis is cut at endpoints: the text becomes a
+final segment and the search restarts from a fresh hypothesis, so the work per
+chunk stays flat however long the session runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torchaudio.models import Hypothesis, RNNTBeamSearch
+
+from tui_captions.asr.features import FeatureExtractor
+from tui_captions.asr.model_dir import ModelFiles
+from tui_captions.asr.tokens import Detokenizer
+from tui_captions.transcript.segments import Segment
+
+DEFAULT_BEAM = 4
+DEFAULT_ENDPOINT_SILENCE_S = 0.8
+DEFAULT_MAX_SEGMENT_S = 15.0
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    beam: int = DEFAULT_BEAM
+    endpoint_silence_s: float = DEFAULT_ENDPOINT_SILENCE_S
+    max_segment_s: float = DEFAULT_MAX_SEGMENT_S
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one chunk changed: the current partial text and newly final segments."""
+
+    partial: str
+    finals: tuple[Segment, ...]
+    compute_ms: float
+
+
+@dataclass
+class _OpenSegment:
+    """Bookkeeping for the text since the last endpoint."""
+
+    tokens: list[int] = field(default_factory=list)
+    start: float | None = None
+    end: float = 0.0
+    quiet_chunks: int = 0
+
+
+class Recognizer:
+    """Synchronous streaming decoder; one instance per audio stream."""
+
+    def __init__(self, files: ModelFiles, options: DecodeOptions | None = None) -> None:
+        self.config = files.config
+        self.options = options or DecodeOptions()
+        if self.options.beam < 1:
+            raise ValueError("beam width must be at least 1")
+        self._features = FeatureExtractor(files.config, files.stats).eval()
+        self._decoder = RNNTBeamSearch(files.model, files.config.blank)
+        self._detokenize = Detokenizer(files.tokenizer)
+        self._quiet_chunks_for_endpoint = max(
+            1, round(self.options.endpoint_silence_s / self.config.chunk_seconds)
+        )
+        self._next_segment_id = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all audio: the next chunk starts a new stream at time zero."""
+        self._context = torch.zeros(self.config.context_samples)
+        self._state: list[list[torch.Tensor]] | None = None
+        self._hypotheses: list[Hypothesis] | None = None
+        self._open = _OpenSegment()
+        self._chunks_seen = 0
+
+    @property
+    def audio_seconds(self) -> float:
+        return self._chunks_seen * self.config.chunk_seconds
+
+    @torch.inference_mode()
+    def accept(self, samples: np.ndarray | torch.Tensor, chunk_index: int | None = None) -> StepResult:
+        """Decode one chunk of ``chunk_samples`` mono samples at the model's rate.
+
+        ``chunk_index`` places the chunk on the session's time line (chunks a
+        capture dropped leave gaps); by default chunks are taken as contiguous.
+        """
+        started = time.perf_counter()
+        chunk = torch.as_tensor(samples, dtype=torch.float32)
+        if chunk.shape != (self.config.chunk_samples,):
+            raise ValueError(
+                f"expected {self.config.chunk_samples} samples, got {tuple(chunk.shape)}"
+            )
+        index = self._chunks_seen if chunk_index is None else chunk_index
+        self._chunks_seen = index + 1
+        with_context = torch.cat((self._context, chunk))
+        self._context = chunk[-self.config.context_samples :]
+        features = self._features(with_context)
+        length = torch.tensor([features.shape[0]])
+        self._hypotheses, self._state = self._decoder.infer(
+            features, length, self.options.beam, state=self._state, hypothesis=self._hypotheses
+        )
+        finals = self._track_endpoint(index)
+        partial = self._detokenize(self._open.tokens)
+        return StepResult(partial, finals, (time.perf_counter() - started) * 1000.0)
+
+    def finish(self) -> tuple[Segment, ...]:
+        """End of input: whatever is still partial becomes final."""
+        return self._close_segment()
+
+    def _track_endpoint(self, index: int) -> tuple[Segment, ...]:
+        assert self._hypotheses is not None
+        tokens = self._hypotheses[0][0][1:]  # every hypothesis starts with the blank it grew from
+        chunk_start = index * self.config.chunk_seconds
+        open_segment = self._open
+        if tokens != open_segment.tokens:
+            if open_segment.start is None:
+                open_segment.start = chunk_start
+            open_segment.tokens = list(tokens)
+            open_segment.end = chunk_start + self.config.chunk_seconds
+            open_segment.quiet_chunks = 0
+            long_enough = open_segment.end - open_segment.start >= self.options.max_segment_s
+            return self._close_segment() if long_enough else ()
+        open_segment.quiet_chunks += 1
+        if open_segment.tokens and open_segment.quiet_chunks >= self._quiet_chunks_for_endpoint:
+            return self._close_segment()
+        return ()
+
+    def _close_segment(self) -> tuple[Segment, ...]:
+        """Emit the open text (if any) and restart the search from a fresh hypothesis."""
+        open_segment = self._open
+        self._open = _OpenSegment()
+        self._hypotheses = None
+        text = self._detokenize(open_segment.tokens)
+        if not text or open_segment.start is None:
+            return ()
+        segment = Segment(self._next_segment_id, open_segment.start, open_segment.end, text)
+        self._next_segment_id += 1
+        return (segment,)
