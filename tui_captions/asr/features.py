@@ -20,8 +20,14 @@ GAIN = pow(10, 0.05 * _DECIBEL)
 
 
 def piecewise_linear_log(x: torch.Tensor) -> torch.Tensor:
-    """log(x) above e, x/e below: continuous and finite at zero."""
-    return torch.where(x > math.e, torch.log(x.clamp_min(math.e)), x / math.e)
+    """torchaudio's compression, quirk included: its two in-place steps run in sequence.
+
+    Values above e are logged; then everything at or below e, which includes
+    logs of values up to e**e, is divided by e. The published model was
+    trained on exactly this, so it is kept.
+    """
+    logged = torch.where(x > math.e, torch.log(x.clamp_min(math.e)), x)
+    return torch.where(logged <= math.e, logged / math.e, logged)
 
 
 class FeatureExtractor(torch.nn.Module):
