@@ -19,41 +19,8 @@ from typing import Any
 import sentencepiece as spm
 import torch
 
+from tui_captions.asr.catalog import BASE_KWARGS, FRONT_END
 from tui_captions.asr.model_dir import GlobalStats, ModelConfig, write_model_dir
-
-FRONT_END = {
-    "sample_rate": 16000,
-    "n_fft": 400,
-    "n_mels": 80,
-    "hop_length": 160,
-    "segment_length": 16,
-    "right_context_length": 4,
-}
-
-# torchaudio.models.emformer_rnnt_base, spelled out (76.7 M parameters with 4097 symbols).
-BASE_KWARGS: dict[str, Any] = {
-    "input_dim": 80,
-    "encoding_dim": 1024,
-    "num_symbols": 4097,
-    "segment_length": 16,
-    "right_context_length": 4,
-    "time_reduction_input_dim": 128,
-    "time_reduction_stride": 4,
-    "transformer_num_heads": 8,
-    "transformer_ffn_dim": 2048,
-    "transformer_num_layers": 20,
-    "transformer_dropout": 0.1,
-    "transformer_activation": "gelu",
-    "transformer_left_context_length": 30,
-    "transformer_max_memory_size": 0,
-    "transformer_weight_init_scale_strategy": "depthwise",
-    "transformer_tanh_on_mem": True,
-    "symbol_embedding_dim": 512,
-    "num_lstm_layers": 3,
-    "lstm_layer_norm": True,
-    "lstm_layer_norm_epsilon": 1e-3,
-    "lstm_dropout": 0.3,
-}
 
 SIZES: dict[str, dict[str, Any]] = {
     "base": BASE_KWARGS,

@@ -131,7 +131,9 @@ class ModelConfig:
         try:
             return emformer_rnnt_model(**self.model_kwargs)
         except (TypeError, ValueError, AssertionError) as exc:
-            raise ModelError(f"model_kwargs in {CONFIG_FILE} do not describe a model: {exc}") from exc
+            raise ModelError(
+                f"model_kwargs in {CONFIG_FILE} do not describe a model: {exc}"
+            ) from exc
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,10 @@ def load_model_dir(directory: Path) -> ModelFiles:
     return ModelFiles(directory, config, model, tokenizer, stats)
 
 
+def write_config(directory: Path, config: ModelConfig) -> None:
+    (directory / CONFIG_FILE).write_text(json.dumps(config.to_json(), indent=2) + "\n")
+
+
 def write_model_dir(
     directory: Path,
     config: ModelConfig,
@@ -263,7 +269,7 @@ def write_model_dir(
 ) -> None:
     """Write the four files of a model directory (``half`` stores weights as fp16)."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / CONFIG_FILE).write_text(json.dumps(config.to_json(), indent=2) + "\n")
+    write_config(directory, config)
     tensors = {
         k: (v.half() if half and v.is_floating_point() else v).contiguous()
         for k, v in state_dict.items()

@@ -83,7 +83,9 @@ class Recognizer:
         return self._chunks_seen * self.config.chunk_seconds
 
     @torch.inference_mode()
-    def accept(self, samples: np.ndarray | torch.Tensor, chunk_index: int | None = None) -> StepResult:
+    def accept(
+        self, samples: np.ndarray | torch.Tensor, chunk_index: int | None = None
+    ) -> StepResult:
         """Decode one chunk of ``chunk_samples`` mono samples at the model's rate.
 
         ``chunk_index`` places the chunk on the session's time line (chunks a

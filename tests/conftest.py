@@ -1,0 +1,37 @@
+"""Shared fixtures: generated model directories and speech (no network, no weights in git)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tools.random_model import make_random_model
+
+
+@pytest.fixture(scope="session")
+def random_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small random model emitting a few tokens per chunk: no blank run long enough to endpoint."""
+    directory = tmp_path_factory.mktemp("models") / "random-small"
+    make_random_model(directory, size="small", blank_bias=2.0, seed=0)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few seconds of espeak-ng speech at its native 22.05 kHz."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
+    path = tmp_path_factory.mktemp("audio") / "speech.wav"
+    subprocess.run(
+        [
+            "espeak-ng",
+            "-w",
+            str(path),
+            "the quick brown fox jumps over the lazy dog near the river",
+        ],
+        check=True,
+    )
+    return path

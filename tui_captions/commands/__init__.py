@@ -1,0 +1,1 @@
+"""Headless subcommands: each module adds its parser and runs with parsed arguments."""

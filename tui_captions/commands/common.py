@@ -1,0 +1,85 @@
+"""Options and steps shared by the headless commands."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TransferSpeedColumn,
+)
+
+from tui_captions.asr.catalog import DEFAULT_MODEL, DownloadProgress, model_names
+from tui_captions.asr.recognizer import DEFAULT_BEAM
+from tui_captions.asr.runtime import DEFAULT_THREADS
+
+stderr = Console(stderr=True)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        metavar="NAME|PATH",
+        help=f"model name ({', '.join(model_names())}) or a model directory "
+        f"(default: {DEFAULT_MODEL}, downloaded on first use)",
+    )
+    parser.add_argument(
+        "--beam",
+        type=positive_int,
+        default=DEFAULT_BEAM,
+        metavar="N",
+        help=f"beam width of the RNN-T search (default: {DEFAULT_BEAM})",
+    )
+    parser.add_argument(
+        "--threads",
+        type=positive_int,
+        default=DEFAULT_THREADS,
+        metavar="N",
+        help=f"torch intra-op threads (default: {DEFAULT_THREADS}; more rarely helps)",
+    )
+
+
+@contextmanager
+def download_progress() -> Iterator[DownloadProgress]:
+    """A rich progress bar on stderr that appears only if a download actually happens."""
+    progress: Progress | None = None
+    tasks: dict[str, TaskID] = {}
+
+    def update(label: str, done: int, total: int | None) -> None:
+        nonlocal progress
+        if progress is None:
+            progress = Progress(
+                TextColumn("downloading {task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                console=stderr,
+            )
+            progress.start()
+        if label not in tasks:
+            tasks[label] = progress.add_task(label, total=total)
+        progress.update(tasks[label], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if progress is not None:
+            progress.stop()

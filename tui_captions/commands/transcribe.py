@@ -1,0 +1,69 @@
+"""``captions-tui transcribe``: a file through the streaming recognizer, as fast as the CPU allows."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui_captions.commands.common import add_model_options, download_progress
+from tui_captions.transcript.formats import FORMATS
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "transcribe",
+        help="transcribe an audio file (any format FFmpeg reads)",
+        description="Run an audio file chunk by chunk through the same streaming recognizer "
+        "the live captions use, as fast as the CPU allows, and print final segments.",
+    )
+    parser.add_argument("audio", help="audio file or URL")
+    add_model_options(parser)
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    parser.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here, not stdout")
+    parser.add_argument(
+        "--stats", action="store_true", help="print per-chunk compute figures as JSON on stderr"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    # torch is imported here, not at start-up, so `--help` and errors stay fast.
+    from tui_captions.asr.catalog import open_model
+    from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+    from tui_captions.asr.runtime import configure_threads
+    from tui_captions.asr.stats import compute_summary
+    from tui_captions.audio.decode import decode_audio, fixed_chunks
+    from tui_captions.transcript.formats import open_writer
+
+    configure_threads(args.threads)
+    with download_progress() as progress:
+        files = open_model(args.model, progress)
+    recognizer = Recognizer(files, DecodeOptions(beam=args.beam))
+    config = files.config
+    blocks = decode_audio(args.audio, config.sample_rate)
+    compute_ms: list[float] = []
+    interrupted = False
+    with ExitStack() as stack:
+        out: TextIO = (
+            stack.enter_context(args.output.open("w", encoding="utf-8"))
+            if args.output
+            else sys.stdout
+        )
+        writer = open_writer(args.format, out)
+        try:
+            for chunk in fixed_chunks(blocks, config.chunk_samples):
+                step = recognizer.accept(chunk)
+                compute_ms.append(step.compute_ms)
+                for segment in step.finals:
+                    writer.write(segment)
+        except KeyboardInterrupt:
+            interrupted = True
+        for segment in recognizer.finish():
+            writer.write(segment)
+    if args.stats:
+        print(json.dumps(compute_summary(compute_ms, config.chunk_seconds)), file=sys.stderr)
+    return 130 if interrupted else 0
