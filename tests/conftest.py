@@ -13,7 +13,7 @@ from tools.random_model import make_random_model
 
 @pytest.fixture(scope="session")
 def random_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small random model emitting a few tokens per chunk: no blank run long enough to endpoint."""
+    """A small random model that emits a few tokens per chunk of speech."""
     directory = tmp_path_factory.mktemp("models") / "random-small"
     make_random_model(directory, size="small", blank_bias=2.0, seed=0)
     return directory

@@ -33,6 +33,9 @@ def piecewise_linear_log(x: torch.Tensor) -> torch.Tensor:
 class FeatureExtractor(torch.nn.Module):
     """Waveform (samples,) or (batch, samples) -> features (..., frames, n_mels)."""
 
+    mean: torch.Tensor
+    invstddev: torch.Tensor
+
     def __init__(self, config: ModelConfig, stats: GlobalStats) -> None:
         super().__init__()
         self.mel = torchaudio.transforms.MelSpectrogram(

@@ -8,6 +8,8 @@ for more threads to pay off.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 DEFAULT_THREADS = 1
@@ -15,7 +17,6 @@ DEFAULT_THREADS = 1
 
 def configure_threads(threads: int = DEFAULT_THREADS) -> None:
     torch.set_num_threads(max(1, threads))
-    try:
+    # Settable only before the first parallel op; later calls keep the first value.
+    with contextlib.suppress(RuntimeError):
         torch.set_num_interop_threads(1)
-    except RuntimeError:  # only settable before the first parallel op; later calls keep it
-        pass

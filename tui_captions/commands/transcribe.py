@@ -1,4 +1,4 @@
-"""``captions-tui transcribe``: a file through the streaming recognizer, as fast as the CPU allows."""
+"""``captions-tui transcribe``: a file through the streaming recognizer, as fast as it goes."""
 
 from __future__ import annotations
 
