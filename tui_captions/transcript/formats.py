@@ -1,13 +1,14 @@
-"""Streaming writers for final segments: plain text, JSON lines, SRT and WebVTT.
+"""Segment writers for plain text, JSON lines, SRT and WebVTT: one per format.
 
 Each writer emits a segment as soon as it is final, so output piped from
-``transcribe`` or ``live`` is usable while the audio is still running.
+``transcribe`` or ``live`` is usable while the audio is still running; exports
+of saved sessions go through the same writers.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from tui_captions.transcript.segments import Segment
 
@@ -23,16 +24,30 @@ def clock(seconds: float, decimal_mark: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal_mark}{millis:03d}"
 
 
+def final_event(segment: Segment) -> dict[str, Any]:
+    """The ``jsonl`` event of a final segment (a contract for scripts; the journal reuses it)."""
+    return {
+        "type": "final",
+        "start": round(segment.start, 3),
+        "end": round(segment.end, 3),
+        "text": segment.text,
+    }
+
+
 class SegmentWriter(Protocol):
     def write(self, segment: Segment) -> None: ...
 
 
 class TextWriter:
-    def __init__(self, out: TextIO) -> None:
+    """One line per segment, optionally led by its start time as ``[HH:MM:SS.mmm]``."""
+
+    def __init__(self, out: TextIO, *, timestamps: bool = False) -> None:
         self._out = out
+        self._timestamps = timestamps
 
     def write(self, segment: Segment) -> None:
-        self._out.write(segment.text + "\n")
+        prefix = f"[{clock(segment.start, '.')}] " if self._timestamps else ""
+        self._out.write(f"{prefix}{segment.text}\n")
         self._out.flush()
 
 
@@ -41,13 +56,7 @@ class JsonLinesWriter:
         self._out = out
 
     def write(self, segment: Segment) -> None:
-        event = {
-            "type": "final",
-            "start": round(segment.start, 3),
-            "end": round(segment.end, 3),
-            "text": segment.text,
-        }
-        self._out.write(json.dumps(event) + "\n")
+        self._out.write(json.dumps(final_event(segment)) + "\n")
         self._out.flush()
 
 

@@ -1,0 +1,287 @@
+"""Crash-safe session journal: append-only JSON lines, one per final segment.
+
+Nothing a user heard may be lost, so each final segment is written and
+fsynced before :meth:`SessionJournal.append` returns; a ``kill -9`` keeps
+every segment that was shown. The file holds a header line, one ``final``
+line per segment (raw model text; readability is applied on display and
+export) and, if the session ended normally, an ``end`` line with latency
+statistics. A session without an ``end`` line was interrupted.
+
+Failing storage (unwritable directory, full disk) never stops captioning:
+the journal reports one warning, keeps unwritten lines in memory, retries
+on every append and can be moved with :meth:`SessionJournal.save_as`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tui_captions import __version__
+from tui_captions.errors import UserError
+from tui_captions.paths import data_dir
+from tui_captions.transcript.formats import final_event
+from tui_captions.transcript.segments import Segment
+
+JOURNAL_FORMAT = 1
+SUFFIX = ".jsonl"
+
+Stats = dict[str, float | int]
+WarningHandler = Callable[[str], None]
+
+
+def sessions_dir() -> Path:
+    """Where journals (and their recordings) live: user data, never deleted by us."""
+    return data_dir() / "sessions"
+
+
+def _new_id() -> str:
+    """Sortable by start time; the random tail keeps two sessions in one second apart."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode()
+
+
+def _finite(stats: Stats) -> dict[str, float | int | None]:
+    """NaN (e.g. a percentile of no values) becomes null, so the journal is strict JSON."""
+    return {
+        key: None if isinstance(value, float) and not math.isfinite(value) else value
+        for key, value in stats.items()
+    }
+
+
+class SessionJournal:
+    """Writer of one session's journal. Thread-safe; ``on_warning`` runs on the appending thread."""
+
+    def __init__(
+        self, path: Path, session_id: str, header: bytes, on_warning: WarningHandler | None
+    ) -> None:
+        self.path = path
+        self.id = session_id
+        self.warning: str | None = None
+        """Why lines are not on disk yet (None when everything is written)."""
+        self._on_warning = on_warning
+        self._warned = False
+        self._lines = [header]
+        self._written = 0
+        self._size = 0
+        self._fd: int | None = None
+        self._closed = False
+        self._started = time.monotonic()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(
+        cls,
+        source: str,
+        model: str,
+        *,
+        directory: Path | None = None,
+        on_warning: WarningHandler | None = None,
+    ) -> SessionJournal:
+        """Start a session's journal and write its header (or warn and keep it in memory)."""
+        session_id = _new_id()
+        header = _encode(
+            {
+                "type": "session",
+                "format": JOURNAL_FORMAT,
+                "id": session_id,
+                "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+                "source": source,
+                "model": model,
+                "app_version": __version__,
+            }
+        )
+        path = (directory or sessions_dir()) / f"{session_id}{SUFFIX}"
+        journal = cls(path, session_id, header, on_warning)
+        with journal._lock:
+            journal._flush()
+        return journal
+
+    def append(self, segment: Segment) -> None:
+        """Record a final segment durably (written and fsynced) before returning."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("append to a closed session journal")
+            self._lines.append(_encode({**final_event(segment), "id": segment.id}))
+            self._flush()
+
+    def close(self, stats: Stats) -> None:
+        """Mark the session as ended normally, with its latency statistics."""
+        with self._lock:
+            if self._closed:
+                return
+            self._lines.append(
+                _encode(
+                    {
+                        "type": "end",
+                        "ended": datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "duration": round(time.monotonic() - self._started, 3),
+                        "stats": _finite(stats),
+                    }
+                )
+            )
+            self._flush()
+            self._closed = True
+            self._release()
+
+    def save_as(self, path: Path) -> None:
+        """Write the whole journal to ``path`` and keep journaling there (after a failure)."""
+        with self._lock:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+                try:
+                    size = _write_all(fd, b"".join(self._lines), 0)
+                    os.fsync(fd)
+                except OSError:
+                    os.close(fd)
+                    raise
+            except OSError as exc:
+                raise UserError(f"cannot save the session to {path}: {exc.strerror}") from None
+            self._release()
+            self.path, self._fd, self._size, self._written = path, fd, size, len(self._lines)
+            self.warning = None
+            if self._closed:
+                self._release()
+
+    def session(self) -> Session:
+        """Everything recorded so far, written or not: what exports use after a failure."""
+        with self._lock:
+            return parse_journal(line.decode() for line in self._lines)
+
+    def _flush(self) -> None:
+        """Write pending lines, retrying the open; on failure warn once and keep them."""
+        try:
+            if self._fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                self._size = os.fstat(self._fd).st_size
+                _fsync_dir(self.path.parent)
+            pending = b"".join(self._lines[self._written :])
+            if pending:
+                self._size = _write_all(self._fd, pending, self._size)
+                os.fsync(self._fd)
+            self._written = len(self._lines)
+            self.warning = None
+        except OSError as exc:
+            self.warning = f"{exc.strerror or exc}"
+            if not self._warned:
+                self._warned = True
+                if self._on_warning is not None:
+                    self._on_warning(
+                        f"cannot write the session journal {self.path} ({self.warning}); "
+                        "captions go on and are kept in memory until it can be written"
+                    )
+
+    def _release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):  # already fsynced, or already warned about
+                os.close(self._fd)
+            self._fd = None
+
+
+def _write_all(fd: int, data: bytes, size: int) -> int:
+    """Append all of ``data`` to a file of ``size`` bytes, or nothing: a partial write
+    (disk full) is cut off, so no broken line stays for later lines to follow."""
+    done = 0
+    try:
+        while done < len(data):
+            done += os.write(fd, data[done:])
+    except OSError:
+        if done:
+            with contextlib.suppress(OSError):  # the reader skips a broken line anyway
+                os.ftruncate(fd, size)
+        raise
+    return size + done
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the new file's directory entry durable too (power loss, not only kill -9)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A journal read back: metadata, final segments and, if it ended normally, statistics."""
+
+    id: str
+    started: datetime
+    source: str
+    model: str
+    app_version: str
+    segments: tuple[Segment, ...]
+    ended: datetime | None
+    duration: float
+    """Wall seconds for a session that ended; else the end of its last segment."""
+    stats: dict[str, float | int | None]
+
+    @property
+    def interrupted(self) -> bool:
+        return self.ended is None
+
+
+def parse_journal(lines: Iterable[str]) -> Session:
+    """Decode journal lines; lines cut short by a crash are skipped.
+
+    Raises ValueError when there is no valid header line.
+    """
+    header: dict[str, Any] | None = None
+    end: dict[str, Any] | None = None
+    segments: list[Segment] = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+            kind = record["type"]
+            if kind == "session" and header is None:
+                header = record
+            elif kind == "final":
+                segments.append(
+                    Segment(
+                        int(record["id"]),
+                        float(record["start"]),
+                        float(record["end"]),
+                        str(record["text"]),
+                    )
+                )
+            elif kind == "end":
+                end = record
+        except (ValueError, KeyError, TypeError):
+            continue
+    if header is None:
+        raise ValueError("no session header line")
+    try:
+        return Session(
+            id=str(header["id"]),
+            started=datetime.fromisoformat(header["started"]),
+            source=str(header["source"]),
+            model=str(header["model"]),
+            app_version=str(header["app_version"]),
+            segments=tuple(segments),
+            ended=datetime.fromisoformat(end["ended"]) if end else None,
+            duration=float(end["duration"]) if end else max((s.end for s in segments), default=0.0),
+            stats=dict(end["stats"]) if end else {},
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"bad session header or end line ({exc})") from None
+
+
+def read_journal(path: Path) -> Session:
+    """Read a journal file. Raises OSError or ValueError for unreadable or foreign files."""
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        return parse_journal(lines)
