@@ -19,6 +19,24 @@ def random_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+MICRO_OVERRIDES = {
+    "encoding_dim": 64,
+    "transformer_num_heads": 2,
+    "transformer_ffn_dim": 128,
+    "transformer_num_layers": 2,
+    "symbol_embedding_dim": 64,
+    "time_reduction_input_dim": 32,
+}
+
+
+@pytest.fixture(scope="session")
+def micro_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random model of a few hundred kB: for tests of files and plumbing, not of speed."""
+    directory = tmp_path_factory.mktemp("models") / "random-micro"
+    make_random_model(directory, size="small", blank_bias=2.0, seed=1, overrides=MICRO_OVERRIDES)
+    return directory
+
+
 @pytest.fixture(scope="session")
 def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A few seconds of espeak-ng speech at its native 22.05 kHz."""

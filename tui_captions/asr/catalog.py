@@ -8,6 +8,7 @@ place, so a broken download never looks like a model.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import urllib.error
@@ -168,7 +169,17 @@ def _download(
                 done += len(block)
                 if progress:
                     progress(label, done, total)
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+    except http.client.HTTPException as exc:  # e.g. the connection closed mid-file
+        raise ModelError(
+            f"the download of {url} broke off ({type(exc).__name__}); try again"
+        ) from None
+    except urllib.error.HTTPError as exc:
+        raise ModelError(
+            f"could not download the model {remote.name!r}: {url} answered "
+            f"{exc.code} {exc.reason}; try again later, or run with --model PATH "
+            "pointing at a local model directory"
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise ModelError(
             f"could not download the model {remote.name!r} from {url} ({reason}). "

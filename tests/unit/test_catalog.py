@@ -1,0 +1,133 @@
+"""Model names and the first-use download, against a real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from tui_captions.asr import catalog
+from tui_captions.asr.catalog import RemoteModel, materialize, open_model
+from tui_captions.asr.model_dir import (
+    STATS_FILE,
+    TOKENIZER_FILE,
+    WEIGHTS_FILE,
+    read_config,
+)
+from tui_captions.errors import ModelError
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    truncate: ClassVar[set[str]] = set()  # paths served with a Content-Length larger than the body
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+        name = self.path.rsplit("/", 1)[-1]
+        if name in self.truncate:
+            body = (Path(self.directory) / name).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body) * 2))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+@pytest.fixture
+def server(micro_model_dir: Path) -> Iterator[http.server.ThreadingHTTPServer]:
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Handler, directory=str(micro_model_dir))
+    )
+    httpd.requests = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    _Handler.truncate = set()
+
+
+def remote_for(micro_model_dir: Path, port: int, weights: str = WEIGHTS_FILE) -> RemoteModel:
+    return RemoteModel(
+        name="micro",
+        base_url=f"http://127.0.0.1:{port}/",
+        files={WEIGHTS_FILE: weights, TOKENIZER_FILE: TOKENIZER_FILE, STATS_FILE: STATS_FILE},
+        config=read_config(micro_model_dir),
+    )
+
+
+def test_download_materializes_a_checked_model_dir_once(
+    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+) -> None:
+    remote = remote_for(micro_model_dir, server.server_address[1])
+    seen: list[tuple[str, int, int | None]] = []
+    files = materialize(remote, tmp_path, lambda *update: seen.append(update))
+    assert files.directory == tmp_path / "micro"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["micro"]  # no staging left behind
+    weights = [u for u in seen if u[0] == WEIGHTS_FILE]
+    size = (micro_model_dir / WEIGHTS_FILE).stat().st_size
+    assert weights[0][1] == 0 and weights[-1] == (WEIGHTS_FILE, size, size)
+    assert [u[1] for u in weights] == sorted(u[1] for u in weights)
+    requests = len(server.requests)  # type: ignore[attr-defined]
+    materialize(remote, tmp_path)
+    assert len(server.requests) == requests  # type: ignore[attr-defined]
+
+
+def test_no_network_says_how_to_go_offline(micro_model_dir: Path, tmp_path: Path) -> None:
+    remote = remote_for(micro_model_dir, port=9)  # discard port: nothing listens
+    with pytest.raises(ModelError, match=r"needs the internet; offline, run with --model PATH"):
+        materialize(remote, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_download_that_breaks_off_leaves_nothing(
+    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+) -> None:
+    _Handler.truncate = {TOKENIZER_FILE}
+    with pytest.raises(ModelError, match=f"download of .*{TOKENIZER_FILE}"):
+        materialize(remote_for(micro_model_dir, server.server_address[1]), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_files_that_fail_the_check_are_not_kept(
+    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+) -> None:
+    remote = remote_for(micro_model_dir, server.server_address[1], weights=TOKENIZER_FILE)
+    with pytest.raises(ModelError, match="the downloaded model 'micro' failed its check"):
+        materialize(remote, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_file_on_the_server_is_reported(
+    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+) -> None:
+    remote = remote_for(micro_model_dir, server.server_address[1], weights="moved.pt")
+    with pytest.raises(ModelError, match=r"moved.pt answered 404 .*--model PATH"):
+        materialize(remote, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_name_lists_the_known_ones() -> None:
+    with pytest.raises(ModelError, match=r"unknown model 'nope': .*emformer-librispeech"):
+        open_model("nope")
+
+
+def test_a_path_is_loaded_as_a_directory(micro_model_dir: Path) -> None:
+    assert open_model(str(micro_model_dir)).directory == micro_model_dir
+
+
+def test_default_model_config_is_the_published_architecture() -> None:
+    import torchaudio
+
+    config = catalog.REMOTE_MODELS[catalog.DEFAULT_MODEL].config
+    ours = sum(p.numel() for p in config.build_model().parameters())
+    published = torchaudio.models.emformer_rnnt_base(num_symbols=4097)
+    assert ours == sum(p.numel() for p in published.parameters())
+    assert config.chunk_samples == 2560 and config.blank == 4096

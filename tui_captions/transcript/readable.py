@@ -1,0 +1,32 @@
+"""Readability for display and export: sentence case and a capital "I".
+
+The model writes lower case without punctuation. Two simple rules make the
+text easier to read without guessing at grammar: the first letter of each
+segment (and of each sentence, if the text has end marks) is capitalised, and
+so is the standalone pronoun "i" with its contractions ("i'm" -> "I'm").
+Letters are only ever raised, so any case a model does produce is kept. The
+journal keeps the raw text; this is applied on the way out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from tui_captions.transcript.segments import Segment
+
+# "i" as a whole word: not inside a word or a contraction ("it's", "ain't"),
+# not part of an abbreviation like "i.e."; "i'm", "i'd", "i'll", "i've" match.
+_PRONOUN = re.compile(r"(?<![\w'\u2019-])i(?![\w-]|\.\w)")
+# The first letter of the text or after a sentence end mark and space.
+_SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[^\w]*?([^\W\d_])")
+
+
+def readable(text: str) -> str:
+    """Sentence case and "I"; the function the screen and the exports share."""
+    text = _PRONOUN.sub("I", text)
+    return _SENTENCE_START.sub(lambda m: m.group(0)[:-1] + m.group(1).upper(), text)
+
+
+def readable_segment(segment: Segment) -> Segment:
+    return dataclasses.replace(segment, text=readable(segment.text))
