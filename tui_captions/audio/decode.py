@@ -1,7 +1,7 @@
 """FFmpeg (PyAV) decoding of files, URLs and FFmpeg input devices to mono float32.
 
 Whatever the source gives (any rate, channel count or sample format) is
-resampled by FFmpeg's resampler, never decimated.
+resampled by FFmpeg's resampler, never decimated, and channels are averaged.
 """
 
 from __future__ import annotations
@@ -53,13 +53,15 @@ def decode_audio(
         if not container.streams.audio:
             raise AudioSourceError(f"{source}: holds no audio stream")
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
+        # Resample per channel, then average: FFmpeg's own stereo->mono matrix adds
+        # 3 dB to correlated channels, which would misreport levels and clip.
+        resampler = av.AudioResampler(format="fltp", rate=sample_rate)
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    yield out.to_ndarray().reshape(-1)
+                    yield out.to_ndarray().mean(axis=0, dtype=np.float32)
             for out in resampler.resample(None):
-                yield out.to_ndarray().reshape(-1)
+                yield out.to_ndarray().mean(axis=0, dtype=np.float32)
         except av.error.FFmpegError as exc:
             raise AudioSourceError(f"{source}: decoding failed ({_reason(exc)})") from None
     finally:
