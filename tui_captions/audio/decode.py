@@ -1,7 +1,7 @@
 """FFmpeg (PyAV) decoding of files, URLs and FFmpeg input devices to mono float32.
 
 Whatever the source gives (any rate, channel count or sample format) is
-resampled by FFmpeg's resampler, never decimated, and channels are averaged.
+resampled by FFmpeg's resampler, never decimated; channels are averaged.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from tui_captions.audio.chunking import Regrouper
 from tui_captions.errors import AudioSourceError
 
 
@@ -24,7 +25,9 @@ def _open(
     try:
         return av.open(source, mode="r", format=input_format, options=options, timeout=10.0)
     except av.error.FFmpegError as exc:
-        raise AudioSourceError(f"{source}: cannot be opened as audio ({_reason(exc)})") from None
+        raise AudioSourceError(
+            f"{source}: not an audio file, or one FFmpeg cannot read ({_reason(exc)})"
+        ) from None
     except ValueError as exc:  # unknown input format name
         raise AudioSourceError(
             f"{source}: input format {input_format!r} is not known to FFmpeg ({exc})"
@@ -35,6 +38,87 @@ def _open(
 
 def _reason(exc: av.error.FFmpegError) -> str:
     return str(getattr(exc, "strerror", None) or exc).rstrip(".")
+
+
+class MonoResampler:
+    """Interleaved float blocks of any channel count and rate -> mono at ``rate``.
+
+    Channels are averaged first (so a mono signal copied to both channels of
+    a stereo device keeps its level), then FFmpeg's resampler converts rates.
+    """
+
+    def __init__(self, rate: int) -> None:
+        self._rate = rate
+        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+
+    def push(self, block: np.ndarray, rate: int) -> np.ndarray:
+        """Resample one ``(frames, channels)`` or ``(frames,)`` float32 block."""
+        mono = block.mean(axis=1) if block.ndim == 2 else block
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(mono, dtype=np.float32).reshape(1, -1), format="flt", layout="mono"
+        )
+        frame.sample_rate = rate
+        return _join(self._resampler.resample(frame))
+
+    def flush(self) -> np.ndarray:
+        return _join(self._resampler.resample(None))
+
+
+def _join(frames: list[av.AudioFrame]) -> np.ndarray:
+    if not frames:
+        return np.zeros(0, dtype=np.float32)
+    return np.concatenate([frame.to_ndarray().reshape(-1) for frame in frames])
+
+
+class DecodedAudio:
+    """An opened FFmpeg source: what it holds, and its audio as mono blocks at ``rate``."""
+
+    def __init__(
+        self,
+        source: str,
+        rate: int,
+        input_format: str | None = None,
+        options: dict[str, str] | None = None,
+    ) -> None:
+        self._source = source
+        self._rate = rate
+        self._container = _open(source, input_format, options or {})
+        if not self._container.streams.audio:
+            self._container.close()
+            raise AudioSourceError(f"{source}: not an audio file (FFmpeg finds no audio stream)")
+        self._stream = self._container.streams.audio[0]
+        context = self._stream.codec_context
+        self.source_rate = float(context.sample_rate or 0)
+        self.channels = int(context.channels or 0)
+        self.description = (
+            f"{source} ({self._container.format.name}, {context.name}, "
+            f"{self.source_rate:g} Hz, {self.channels} ch)"
+        )
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Yield float32 mono blocks until the source ends; closes the source when done."""
+        resampler: av.AudioResampler | None = None
+        try:
+            for frame in self._container.decode(self._stream):
+                if resampler is None:
+                    resampler = av.AudioResampler(
+                        format="fltp", layout=frame.layout.name, rate=self._rate
+                    )
+                yield from _planar_means(resampler.resample(frame))
+            if resampler is not None:
+                yield from _planar_means(resampler.resample(None))
+        except av.error.FFmpegError as exc:
+            raise AudioSourceError(f"{self._source}: decoding failed ({_reason(exc)})") from None
+        finally:
+            self._container.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+
+def _planar_means(frames: list[av.AudioFrame]) -> Iterator[np.ndarray]:
+    for frame in frames:
+        yield frame.to_ndarray().mean(axis=0, dtype=np.float32)
 
 
 def decode_audio(
@@ -48,33 +132,14 @@ def decode_audio(
     Raises :class:`AudioSourceError` for a source that cannot be opened,
     holds no audio, or fails while decoding.
     """
-    container = _open(source, input_format, options or {})
-    try:
-        if not container.streams.audio:
-            raise AudioSourceError(f"{source}: holds no audio stream")
-        stream = container.streams.audio[0]
-        # Resample per channel, then average: FFmpeg's own stereo->mono matrix adds
-        # 3 dB to correlated channels, which would misreport levels and clip.
-        resampler = av.AudioResampler(format="fltp", rate=sample_rate)
-        try:
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    yield out.to_ndarray().mean(axis=0, dtype=np.float32)
-            for out in resampler.resample(None):
-                yield out.to_ndarray().mean(axis=0, dtype=np.float32)
-        except av.error.FFmpegError as exc:
-            raise AudioSourceError(f"{source}: decoding failed ({_reason(exc)})") from None
-    finally:
-        container.close()
+    yield from DecodedAudio(source, sample_rate, input_format, options).blocks()
 
 
 def fixed_chunks(blocks: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:
     """Regroup blocks into chunks of exactly ``size`` samples; the last is zero-padded."""
-    pending = np.zeros(0, dtype=np.float32)
+    regroup = Regrouper(size)
     for block in blocks:
-        pending = np.concatenate((pending, block.astype(np.float32, copy=False)))
-        while pending.size >= size:
-            yield pending[:size]
-            pending = pending[size:]
-    if pending.size:
-        yield np.pad(pending, (0, size - pending.size))
+        yield from regroup.push(block)
+    tail = regroup.flush()
+    if tail is not None:
+        yield tail

@@ -1,0 +1,120 @@
+"""`captions-tui transcribe` as a user runs it: the installed command on real files."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.audio_files import read_audio, write_audio
+
+COMMAND = [sys.executable, "-m", "tui_captions.cli"]
+
+
+def transcribe(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, "transcribe", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def speech_files(speech_wav: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The same speech as 44.1 kHz stereo WAV, FLAC and MP3."""
+    folder = tmp_path_factory.mktemp("speech")
+    samples = read_audio(speech_wav, 44100)
+    return {
+        ext: write_audio(folder / f"speech.{ext}", samples, 44100, 2)
+        for ext in ("wav", "flac", "mp3")
+    }
+
+
+def test_formats_and_stats(micro_model_dir: Path, speech_files: dict[str, Path]) -> None:
+    jsonl = transcribe(
+        speech_files["wav"], "--model", micro_model_dir, "--format", "jsonl", "--stats"
+    )
+    assert jsonl.returncode == 0, jsonl.stderr
+    events = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert events and all(e["type"] == "final" and e["text"] for e in events)
+    assert all(0 <= e["start"] < e["end"] for e in events)
+    stats = json.loads(jsonl.stderr.strip().splitlines()[-1])
+    assert set(stats) == {
+        "chunks", "audio_s", "compute_ms_p50", "compute_ms_p95", "compute_ms_max",
+        "rtf", "first_minute_ms_p50", "last_minute_ms_p50",
+    }  # fmt: skip
+    duration = read_audio(speech_files["wav"], 16000).size / 16000
+    assert stats["chunks"] == math.ceil(duration / 0.16)
+    assert stats["compute_ms_p50"] <= stats["compute_ms_p95"] <= stats["compute_ms_max"]
+
+    text = transcribe(speech_files["wav"], "--model", micro_model_dir)
+    assert text.stdout.splitlines() == [e["text"] for e in events]
+
+    srt = transcribe(speech_files["wav"], "--model", micro_model_dir, "--format", "srt")
+    first_cue = srt.stdout.split("\n\n")[0].splitlines()
+    assert first_cue[0] == "1" and " --> " in first_cue[1] and first_cue[2] == events[0]["text"]
+
+    vtt = transcribe(speech_files["wav"], "--model", micro_model_dir, "--format", "vtt")
+    assert vtt.stdout.startswith("WEBVTT\n\n") and events[-1]["text"] in vtt.stdout
+
+
+def test_wav_flac_and_mp3_decode_alike(
+    micro_model_dir: Path, speech_files: dict[str, Path], tmp_path: Path
+) -> None:
+    outputs = {}
+    for ext, path in speech_files.items():
+        out = tmp_path / f"{ext}.txt"
+        result = transcribe(path, "--model", micro_model_dir, "-o", out)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        outputs[ext] = out.read_text()
+    assert outputs["flac"] == outputs["wav"]  # lossless: the very same samples
+    assert outputs["mp3"].strip()
+
+
+def user_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("captions-tui: error: ")
+    return lines[0]
+
+
+def test_bad_input_gets_one_line_and_exit_2(micro_model_dir: Path, tmp_path: Path) -> None:
+    not_audio = tmp_path / "notes.txt"
+    not_audio.write_text("these are not the sounds you are looking for\n" * 50)
+    assert "no such file" in user_error(
+        transcribe(tmp_path / "missing.wav", "--model", micro_model_dir)
+    )
+    assert "not an audio file" in user_error(transcribe(not_audio, "--model", micro_model_dir))
+    missing_model = user_error(transcribe(not_audio, "--model", tmp_path / "no-model"))
+    assert "not a model directory" in missing_model
+
+
+def test_ctrl_c_stops_cleanly_and_prints_what_it_has(
+    random_model_dir: Path, speech_wav: Path, tmp_path: Path
+) -> None:
+    speech = read_audio(speech_wav, 16000)
+    long_file = write_audio(tmp_path / "long.wav", np.tile(speech, 40), 16000)
+    process = subprocess.Popen(
+        [*COMMAND, "transcribe", str(long_file), "--model", str(random_model_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)  # imports and model load, then some decoding
+    assert process.poll() is None, "the file should take longer than this to transcribe"
+    os.kill(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert stdout.strip(), "the text decoded before Ctrl+C is printed"
