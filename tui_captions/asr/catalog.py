@@ -13,13 +13,13 @@ import os
 import shutil
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tui_captions import paths
+from tui_captions.asr.defaults import DEFAULT_MODEL, DEMO_MODEL, MODEL_NAMES, DownloadProgress
 from tui_captions.asr.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
@@ -30,12 +30,6 @@ from tui_captions.asr.model_dir import (
     write_config,
 )
 from tui_captions.errors import ModelError
-
-DEFAULT_MODEL = "emformer-librispeech"
-DEMO_MODEL = "demo-tiny"
-
-# (file label, bytes done, bytes in all or None when the server does not say)
-DownloadProgress = Callable[[str, int, int | None], None]
 
 FRONT_END: dict[str, int] = {
     "sample_rate": 16000,
@@ -102,7 +96,7 @@ def bundled_model_dir() -> Path:
 
 
 def model_names() -> list[str]:
-    return [*REMOTE_MODELS, DEMO_MODEL]
+    return list(MODEL_NAMES)
 
 
 def open_model(

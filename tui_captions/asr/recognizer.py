@@ -17,12 +17,12 @@ import numpy as np
 import torch
 from torchaudio.models import Hypothesis, RNNTBeamSearch
 
+from tui_captions.asr.defaults import DEFAULT_BEAM
 from tui_captions.asr.features import FeatureExtractor
 from tui_captions.asr.model_dir import ModelFiles
 from tui_captions.asr.tokens import Detokenizer
 from tui_captions.transcript.segments import Segment
 
-DEFAULT_BEAM = 4
 DEFAULT_ENDPOINT_SILENCE_S = 0.8
 DEFAULT_MAX_SEGMENT_S = 15.0
 

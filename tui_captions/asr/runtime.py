@@ -12,7 +12,7 @@ import contextlib
 
 import torch
 
-DEFAULT_THREADS = 1
+from tui_captions.asr.defaults import DEFAULT_THREADS
 
 
 def configure_threads(threads: int = DEFAULT_THREADS) -> None:

@@ -16,9 +16,13 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from tui_captions.asr.catalog import DEFAULT_MODEL, DownloadProgress, model_names
-from tui_captions.asr.recognizer import DEFAULT_BEAM
-from tui_captions.asr.runtime import DEFAULT_THREADS
+from tui_captions.asr.defaults import (
+    DEFAULT_BEAM,
+    DEFAULT_MODEL,
+    DEFAULT_THREADS,
+    MODEL_NAMES,
+    DownloadProgress,
+)
 
 stderr = Console(stderr=True)
 
@@ -38,7 +42,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--model",
         default=DEFAULT_MODEL,
         metavar="NAME|PATH",
-        help=f"model name ({', '.join(model_names())}) or a model directory "
+        help=f"model name ({', '.join(MODEL_NAMES)}) or a model directory "
         f"(default: {DEFAULT_MODEL}, downloaded on first use)",
     )
     parser.add_argument(

@@ -1,0 +1,18 @@
+"""Model names and decoding defaults, importable without torch.
+
+The command-line parser needs these to build its help; keeping them here
+means ``captions-tui --help`` and the TUI's first paint never wait for torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+DEFAULT_MODEL = "emformer-librispeech"
+DEMO_MODEL = "demo-tiny"
+MODEL_NAMES = (DEFAULT_MODEL, DEMO_MODEL)
+DEFAULT_BEAM = 4
+DEFAULT_THREADS = 1
+
+# (file label, bytes done, bytes in all or None when the server does not say)
+DownloadProgress = Callable[[str, int, int | None], None]
