@@ -1,0 +1,1 @@
+"""The project's tiny streaming Emformer RNN-T: synthetic data, training, evaluation."""
