@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from tui_captions import __version__
-from tui_captions.commands import transcribe
+from tui_captions.commands import export, sessions, transcribe
 from tui_captions.errors import UserError
 
-COMMANDS = (transcribe,)
+COMMANDS = (transcribe, sessions, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,46 @@ def test_append_after_close_is_a_bug(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         journal.append(SEGMENTS[0])
     assert len(read_journal(journal.path).segments) == 0
+
+
+def test_full_disk_keeps_whole_lines_and_catches_up(tmp_path: Path) -> None:
+    """RLIMIT_FSIZE stands in for a full disk (it blocks root too): the journal
+    warns once, leaves no broken line, and writes the backlog once space returns."""
+    script = textwrap.dedent(
+        f"""
+        import resource
+        from pathlib import Path
+        from tui_captions.transcript.journal import SessionJournal
+        from tui_captions.transcript.segments import Segment
+
+        journal = SessionJournal.create(
+            "mic", "m", directory=Path({str(tmp_path)!r}), on_warning=lambda m: print("WARN", m)
+        )
+        size = journal.path.stat().st_size
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size + 150, resource.RLIM_INFINITY))
+        for i in range(6):
+            journal.append(Segment(i, i, i + 0.5, f"segment number {{i}} " * 2))
+        print("FULL", journal.warning is not None, journal.path.stat().st_size)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        journal.append(Segment(6, 6, 6.5, "space again"))
+        journal.close({{"chunks": 7}})
+        print("DONE", journal.warning)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["WARN", "FULL", "DONE"]
+    assert "File too large" in lines[0]
+    (path,) = tmp_path.glob("*.jsonl")
+    _, warned, size_when_full = lines[1].split()
+    assert warned == "True"
+    assert lines[2] == "DONE None"
+    text = path.read_text()
+    # while full, the file held only whole lines (no partial write left behind)
+    assert text[: int(size_when_full)].endswith("\n")
+    session = read_journal(path)
+    assert [s.id for s in session.segments] == list(range(7))
+    assert len(text.splitlines()) == 9  # header, 7 segments, end: nothing broken or doubled
+    assert not session.interrupted

@@ -98,7 +98,7 @@ class SessionJournal:
                 "type": "session",
                 "format": JOURNAL_FORMAT,
                 "id": session_id,
-                "started": datetime.now().astimezone().isoformat(timespec="seconds"),
+                "started": datetime.now().astimezone().isoformat(timespec="microseconds"),
                 "source": source,
                 "model": model,
                 "app_version": __version__,
@@ -127,7 +127,7 @@ class SessionJournal:
                 _encode(
                     {
                         "type": "end",
-                        "ended": datetime.now().astimezone().isoformat(timespec="seconds"),
+                        "ended": datetime.now().astimezone().isoformat(timespec="microseconds"),
                         "duration": round(time.monotonic() - self._started, 3),
                         "stats": _finite(stats),
                     }

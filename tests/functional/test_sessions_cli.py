@@ -1,0 +1,126 @@
+"""``captions-tui sessions`` and ``export`` on journals in a temporary data directory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import srt
+
+from tui_captions.cli import main
+from tui_captions.transcript.journal import SessionJournal, sessions_dir
+from tui_captions.transcript.segments import Segment
+
+
+@pytest.fixture
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("COLUMNS", "120")
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def two_sessions(data_home: Path) -> tuple[SessionJournal, SessionJournal]:
+    """A complete session, then an interrupted one (no end line), as a crash leaves it."""
+    complete = SessionJournal.create("talk.wav", "demo-tiny")
+    complete.append(Segment(0, 0.0, 1.5, "first session"))
+    complete.close({"latency_ms_p50": 30.0})
+    interrupted = SessionJournal.create("pulse:monitor", "demo-tiny")
+    interrupted.append(Segment(0, 0.5, 2.0, "i was cut"))
+    interrupted.append(Segment(1, 3.0, 4.25, "off here"))
+    return complete, interrupted
+
+
+def test_sessions_go_under_the_user_data_dir(data_home: Path) -> None:
+    assert sessions_dir() == data_home / "captions-tui" / "sessions"
+
+
+def test_sessions_table(
+    two_sessions: tuple[SessionJournal, SessionJournal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sessions"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    complete, interrupted = two_sessions
+    first = next(r for r in rows if complete.id in r)
+    second = next(r for r in rows if interrupted.id in r)
+    assert "talk.wav" in first and "complete" in first
+    assert "pulse:monitor" in second and "interrupted" in second
+    assert rows.index(first) < rows.index(second)
+
+
+def test_sessions_json(
+    two_sessions: tuple[SessionJournal, SessionJournal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sessions", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(s["id"], s["segments"], s["interrupted"]) for s in listed] == [
+        (two_sessions[0].id, 1, False),
+        (two_sessions[1].id, 2, True),
+    ]
+    assert listed[1]["duration"] == 4.25
+    assert listed[0]["recording"] is None
+
+
+def test_no_sessions(data_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions"]) == 0
+    assert "No saved sessions" in capsys.readouterr().out
+
+
+def test_export_last_is_the_interrupted_one(
+    two_sessions: tuple[SessionJournal, SessionJournal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "last", "--format", "srt"]) == 0
+    cues = list(srt.parse(capsys.readouterr().out, ignore_errors=False))
+    assert [c.content for c in cues] == ["I was cut", "Off here"]
+    assert cues[1].end.total_seconds() == 4.25
+
+
+def test_export_by_id_to_a_file_format_from_suffix(
+    two_sessions: tuple[SessionJournal, SessionJournal], tmp_path: Path
+) -> None:
+    out = tmp_path / "first.json"
+    assert main(["export", two_sessions[0].id, "-o", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert document["segments"][0]["text"] == "First session"
+    assert document["stats"] == {"latency_ms_p50": 30.0}
+    assert document["session"]["interrupted"] is False
+
+
+def test_export_raw_txt_with_timestamps(
+    two_sessions: tuple[SessionJournal, SessionJournal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", "last", "--raw", "--timestamps"]) == 0
+    assert capsys.readouterr().out == "[00:00:00.500] i was cut\n[00:00:03.000] off here\n"
+
+
+def test_export_a_journal_file_saved_elsewhere(
+    two_sessions: tuple[SessionJournal, SessionJournal],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    moved = tmp_path / "elsewhere.jsonl"
+    two_sessions[1].save_as(moved)
+    assert main(["export", str(moved)]) == 0
+    assert capsys.readouterr().out == "I was cut\nOff here\n"
+
+
+def test_unknown_session_is_one_line_and_exit_2(data_home: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tui_captions.cli", "export", "20990101-000000-beef"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("captions-tui: error: no session '20990101-000000-beef'")
+
+
+def test_last_without_sessions(data_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "last"]) == 2
+    assert "no saved sessions" in capsys.readouterr().err

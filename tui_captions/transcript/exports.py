@@ -1,0 +1,67 @@
+"""Exports of a saved session: plain text, SRT, WebVTT or one JSON document.
+
+Text, SRT and WebVTT go through the same writers ``transcribe`` streams with;
+JSON adds what only a whole session has (metadata and latency statistics).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from tui_captions.transcript.formats import SegmentWriter, SrtWriter, TextWriter, VttWriter
+from tui_captions.transcript.journal import Session
+from tui_captions.transcript.readable import readable_segment
+from tui_captions.transcript.segments import Segment
+
+EXPORT_FORMATS = ("txt", "srt", "vtt", "json")
+
+
+def export_session(
+    session: Session,
+    fmt: str,
+    out: TextIO,
+    *,
+    readable: bool = True,
+    timestamps: bool = False,
+) -> None:
+    """Write ``session`` as ``fmt``; ``readable`` applies sentence case and "I",
+    ``timestamps`` puts each segment's start time before it in ``txt``."""
+    segments: Sequence[Segment] = (
+        [readable_segment(s) for s in session.segments] if readable else session.segments
+    )
+    if fmt == "json":
+        json.dump(_document(session, segments), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    writer: SegmentWriter
+    if fmt == "txt":
+        writer = TextWriter(out, timestamps=timestamps)
+    elif fmt == "srt":
+        writer = SrtWriter(out)
+    elif fmt == "vtt":
+        writer = VttWriter(out)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}")
+    for segment in segments:
+        writer.write(segment)
+
+
+def _document(session: Session, segments: Sequence[Segment]) -> dict[str, Any]:
+    return {
+        "session": {
+            "id": session.id,
+            "started": session.started.isoformat(),
+            "ended": session.ended.isoformat() if session.ended else None,
+            "interrupted": session.interrupted,
+            "duration": session.duration,
+            "source": session.source,
+            "model": session.model,
+            "app_version": session.app_version,
+        },
+        "stats": session.stats,
+        "segments": [
+            {"id": s.id, "start": s.start, "end": s.end, "text": s.text} for s in segments
+        ],
+    }

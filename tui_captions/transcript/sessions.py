@@ -1,0 +1,47 @@
+"""Saved sessions: finding journals in the sessions directory and loading one by id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_captions.errors import UserError
+from tui_captions.transcript.journal import SUFFIX, Session, read_journal, sessions_dir
+
+LAST = "last"
+RECORDING_SUFFIX = ".flac"
+
+
+def recording_path(journal_path: Path) -> Path:
+    """A session's audio lives next to its journal, under the same name."""
+    return journal_path.with_suffix(RECORDING_SUFFIX)
+
+
+def list_sessions(directory: Path | None = None) -> list[tuple[Path, Session]]:
+    """Every readable journal, oldest first; files that are not journals are left out."""
+    found: list[tuple[Path, Session]] = []
+    for path in (directory or sessions_dir()).glob(f"*{SUFFIX}"):
+        try:
+            found.append((path, read_journal(path)))
+        except (OSError, ValueError):
+            continue
+    return sorted(found, key=lambda item: (item[1].started.timestamp(), item[1].id))
+
+
+def load_session(ref: str, directory: Path | None = None) -> tuple[Path, Session]:
+    """``ref`` is a session id, ``last`` or the path of a journal file (one saved elsewhere)."""
+    directory = directory or sessions_dir()
+    if ref == LAST:
+        sessions = list_sessions(directory)
+        if not sessions:
+            raise UserError(f"no saved sessions in {directory}")
+        return sessions[-1]
+    path = Path(ref) if ref.endswith(SUFFIX) else directory / f"{ref}{SUFFIX}"
+    if not path.is_file():
+        raise UserError(
+            f"no session {ref!r} in {directory} (`captions-tui sessions` lists them; "
+            f"or give 'last' or a journal file)"
+        )
+    try:
+        return path, read_journal(path)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{path}: not a readable session journal ({exc})") from None
