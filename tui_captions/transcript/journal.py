@@ -149,7 +149,8 @@ class SessionJournal:
                     os.close(fd)
                     raise
             except OSError as exc:
-                raise UserError(f"cannot save the session to {path}: {exc.strerror}") from None
+                reason = exc.strerror or exc
+                raise UserError(f"cannot save the session to {path}: {reason}") from None
             self._release()
             self.path, self._fd, self._size, self._written = path, fd, size, len(self._lines)
             self.warning = None
@@ -172,8 +173,8 @@ class SessionJournal:
             pending = b"".join(self._lines[self._written :])
             if pending:
                 self._size = _write_all(self._fd, pending, self._size)
-                os.fsync(self._fd)
-            self._written = len(self._lines)
+                self._written = len(self._lines)  # written: a failed fsync must not repeat them
+            os.fsync(self._fd)
             self.warning = None
         except OSError as exc:
             self.warning = f"{exc.strerror or exc}"
