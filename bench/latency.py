@@ -1,0 +1,180 @@
+"""Per-chunk latency of the reference pipeline (seed 000's algorithm) and ours, in one run.
+
+    python -m bench.latency [--size base|small] [--beam 10] [--seconds 60]
+    python -m bench.latency --long-minutes 10 --reference-minutes 3
+
+Both decode the same audio (espeak-ng speech, repeated) with the same random
+model directory, one torch thread each. Printed: per-chunk p50/p95/max, RTF and
+the ratios reference/ours; with --long-minutes, the first-minute and
+last-minute medians of each (the reference re-reads its whole, growing
+hypothesis every chunk; ours restarts it at endpoints).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from bench.reference_pipeline import ReferencePipeline
+from tools.random_model import make_random_model
+from tui_captions.asr.model_dir import ModelFiles, load_model_dir
+from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+from tui_captions.asr.runtime import configure_threads
+from tui_captions.asr.stats import percentile
+from tui_captions.audio.decode import decode_audio, fixed_chunks
+
+SPEECH = (
+    "the weather today is mild with a light wind from the west and a chance of rain "
+    "later in the evening so take a coat if you go out after dinner"
+)
+# Blank-logit offsets that make random models emit a few tokens per second of audio.
+BLANK_BIAS = {"base": 4.0, "small": 4.0}
+
+
+def speech_chunks(
+    directory: Path, seconds: float, chunk_samples: int, rate: int
+) -> list[np.ndarray]:
+    wav = directory / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(wav), SPEECH], check=True)
+    speech = np.concatenate(list(decode_audio(str(wav), rate)))
+    audio = np.tile(speech, int(np.ceil(seconds * rate / speech.size)))[: int(seconds * rate)]
+    return list(fixed_chunks(iter([audio]), chunk_samples))
+
+
+def timed(step: Callable[[np.ndarray], object], chunks: list[np.ndarray]) -> list[float]:
+    times = []
+    for chunk in chunks:
+        started = time.perf_counter()
+        step(chunk)
+        times.append((time.perf_counter() - started) * 1000.0)
+    return times
+
+
+def summary(times: list[float], chunk_seconds: float) -> dict[str, float]:
+    per_minute = round(60 / chunk_seconds)
+    return {
+        "p50": percentile(times, 50),
+        "p95": percentile(times, 95),
+        "max": max(times),
+        "rtf": sum(times) / 1000 / (len(times) * chunk_seconds),
+        "first_min_p50": percentile(times[:per_minute], 50),
+        "last_min_p50": percentile(times[-per_minute:], 50),
+    }
+
+
+def run_ours(files: ModelFiles, beam: int, chunks: list[np.ndarray]) -> tuple[list[float], int]:
+    recognizer = Recognizer(files, DecodeOptions(beam=beam))
+    finals = 0
+
+    def step(chunk: np.ndarray) -> None:
+        nonlocal finals
+        finals += len(recognizer.accept(chunk).finals)
+
+    return timed(step, chunks), finals
+
+
+def run_reference(files: ModelFiles, beam: int, chunks: list[np.ndarray]) -> list[float]:
+    reference = ReferencePipeline(files, beam_width=beam)
+    return timed(lambda chunk: reference.infer(torch.from_numpy(chunk)), chunks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=["base", "small"], default="base")
+    parser.add_argument("--beam", type=int, default=10, help="same width for both (seed: 10)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="audio for the short run")
+    parser.add_argument("--long-minutes", type=float, default=0.0, help="long run of ours")
+    parser.add_argument("--reference-minutes", type=float, default=0.0, help="long reference run")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    configure_threads(args.threads)
+
+    with tempfile.TemporaryDirectory() as work:
+        model_dir = Path(work) / "model"
+        make_random_model(model_dir, args.size, blank_bias=BLANK_BIAS[args.size])
+        files = load_model_dir(model_dir)  # the reference reads files from it: keep it until done
+        minutes = max(args.seconds / 60, args.long_minutes, args.reference_minutes)
+        config = files.config
+        chunks = speech_chunks(Path(work), minutes * 60, config.chunk_samples, config.sample_rate)
+        report(run_all(args, files, chunks), args.json)
+
+
+def run_all(
+    args: argparse.Namespace, files: ModelFiles, chunks: list[np.ndarray]
+) -> dict[str, Any]:
+    config = files.config
+
+    def first(minutes: float) -> list[np.ndarray]:
+        return chunks[: round(minutes * 60 / config.chunk_seconds)]
+
+    params = sum(p.numel() for p in files.model.parameters())
+    results: dict[str, Any] = {"size": args.size, "params_m": round(params / 1e6, 1)}
+    results["beam"] = args.beam
+    short = first(args.seconds / 60)
+    ours_times, finals = run_ours(files, args.beam, short)
+    reference_times = run_reference(files, args.beam, short)
+    ours, reference = (
+        summary(ours_times, config.chunk_seconds),
+        summary(reference_times, config.chunk_seconds),
+    )
+    results["short"] = {
+        "seconds": args.seconds,
+        "ours": ours,
+        "reference": reference,
+        "ours_segments": finals,
+        "speedup_p50": reference["p50"] / ours["p50"],
+        "speedup_p95": reference["p95"] / ours["p95"],
+    }
+    if args.long_minutes:
+        long_times, finals = run_ours(files, args.beam, first(args.long_minutes))
+        long = summary(long_times, config.chunk_seconds)
+        results["long_ours"] = {
+            "minutes": args.long_minutes,
+            **long,
+            "segments": finals,
+            "last_over_first": long["last_min_p50"] / long["first_min_p50"],
+        }
+    if args.reference_minutes:
+        ref_long = summary(
+            run_reference(files, args.beam, first(args.reference_minutes)), config.chunk_seconds
+        )
+        results["long_reference"] = {
+            "minutes": args.reference_minutes,
+            **ref_long,
+            "last_over_first": ref_long["last_min_p50"] / ref_long["first_min_p50"],
+        }
+    return results
+
+
+def report(results: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(results, indent=2))
+        return
+    reference, ours = results["short"]["reference"], results["short"]["ours"]
+    print(f"model: {results['size']} ({results['params_m']} M parameters), beam {results['beam']}")
+    print(f"{'':>22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'RTF':>7}")
+    for name, row in (("reference (seed 000)", reference), ("ours", ours)):
+        print(f"{name:>22} {row['p50']:8.1f} {row['p95']:8.1f} {row['max']:8.1f} {row['rtf']:7.3f}")
+    short = results["short"]
+    print(f"speed-up p50 x{short['speedup_p50']:.2f}, p95 x{short['speedup_p95']:.2f}")
+    for key in ("long_ours", "long_reference"):
+        if key in results:
+            row = results[key]
+            print(
+                f"{key}: {row['minutes']} min, first-minute p50 {row['first_min_p50']:.1f} ms, "
+                f"last-minute p50 {row['last_min_p50']:.1f} ms (x{row['last_over_first']:.2f})"
+            )
+
+
+if __name__ == "__main__":
+    main()
