@@ -13,6 +13,10 @@ DEMO_MODEL = "demo-tiny"
 MODEL_NAMES = (DEFAULT_MODEL, DEMO_MODEL)
 DEFAULT_BEAM = 4
 DEFAULT_THREADS = 1
+# Model compute: "none" keeps fp32 weights (exact parity with torchaudio); "int8" quantizes
+# linear and LSTM weights at load time (a quarter of the bytes read per chunk).
+QUANTIZE_MODES = ("none", "int8")
+DEFAULT_QUANTIZE = "none"
 
 # (file label, bytes done, bytes in all or None when the server does not say)
 DownloadProgress = Callable[[str, int, int | None], None]

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
-from tui_captions.commands.common import add_model_options, download_progress
+from tui_captions.commands.common import add_model_options, load_model
 from tui_captions.transcript.formats import FORMATS
 
 
@@ -32,16 +32,12 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # torch is imported here, not at start-up, so `--help` and errors stay fast.
-    from tui_captions.asr.catalog import open_model
     from tui_captions.asr.recognizer import DecodeOptions, Recognizer
-    from tui_captions.asr.runtime import configure_threads
     from tui_captions.asr.stats import compute_summary
     from tui_captions.audio.decode import decode_audio, fixed_chunks
     from tui_captions.transcript.formats import open_writer
 
-    configure_threads(args.threads)
-    with download_progress() as progress:
-        files = open_model(args.model, progress)
+    files = load_model(args)
     recognizer = Recognizer(files, DecodeOptions(beam=args.beam))
     config = files.config
     blocks = decode_audio(args.audio, config.sample_rate)
