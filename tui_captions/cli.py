@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from tui_captions import __version__
-from tui_captions.commands import export, sessions, transcribe
+from tui_captions.commands import app, demo, export, sessions, transcribe
 from tui_captions.errors import UserError
 
-COMMANDS = (transcribe, sessions, export)
+COMMANDS = (transcribe, sessions, export, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live, offline captions in the terminal (streaming Emformer RNN-T).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    app.add_options(parser)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(subparsers)
@@ -28,10 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 0
+    handler = getattr(args, "handler", app.run)
     try:
         return int(handler(args))
     except UserError as exc:

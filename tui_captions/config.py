@@ -49,7 +49,8 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
 def save_settings(settings: Settings, path: Path | None = None) -> str | None:
     """Write the settings atomically; returns a warning instead of raising if that fails."""
     path = path or settings_path()
-    lines = [] if settings.theme is None else [f"theme = {json.dumps(settings.theme)}"]  # JSON strings are TOML strings
+    # A JSON string is a valid TOML basic string.
+    lines = [] if settings.theme is None else [f"theme = {json.dumps(settings.theme)}"]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}")

@@ -115,10 +115,20 @@ def theme_from_dict(data: dict[str, Any]) -> Theme:
     variables = _color_table(data.get("variables", {}), "variables", allowed=None)
     return Theme(
         name=name,
+        primary=colors["primary"],
+        secondary=colors.get("secondary"),
+        warning=colors.get("warning"),
+        error=colors.get("error"),
+        success=colors.get("success"),
+        accent=colors.get("accent"),
+        foreground=colors.get("foreground"),
+        background=colors.get("background"),
+        surface=colors.get("surface"),
+        panel=colors.get("panel"),
+        boost=colors.get("boost"),
         dark=dark,
         text_alpha=float(text_alpha),
         variables=variables,
-        **colors,
     )
 
 

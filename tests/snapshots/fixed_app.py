@@ -1,0 +1,120 @@
+"""An app factory with fixed data (devices, levels, captions, latency) for snapshots.
+
+No clocks, no live levels, no model: what the screens show depends only on
+what is injected here, so snapshots are byte-for-byte repeatable.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from tui_captions.audio.devices import CaptureDevice
+from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.transcript.segments import Segment
+from tui_captions.tui.app import AppOptions, CaptionsApp
+from tui_captions.tui.backend import (
+    CaptionUpdate,
+    EngineHandle,
+    LevelsCallback,
+    ProbeHandle,
+    StateCallback,
+    UpdateCallback,
+)
+from tui_captions.tui.messages import EngineUpdate, SourceState
+
+DEVICES = [
+    CaptureDevice(0, "HDA Intel PCH: ALC257 Analog (hw:0,0)", "ALSA", 2, 48000.0, False),
+    CaptureDevice(None, "Built-in Microphone", "PulseAudio", 2, 48000.0, True, "alsa_input.pci"),
+    CaptureDevice(
+        None, "Monitor of Speakers", "PulseAudio", 2, 48000.0, False, "alsa_output.monitor", True
+    ),
+    CaptureDevice(3, "USB Headset Mono", "ALSA", 1, 16000.0, False),
+]
+
+SENTENCES = [
+    "the quick brown fox jumps over the lazy dog",
+    "i think we should meet again on friday",
+    "captions appear here as people speak",
+    "this line is long enough to wrap around in a narrow terminal window so wrapping shows",
+]
+
+
+class Idle:
+    def stop(self) -> None:
+        pass
+
+
+class FixedBackend:
+    def list_devices(self) -> list[CaptureDevice]:
+        return DEVICES
+
+    def load_model(self, spec: str, threads: int, quantize: str, progress: Any) -> Any:
+        return object()
+
+    def chunk_seconds(self, model: Any) -> float:
+        return 0.16
+
+    def start_engine(
+        self,
+        model: Any,
+        source: Source,
+        beam: int,
+        on_update: UpdateCallback,
+        on_state: StateCallback,
+    ) -> EngineHandle:
+        return Idle()
+
+    def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
+        on_levels(-23.5, -9.2, False)
+        return Idle()
+
+
+def fixed_app(tmp: Path, theme: str, with_source: bool, demo: bool = False) -> CaptionsApp:
+    options = AppOptions(
+        model="emformer-librispeech",
+        beam=4,
+        threads=1,
+        source=FfmpegSource("meeting.wav") if with_source else None,
+        theme=theme,
+        demo=demo,
+        sessions_dir=tmp / "sessions",
+        settings_path=tmp / "settings.toml",
+        user_themes_dir=tmp / "themes",
+    )
+    return CaptionsApp(options, backend=FixedBackend(), clock=lambda: 0.0)
+
+
+def feed(app: CaptionsApp) -> None:
+    """Fixed captions, levels and latency figures, as if the engine had run a while."""
+    generation = app.generation
+    app.post_message(SourceState(generation, started="meeting.wav"))
+    clock = 0.0
+    for index, sentence in enumerate(SENTENCES):
+        segment = Segment(index, clock, clock + 3.0, sentence)
+        clock += 4.0
+        for step in range(6):
+            latency = 60.0 + 40.0 * math.sin(index * 6 + step) ** 2 + (900 if step == 3 else 0)
+            app.post_message(
+                EngineUpdate(
+                    CaptionUpdate(
+                        partial="",
+                        finals=(segment,) if step == 5 else (),
+                        rms_dbfs=-40.0 + 5 * step,
+                        peak_dbfs=-25.0 + 5 * step,
+                        overflow=False,
+                        latency_ms=latency,
+                        compute_ms=9.0,
+                        queue_depth=0,
+                        dropped=0,
+                    ),
+                    generation,
+                )
+            )
+    app.post_message(
+        EngineUpdate(
+            CaptionUpdate("and this is still being", (), -18.0, -0.05, False, 80.0, 9.0, 1, 0),
+            generation,
+        )
+    )

@@ -1,0 +1,56 @@
+"""``captions-tui demo``: the app on a bundled speech clip through the bundled tiny model.
+
+Works offline with no microphone and no download, so anyone can see captions
+appear; the screen says it is a demo model with a small vocabulary.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tui_captions.asr.defaults import DEFAULT_BEAM, DEFAULT_THREADS, DEMO_MODEL
+from tui_captions.commands.common import positive_int
+from tui_captions.errors import UserError
+
+DEMO_CLIP = "demo_speech.flac"
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "demo",
+        help="see the app work offline: a bundled clip through a tiny demo model",
+        description="Open the captions app on a bundled synthetic speech clip played in real "
+        "time through a tiny bundled model (small vocabulary, one synthetic voice).",
+    )
+    parser.add_argument("--theme", metavar="NAME", help="colour theme")
+    parser.add_argument(
+        "--threads", type=positive_int, default=DEFAULT_THREADS, metavar="N", help="torch threads"
+    )
+    parser.set_defaults(handler=run)
+
+
+def demo_clip() -> Path:
+    clip = Path(str(resources.files("tui_captions.demo") / DEMO_CLIP))
+    if not clip.is_file():
+        raise UserError(f"the demo clip {clip} is missing from this installation; reinstall")
+    return clip
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui_captions.audio.protocol import FfmpegSource
+    from tui_captions.commands.app import run_app
+    from tui_captions.tui.app import AppOptions
+
+    return run_app(
+        AppOptions(
+            model=DEMO_MODEL,
+            beam=DEFAULT_BEAM,
+            threads=args.threads,
+            source=FfmpegSource(str(demo_clip())),
+            theme=args.theme,
+            demo=True,
+        )
+    )

@@ -1,0 +1,133 @@
+"""What the app needs from the rest of the system, behind one small interface.
+
+:class:`RealBackend` imports the audio and ASR packages only inside its
+methods, which run in worker threads, so importing the app (and painting its
+first screen) never waits for torch. Snapshot tests pass a backend with
+fixed data instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tui_captions.transcript.segments import Segment
+
+if TYPE_CHECKING:
+    from tui_captions.asr.defaults import DownloadProgress
+    from tui_captions.audio.devices import CaptureDevice
+    from tui_captions.audio.protocol import Source
+
+LevelsCallback = Callable[[float, float, bool], object]
+StateCallback = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class CaptionUpdate:
+    """One chunk's worth of news for the screen: text, levels and timing."""
+
+    partial: str
+    finals: tuple[Segment, ...]
+    rms_dbfs: float
+    peak_dbfs: float
+    overflow: bool
+    latency_ms: float
+    compute_ms: float
+    queue_depth: int
+    dropped: int
+
+
+UpdateCallback = Callable[[CaptionUpdate], object]
+
+# The picker's meter needs levels, not model chunks: 100 ms blocks at 16 kHz.
+PROBE_RATE = 16000
+PROBE_BLOCK = 1600
+POLL_S = 0.2
+
+
+class EngineHandle(Protocol):
+    def stop(self) -> None: ...
+
+
+class ProbeHandle(Protocol):
+    def stop(self) -> None: ...
+
+
+class Backend(Protocol):
+    def list_devices(self) -> list[CaptureDevice]: ...
+
+    def load_model(
+        self, spec: str, threads: int, quantize: str, progress: DownloadProgress
+    ) -> Any: ...
+
+    def chunk_seconds(self, model: Any) -> float: ...
+
+    def start_engine(
+        self,
+        model: Any,
+        source: Source,
+        beam: int,
+        on_update: UpdateCallback,
+        on_state: StateCallback,
+    ) -> EngineHandle: ...
+
+    def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle: ...
+
+
+class LevelProbe:
+    """A capture worker whose chunks only feed a level meter, read by a daemon thread."""
+
+    def __init__(self, source: Source, on_levels: LevelsCallback) -> None:
+        from tui_captions.audio.protocol import AudioChunk, EndOfStream, WorkerError
+        from tui_captions.audio.worker import CaptureWorker
+
+        self._worker = CaptureWorker(source, PROBE_RATE, PROBE_BLOCK)
+        self._stopped = threading.Event()
+
+        def pump() -> None:
+            self._worker.start()
+            while not self._stopped.is_set():
+                message = self._worker.get(POLL_S)
+                if isinstance(message, AudioChunk):
+                    on_levels(message.rms_dbfs, message.peak_dbfs, message.overflow)
+                elif isinstance(message, (WorkerError, EndOfStream)):
+                    break
+            self._worker.stop()
+
+        self._thread = threading.Thread(target=pump, name="captions-level-probe", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+class RealBackend:
+    def list_devices(self) -> list[CaptureDevice]:
+        from tui_captions.audio.devices import list_devices
+
+        return list_devices()
+
+    def load_model(self, spec: str, threads: int, quantize: str, progress: DownloadProgress) -> Any:
+        from tui_captions.asr.catalog import open_model
+        from tui_captions.asr.runtime import configure_threads, prepare_model
+
+        configure_threads(threads)
+        return prepare_model(open_model(spec, progress), quantize)
+
+    def chunk_seconds(self, model: Any) -> float:
+        return float(model.config.chunk_seconds)
+
+    def start_engine(
+        self,
+        model: Any,
+        source: Source,
+        beam: int,
+        on_update: UpdateCallback,
+        on_state: StateCallback,
+    ) -> EngineHandle:
+        raise NotImplementedError
+
+    def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
+        return LevelProbe(source, on_levels)

@@ -1,0 +1,201 @@
+"""The device picker: sources as ``captions-tui devices`` lists them, filter, level meter.
+
+Typing goes to the filter box; arrow keys move the table; Enter starts. The
+highlighted device is opened by a level probe (after a short pause, so
+scrolling through the list does not open every device) so the user can see
+which microphone hears them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tui_captions.tui.messages import Levels
+from tui_captions.tui.widgets.levels import LevelMeter
+
+if TYPE_CHECKING:
+    from tui_captions.audio.devices import CaptureDevice
+    from tui_captions.tui.app import CaptionsApp
+
+PROBE_DELAY_S = 0.4
+COLUMNS = ("", "Name", "Kind", "Host API", "Ch", "Rate")
+
+
+def device_key(device: CaptureDevice) -> str:
+    return device.pulse_source or f"portaudio:{device.index}"
+
+
+def matches(device: CaptureDevice, text: str) -> bool:
+    """Every word of the filter appears somewhere in the row (case-insensitive)."""
+    haystack = " ".join(
+        (device.name, device.kind, device.host_api, device.pulse_source or "")
+    ).lower()
+    return all(word in haystack for word in text.lower().split())
+
+
+class PickerScreen(Screen["CaptureDevice | None"]):
+    """Dismisses with the chosen device, or None when cancelled (only if cancellable)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "start", "Start", priority=True),
+        Binding("f5,ctrl+r", "refresh", "Refresh"),
+        Binding("up", "move(-1)", "Up", show=False, priority=True),
+        Binding("down", "move(1)", "Down", show=False, priority=True),
+        Binding("pageup", "move(-10)", show=False, priority=True),
+        Binding("pagedown", "move(10)", show=False, priority=True),
+        Binding("escape", "cancel", "Back"),
+    ]
+
+    DEFAULT_CSS = """
+    PickerScreen { background: $background; }
+    PickerScreen > #title { padding: 0 1; background: $panel; color: $text; text-style: bold; }
+    PickerScreen > #hint { padding: 0 1; color: $text-muted; }
+    PickerScreen > Input { margin: 0 1; }
+    PickerScreen > DataTable { height: 1fr; margin: 0 1; background: $surface; }
+    PickerScreen > #meter-title { padding: 0 1; color: $text-muted; }
+    PickerScreen > LevelMeter { margin: 0 1; padding: 0 1; background: $surface; }
+    PickerScreen > #empty { padding: 1 2; color: $warning; }
+    """
+
+    def __init__(self, cancellable: bool = False) -> None:
+        super().__init__()
+        self.cancellable = cancellable
+        self.devices: list[CaptureDevice] = []
+        self._probe_timer: Timer | None = None
+        self._probe_key: str | None = None
+
+    @property
+    def captions_app(self) -> CaptionsApp:
+        from tui_captions.tui.app import CaptionsApp
+
+        assert isinstance(self.app, CaptionsApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static("Choose an audio source", id="title")
+        yield Static(
+            "Type to filter · ↑↓ move · Enter start · F5 refresh · "
+            "★ system default · monitors capture what the computer plays",
+            id="hint",
+        )
+        yield Input(placeholder="filter…", id="filter")
+        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("", id="empty")
+        yield Static("Level of the highlighted source", id="meter-title")
+        yield LevelMeter()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self.action_refresh()
+
+    def on_unmount(self) -> None:
+        self.captions_app.stop_probe()
+
+    @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
+    def action_refresh(self) -> None:
+        devices = self.captions_app.backend.list_devices()
+        self.app.call_from_thread(self.show_devices, devices)
+
+    def show_devices(self, devices: list[CaptureDevice]) -> None:
+        self.devices = devices
+        self._fill(keep=self._highlighted_key())
+
+    def _fill(self, keep: str | None = None) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        text = self.query_one(Input).value
+        shown = [device for device in self.devices if matches(device, text)]
+        for device in shown:
+            table.add_row(
+                "★" if device.is_default else (" ◉" if device.monitor else ""),
+                device.name,
+                "system audio" if device.monitor else "input",
+                device.host_api,
+                str(device.channels),
+                f"{device.default_rate:g}",
+                key=device_key(device),
+            )
+        empty = self.query_one("#empty", Static)
+        empty.display = not shown
+        empty.update(
+            "No capture sources found. Plug in a microphone and press F5, "
+            "or start with --input FILE_OR_URL."
+            if not self.devices
+            else "No source matches the filter."
+        )
+        target = next((i for i, d in enumerate(shown) if device_key(d) == keep), None)
+        if target is None:
+            target = next((i for i, d in enumerate(shown) if d.is_default), 0)
+        if shown:
+            table.move_cursor(row=target)
+            self._schedule_probe()
+        else:
+            self.captions_app.stop_probe()
+
+    def _highlighted(self) -> CaptureDevice | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((d for d in self.devices if device_key(d) == key), None)
+
+    def _highlighted_key(self) -> str | None:
+        device = self._highlighted()
+        return device_key(device) if device else None
+
+    @on(Input.Changed)
+    def _filter_changed(self) -> None:
+        self._fill(keep=self._highlighted_key())
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._schedule_probe()
+
+    def _schedule_probe(self) -> None:
+        if self._probe_timer is not None:
+            self._probe_timer.stop()
+        self._probe_timer = self.set_timer(PROBE_DELAY_S, self._probe_highlighted)
+
+    def _probe_highlighted(self) -> None:
+        device = self._highlighted()
+        key = device_key(device) if device else None
+        if key == self._probe_key:
+            return
+        self._probe_key = key
+        self.query_one(LevelMeter).reset()
+        if device is None:
+            self.captions_app.stop_probe()
+        else:
+            self.captions_app.start_probe(device, self)
+
+    def on_levels(self, message: Levels) -> None:
+        self.query_one(LevelMeter).show(message.rms_dbfs, message.peak_dbfs, message.overflow)
+
+    def action_move(self, rows: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            row = min(max(0, table.cursor_row + rows), table.row_count - 1)
+            table.move_cursor(row=row)
+
+    def action_start(self) -> None:
+        device = self._highlighted()
+        if device is None:
+            self.notify("Nothing to start: no source is highlighted.", severity="warning")
+            return
+        self.dismiss(device)
+
+    def action_cancel(self) -> None:
+        if self.cancellable:
+            self.dismiss(None)
+        elif self.query_one(Input).value:
+            self.query_one(Input).value = ""

@@ -1,0 +1,140 @@
+"""The transcript pane: timestamped final segments, the partial text below, follow mode.
+
+Final lines go to a :class:`RichLog` (its scrollback holds the whole
+session); the partial text, which changes every chunk, lives in its own line
+under it. The view follows new text unless the user scrolls up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import RichLog, Static
+
+from tui_captions.transcript.segments import Segment
+
+FOLLOWING = "following"
+NOT_FOLLOWING = "scrolled up · f to follow"
+
+
+def format_elapsed(seconds: float) -> str:
+    """M:SS below an hour, H:MM:SS after."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+class TranscriptLog(RichLog):
+    """Reports when the user scrolls away from the end, so the pane can stop following."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"transcript-log--time"}
+
+    DEFAULT_CSS = """
+    TranscriptLog {
+        background: $surface;
+        border: none;
+        height: 1fr;
+        padding: 0 1;
+        scrollbar-size-vertical: 1;
+    }
+    TranscriptLog > .transcript-log--time { color: $text-muted; }
+    """
+
+    def __init__(self, on_scrolled_up: Callable[[], None], *, id: str | None = None) -> None:
+        super().__init__(wrap=True, min_width=1, markup=False, auto_scroll=True, id=id)
+        self._on_scrolled_up = on_scrolled_up
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value < old_value and new_value < self.max_scroll_y:
+            self._on_scrolled_up()
+
+
+class TranscriptPane(Vertical):
+    """Final segments with timestamps and the current partial text."""
+
+    DEFAULT_CSS = """
+    TranscriptPane {
+        border: round $primary 60%;
+        border-title-color: $text;
+        border-subtitle-color: $text-muted;
+        background: $surface;
+        height: 1fr;
+    }
+    TranscriptPane.-scrolled-up {
+        border-subtitle-color: $warning;
+    }
+    TranscriptPane > #partial {
+        color: $partial-text;
+        text-style: italic;
+        height: auto;
+        max-height: 4;
+        padding: 0 1 0 8;  /* under the text column, past the timestamps */
+    }
+    """
+
+    following: reactive[bool] = reactive(True)
+
+    def __init__(self, display: Callable[[str], str] = str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Transcript"
+        self._display = display
+        self.shown: list[Segment] = []
+        """Segments on screen since the last clear (the session's transcript is kept elsewhere)."""
+
+    def compose(self) -> ComposeResult:
+        yield TranscriptLog(self._scrolled_up, id="finals")
+        yield Static("", id="partial")
+
+    @property
+    def log_view(self) -> TranscriptLog:
+        return self.query_one(TranscriptLog)
+
+    def on_mount(self) -> None:
+        self.watch_following(self.following)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
+
+    def add_final(self, segment: Segment) -> None:
+        self.shown.append(segment)
+        self._write(segment)
+
+    def set_partial(self, text: str) -> None:
+        self.query_one("#partial", Static).update(self._display(text) if text else "")
+
+    def clear_view(self) -> None:
+        self.shown.clear()
+        self.log_view.clear()
+        self.set_partial("")
+
+    def redraw(self) -> None:
+        """Re-render the lines, whose styles were fixed when written (after a theme change)."""
+        self.log_view.clear()
+        for segment in self.shown:
+            self._write(segment)
+
+    def _write(self, segment: Segment) -> None:
+        time_style = self.log_view.get_component_rich_style("transcript-log--time")
+        line = Table.grid(padding=(0, 2))
+        line.add_column(no_wrap=True)
+        line.add_column(ratio=1)
+        line.add_row(Text(format_elapsed(segment.start), time_style), self._display(segment.text))
+        self.log_view.write(line, expand=True)
+
+    def _scrolled_up(self) -> None:
+        self.following = False
+
+    def watch_following(self, following: bool) -> None:
+        self.set_class(not following, "-scrolled-up")
+        self.border_subtitle = FOLLOWING if following else NOT_FOLLOWING
+        log = self.log_view if self.is_mounted else None
+        if log is not None:
+            log.auto_scroll = following
+            if following:
+                log.scroll_end(animate=False)
