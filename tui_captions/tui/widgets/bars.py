@@ -63,7 +63,7 @@ class StatusLine(Widget):
         color: $text-muted;
     }
     StatusLine.-warning { color: $warning; text-style: bold; }
-    StatusLine.-error { color: $text; background: $error; text-style: bold; }
+    StatusLine.-error { color: $background; background: $error; text-style: bold; }
     """
 
     message: reactive[str] = reactive("")

@@ -109,7 +109,7 @@ class LatencyPane(Widget):
     LatencyPane > .latency-pane--fair { color: $latency-fair; }
     LatencyPane > .latency-pane--bad { color: $latency-bad; }
     LatencyPane > .latency-pane--label { color: $text-muted; }
-    LatencyPane > .latency-pane--warning { color: $text; background: $error; text-style: bold; }
+    LatencyPane > .latency-pane--warning { color: $background; background: $error; text-style: bold; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

@@ -49,7 +49,7 @@ class LevelMeter(Widget):
     LevelMeter > .level-meter--high { color: $meter-high; }
     LevelMeter > .level-meter--empty { color: $foreground 35%; }
     LevelMeter > .level-meter--label { color: $text-muted; }
-    LevelMeter > .level-meter--clip { color: $text; background: $error; text-style: bold; }
+    LevelMeter > .level-meter--clip { color: $background; background: $error; text-style: bold; }
     """
 
     def __init__(
