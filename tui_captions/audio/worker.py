@@ -1,0 +1,296 @@
+"""The spawned capture worker, and the parent's handle on it.
+
+The worker reads a source (PortAudio device or FFmpeg input), converts it to
+16 kHz mono float32, cuts model-sized :class:`AudioChunk` objects and puts
+them on a bounded queue without ever blocking: when the queue is full the
+chunk is dropped (its ``seq`` leaves a gap the reader counts). It imports
+neither torch nor textual, so it starts in a fraction of a second; it runs
+in its own process so the recognizer's CPU use and the GIL never make the
+capture miss samples.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import types
+from collections.abc import Iterator
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from typing import Any
+
+import numpy as np
+
+from tui_captions.audio.chunking import Chunker
+from tui_captions.audio.protocol import (
+    AudioChunk,
+    DeviceSource,
+    EndOfStream,
+    FfmpegSource,
+    Source,
+    Started,
+    WorkerError,
+    WorkerMessage,
+)
+from tui_captions.errors import AudioSourceError
+
+DEFAULT_QUEUE_CHUNKS = 64  # ~10 s of 160 ms chunks: rides out hiccups, bounds memory
+STOP_TIMEOUT_S = 0.8  # then the worker is killed: stop() returns within 1 s
+STALL_TIMEOUT_S = 1.0  # a device silent (not even zeros) this long is gone
+_POLL_S = 0.05
+_CONTROL_PUT_TIMEOUT_S = 1.0
+
+
+class _Sender:
+    """Puts messages on the queue: chunks are dropped when full, control messages wait briefly."""
+
+    def __init__(self, out: Queue[WorkerMessage]) -> None:
+        self._out = out
+        self.started = False
+
+    def chunk(self, chunk: AudioChunk) -> None:
+        with contextlib.suppress(queue.Full):
+            self._out.put_nowait(chunk)
+
+    def control(self, message: Started | WorkerError | EndOfStream) -> None:
+        self.started = self.started or isinstance(message, Started)
+        with contextlib.suppress(queue.Full):
+            self._out.put(message, timeout=_CONTROL_PUT_TIMEOUT_S)
+
+
+def worker_main(
+    source: Source,
+    sample_rate: int,
+    chunk_samples: int,
+    out: Queue[WorkerMessage],
+    stop: Event,
+) -> None:
+    """Entry point of the spawned process."""
+    # Ctrl+C in a terminal reaches the whole process group; the parent decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    send = _Sender(out)
+    chunker = Chunker(chunk_samples, sample_rate)
+    try:
+        blocks = (
+            _device_blocks(source, sample_rate, send, stop)
+            if isinstance(source, DeviceSource)
+            else _ffmpeg_blocks(source, sample_rate, send, stop)
+        )
+        for block, t_last, overflow in blocks:
+            for chunk in chunker.push(block, t_last, overflow):
+                send.chunk(chunk)
+        if not stop.is_set():
+            tail = chunker.flush()
+            if tail is not None:
+                send.chunk(tail)
+            send.control(EndOfStream(chunker.next_seq))
+    except AudioSourceError as exc:
+        send.control(WorkerError("lost" if send.started else "open", str(exc)))
+    except Exception as exc:  # a bug, but the user still deserves one clear line
+        send.control(WorkerError("lost", f"{source.label}: capture failed ({exc!r})"))
+    if stop.is_set():
+        # Nobody may read what is still buffered; do not hang on exit flushing it.
+        out.cancel_join_thread()
+
+
+Block = tuple[np.ndarray, float, bool]  # 16 kHz mono samples, capture time of last, overflow
+
+
+def _ffmpeg_blocks(
+    source: FfmpegSource, sample_rate: int, send: _Sender, stop: Event
+) -> Iterator[Block]:
+    """Decoded blocks released at ``source.speed`` x real time (live sources set the pace)."""
+    from tui_captions.audio.decode import DecodedAudio
+
+    decoded = DecodedAudio(source.url, sample_rate, source.input_format, source.options)
+    send.control(Started(decoded.description, decoded.source_rate, decoded.channels))
+    started = time.monotonic()
+    released = 0
+    try:
+        for block in decoded.blocks():
+            released += block.size
+            due = started + released / sample_rate / source.speed
+            if stop.wait(max(0.0, due - time.monotonic())):
+                return
+            yield block, max(due, time.monotonic()), False
+    finally:
+        decoded.close()
+
+
+def _device_blocks(
+    source: DeviceSource, sample_rate: int, send: _Sender, stop: Event
+) -> Iterator[Block]:
+    """Blocks from a PortAudio input stream, resampled; a stalled device is reported lost."""
+    if source.pulse_source is not None:
+        # Read by the ALSA PulseAudio plugin when PortAudio's `pulse` device connects.
+        os.environ["PULSE_SOURCE"] = source.pulse_source
+    try:
+        import sounddevice as sd
+    except OSError as exc:
+        raise AudioSourceError(
+            f"{source.label}: PortAudio is not available ({exc}); install libportaudio2"
+        ) from None
+
+    from tui_captions.audio.decode import MonoResampler
+
+    rate = int(source.sample_rate)
+    channels = max(1, min(source.channels, 2))
+    captured: queue.SimpleQueue[tuple[np.ndarray, float, bool]] = queue.SimpleQueue()
+
+    def callback(indata: np.ndarray, frames: int, times: Any, status: Any) -> None:
+        # Capture time of the block's last sample: the ADC time of its first
+        # sample mapped onto the monotonic clock, when the host API gives one.
+        now = time.monotonic()
+        adc, current = times.inputBufferAdcTime, times.currentTime
+        first = now - (current - adc) if adc > 0 and current >= adc else now - frames / rate
+        captured.put(
+            (indata.copy(), min(now, first + (frames - 1) / rate), bool(status.input_overflow))
+        )
+
+    try:
+        stream = sd.InputStream(
+            device=source.portaudio_device,
+            channels=channels,
+            samplerate=rate,
+            dtype="float32",
+            callback=callback,
+        )
+        stream.start()
+    except (sd.PortAudioError, ValueError) as exc:
+        raise AudioSourceError(f"{source.label}: cannot open the device ({exc})") from None
+    send.control(Started(source.label, float(rate), channels))
+    resampler = MonoResampler(sample_rate)
+    last_block = time.monotonic()
+    try:
+        while not stop.is_set():
+            try:
+                data, t_last, overflow = captured.get(timeout=_POLL_S)
+            except queue.Empty:
+                if time.monotonic() - last_block > STALL_TIMEOUT_S or not stream.active:
+                    raise AudioSourceError(
+                        f"{source.label}: the device stopped delivering audio "
+                        "(unplugged, or its sound server went away)"
+                    ) from None
+                continue
+            last_block = time.monotonic()
+            yield resampler.push(data, rate), t_last, overflow
+    finally:
+        # Closing a device whose server vanished can block: never wait for it.
+        threading.Thread(target=stream.abort, daemon=True).start()
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "is still running"
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+class CaptureWorker:
+    """The main process's handle on one capture worker process.
+
+    ``get`` yields its messages; when the process ends without a last word
+    (killed, crashed), ``get`` returns a ``WorkerError("died")`` within
+    ``timeout`` seconds of noticing, so a caller polling every few hundred
+    milliseconds reports a dead worker well within a second.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        sample_rate: int,
+        chunk_samples: int,
+        max_queue: int = DEFAULT_QUEUE_CHUNKS,
+    ) -> None:
+        self.source = source
+        self.max_queue = max_queue
+        context = mp.get_context("spawn")
+        self._queue: Queue[WorkerMessage] = context.Queue(max_queue)
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=worker_main,
+            args=(source, sample_rate, chunk_samples, self._queue, self._stop),
+            name="captions-capture",
+            daemon=True,
+        )
+        self._finished = False
+
+    def start(self) -> None:
+        with _plain_main():
+            self._process.start()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def queue_depth(self) -> int:
+        try:
+            return self._queue.qsize()
+        except NotImplementedError:  # macOS has no sem_getvalue
+            return 0
+
+    def get(self, timeout: float) -> WorkerMessage | None:
+        """The next message, None if none came in ``timeout``; a final error if it died."""
+        if self._finished:
+            return None
+        try:
+            message = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            if self._process.is_alive():
+                return None
+            # Anything it sent before exiting is already in the pipe.
+            try:
+                message = self._queue.get(timeout=_POLL_S)
+            except queue.Empty:
+                self._finished = True
+                return WorkerError(
+                    "died",
+                    f"{self.source.label}: the capture worker "
+                    f"{_describe_exit(self._process.exitcode)}",
+                )
+        if isinstance(message, (WorkerError, EndOfStream)):
+            self._finished = True
+        return message
+
+    def stop(self) -> None:
+        """Ask the worker to stop; kill it if it has not within :data:`STOP_TIMEOUT_S`."""
+        self._finished = True
+        self._stop.set()
+        if self._process.pid is None:
+            return
+        self._process.join(STOP_TIMEOUT_S)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(0.2)
+        self._queue.cancel_join_thread()
+        self._queue.close()
+
+
+_main_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _plain_main() -> Iterator[None]:
+    """Hide the parent's ``__main__`` while spawning.
+
+    ``spawn`` re-runs the parent's main script or module in the child; for
+    ``captions-tui`` that imports the CLI and, through it, torch (seconds and
+    hundreds of MB) in a process that only needs NumPy, PyAV and PortAudio.
+    """
+    with _main_lock:
+        real_main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = real_main
