@@ -164,25 +164,28 @@ DEMO_SENTENCES = 8
 DEMO_VOICE = "en-us"
 DEMO_SPEED = 160
 DEMO_PITCH = 50
-DEMO_PAUSE_S = 0.9
+PAUSE_S = 0.9
 
 
-def write_demo_clip(flac: Path, text: Path) -> None:
-    """Held-out sentences in one voice with pauses between them, as FLAC plus its text."""
-    utterances = make_utterances(
+def demo_utterances() -> list[Utterance]:
+    """Held-out sentences in one plain voice: the bundled demo clip."""
+    return make_utterances(
         DEMO_SENTENCES,
         DEMO_SEED,
         voices=[DEMO_VOICE],
         speeds=(DEMO_SPEED, DEMO_SPEED),
         pitches=(DEMO_PITCH, DEMO_PITCH),
     )
-    pause = np.zeros(int(DEMO_PAUSE_S * SAMPLE_RATE), dtype=np.int16)
+
+
+def write_clip(utterances: Sequence[Utterance], flac: Path, text: Path) -> None:
+    """The sentences one after another with pauses (long enough to end a segment), and the text."""
+    pause = np.zeros(int(PAUSE_S * SAMPLE_RATE), dtype=np.int16)
     pieces = [pause]
     for clip in synthesize_many(utterances):
         pieces += [clip, pause]
+    flac.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["sox", *RAW_AUDIO, "-", str(flac)],
-        input=np.concatenate(pieces).tobytes(),
-        check=True,
+        ["sox", *RAW_AUDIO, "-", str(flac)], input=np.concatenate(pieces).tobytes(), check=True
     )
     text.write_text("".join(u.text + "\n" for u in utterances), encoding="utf-8")
