@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from tui_captions import __version__
-from tui_captions.commands import app, demo, export, sessions, transcribe
+from tui_captions.commands import app, demo, devices, export, live, sessions, transcribe
 from tui_captions.errors import UserError
 
-COMMANDS = (transcribe, sessions, export, demo)
+COMMANDS = (transcribe, live, devices, sessions, export, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -71,17 +71,19 @@ def _join(frames: list[av.AudioFrame]) -> np.ndarray:
 
 
 class DecodedAudio:
-    """An opened FFmpeg source: what it holds, and its audio as mono blocks at ``rate``."""
+    """An opened FFmpeg source: what it holds, and its audio as mono blocks.
+
+    Opening is what fails for a missing file, a non-audio file or an unknown
+    input format, so callers can check a source before doing slow work.
+    """
 
     def __init__(
         self,
         source: str,
-        rate: int,
         input_format: str | None = None,
         options: dict[str, str] | None = None,
     ) -> None:
         self._source = source
-        self._rate = rate
         self._container = _open(source, input_format, options or {})
         if not self._container.streams.audio:
             self._container.close()
@@ -95,14 +97,14 @@ class DecodedAudio:
             f"{self.source_rate:g} Hz, {self.channels} ch)"
         )
 
-    def blocks(self) -> Iterator[np.ndarray]:
-        """Yield float32 mono blocks until the source ends; closes the source when done."""
+    def blocks(self, rate: int) -> Iterator[np.ndarray]:
+        """Yield float32 mono blocks at ``rate`` until the source ends, then close it."""
         resampler: av.AudioResampler | None = None
         try:
             for frame in self._container.decode(self._stream):
                 if resampler is None:
                     resampler = av.AudioResampler(
-                        format="fltp", layout=frame.layout.name, rate=self._rate
+                        format="fltp", layout=frame.layout.name, rate=rate
                     )
                 yield from _planar_means(resampler.resample(frame))
             if resampler is not None:
@@ -132,7 +134,7 @@ def decode_audio(
     Raises :class:`AudioSourceError` for a source that cannot be opened,
     holds no audio, or fails while decoding.
     """
-    yield from DecodedAudio(source, sample_rate, input_format, options).blocks()
+    yield from DecodedAudio(source, input_format, options).blocks(sample_rate)
 
 
 def fixed_chunks(blocks: Iterator[np.ndarray], size: int) -> Iterator[np.ndarray]:

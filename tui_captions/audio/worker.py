@@ -108,12 +108,12 @@ def _ffmpeg_blocks(
     """Decoded blocks released at ``source.speed`` x real time (live sources set the pace)."""
     from tui_captions.audio.decode import DecodedAudio
 
-    decoded = DecodedAudio(source.url, sample_rate, source.input_format, source.options)
+    decoded = DecodedAudio(source.url, source.input_format, source.options)
     send.control(Started(decoded.description, decoded.source_rate, decoded.channels))
     started = time.monotonic()
     released = 0
     try:
-        for block in decoded.blocks():
+        for block in decoded.blocks(sample_rate):
             released += block.size
             due = started + released / sample_rate / source.speed
             if stop.wait(max(0.0, due - time.monotonic())):
