@@ -10,19 +10,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+from tui_captions.asr.live import RecognizerUpdate, SourceStarted
 from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.transcript.segments import Segment
 from tui_captions.tui.app import AppOptions, CaptionsApp
-from tui_captions.tui.backend import (
-    CaptionUpdate,
-    EngineHandle,
-    LevelsCallback,
-    ProbeHandle,
-    StateCallback,
-    UpdateCallback,
-)
-from tui_captions.tui.messages import EngineUpdate, SourceState
+from tui_captions.tui.backend import EngineHandle, LevelsCallback, Listener, ProbeHandle
+from tui_captions.tui.messages import EngineEvent
 
 DEVICES = [
     CaptureDevice(0, "HDA Intel PCH: ALC257 Analog (hw:0,0)", "ALSA", 2, 48000.0, False),
@@ -42,6 +36,11 @@ SENTENCES = [
 
 
 class Idle:
+    """An engine or probe that does nothing: the test feeds the events."""
+
+    def start(self, source: Source) -> None:
+        pass
+
     def stop(self) -> None:
         pass
 
@@ -56,14 +55,7 @@ class FixedBackend:
     def chunk_seconds(self, model: Any) -> float:
         return 0.16
 
-    def start_engine(
-        self,
-        model: Any,
-        source: Source,
-        beam: int,
-        on_update: UpdateCallback,
-        on_state: StateCallback,
-    ) -> EngineHandle:
+    def create_engine(self, model: Any, beam: int, listener: Listener) -> EngineHandle:
         return Idle()
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
@@ -86,35 +78,39 @@ def fixed_app(tmp: Path, theme: str, with_source: bool, demo: bool = False) -> C
     return CaptionsApp(options, backend=FixedBackend(), clock=lambda: 0.0)
 
 
+def update(
+    seq: int,
+    partial: str,
+    finals: tuple[Segment, ...],
+    level: float,
+    latency: float,
+    queue: int = 0,
+) -> RecognizerUpdate:
+    return RecognizerUpdate(
+        seq=seq,
+        partial=partial,
+        finals=finals,
+        compute_ms=9.0,
+        latency_ms=latency,
+        queue_depth=queue,
+        dropped=0,
+        rms_dbfs=level - 15.0,
+        peak_dbfs=level,
+        overflow=False,
+    )
+
+
 def feed(app: CaptionsApp) -> None:
     """Fixed captions, levels and latency figures, as if the engine had run a while."""
-    generation = app.generation
-    app.post_message(SourceState(generation, started="meeting.wav"))
-    clock = 0.0
+    events: list[Any] = [SourceStarted(FfmpegSource("meeting.wav"), "wav, 16000 Hz", 16000, 1, 40)]
+    seq = 0
     for index, sentence in enumerate(SENTENCES):
-        segment = Segment(index, clock, clock + 3.0, sentence)
-        clock += 4.0
+        segment = Segment(index, index * 4.0, index * 4.0 + 3.0, sentence)
         for step in range(6):
             latency = 60.0 + 40.0 * math.sin(index * 6 + step) ** 2 + (900 if step == 3 else 0)
-            app.post_message(
-                EngineUpdate(
-                    CaptionUpdate(
-                        partial="",
-                        finals=(segment,) if step == 5 else (),
-                        rms_dbfs=-40.0 + 5 * step,
-                        peak_dbfs=-25.0 + 5 * step,
-                        overflow=False,
-                        latency_ms=latency,
-                        compute_ms=9.0,
-                        queue_depth=0,
-                        dropped=0,
-                    ),
-                    generation,
-                )
-            )
-    app.post_message(
-        EngineUpdate(
-            CaptionUpdate("and this is still being", (), -18.0, -0.05, False, 80.0, 9.0, 1, 0),
-            generation,
-        )
-    )
+            final = (segment,) if step == 5 else ()
+            events.append(update(seq, "", final, -25.0 + 5 * step, latency))
+            seq += 1
+    events.append(update(seq, "and this is still being", (), -0.05, 80.0, queue=1))
+    for event in events:
+        app.post_message(EngineEvent(event, app.generation))

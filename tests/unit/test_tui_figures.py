@@ -1,18 +1,14 @@
-"""Pure logic behind the panes: bands, bars, scales, latency figures, session time line."""
+"""Pure logic behind the panes: bands, bars, scales, the falling-behind warning, clocks."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 from rich.style import Style
 
-from tui_captions.transcript.journal import SessionJournal, read_journal
-from tui_captions.transcript.segments import Segment
-from tui_captions.tui.session import TranscriptSession
 from tui_captions.tui.widgets.bands import Bands, bar, scale, sparkline
-from tui_captions.tui.widgets.latency import LatencySample, LatencyStats
+from tui_captions.tui.widgets.latency import behind
 from tui_captions.tui.widgets.levels import LEVEL_BANDS
 from tui_captions.tui.widgets.transcript import format_elapsed
 
@@ -55,51 +51,16 @@ def test_scale_places_ticks_and_drops_overlaps() -> None:
     assert "-59" not in crowded
 
 
-def test_latency_stats_over_the_window() -> None:
-    stats = LatencyStats(chunk_seconds=0.16)
-    assert math.isnan(stats.p50()) and stats.behind() is None
-    for ms in range(1, 101):
-        stats.add(LatencySample(float(ms), 8.0, 0, 0))
-    assert stats.p50() == 50 and stats.p95() == 95 and stats.max() == 100
-    assert stats.rtf() == pytest.approx(0.05)
-    assert stats.behind() is None
-    for _ in range(400):
-        stats.add(LatencySample(10.0, 8.0, 0, 0))
-    assert len(stats.samples) == 375  # one minute of 160 ms chunks
-    assert stats.max() == 10.0
-    stats.add(LatencySample(100.0, 8.0, 10, 0))
-    assert stats.behind() == "falling behind: 1.6 s of audio waiting"
-
-
-def test_latency_stats_report_recent_drops_and_slow_compute() -> None:
-    stats = LatencyStats(chunk_seconds=0.16)
-    stats.add(LatencySample(100.0, 8.0, 0, 3))
-    stats.add(LatencySample(100.0, 8.0, 0, 7))
-    assert stats.behind() == "falling behind: 4 chunks dropped in the last minute"
-    slow = LatencyStats(chunk_seconds=0.16)
-    slow.add(LatencySample(900.0, 200.0, 0, 0))
-    assert slow.behind() == "falling behind: RTF 1.25 (> 1)"
+def test_behind_warns_on_backlog_recent_drops_and_slow_compute() -> None:
+    assert behind(2, 0.1, 0.16, math.inf) is None
+    assert behind(7, 0.1, 0.16, math.inf) == "falling behind: 1.1 s of audio waiting"
+    assert behind(0, 0.1, 0.16, 2.0) == "falling behind: audio was dropped"
+    assert behind(0, 0.1, 0.16, 20.0) is None
+    assert behind(0, 1.25, 0.16, math.inf) == "falling behind: RTF 1.25 (> 1)"
+    assert behind(0, None, 0.16, math.inf) is None
 
 
 def test_elapsed_format() -> None:
     assert format_elapsed(0) == "00:00"
     assert format_elapsed(61.9) == "01:01"
     assert format_elapsed(3600 + 62) == "1:01:02"
-
-
-def test_session_places_runs_on_one_time_line_and_journals_them(tmp_path: Path) -> None:
-    session = TranscriptSession(
-        lambda: SessionJournal.create(source="mic", model="m", directory=tmp_path)
-    )
-    first = session.add(Segment(0, 1.0, 2.0, "hello there"), run_offset=0.0)
-    # A second run (after a pause or a source switch) numbers from 0 again.
-    second = session.add(Segment(0, 0.5, 1.5, "second run"), run_offset=30.0)
-    assert (first.id, first.start) == (0, 1.0)
-    assert (second.id, second.start, second.end) == (1, 30.5, 31.5)
-    session.record(120.0, 9.0)
-    journal = session.ensure_journal()
-    journal.close(session.stats(0.16))
-    saved = read_journal(journal.path)
-    assert [s.text for s in saved.segments] == ["hello there", "second run"]
-    assert saved.segments[1].start == 30.5
-    assert saved.stats["latency_ms_p50"] == 120.0

@@ -27,7 +27,7 @@ from tui_captions.config import Settings, load_settings, save_settings
 from tui_captions.errors import UserError
 from tui_captions.transcript.readable import readable
 from tui_captions.tui.backend import Backend, EngineHandle, ProbeHandle, RealBackend
-from tui_captions.tui.messages import EngineUpdate, Levels, ModelLoaded, ModelProgress, SourceState
+from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
     HelpScreen,
@@ -37,17 +37,18 @@ from tui_captions.tui.screens.dialogs import (
 )
 from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import PickerScreen
-from tui_captions.tui.session import TranscriptSession
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
 from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
-from tui_captions.tui.widgets.latency import LatencyPane, LatencySample
+from tui_captions.tui.widgets.latency import LatencyPane
 from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
 if TYPE_CHECKING:
+    from tui_captions.asr.live import LiveEvent, LiveStats
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.transcript.journal import SessionJournal
+    from tui_captions.transcript.segments import Segment
 
 RETRY_SECONDS = 3.0
 MODEL_HELP = (
@@ -94,13 +95,18 @@ class CaptionsScreen(MainScreen):
         for k in KEYS
     ]
 
+    def on_mount(self) -> None:
+        app = self.app
+        assert isinstance(app, CaptionsApp)
+        if app.stats is not None and app.chunk_seconds is not None:
+            self.query_one(LatencyPane).start(app.stats, app.chunk_seconds)
+        app.sync_screens()
+
 
 class CaptionsApp(App[Path | None]):
     """Returns the session journal's path (None if nothing was captioned)."""
 
     TITLE = "captions-tui"
-    CSS_PATH = "app.tcss"
-    ENABLE_COMMAND_PALETTE = True
 
     def __init__(
         self,
@@ -116,17 +122,19 @@ class CaptionsApp(App[Path | None]):
         super().__init__()
         for theme in self.theme_set.themes:
             self.register_theme(theme)
-        self.model: Any = None
         self.model_name = options.model
         self.chunk_seconds: float | None = None
-        self.source: Source | None = options.source
+        self.stats: LiveStats | None = None
         self.engine: EngineHandle | None = None
+        self.source: Source | None = options.source
         self.probe: ProbeHandle | None = None
+        self.journal: SessionJournal | None = None
         self.generation = 0
-        self.run_offset = 0.0
+        """Counts source sessions; events of an older one only deliver their final text."""
         self.paused = False
         self.started_at = clock()
-        self.session = TranscriptSession(self._open_journal)
+        self.state = "starting"
+        self.status_text: tuple[str, Severity] = ("Loading the model…", "information")
         self._retry: Timer | None = None
 
     # -- start-up -------------------------------------------------------------
@@ -140,15 +148,13 @@ class CaptionsApp(App[Path | None]):
         for problem in [*self.theme_set.problems, self._settings_problem]:
             if problem:
                 self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
-        await self.push_screen(CaptionsScreen(display=readable, demo=self.options.demo))
-        self.captions.query_one(SessionBar).model = self.model_name
-        self.set_interval(1.0, self._tick)
-        self.status("Loading the model…")
-        self.load_model()
+        self.set_interval(1.0, self.sync_screens)
+        # After the first paint: importing torch in a thread still competes for the GIL.
+        self.call_after_refresh(self.load_model)
         if self.source is None:
             self.push_screen(PickerScreen(), self._picked)
         else:
-            self._show_source()
+            await self.push_screen(self._new_captions_screen())
 
     def _initial_theme(self) -> str:
         names = self.theme_set.names()
@@ -163,14 +169,12 @@ class CaptionsApp(App[Path | None]):
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load_model(self) -> None:
-        started = time.perf_counter()
-
         def progress(label: str, done: int, total: int | None) -> None:
             self.post_message(ModelProgress(label, done, total))
 
         options = self.options
         model = self.backend.load_model(options.model, options.threads, options.quantize, progress)
-        self.post_message(ModelLoaded(model, self.options.model, time.perf_counter() - started))
+        self.post_message(ModelLoaded(model, options.model))
 
     def on_model_progress(self, message: ModelProgress) -> None:
         mb = 1024 * 1024
@@ -181,12 +185,16 @@ class CaptionsApp(App[Path | None]):
         self.status(f"Downloading the model (first use only): {message.label} {share}")
 
     def on_model_loaded(self, message: ModelLoaded) -> None:
-        self.model = message.model
+        from tui_captions.asr.live import LiveStats  # torch is loaded by now
+
         self.chunk_seconds = self.backend.chunk_seconds(message.model)
-        self.captions.query_one(LatencyPane).start(self.chunk_seconds)
-        self.status(f"Model {message.name} loaded in {message.seconds:.1f} s.")
+        self.stats = LiveStats(self.chunk_seconds)
+        self.engine = self.backend.create_engine(message.model, self.options.beam, self._listen)
+        if (screen := self.captions) is not None:
+            screen.query_one(LatencyPane).start(self.stats, self.chunk_seconds)
+        self.status(f"Model {message.name} is ready.")
         if self.source is not None and not self.paused:
-            self.start_engine()
+            self.start_source()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place background failures land."""
@@ -203,90 +211,98 @@ class CaptionsApp(App[Path | None]):
     # -- sources and the engine ----------------------------------------------
 
     @property
-    def captions(self) -> CaptionsScreen:
-        return next(s for s in self.screen_stack if isinstance(s, CaptionsScreen))
+    def captions(self) -> CaptionsScreen | None:
+        """The captions screen, once a source has been chosen."""
+        return next((s for s in self.screen_stack if isinstance(s, CaptionsScreen)), None)
 
-    def _picked(self, device: CaptureDevice | None) -> None:
+    def _new_captions_screen(self) -> CaptionsScreen:
+        return CaptionsScreen(display=readable, demo=self.options.demo)
+
+    def _captions(self) -> CaptionsScreen:
+        screen = self.captions
+        assert screen is not None, "caption commands run only on the captions screen"
+        return screen
+
+    async def _picked(self, device: CaptureDevice | None) -> None:
         if device is not None:
-            self.use_source(device.source())
+            await self.use_source(device.source())
 
-    def use_source(self, source: Source) -> None:
-        """Caption ``source`` from now on, in the same session."""
+    async def use_source(self, source: Source) -> None:
+        """Caption ``source`` from now on, in the same session and transcript."""
         self.source = source
         self.paused = False
-        self._show_source()
-        if self.model is not None:
-            self.start_engine()
+        if self.captions is None:
+            await self.push_screen(self._new_captions_screen())
+        if self.engine is not None:
+            self.start_source()
         else:
             self.status(f"Loading the model; captions of {source.label} start when it is ready.")
 
-    def _show_source(self) -> None:
-        assert self.source is not None
-        self.captions.query_one(SessionBar).source = self.source.label
-
-    def start_engine(self) -> None:
-        assert self.source is not None and self.model is not None
-        self.stop_engine()
+    def start_source(self) -> None:
+        assert self.source is not None and self.engine is not None
+        self.stop_source()
         self.generation += 1
-        self.run_offset = self.elapsed()
-        generation = self.generation
-        self.captions.query_one(SessionBar).state = "starting"
-        self.engine = self.backend.start_engine(
-            self.model,
-            self.source,
-            self.options.beam,
-            on_update=lambda update: self.post_message(EngineUpdate(update, generation)),
-            on_state=lambda **kw: self.post_message(SourceState(generation, **kw)),
-        )
+        self.set_state("starting")
+        self.engine.start(self.source)
 
-    def stop_engine(self) -> None:
+    def stop_source(self) -> None:
+        """End the running source session; its last words arrive as a final event."""
         if self._retry is not None:
             self._retry.stop()
             self._retry = None
         if self.engine is not None:
-            engine, self.engine = self.engine, None
-            engine.stop()
+            self.engine.stop()
 
-    def on_engine_update(self, message: EngineUpdate) -> None:
-        if message.generation != self.generation:
-            return
-        update = message.update
-        screen = self.captions
-        pane = screen.query_one(TranscriptPane)
-        for segment in update.finals:
-            pane.add_final(self.session.add(segment, self.run_offset))
-        pane.set_partial(update.partial)
-        screen.query_one(LevelMeter).show(update.rms_dbfs, update.peak_dbfs, update.overflow)
-        screen.query_one(LatencyPane).add(
-            LatencySample(update.latency_ms, update.compute_ms, update.queue_depth, update.dropped)
-        )
-        self.session.record(update.latency_ms, update.compute_ms)
+    def _listen(self, event: LiveEvent) -> None:
+        """The engine's listener, on its inference thread."""
+        self.post_message(EngineEvent(event, self.generation))
 
-    def on_source_state(self, message: SourceState) -> None:
-        if message.generation != self.generation:
-            return
-        bar = self.captions.query_one(SessionBar)
-        if message.started is not None:
-            bar.state = "live"
-            self.status(f"Listening to {message.started}.")
-        elif message.error is not None:
-            bar.state = "source lost"
-            self.engine = None
-            self.notify(message.error, title="Capture stopped", severity="error", timeout=8)
+    def on_engine_event(self, message: EngineEvent) -> None:
+        from tui_captions.asr.live import RecognizerUpdate, SourceEnded, SourceStarted
+
+        event, current = message.event, message.generation == self.generation
+        pane = self._captions().query_one(TranscriptPane)
+        if isinstance(event, RecognizerUpdate) and current:
+            self._add_finals(event.finals)
+            pane.set_partial(event.partial)
+            self._captions().query_one(LevelMeter).show(
+                event.rms_dbfs, event.peak_dbfs, event.overflow
+            )
+            if self.stats is not None:
+                self.stats.add(event)
+            self._captions().query_one(LatencyPane).add(event)
+        elif isinstance(event, SourceStarted) and current:
+            self.set_state("live")
+            self.status(f"Listening to {event.source.label} ({event.description}).")
+        elif isinstance(event, SourceEnded):
+            self._add_finals(event.finals)  # never lost, even from an older session
+            pane.set_partial("")
+            if current:
+                self._source_ended(event.reason, event.error.message if event.error else None)
+
+    def _source_ended(self, reason: str, error: str | None) -> None:
+        if reason == "error":
+            self.set_state("source lost")
+            text = error or "the capture stopped"
+            self.notify(text, title="Capture stopped", severity="error", timeout=8)
             self.status(
-                f"{message.error} · retrying every {RETRY_SECONDS:.0f} s · s: pick another source",
-                "error",
+                f"{text} · retrying every {RETRY_SECONDS:.0f} s · s: pick another source", "error"
             )
             self._retry = self.set_timer(RETRY_SECONDS, self._retry_source)
-        elif message.ended:
-            bar.state = "ended"
-            self.engine = None
+        elif reason == "end":
+            self.set_state("ended")
             self.status("The input ended. s: pick another source · ctrl+s: save · q: quit")
 
     def _retry_source(self) -> None:
         self._retry = None
-        if self.source is not None and self.model is not None and not self.paused:
-            self.start_engine()
+        if self.source is not None and self.engine is not None and not self.paused:
+            self.start_source()
+
+    def _add_finals(self, finals: Iterable[Segment]) -> None:
+        pane = self._captions().query_one(TranscriptPane)
+        for segment in finals:
+            self._journal().append(segment)
+            pane.add_final(segment)
 
     def start_probe(self, device: CaptureDevice, target: Screen[Any]) -> None:
         self.stop_probe()
@@ -308,31 +324,25 @@ class CaptionsApp(App[Path | None]):
                 yield SystemCommand(key.label, key.help, partial(self.run_action, key.action))
 
     def action_toggle_pause(self) -> None:
-        bar = self.captions.query_one(SessionBar)
         if self.paused:
             self.paused = False
-            if self.source is not None and self.model is not None:
-                self.start_engine()
+            if self.source is not None and self.engine is not None:
+                self.start_source()
                 self.status("Resumed.")
         else:
             self.paused = True
-            self.stop_engine()
-            bar.state = "paused"
-            self.captions.query_one(TranscriptPane).set_partial("")
+            self.stop_source()
+            self.set_state("paused")
             self.status("Paused: the device is free. p: resume")
 
     def action_switch_source(self) -> None:
-        def picked(device: CaptureDevice | None) -> None:
-            if device is not None:
-                self.use_source(device.source())
-
-        self.push_screen(PickerScreen(cancellable=True), picked)
+        self.push_screen(PickerScreen(cancellable=True), self._picked)
 
     def action_clear_view(self) -> None:
-        self.captions.query_one(TranscriptPane).clear_view()
+        self._captions().query_one(TranscriptPane).clear_view()
 
     def action_toggle_follow(self) -> None:
-        pane = self.captions.query_one(TranscriptPane)
+        pane = self._captions().query_one(TranscriptPane)
         pane.following = not pane.following
 
     def action_cycle_theme(self) -> None:
@@ -349,7 +359,7 @@ class CaptionsApp(App[Path | None]):
         self.push_screen(HelpScreen(KEYS))
 
     def action_save(self) -> None:
-        journal = self.session.ensure_journal()
+        journal = self._journal()
         self.push_screen(SaveDialog(journal.path.parent, journal.id), self._save)
 
     def _save(self, request: SaveRequest | None) -> None:
@@ -357,42 +367,63 @@ class CaptionsApp(App[Path | None]):
             return
         from tui_captions.transcript.exports import export_session
 
-        journal = self.session.ensure_journal()
+        session = self._journal().session()
         try:
             request.path.parent.mkdir(parents=True, exist_ok=True)
             with request.path.open("w", encoding="utf-8") as out:
-                export_session(journal.session(), request.fmt, out)
+                export_session(session, request.fmt, out)
         except OSError as exc:
             self.notify(f"Not saved: {exc.strerror or exc}", severity="error")
             return
-        self.notify(f"Saved {len(self.session.segments)} segments to {request.path}")
+        self.notify(f"Saved {len(session.segments)} segments to {request.path}")
         self.status(f"Saved to {request.path}")
 
     async def action_quit(self) -> None:
         self.stop_probe()
-        self.stop_engine()
-        journal = self.session.journal
-        if journal is not None:
-            journal.close(self.session.stats(self.chunk_seconds))
-        self.exit(journal.path if journal is not None else None)
+        self.stop_source()
+        # After the engine's last event (its final words), which is queued by now.
+        self.call_later(self._close_and_exit)
+
+    def _close_and_exit(self) -> None:
+        if self.journal is not None:
+            summary = self.stats.summary() if self.stats else {}
+            self.journal.close({key: value for key, value in summary.items() if value is not None})
+        self.exit(self.journal.path if self.journal is not None else None)
 
     # -- helpers -------------------------------------------------------------
 
-    def _open_journal(self) -> SessionJournal:
-        from tui_captions.transcript.journal import SessionJournal
+    def _journal(self) -> SessionJournal:
+        """The session's journal, opened with the first segment (or the first save)."""
+        if self.journal is None:
+            from tui_captions.transcript.journal import SessionJournal
 
-        return SessionJournal.create(
-            source=self.source.label if self.source else "",
-            model=self.model_name,
-            directory=self.options.sessions_dir,
-            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
-        )
+            self.journal = SessionJournal.create(
+                source=self.source.label if self.source else "",
+                model=self.model_name,
+                directory=self.options.sessions_dir,
+                on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+            )
+        return self.journal
 
     def elapsed(self) -> float:
         return self.clock() - self.started_at
 
-    def _tick(self) -> None:
-        self.captions.query_one(SessionBar).elapsed = self.elapsed()
-
     def status(self, text: str, severity: Severity = "information") -> None:
-        self.captions.query_one(StatusLine).show(text, severity)
+        """The status line of every screen that has one (the picker shows model loading too)."""
+        self.status_text = (text, severity)
+        self.sync_screens()
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+        self.sync_screens()
+
+    def sync_screens(self) -> None:
+        """Copy the session's state into the bars of the screens (each second, and on change)."""
+        for screen in self.screen_stack:
+            for line in screen.query(StatusLine):
+                line.show(*self.status_text)
+            for bar in screen.query(SessionBar):
+                bar.source = self.source.label if self.source else "-"
+                bar.model = self.model_name
+                bar.state = self.state
+                bar.elapsed = self.elapsed()

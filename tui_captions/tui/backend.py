@@ -10,36 +10,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
-
-from tui_captions.transcript.segments import Segment
 
 if TYPE_CHECKING:
     from tui_captions.asr.defaults import DownloadProgress
+    from tui_captions.asr.live import LiveEvent
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
 
 LevelsCallback = Callable[[float, float, bool], object]
-StateCallback = Callable[..., object]
-
-
-@dataclass(frozen=True)
-class CaptionUpdate:
-    """One chunk's worth of news for the screen: text, levels and timing."""
-
-    partial: str
-    finals: tuple[Segment, ...]
-    rms_dbfs: float
-    peak_dbfs: float
-    overflow: bool
-    latency_ms: float
-    compute_ms: float
-    queue_depth: int
-    dropped: int
-
-
-UpdateCallback = Callable[[CaptionUpdate], object]
+Listener = Callable[["LiveEvent"], None]
 
 # The picker's meter needs levels, not model chunks: 100 ms blocks at 16 kHz.
 PROBE_RATE = 16000
@@ -48,6 +28,10 @@ POLL_S = 0.2
 
 
 class EngineHandle(Protocol):
+    """One recognizer on one time line; sources come and go (``LiveEngine``)."""
+
+    def start(self, source: Source) -> None: ...
+
     def stop(self) -> None: ...
 
 
@@ -64,14 +48,7 @@ class Backend(Protocol):
 
     def chunk_seconds(self, model: Any) -> float: ...
 
-    def start_engine(
-        self,
-        model: Any,
-        source: Source,
-        beam: int,
-        on_update: UpdateCallback,
-        on_state: StateCallback,
-    ) -> EngineHandle: ...
+    def create_engine(self, model: Any, beam: int, listener: Listener) -> EngineHandle: ...
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle: ...
 
@@ -119,15 +96,11 @@ class RealBackend:
     def chunk_seconds(self, model: Any) -> float:
         return float(model.config.chunk_seconds)
 
-    def start_engine(
-        self,
-        model: Any,
-        source: Source,
-        beam: int,
-        on_update: UpdateCallback,
-        on_state: StateCallback,
-    ) -> EngineHandle:
-        raise NotImplementedError
+    def create_engine(self, model: Any, beam: int, listener: Listener) -> EngineHandle:
+        from tui_captions.asr.live import LiveEngine
+        from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+
+        return LiveEngine(Recognizer(model, DecodeOptions(beam=beam)), listener)
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
         return LevelProbe(source, on_levels)

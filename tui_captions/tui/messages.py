@@ -6,11 +6,12 @@ app handles each message on its own thread.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from tui_captions.tui.backend import CaptionUpdate
+if TYPE_CHECKING:
+    from tui_captions.asr.live import LiveEvent
 
 
 class ModelProgress(Message):
@@ -22,9 +23,9 @@ class ModelProgress(Message):
 
 
 class ModelLoaded(Message):
-    def __init__(self, model: Any, name: str, seconds: float) -> None:
+    def __init__(self, model: Any, name: str) -> None:
         super().__init__()
-        self.model, self.name, self.seconds = model, name, seconds
+        self.model, self.name = model, name
 
 
 class Levels(Message):
@@ -35,24 +36,9 @@ class Levels(Message):
         self.rms_dbfs, self.peak_dbfs, self.overflow = rms_dbfs, peak_dbfs, overflow
 
 
-class EngineUpdate(Message):
-    """A recognizer update from engine run number ``generation`` (older runs are ignored)."""
+class EngineEvent(Message):
+    """A live-engine event from session number ``generation`` (older sessions are ignored)."""
 
-    def __init__(self, update: CaptionUpdate, generation: int) -> None:
+    def __init__(self, event: LiveEvent, generation: int) -> None:
         super().__init__()
-        self.update, self.generation = update, generation
-
-
-class SourceState(Message):
-    """The capture started, ended, or failed (``error`` set); ``generation`` names the run."""
-
-    def __init__(
-        self,
-        generation: int,
-        *,
-        started: str | None = None,
-        ended: bool = False,
-        error: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.generation, self.started, self.ended, self.error = generation, started, ended, error
+        self.event, self.generation = event, generation

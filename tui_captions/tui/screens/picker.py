@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui_captions.tui.messages import Levels
+from tui_captions.tui.widgets.bars import StatusLine
 from tui_captions.tui.widgets.levels import LevelMeter
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from tui_captions.tui.app import CaptionsApp
 
 PROBE_DELAY_S = 0.4
-COLUMNS = ("", "Name", "Kind", "Host API", "Ch", "Rate")
+COLUMNS = ("Name", "Kind", "Host API", "Ch", "Rate")
 
 
 def device_key(device: CaptureDevice) -> str:
@@ -92,10 +93,12 @@ class PickerScreen(Screen["CaptureDevice | None"]):
         yield Static("", id="empty")
         yield Static("Level of the highlighted source", id="meter-title")
         yield LevelMeter()
+        yield StatusLine()
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+        self.captions_app.sync_screens()
         self.action_refresh()
 
     def on_unmount(self) -> None:
@@ -117,12 +120,11 @@ class PickerScreen(Screen["CaptureDevice | None"]):
         shown = [device for device in self.devices if matches(device, text)]
         for device in shown:
             table.add_row(
-                "★" if device.is_default else (" ◉" if device.monitor else ""),
-                device.name,
+                f"{'★' if device.is_default else ' '} {device.name}",
                 "system audio" if device.monitor else "input",
                 device.host_api,
                 str(device.channels),
-                f"{device.default_rate:g}",
+                f"{device.default_rate / 1000:g}k",
                 key=device_key(device),
             )
         empty = self.query_one("#empty", Static)

@@ -1,96 +1,51 @@
-"""The latency pane: per-chunk latency sparkline, percentiles, RTF, queue and drops.
+"""The latency pane: per-chunk latency sparkline, p50/p95/max, RTF, queue and drops.
 
-Figures cover the last minute of chunks, so a slow start does not hide a
-recovery and a recent slowdown is not averaged away by a long session.
+Percentiles, RTF and counts come from the engine's own rolling
+:class:`~tui_captions.asr.live.LiveStats` (the same figures ``live
+--stats-every`` prints); the pane keeps only what it draws: the recent
+latencies for the sparkline and their maximum.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from tui_captions.asr.stats import percentile
 from tui_captions.tui.widgets.bands import Bands, sparkline
 
-WINDOW_SECONDS = 60.0
+if TYPE_CHECKING:
+    from tui_captions.asr.live import LiveStats, RecognizerUpdate
+
 LATENCY_BANDS = Bands(("good", "fair", "bad"), (300.0, 1000.0))
 RTF_BANDS = Bands(("good", "fair", "bad"), (0.5, 1.0))
 SPARK_CEILING_MS = 1500.0
+SERIES_SECONDS = 60.0
 BEHIND_BACKLOG_SECONDS = 1.0  # queued audio beyond this means the recognizer is not keeping up
+RECENT_DROP_SECONDS = 10.0  # a drop this recent keeps the warning up
 
 
-@dataclass(frozen=True)
-class LatencySample:
-    latency_ms: float
-    compute_ms: float
-    queue_depth: int
-    dropped: int
-
-
-class LatencyStats:
-    """Rolling figures over the last :data:`WINDOW_SECONDS` of chunks."""
-
-    def __init__(self, chunk_seconds: float) -> None:
-        self.chunk_seconds = chunk_seconds
-        self.samples: deque[LatencySample] = deque(
-            maxlen=max(1, round(WINDOW_SECONDS / chunk_seconds))
-        )
-
-    def add(self, sample: LatencySample) -> None:
-        self.samples.append(sample)
-
-    def clear(self) -> None:
-        self.samples.clear()
-
-    @property
-    def latencies(self) -> list[float]:
-        return [sample.latency_ms for sample in self.samples]
-
-    def p50(self) -> float:
-        return percentile(self.latencies, 50)
-
-    def p95(self) -> float:
-        return percentile(self.latencies, 95)
-
-    def max(self) -> float:
-        return max(self.latencies, default=math.nan)
-
-    def rtf(self) -> float:
-        """Compute time over audio time: above 1 the recognizer cannot keep up."""
-        if not self.samples:
-            return math.nan
-        compute_s = sum(sample.compute_ms for sample in self.samples) / 1000.0
-        return compute_s / (len(self.samples) * self.chunk_seconds)
-
-    def dropped_in_window(self) -> int:
-        if not self.samples:
-            return 0
-        return self.samples[-1].dropped - self.samples[0].dropped
-
-    def behind(self) -> str | None:
-        """Why the recognizer is falling behind, or None while it keeps up."""
-        if not self.samples:
-            return None
-        backlog_s = self.samples[-1].queue_depth * self.chunk_seconds
-        if backlog_s >= BEHIND_BACKLOG_SECONDS:
-            return f"falling behind: {backlog_s:.1f} s of audio waiting"
-        dropped = self.dropped_in_window()
-        if dropped:
-            return f"falling behind: {dropped} chunks dropped in the last minute"
-        if self.rtf() > 1.0:
-            return f"falling behind: RTF {self.rtf():.2f} (> 1)"
-        return None
+def behind(
+    queue_depth: int, rtf: float | None, chunk_seconds: float, seconds_since_drop: float
+) -> str | None:
+    """Why the recognizer is falling behind, or None while it keeps up."""
+    backlog_s = queue_depth * chunk_seconds
+    if backlog_s >= BEHIND_BACKLOG_SECONDS:
+        return f"falling behind: {backlog_s:.1f} s of audio waiting"
+    if seconds_since_drop < RECENT_DROP_SECONDS:
+        return "falling behind: audio was dropped"
+    if rtf is not None and rtf > 1.0:
+        return f"falling behind: RTF {rtf:.2f} (> 1)"
+    return None
 
 
 class LatencyPane(Widget):
-    """Renders :class:`LatencyStats`; bands come from the theme's latency variables."""
+    """Shows the session's :class:`LiveStats`; bands come from the theme's latency variables."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "latency-pane--good",
@@ -109,61 +64,79 @@ class LatencyPane(Widget):
     LatencyPane > .latency-pane--fair { color: $latency-fair; }
     LatencyPane > .latency-pane--bad { color: $latency-bad; }
     LatencyPane > .latency-pane--label { color: $text-muted; }
-    LatencyPane > .latency-pane--warning { color: $background; background: $error; text-style: bold; }
+    LatencyPane > .latency-pane--warning {
+        color: $background;
+        background: $error;
+        text-style: bold;
+    }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.stats: LatencyStats | None = None
-        """Created by :meth:`start` once the model (and so the chunk length) is known."""
+        self.stats: LiveStats | None = None
+        self.chunk_seconds = 0.0
+        self.series: deque[float] = deque()
+        self._chunks_since_drop = math.inf
+        self._dropped = 0
 
-    def start(self, chunk_seconds: float) -> None:
-        self.stats = LatencyStats(chunk_seconds)
+    def start(self, stats: LiveStats, chunk_seconds: float) -> None:
+        """Show ``stats`` (fed by the app) from now on."""
+        self.stats, self.chunk_seconds = stats, chunk_seconds
+        self.series = deque(maxlen=max(1, round(SERIES_SECONDS / chunk_seconds)))
         self.refresh()
 
-    def add(self, sample: LatencySample) -> None:
-        if self.stats is not None:
-            self.stats.add(sample)
-            self.refresh()
+    def add(self, update: RecognizerUpdate) -> None:
+        self.series.append(update.latency_ms)
+        self._chunks_since_drop = (
+            0 if update.dropped > self._dropped else self._chunks_since_drop + 1
+        )
+        self._dropped = update.dropped
+        self.refresh()
 
     def _band_style(self, value: float, bands: Bands = LATENCY_BANDS) -> Style:
         return self.get_component_rich_style(f"latency-pane--{bands.of(value)}")
 
-    def _figure(self, value: float) -> Text:
-        if math.isnan(value):
+    def _figure(self, value: float | None, bands: Bands = LATENCY_BANDS, fmt: str = ".0f") -> Text:
+        if value is None:
             return Text("-", self.get_component_rich_style("latency-pane--label"))
-        return Text(f"{value:.0f}", self._band_style(value))
+        return Text(format(value, fmt), self._band_style(value, bands))
 
     def render(self) -> RenderableType:
         label = self.get_component_rich_style("latency-pane--label")
-        stats = self.stats
-        if stats is None:
+        if self.stats is None:
             return Text("waiting for the model…", label)
+        if not self.series:
+            return Text("waiting for audio…", label)
+        figures = self.stats.summary()
         width = max(4, self.content_size.width)
-        spark = sparkline(stats.latencies, 0.0, SPARK_CEILING_MS, width, self._band_style)
-        figures = Text.assemble(
-            ("p50 ", label),
-            self._figure(stats.p50()),
-            ("  p95 ", label),
-            self._figure(stats.p95()),
-            ("  max ", label),
-            self._figure(stats.max()),
-            (" ms", label),
+        lines = [
+            sparkline(list(self.series), 0.0, SPARK_CEILING_MS, width, self._band_style),
+            Text.assemble(
+                ("p50 ", label),
+                self._figure(figures["latency_ms_p50"]),
+                ("  p95 ", label),
+                self._figure(figures["latency_ms_p95"]),
+                ("  max ", label),
+                self._figure(max(self.series)),
+                (" ms", label),
+            ),
+            Text.assemble(
+                ("RTF ", label),
+                self._figure(figures["rtf"], RTF_BANDS, ".2f"),
+                ("  queue ", label),
+                str(figures["queue_depth"]),
+                ("  dropped ", label),
+                str(figures["dropped"]),
+            ),
+        ]
+        rtf = figures["rtf"]
+        warning = behind(
+            int(figures["queue_depth"] or 0),
+            None if rtf is None else float(rtf),
+            self.chunk_seconds,
+            self._chunks_since_drop * self.chunk_seconds,
         )
-        last = stats.samples[-1] if stats.samples else None
-        rtf = stats.rtf()
-        queue = Text.assemble(
-            ("RTF ", label),
-            ("-" if math.isnan(rtf) else f"{rtf:.2f}", self._band_style(rtf, RTF_BANDS)),
-            ("  queue ", label),
-            str(last.queue_depth if last else 0),
-            ("  dropped ", label),
-            str(last.dropped if last else 0),
-        )
-        lines = [spark if stats.samples else Text("waiting for audio…", label), figures, queue]
-        warning = stats.behind()
         if warning:
-            lines.append(
-                Text(f"⚠ {warning}", self.get_component_rich_style("latency-pane--warning"))
-            )
+            style = self.get_component_rich_style("latency-pane--warning")
+            lines.append(Text(f"⚠ {warning}", style))
         return Text("\n").join(lines)

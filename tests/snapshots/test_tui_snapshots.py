@@ -1,0 +1,63 @@
+"""Snapshots of the picker and the captions screen in every built-in theme and two sizes.
+
+The app comes from :func:`fixed_app`: fixed devices, levels, captions and a
+stopped clock, so the pictures depend only on the code and the themes.
+Update after an intended change with ``pytest tests/snapshots --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.snapshots.fixed_app import feed, fixed_app
+from tui_captions.tui.screens.picker import PickerScreen
+
+THEMES = ("captions-dark", "captions-light", "captions-high-contrast")
+SIZES = ((80, 24), (120, 40))
+
+
+async def picker_ready(pilot: Pilot[Any]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, PickerScreen)
+    screen.query_one(Input).cursor_blink = False
+    screen._probe_highlighted()  # at once, not after the scrolling pause
+    await pilot.pause()
+
+
+async def captions_ready(pilot: Pilot[Any]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    feed(pilot.app)  # type: ignore[arg-type]
+    await pilot.pause()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", THEMES)
+def test_picker(
+    snap_compare: Callable[..., bool], tmp_path: Path, theme: str, size: tuple[int, int]
+) -> None:
+    app = fixed_app(tmp_path, theme, with_source=False)
+    assert snap_compare(app, terminal_size=size, run_before=picker_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", THEMES)
+def test_captions(
+    snap_compare: Callable[..., bool], tmp_path: Path, theme: str, size: tuple[int, int]
+) -> None:
+    app = fixed_app(tmp_path, theme, with_source=True)
+    assert snap_compare(app, terminal_size=size, run_before=captions_ready)
+
+
+def test_demo_note(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
+    app = fixed_app(tmp_path, "captions-dark", with_source=True, demo=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=captions_ready)
