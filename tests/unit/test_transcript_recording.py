@@ -101,3 +101,16 @@ def test_full_disk_warns_once_and_recording_stops(tmp_path: Path) -> None:
     assert [line.split()[0] for line in lines] == ["WARN", "done"]
     assert lines[-1] == "done True"
     assert path.stat().st_size <= limit
+
+
+def test_dropped_chunks_become_silence_so_times_match_the_journal(tmp_path: Path) -> None:
+    recorder = Recorder(tmp_path / "gaps.flac", RATE)
+    chunk = np.full(CHUNK, 0.5, dtype=np.float32)
+    for index in (0, 1, 4):  # capture dropped chunks 2 and 3
+        recorder.write(chunk, index)
+    recorder.close()
+    decoded = np.concatenate(list(decode_audio(str(tmp_path / "gaps.flac"), RATE)))
+    assert decoded.size == 5 * CHUNK
+    assert np.allclose(decoded[: 2 * CHUNK], 0.5, atol=1e-4)
+    assert np.all(decoded[2 * CHUNK : 4 * CHUNK] == 0)
+    assert np.allclose(decoded[4 * CHUNK :], 0.5, atol=1e-4)

@@ -4,6 +4,8 @@ The same engine as the TUI (spawned capture worker, inference thread), with
 events handled on the main thread so Ctrl+C lands here: it stops the
 capture, prints whatever was still partial as final, and exits 130. The end
 of an input exits 0; a source that fails exits 2 with one line on stderr.
+Each final segment is journaled (see ``captions-tui sessions``) before it is
+printed, so a crash never loses a line that was shown.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from tui_captions.asr.live import LiveEvent, LiveStats, SourceEnded
     from tui_captions.audio.protocol import Source
     from tui_captions.transcript.formats import SegmentWriter
+    from tui_captions.transcript.journal import SessionJournal
     from tui_captions.transcript.segments import Segment
 
 LIVE_FORMATS = ("text", "jsonl")
@@ -83,6 +86,12 @@ def add_parser(subparsers: Any) -> None:
         help="print latency/RTF/queue/drop stats this often "
         "(jsonl: stats events on stdout; text: JSON lines on stderr)",
     )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="also save the 16 kHz audio next to the session journal (FLAC), "
+        "so `captions-tui transcribe` can redo it",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -108,15 +117,26 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.asr.live import LiveEngine, LiveStats
     from tui_captions.asr.recognizer import DecodeOptions, Recognizer
     from tui_captions.transcript.formats import open_writer
+    from tui_captions.transcript.journal import SessionJournal
+    from tui_captions.transcript.recording import Recorder, RecordingRecognizer
+    from tui_captions.transcript.sessions import recording_path
 
     if args.partials and args.format != "jsonl":
         raise UserError("--partials needs --format jsonl (text output has final lines only)")
     source = resolve_source(args)
     files = load_model(args)
+    journal = SessionJournal.create(source.label, args.model, on_warning=_warn)
     recognizer = Recognizer(files, DecodeOptions(beam=args.beam))
+    recorder = None
+    if args.record:
+        recorder = Recorder(
+            recording_path(journal.path), files.config.sample_rate, on_warning=_warn
+        )
     events: queue.Queue[LiveEvent] = queue.Queue()
-    engine = LiveEngine(recognizer, events.put)
-    printer = _Printer(args, open_writer(args.format, sys.stdout), sys.stdout)
+    engine = LiveEngine(
+        RecordingRecognizer(recognizer, recorder) if recorder else recognizer, events.put
+    )
+    printer = _Printer(args, open_writer(args.format, sys.stdout), sys.stdout, journal)
     stats = LiveStats(files.config.chunk_seconds)
     engine.start(source)
     interrupted = False
@@ -127,6 +147,10 @@ def run(args: argparse.Namespace) -> int:
         engine.stop()
         ended = printer.follow(events, stats)
     engine.stop()
+    if recorder is not None:
+        recorder.close()
+    journal.close(stats.summary())
+    print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     if args.stats_every:
         printer.stats(stats)
     if ended.error is not None:
@@ -134,11 +158,23 @@ def run(args: argparse.Namespace) -> int:
     return 130 if interrupted else 0
 
 
+def _warn(message: str) -> None:
+    """Journal and recording problems: one line on stderr each, captions go on."""
+    print(f"captions-tui: warning: {message}", file=sys.stderr, flush=True)
+
+
 class _Printer:
     """Turns engine events into output lines; the one place final segments go."""
 
-    def __init__(self, args: argparse.Namespace, writer: SegmentWriter, out: TextIO) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        writer: SegmentWriter,
+        out: TextIO,
+        journal: SessionJournal,
+    ) -> None:
         self._writer = writer
+        self._journal = journal
         self._out = out
         self._jsonl = args.format == "jsonl"
         self._partials = bool(args.partials)
@@ -177,6 +213,7 @@ class _Printer:
 
     def _finals(self, segments: tuple[Segment, ...]) -> None:
         for segment in segments:
+            self._journal.append(segment)  # first: whatever was printed is on disk
             self._writer.write(segment)
 
     def stats(self, stats: LiveStats) -> None:

@@ -21,7 +21,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from tui_captions.transcript.segments import Segment
 JOURNAL_FORMAT = 1
 SUFFIX = ".jsonl"
 
-Stats = dict[str, float | int]
+Stats = Mapping[str, float | int | None]
 WarningHandler = Callable[[str], None]
 
 

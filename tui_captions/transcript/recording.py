@@ -5,17 +5,26 @@ transcribe`` can redo a session later. Packets are flushed as they are
 written, so a crash loses at most the encoder's last, unfinished frame; the
 stream length in the FLAC header is then missing, which decoders tolerate.
 A recording that cannot be written warns once and stops; captions go on.
+Chunks the capture dropped are recorded as silence, so times in the journal
+are times in the recording.
 """
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 
 from tui_captions.transcript.journal import WarningHandler
+
+if TYPE_CHECKING:
+    from tui_captions.asr.live import StreamingRecognizer
+    from tui_captions.asr.model_dir import ModelConfig
+    from tui_captions.asr.recognizer import StepResult
+    from tui_captions.transcript.segments import Segment
 
 
 class Recorder:
@@ -39,11 +48,14 @@ class Recorder:
         except (av.error.FFmpegError, OSError) as exc:
             self._fail(exc)
 
-    def write(self, samples: np.ndarray) -> None:
-        """Encode one chunk of float samples in [-1, 1] (clipped beyond)."""
+    def write(self, samples: np.ndarray, chunk_index: int | None = None) -> None:
+        """Encode one chunk of float samples in [-1, 1] (clipped beyond) at its place
+        on the session's time line: chunk ``chunk_index``, by default right after the last."""
         if self._container is None:
             return
         pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype(np.int16)
+        if chunk_index is not None and chunk_index * pcm.size > self._samples:
+            pcm = np.concatenate((np.zeros(chunk_index * pcm.size - self._samples, np.int16), pcm))
         frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
         frame.sample_rate = self._stream.rate
         frame.pts = self._samples
@@ -72,3 +84,25 @@ class Recorder:
             container, self._container = self._container, None
             with contextlib.suppress(av.error.FFmpegError, OSError):  # the warning says so
                 container.close()
+
+
+class RecordingRecognizer:
+    """A recognizer that records each chunk on its way in: ``--record`` for any engine."""
+
+    def __init__(self, recognizer: StreamingRecognizer, recorder: Recorder) -> None:
+        self.recognizer = recognizer
+        self.recorder = recorder
+
+    @property
+    def config(self) -> ModelConfig:
+        return self.recognizer.config
+
+    def accept(self, samples: np.ndarray, chunk_index: int | None = None) -> StepResult:
+        self.recorder.write(samples, chunk_index)
+        return self.recognizer.accept(samples, chunk_index)
+
+    def finish(self) -> tuple[Segment, ...]:
+        return self.recognizer.finish()
+
+    def reset(self) -> None:
+        self.recognizer.reset()
