@@ -1,0 +1,67 @@
+"""``live`` journals its session, records with ``--record``, and survives unwritable storage."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tui_captions.audio.decode import decode_audio
+from tui_captions.transcript.journal import read_journal
+
+RATE = 16_000
+LIVE = (sys.executable, "-m", "tui_captions.cli", "live")
+
+pytestmark = pytest.mark.slow
+
+
+def live(wav: Path, model: Path, data_home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LIVE, "--input", str(wav), "--model", str(model), *extra],
+        env={**os.environ, "XDG_DATA_HOME": str(data_home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_journal_and_recording_of_a_complete_session(
+    speech_wav: Path, random_model_dir: Path, tmp_path: Path
+) -> None:
+    result = live(speech_wav, random_model_dir, tmp_path, "--record", "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    (journal_path,) = (tmp_path / "captions-tui" / "sessions").glob("*.jsonl")
+    session = read_journal(journal_path)
+    assert not session.interrupted
+    assert session.source == str(speech_wav)
+    assert session.model == str(random_model_dir)
+    assert session.stats["chunks"] == pytest.approx(session.duration / 0.16, abs=8)
+    printed = [line for line in result.stdout.splitlines() if '"final"' in line]
+    assert len(printed) == len(session.segments) >= 1
+    assert f"session {session.id} saved in {journal_path}" in result.stderr
+
+    # The recording is the audio the recognizer got: the input at 16 kHz, in 16 bits.
+    recorded = np.concatenate(list(decode_audio(str(journal_path.with_suffix(".flac")), RATE)))
+    source = np.concatenate(list(decode_audio(str(speech_wav), RATE)))
+    assert source.size <= recorded.size < source.size + 2560  # last chunk zero-padded
+    assert np.abs(recorded[: source.size] - source).max() < 2 / 32767
+    assert not recorded[source.size :].any()
+
+
+def test_unwritable_data_dir_warns_once_and_captions_go_on(
+    speech_wav: Path, random_model_dir: Path, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"  # a file where a directory is needed blocks root too
+    blocked.write_text("")
+    result = live(speech_wav, random_model_dir, blocked, "--record")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()  # captions were printed
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 2, result.stderr  # one for the journal, one for the recording
+    assert "cannot write the session journal" in warnings[0]
+    assert "cannot record" in warnings[1]
