@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,7 +21,9 @@ LIVE = (sys.executable, "-m", "tui_captions.cli", "live")
 pytestmark = pytest.mark.slow
 
 
-def live(wav: Path, model: Path, data_home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def live(
+    wav: Path, model: Path, data_home: Path, *extra: str, **options: Any
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*LIVE, "--input", str(wav), "--model", str(model), *extra],
         env={**os.environ, "XDG_DATA_HOME": str(data_home)},
@@ -27,6 +31,7 @@ def live(wav: Path, model: Path, data_home: Path, *extra: str) -> subprocess.Com
         text=True,
         timeout=120,
         check=False,
+        **options,
     )
 
 
@@ -62,6 +67,30 @@ def test_unwritable_data_dir_warns_once_and_captions_go_on(
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()  # captions were printed
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
-    assert len(warnings) == 2, result.stderr  # one for the journal, one for the recording
+    assert len(warnings) == 3, result.stderr  # the journal, the recording, the end note
     assert "cannot write the session journal" in warnings[0]
     assert "cannot record" in warnings[1]
+    assert "not saved" in warnings[2]
+    assert "saved in" not in result.stderr
+
+
+def test_full_disk_warns_once_and_captions_go_on(
+    speech_wav: Path, random_model_dir: Path, tmp_path: Path
+) -> None:
+    """RLIMIT_FSIZE (which binds root too) stands in for a disk that fills after the header."""
+    limit = 400
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+    result = live(speech_wav, random_model_dir, tmp_path, preexec_fn=small_disk)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 2, result.stderr
+    assert "File too large" in warnings[0]
+    assert "not saved" in warnings[1]
+    (journal_path,) = (tmp_path / "captions-tui" / "sessions").glob("*.jsonl")
+    assert journal_path.stat().st_size <= limit
+    assert journal_path.read_text().endswith("\n")  # no broken line left behind
+    assert read_journal(journal_path).interrupted

@@ -150,7 +150,10 @@ def run(args: argparse.Namespace) -> int:
     if recorder is not None:
         recorder.close()
     journal.close(stats.summary())
-    print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
+    if journal.warning is None:
+        print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
+    else:
+        _warn(f"session {journal.id} not saved ({journal.warning}); the output above has it")
     if args.stats_every:
         printer.stats(stats)
     if ended.error is not None:
