@@ -81,6 +81,13 @@ class LevelProbe:
 
 
 class RealBackend:
+    def __init__(self) -> None:
+        # Start multiprocessing's resource tracker now: spawned later from inside the
+        # app, it would pass sys.stderr's fileno, which Textual's print capture sets to -1.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+
     def list_devices(self) -> list[CaptureDevice]:
         from tui_captions.audio.devices import list_devices
 

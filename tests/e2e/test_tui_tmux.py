@@ -1,0 +1,98 @@
+"""The installed ``captions-tui`` in a real terminal (tmux) on the PulseAudio monitor.
+
+espeak-ng speech is played into a null sink while the app captions the
+sink's monitor; the screen is read back with ``tmux capture-pane``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pulse import NullSink
+
+TINY_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
+SENTENCE = "the old man and the young woman walk to the river"
+WORDS = set(SENTENCE.split())
+
+pytestmark = pytest.mark.slow
+
+
+class Terminal:
+    """A tmux server of our own (its own socket), so the environment is exactly ours."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
+        )
+        return result.stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "app")
+
+    def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float) -> float:
+        """Seconds until ``condition`` holds for the screen text."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if condition(self.screen()):
+                return time.monotonic() - started
+            time.sleep(0.1)
+        raise AssertionError(f"no {what} within {timeout:.0f} s; screen:\n{self.screen()}")
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed (apt-get install tmux)")
+    term = Terminal(f"captions-e2e-{os.getpid()}")
+    yield term
+    subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True, check=False)
+
+
+def test_installed_app_captions_the_monitor_in_a_terminal(
+    tmp_path: Path, terminal: Terminal, null_sink: NullSink
+) -> None:
+    if not (TINY_MODEL / "config.json").is_file():
+        pytest.skip("the tiny trained model (tests/fixtures/tiny-emformer) is not there yet")
+    command = Path(sys.executable).parent / "captions-tui"
+    assert command.is_file(), "captions-tui is not installed in this environment"
+    speech = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(speech), f"{SENTENCE} [[_:_:_:_:]]"], check=True)
+    env = {
+        "PULSE_SERVER": os.environ["PULSE_SERVER"],
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "TERM": "xterm-256color",
+    }
+    app = shlex.join([str(command), "--device", null_sink.monitor, "--model", str(TINY_MODEL)])
+    shell = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    terminal.tmux(
+        "new-session", "-d", "-s", "app", "-x", "110", "-y", "30",
+        f"env {shell} {app}; echo EXIT=$?; sleep 60",
+    )  # fmt: skip
+    terminal.wait_for(lambda s: "● live" in s, "live source", 60)
+    player = null_sink.play(speech)
+    terminal.wait_for(
+        lambda s: len(WORDS & set(s.lower().split())) >= 5, "captions of the speech", 60
+    )
+    player.wait(30)
+    screen = terminal.screen()
+    assert "p50" in screen and " ms" in screen and "RTF" in screen
+    assert null_sink.monitor in screen  # the session bar names the source
+    terminal.tmux("send-keys", "-t", "app", "q")
+    terminal.wait_for(lambda s: "EXIT=0" in s, "a clean exit", 30)
+    assert "Transcript saved:" in terminal.screen()
+    journals = list((tmp_path / "data" / "captions-tui" / "sessions").glob("*.jsonl"))
+    assert len(journals) == 1

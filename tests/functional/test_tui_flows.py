@@ -1,0 +1,250 @@
+"""The app driven by Textual's Pilot on real sources (WAV input, PulseAudio monitor) and models.
+
+Nothing is faked: the real backend lists devices, spawns capture workers,
+runs the live engine and writes the journal. Word checks use the tiny
+trained model; flows that need only *some* captions use the random model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from tests.pulse import NullSink, pactl
+from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.transcript.journal import read_journal
+from tui_captions.tui.app import AppOptions, CaptionsApp
+from tui_captions.tui.screens.dialogs import ErrorScreen, SaveDialog
+from tui_captions.tui.screens.picker import PickerScreen
+from tui_captions.tui.widgets.transcript import TranscriptPane
+
+TINY_MODEL = Path(__file__).parents[1] / "fixtures" / "tiny-emformer"
+# Words from the tiny model's vocabulary (tools/tiny_model/vocabulary.txt).
+SENTENCE = "the old man and the young woman walk to the river"
+WORDS = set(SENTENCE.split())
+SIZE = (110, 32)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def tiny_model() -> Path:
+    if not (TINY_MODEL / "config.json").is_file():
+        pytest.skip("the tiny trained model (tests/fixtures/tiny-emformer) is not there yet")
+    return TINY_MODEL
+
+
+@pytest.fixture(scope="module")
+def sentence_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sentence, then two seconds of silence so the recognizer reaches an endpoint."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
+    path = tmp_path_factory.mktemp("tui-audio") / "sentence.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), f"{SENTENCE} [[_:_:_:_:]]"], check=True)
+    return path
+
+
+def make_app(tmp_path: Path, model: Path | str, source: Source | None = None) -> CaptionsApp:
+    return CaptionsApp(
+        AppOptions(
+            model=str(model),
+            beam=4,
+            threads=1,
+            source=source,
+            sessions_dir=tmp_path / "sessions",
+            settings_path=tmp_path / "settings.toml",
+            user_themes_dir=tmp_path / "themes",
+        )
+    )
+
+
+async def wait_for(
+    pilot: Pilot[Any], condition: Callable[[], object], what: str, timeout: float = 60.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            app = pilot.app
+            assert isinstance(app, CaptionsApp)
+            raise AssertionError(
+                f"timed out after {timeout:.0f} s waiting for {what} "
+                f"(state {app.state!r}, status {app.status_text[0]!r})"
+            )
+        await pilot.pause(0.1)
+
+
+def shown_text(app: CaptionsApp) -> str:
+    captions = app.captions
+    assert captions is not None
+    return " ".join(segment.text for segment in captions.query_one(TranscriptPane).shown)
+
+
+def run(coro: Any) -> None:
+    asyncio.run(coro)
+
+
+async def pick(pilot: Pilot[Any], sink: NullSink) -> None:
+    """Type the sink's name into the picker's filter and start its monitor."""
+    picker = pilot.app.screen
+    assert isinstance(picker, PickerScreen)
+    await wait_for(
+        pilot,
+        lambda: any(d.pulse_source == sink.monitor for d in picker.devices),
+        "the null sink's monitor in the picker",
+        timeout=20,
+    )
+    await pilot.press(*sink.monitor)
+    table: DataTable[str] = picker.query_one(DataTable)
+    assert picker.query_one(Input).value == sink.monitor
+    assert table.row_count == 1
+    await pilot.press("enter")
+
+
+def test_picker_to_captions_to_saved_file(
+    tmp_path: Path, tiny_model: Path, null_sink: NullSink, sentence_wav: Path
+) -> None:
+    async def flow() -> None:
+        app = make_app(tmp_path, tiny_model)
+        async with app.run_test(size=SIZE) as pilot:
+            await pick(pilot, null_sink)
+            await wait_for(pilot, lambda: app.state == "live", "the monitor to start")
+            player = null_sink.play(sentence_wav)
+            await wait_for(
+                pilot, lambda: len(WORDS & set(shown_text(app).lower().split())) >= 5, "captions"
+            )
+            player.wait(30)
+            await pilot.press("ctrl+s")
+            assert isinstance(app.screen, SaveDialog)
+            path_input = app.screen.query_one("#path", Input)
+            assert Path(path_input.value).parent == tmp_path / "sessions"
+            path_input.value = str(tmp_path / "saved.txt")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: (tmp_path / "saved.txt").exists(), "the saved file")
+            await pilot.press("q")
+        saved = (tmp_path / "saved.txt").read_text().lower().split()
+        assert len(WORDS & set(saved)) >= 5, saved
+        journal = app.return_value
+        assert journal is not None and not read_journal(journal).interrupted
+
+    run(flow())
+
+
+def test_pause_frees_the_source_and_resume_goes_on(
+    tmp_path: Path, random_model_dir: Path, speech_wav: Path
+) -> None:
+    async def flow() -> None:
+        app = make_app(tmp_path, random_model_dir, FfmpegSource(str(speech_wav)))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > 3, "audio")
+            await pilot.press("p")
+            assert app.state == "paused" and "Paused" in app.status_text[0]
+            assert app.engine is not None and not app.engine.running
+            chunks = app.stats.chunks
+            await pilot.pause(1.0)
+            assert app.stats.chunks == chunks
+            await pilot.press("p")
+            await wait_for(pilot, lambda: app.stats.chunks > chunks + 3, "audio after resuming")
+            assert app.state == "live"
+            await pilot.press("q")
+
+    run(flow())
+
+
+def test_switch_source_keeps_the_transcript(
+    tmp_path: Path, random_model_dir: Path, speech_wav: Path, null_sink: NullSink
+) -> None:
+    async def flow() -> None:
+        app = make_app(tmp_path, random_model_dir, FfmpegSource(str(speech_wav)))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > 3, "audio")
+            await pilot.press("s")
+            assert isinstance(app.screen, PickerScreen)
+            await pick(pilot, null_sink)
+            await wait_for(pilot, lambda: app.state == "live" and shown_text(app), "the monitor")
+            before = shown_text(app)  # the file's words, made final when it was stopped
+            assert app.source is not None and app.source.label.endswith(f"({null_sink.monitor})")
+            chunks = app.stats.chunks
+            await wait_for(pilot, lambda: app.stats.chunks > chunks + 3, "monitor audio")
+            assert shown_text(app).startswith(before)
+            await pilot.press("q")
+        journal = app.return_value
+        assert journal is not None
+        assert " ".join(s.text for s in read_journal(journal).segments).startswith(before)
+
+    run(flow())
+
+
+def test_a_model_that_cannot_load_shows_what_to_do(tmp_path: Path, speech_wav: Path) -> None:
+    async def flow() -> None:
+        app = make_app(tmp_path, tmp_path / "no-model", FfmpegSource(str(speech_wav)))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error screen")
+            assert isinstance(app.screen, ErrorScreen)
+            assert "no-model" in app.screen.message and "--model" in app.screen.todo
+            await pilot.press("q")
+        assert app.return_code == 0
+
+    run(flow())
+
+
+def test_a_lost_device_is_reported_and_captions_resume_when_it_returns(
+    tmp_path: Path, random_model_dir: Path, null_sink: NullSink
+) -> None:
+    async def flow() -> None:
+        app = make_app(tmp_path, random_model_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            await pick(pilot, null_sink)
+            await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > 3, "audio")
+            null_sink.unload()
+            await wait_for(pilot, lambda: app.state == "source lost", "the loss to be noticed")
+            assert app.status_text[1] == "error" and "retrying" in app.status_text[0]
+            assert any(n.severity == "error" for n in app._notifications)
+            pactl("load-module", "module-null-sink", f"sink_name={null_sink.name}")
+            await wait_for(pilot, lambda: app.state == "live", "the source to come back", 30)
+            chunks = app.stats.chunks
+            await wait_for(pilot, lambda: app.stats.chunks > chunks, "audio again")
+            await pilot.press("q")
+
+    run(flow())
+
+
+def test_a_source_that_cannot_open_keeps_the_app_running(
+    tmp_path: Path, random_model_dir: Path
+) -> None:
+    async def flow() -> None:
+        app = make_app(tmp_path, random_model_dir, FfmpegSource(str(tmp_path / "missing.wav")))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.state == "source lost", "the open error")
+            assert "missing.wav" in app.status_text[0]
+            await pilot.press("s")
+            assert isinstance(app.screen, PickerScreen)
+            await pilot.press("escape")
+            assert app.is_running
+            await pilot.press("q")
+
+    run(flow())
+
+
+def test_broken_theme_file_is_a_notification_and_themes_cycle(tmp_path: Path) -> None:
+    (tmp_path / "themes").mkdir()
+    (tmp_path / "themes" / "broken.toml").write_text("name = [")
+
+    async def flow() -> None:
+        app = make_app(tmp_path, tmp_path / "no-model")
+        async with app.run_test(size=SIZE):
+            assert app.theme == "captions-dark"
+            assert any("broken.toml" in n.message for n in app._notifications)
+            app.action_cycle_theme()
+            assert app.theme != "captions-dark"
+        assert f'theme = "{app.theme}"' in (tmp_path / "settings.toml").read_text()
+
+    run(flow())
