@@ -124,3 +124,20 @@ def test_unknown_session_is_one_line_and_exit_2(data_home: Path) -> None:
 def test_last_without_sessions(data_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "last"]) == 2
     assert "no saved sessions" in capsys.readouterr().err
+
+
+def test_export_by_unique_start_of_an_id(
+    two_sessions: tuple[SessionJournal, SessionJournal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    complete, interrupted = two_sessions
+    unique = next(
+        interrupted.id[:n]
+        for n in range(8, len(interrupted.id) + 1)
+        if not complete.id.startswith(interrupted.id[:n])
+    )
+    assert main(["export", unique]) == 0
+    assert capsys.readouterr().out == "I was cut\nOff here\n"
+    date = complete.id[:8]  # both started today: ambiguous
+    assert main(["export", date]) == 2
+    error = capsys.readouterr().err
+    assert complete.id in error and interrupted.id in error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 from tui_captions.errors import UserError
@@ -28,14 +29,25 @@ def list_sessions(directory: Path | None = None) -> list[tuple[Path, Session]]:
 
 
 def load_session(ref: str, directory: Path | None = None) -> tuple[Path, Session]:
-    """``ref`` is a session id, ``last`` or the path of a journal file (one saved elsewhere)."""
+    """``ref`` is a session id (or its unique start, such as the date and time), ``last``,
+    or the path of a journal file (one saved elsewhere)."""
     directory = directory or sessions_dir()
     if ref == LAST:
         sessions = list_sessions(directory)
         if not sessions:
             raise UserError(f"no saved sessions in {directory}")
         return sessions[-1]
-    path = Path(ref) if ref.endswith(SUFFIX) else directory / f"{ref}{SUFFIX}"
+    if ref.endswith(SUFFIX):
+        path = Path(ref)
+    else:
+        exact = directory / f"{ref}{SUFFIX}"
+        matches = (
+            [exact] if exact.is_file() else sorted(directory.glob(f"{glob.escape(ref)}*{SUFFIX}"))
+        )
+        if len(matches) > 1:
+            names = ", ".join(m.name.removesuffix(SUFFIX) for m in matches)
+            raise UserError(f"{ref!r} could be any of {names}; give more of the id")
+        path = matches[0] if matches else exact
     if not path.is_file():
         raise UserError(
             f"no session {ref!r} in {directory} (`captions-tui sessions` lists them; "
