@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from tui_captions.audio.decode import decode_audio
+from tui_captions.cli import main
 from tui_captions.transcript.journal import read_journal
 
 RATE = 16_000
@@ -36,7 +38,11 @@ def live(
 
 
 def test_journal_and_recording_of_a_complete_session(
-    speech_wav: Path, random_model_dir: Path, tmp_path: Path
+    speech_wav: Path,
+    random_model_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     result = live(speech_wav, random_model_dir, tmp_path, "--record", "--format", "jsonl")
     assert result.returncode == 0, result.stderr
@@ -56,6 +62,12 @@ def test_journal_and_recording_of_a_complete_session(
     assert source.size <= recorded.size < source.size + 2560  # last chunk zero-padded
     assert np.abs(recorded[: source.size] - source).max() < 2 / 32767
     assert not recorded[source.size :].any()
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert main(["sessions", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed["recording"] == str(journal_path.with_suffix(".flac"))
+    assert listed["interrupted"] is False
 
 
 def test_unwritable_data_dir_warns_once_and_captions_go_on(

@@ -23,7 +23,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "session",
         metavar="SESSION",
-        help=f"session id (see `captions-tui sessions`), '{LAST}', or a journal file",
+        help=f"session id or its unique start (see `captions-tui sessions`), '{LAST}', "
+        "or a journal file",
     )
     parser.add_argument(
         "--format",

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
                 "segments": len(s.segments),
                 "interrupted": s.interrupted,
                 "journal": str(path),
-                "recording": str(recording_path(path)) if recording_path(path).exists() else None,
+                "recording": str(audio) if (audio := recording_path(path)).exists() else None,
             }
             for path, s in sessions
         ]
