@@ -12,19 +12,24 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
-from tests.pulse import NullSink, pactl
+from tests.pulse import NullSink, PulseServer, pactl
+from tui_captions.asr.catalog import bundled_model_dir
 from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.commands.demo import demo_options
+from tui_captions.errors import UserError
 from tui_captions.transcript.journal import read_journal
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.screens.dialogs import ErrorScreen, SaveDialog
 from tui_captions.tui.screens.picker import PickerScreen
+from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
 TINY_MODEL = Path(__file__).parents[1] / "fixtures" / "tiny-emformer"
@@ -134,6 +139,80 @@ def test_picker_to_captions_to_saved_file(
         assert len(WORDS & set(saved)) >= 5, saved
         journal = app.return_value
         assert journal is not None and not read_journal(journal).interrupted
+
+    run(flow())
+
+
+def test_picker_meter_follows_the_highlighted_source_and_f5_finds_new_ones(
+    tmp_path: Path,
+    random_model_dir: Path,
+    pulse_server: PulseServer,
+    null_sink: NullSink,
+    sentence_wav: Path,
+) -> None:
+    async def flow() -> None:
+        app = make_app(tmp_path, random_model_dir)
+        async with app.run_test(size=SIZE) as pilot:
+            picker = app.screen
+            assert isinstance(picker, PickerScreen)
+            await wait_for(
+                pilot,
+                lambda: any(d.pulse_source == null_sink.monitor for d in picker.devices),
+                "the monitor",
+            )
+            await pilot.press(*null_sink.monitor)
+            meter = picker.query_one(LevelMeter)
+            player = null_sink.play(sentence_wav)
+            await wait_for(pilot, lambda: meter.rms > -40, "the meter to show the speech", 20)
+            player.wait(30)
+            plugged = pulse_server.add_sink("hotplug")
+            try:
+                await pilot.press("f5")
+                await wait_for(
+                    pilot,
+                    lambda: any(d.pulse_source == plugged.monitor for d in picker.devices),
+                    "the new sink after F5",
+                    20,
+                )
+            finally:
+                plugged.unload()
+            await pilot.press("q")  # typed into the filter, not a quit key
+            assert app.is_running and picker.query_one(Input).value.endswith("q")
+            await pilot.press("ctrl+q")
+        assert app.return_code == 0
+
+    run(flow())
+
+
+def test_demo_plays_the_bundled_clip_under_a_visible_demo_note(tmp_path: Path) -> None:
+    try:
+        options = demo_options(theme=None, threads=1)
+    except UserError:
+        pytest.skip("the demo clip is not bundled yet")
+    if not (bundled_model_dir() / "config.json").is_file():
+        pytest.skip("the demo model is not bundled yet")
+    script = (Path(options.source.url).with_name("demo_speech.txt")).read_text()  # type: ignore[union-attr]
+    expected = set(script.lower().split())
+    options = replace(
+        options,
+        sessions_dir=tmp_path / "sessions",
+        settings_path=tmp_path / "settings.toml",
+        user_themes_dir=tmp_path / "themes",
+    )
+
+    async def flow() -> None:
+        app = CaptionsApp(options)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.captions is not None, "the captions screen")
+            note = app.screen.query_one("#demo-note", Static)
+            assert "demo" in str(note.render()).lower()
+            await wait_for(
+                pilot,
+                lambda: len(expected & set(shown_text(app).lower().split())) >= len(expected) / 2,
+                "half of the demo's words",
+                120,
+            )
+            await pilot.press("q")
 
     run(flow())
 

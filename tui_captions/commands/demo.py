@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_captions.asr.defaults import DEFAULT_BEAM, DEFAULT_THREADS, DEMO_MODEL
 from tui_captions.commands.common import positive_int
 from tui_captions.errors import UserError
+
+if TYPE_CHECKING:
+    from tui_captions.tui.app import AppOptions
 
 DEMO_CLIP = "demo_speech.flac"
 
@@ -39,18 +42,22 @@ def demo_clip() -> Path:
     return clip
 
 
-def run(args: argparse.Namespace) -> int:
+def demo_options(theme: str | None, threads: int) -> AppOptions:
+    """The app's options for the demo: the bundled clip in real time, the bundled model."""
     from tui_captions.audio.protocol import FfmpegSource
-    from tui_captions.commands.app import run_app
     from tui_captions.tui.app import AppOptions
 
-    return run_app(
-        AppOptions(
-            model=DEMO_MODEL,
-            beam=DEFAULT_BEAM,
-            threads=args.threads,
-            source=FfmpegSource(str(demo_clip())),
-            theme=args.theme,
-            demo=True,
-        )
+    return AppOptions(
+        model=DEMO_MODEL,
+        beam=DEFAULT_BEAM,
+        threads=threads,
+        source=FfmpegSource(str(demo_clip())),
+        theme=theme,
+        demo=True,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui_captions.commands.app import run_app
+
+    return run_app(demo_options(args.theme, args.threads))

@@ -52,6 +52,7 @@ class PickerScreen(Screen["CaptureDevice | None"]):
         Binding("pageup", "move(-10)", show=False, priority=True),
         Binding("pagedown", "move(10)", show=False, priority=True),
         Binding("escape", "cancel", "Back"),
+        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     DEFAULT_CSS = """

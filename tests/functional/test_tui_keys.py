@@ -1,0 +1,102 @@
+"""Keys, help, command palette and follow mode, on the fixed-data app (no devices needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Select
+
+from tests.snapshots.fixed_app import feed, fixed_app, update
+from tui_captions.transcript.segments import Segment
+from tui_captions.tui.app import KEYS, CaptionsApp, CaptionsScreen
+from tui_captions.tui.messages import EngineEvent
+from tui_captions.tui.screens.dialogs import HelpScreen, SaveDialog
+from tui_captions.tui.widgets.transcript import NOT_FOLLOWING, TranscriptPane
+
+
+def screen_text(app: CaptionsApp) -> str:
+    """The screen as plain text (from the SVG screenshot, one text run per span)."""
+    svg = app.export_screenshot()
+    runs = re.findall(r"<text[^>]*>(.*?)</text>", svg)
+    return html.unescape("".join(runs)).replace("\xa0", " ")
+
+
+async def started(pilot: Pilot[Any]) -> CaptionsApp:
+    app = pilot.app
+    assert isinstance(app, CaptionsApp)
+    await app.workers.wait_for_complete()
+    feed(app)
+    await pilot.pause()
+    return app
+
+
+def test_help_screen_and_palette_list_every_command(tmp_path: Path) -> None:
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            shown = screen_text(app)
+            assert [key.help for key in KEYS if key.help not in shown] == []
+            await pilot.press("escape")
+            assert isinstance(app.screen, CaptionsScreen)
+            titles = {command.title for command in app.get_system_commands(app.screen)}
+            assert {key.label for key in KEYS} <= titles
+
+    asyncio.run(flow())
+
+
+def test_scrolling_up_stops_following_and_f_resumes(tmp_path: Path) -> None:
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            finals = [Segment(10 + i, 20.0 + i, 21.0 + i, f"line number {i}") for i in range(60)]
+            app.post_message(EngineEvent(update(99, "", tuple(finals), -20, 50), app.generation))
+            await pilot.pause()
+            pane = app.screen.query_one(TranscriptPane)
+            log = pane.log_view
+            assert pane.following and log.scroll_y == log.max_scroll_y > 0
+            log.scroll_home(animate=False)
+            await pilot.pause()
+            assert not pane.following and pane.border_subtitle == NOT_FOLLOWING
+            more = (Segment(99, 90.0, 91.0, "the newest line"),)
+            app.post_message(EngineEvent(update(100, "", more, -20, 50), app.generation))
+            await pilot.pause()
+            assert log.scroll_y == 0  # stays where the user is
+            await pilot.press("f")
+            await pilot.pause()
+            assert pane.following and log.scroll_y == log.max_scroll_y
+
+    asyncio.run(flow())
+
+
+def test_clear_view_keeps_the_transcript_and_save_defaults_follow_the_format(
+    tmp_path: Path,
+) -> None:
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            await pilot.press("c")
+            assert app.screen.query_one(TranscriptPane).shown == []
+            await pilot.press("ctrl+s")
+            dialog = app.screen
+            assert isinstance(dialog, SaveDialog)
+            path = dialog.query_one("#path", Input)
+            assert path.value.endswith(".txt") and Path(path.value).parent == tmp_path / "sessions"
+            dialog.query_one(Select).value = "srt"
+            await pilot.pause()
+            assert path.value.endswith(".srt")
+            await pilot.press("enter")
+            await pilot.pause()
+            saved = Path(path.value).read_text()
+            assert "The quick brown fox" in saved and "-->" in saved  # everything, as subtitles
+
+    asyncio.run(flow())
