@@ -10,6 +10,8 @@ import pytest
 
 from tools.random_model import make_random_model
 
+pytest_plugins = ["tests.pulse"]
+
 
 @pytest.fixture(scope="session")
 def random_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -132,6 +132,18 @@ def pulse_sources() -> list[CaptureDevice]:
     return devices
 
 
+def pulse_source_exists(name: str) -> bool:
+    """Whether the sound server still has this source (True when it cannot be asked).
+
+    The server moves a recording whose source vanished to another source,
+    so the worker asks, rather than silently capturing something else.
+    """
+    listing = _pactl("list", "short", "sources")
+    if listing is None:
+        return True
+    return any(line.split("\t")[1:2] == [name] for line in listing.splitlines())
+
+
 def _pactl(*args: str) -> str | None:
     try:
         result = subprocess.run(

@@ -21,8 +21,8 @@ import threading
 import time
 import types
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
-from multiprocessing.synchronize import Event
 from typing import Any
 
 import numpy as np
@@ -42,9 +42,30 @@ from tui_captions.errors import AudioSourceError
 
 DEFAULT_QUEUE_CHUNKS = 64  # ~10 s of 160 ms chunks: rides out hiccups, bounds memory
 STOP_TIMEOUT_S = 0.8  # then the worker is killed: stop() returns within 1 s
-STALL_TIMEOUT_S = 1.0  # a device silent (not even zeros) this long is gone
+STALL_TIMEOUT_S = 2.0  # a device silent (not even zeros) this long is gone
+FIRST_DATA_TIMEOUT_S = 5.0  # sound servers may take a while to deliver the first block
 _POLL_S = 0.05
+_PRESENCE_CHECK_S = 0.5  # how often a sound-server source is checked to still exist
+_RESYNC_S = 0.5  # an FFmpeg source this far behind its pace restarts its time line
 _CONTROL_PUT_TIMEOUT_S = 1.0
+
+
+class StopSignal:
+    """The worker's view of "stop": the parent's end of a pipe was written to or closed.
+
+    A pipe rather than an ``mp.Event``: setting an Event whose waiter was
+    killed deadlocks the parent, and a closed pipe also stops a worker whose
+    parent died.
+    """
+
+    def __init__(self, reader: Connection) -> None:
+        self._reader = reader
+
+    def is_set(self) -> bool:
+        return self._reader.poll()
+
+    def wait(self, timeout: float) -> bool:
+        return self._reader.poll(timeout)
 
 
 class _Sender:
@@ -69,11 +90,12 @@ def worker_main(
     sample_rate: int,
     chunk_samples: int,
     out: Queue[WorkerMessage],
-    stop: Event,
+    stop_reader: Connection,
 ) -> None:
     """Entry point of the spawned process."""
     # Ctrl+C in a terminal reaches the whole process group; the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop = StopSignal(stop_reader)
     send = _Sender(out)
     chunker = Chunker(chunk_samples, sample_rate)
     try:
@@ -103,7 +125,7 @@ Block = tuple[np.ndarray, float, bool]  # 16 kHz mono samples, capture time of l
 
 
 def _ffmpeg_blocks(
-    source: FfmpegSource, sample_rate: int, send: _Sender, stop: Event
+    source: FfmpegSource, sample_rate: int, send: _Sender, stop: StopSignal
 ) -> Iterator[Block]:
     """Decoded blocks released at ``source.speed`` x real time (live sources set the pace)."""
     from tui_captions.audio.decode import DecodedAudio
@@ -116,15 +138,21 @@ def _ffmpeg_blocks(
         for block in decoded.blocks(sample_rate):
             released += block.size
             due = started + released / sample_rate / source.speed
-            if stop.wait(max(0.0, due - time.monotonic())):
+            late = time.monotonic() - due
+            if late > _RESYNC_S:
+                # A live source stalled (or the CPU did): restart the time
+                # line from now instead of calling every later chunk late.
+                started += late
+                due += late
+            elif stop.wait(max(0.0, -late)):
                 return
-            yield block, max(due, time.monotonic()), False
+            yield block, due, False
     finally:
         decoded.close()
 
 
 def _device_blocks(
-    source: DeviceSource, sample_rate: int, send: _Sender, stop: Event
+    source: DeviceSource, sample_rate: int, send: _Sender, stop: StopSignal
 ) -> Iterator[Block]:
     """Blocks from a PortAudio input stream, resampled; a stalled device is reported lost."""
     if source.pulse_source is not None:
@@ -138,7 +166,16 @@ def _device_blocks(
         ) from None
 
     from tui_captions.audio.decode import MonoResampler
+    from tui_captions.audio.devices import pulse_source_exists
 
+    def check_present() -> None:
+        if source.pulse_source is not None and not pulse_source_exists(source.pulse_source):
+            raise AudioSourceError(
+                f"{source.label}: the source disappeared from the sound server "
+                "(device unplugged or removed; pick another with `captions-tui devices`)"
+            )
+
+    check_present()
     rate = int(source.sample_rate)
     channels = max(1, min(source.channels, 2))
     captured: queue.SimpleQueue[tuple[np.ndarray, float, bool]] = queue.SimpleQueue()
@@ -166,9 +203,13 @@ def _device_blocks(
         raise AudioSourceError(f"{source.label}: cannot open the device ({exc})") from None
     send.control(Started(source.label, float(rate), channels))
     resampler = MonoResampler(sample_rate)
-    last_block = time.monotonic()
+    last_check = time.monotonic()
+    last_block = last_check + FIRST_DATA_TIMEOUT_S - STALL_TIMEOUT_S
     try:
         while not stop.is_set():
+            if time.monotonic() - last_check > _PRESENCE_CHECK_S:
+                check_present()
+                last_check = time.monotonic()
             try:
                 data, t_last, overflow = captured.get(timeout=_POLL_S)
             except queue.Empty:
@@ -216,10 +257,10 @@ class CaptureWorker:
         self.max_queue = max_queue
         context = mp.get_context("spawn")
         self._queue: Queue[WorkerMessage] = context.Queue(max_queue)
-        self._stop = context.Event()
+        self._stop_reader, self._stop = context.Pipe(duplex=False)
         self._process = context.Process(
             target=worker_main,
-            args=(source, sample_rate, chunk_samples, self._queue, self._stop),
+            args=(source, sample_rate, chunk_samples, self._queue, self._stop_reader),
             name="captions-capture",
             daemon=True,
         )
@@ -228,6 +269,7 @@ class CaptureWorker:
     def start(self) -> None:
         with _plain_main():
             self._process.start()
+        self._stop_reader.close()  # the worker has its own copy now
 
     @property
     def pid(self) -> int | None:
@@ -265,7 +307,8 @@ class CaptureWorker:
     def stop(self) -> None:
         """Ask the worker to stop; kill it if it has not within :data:`STOP_TIMEOUT_S`."""
         self._finished = True
-        self._stop.set()
+        if not self._stop.closed:
+            self._stop.close()
         if self._process.pid is None:
             return
         self._process.join(STOP_TIMEOUT_S)
