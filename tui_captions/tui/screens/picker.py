@@ -52,7 +52,6 @@ class PickerScreen(Screen["CaptureDevice | None"]):
         Binding("pageup", "move(-10)", show=False, priority=True),
         Binding("pagedown", "move(10)", show=False, priority=True),
         Binding("escape", "cancel", "Back"),
-        Binding("ctrl+q", "app.quit", "Quit"),
     ]
 
     DEFAULT_CSS = """
@@ -83,8 +82,8 @@ class PickerScreen(Screen["CaptureDevice | None"]):
     def compose(self) -> ComposeResult:
         yield Static("Choose an audio source", id="title")
         yield Static(
-            "Type to filter · ↑↓ move · Enter start · F5 refresh · "
-            "★ system default · monitors capture what the computer plays",
+            "Type to filter · ↑↓ move · Enter start · F5 refresh · ctrl+q quit\n"
+            "★ system default · system audio = monitors: what the computer plays",
             id="hint",
         )
         yield Input(placeholder="filter…", id="filter")
