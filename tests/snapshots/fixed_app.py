@@ -41,7 +41,7 @@ class Idle:
     def start(self, source: Source) -> None:
         pass
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = False) -> None:
         pass
 
 

@@ -310,10 +310,10 @@ class CaptionsApp(App[Path | None]):
             device.source(), lambda rms, peak, over: target.post_message(Levels(rms, peak, over))
         )
 
-    def stop_probe(self) -> None:
+    def stop_probe(self, wait: bool = False) -> None:
         if self.probe is not None:
             probe, self.probe = self.probe, None
-            probe.stop()
+            probe.stop(wait)
 
     # -- commands ------------------------------------------------------------
 

@@ -36,7 +36,7 @@ class EngineHandle(Protocol):
 
 
 class ProbeHandle(Protocol):
-    def stop(self) -> None: ...
+    def stop(self, wait: bool = False) -> None: ...
 
 
 class Backend(Protocol):
@@ -76,8 +76,11 @@ class LevelProbe:
         self._thread = threading.Thread(target=pump, name="captions-level-probe", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = False) -> None:
+        """Stop reading; ``wait`` until the device is released (before the engine opens it)."""
         self._stopped.set()
+        if wait:
+            self._thread.join()
 
 
 class RealBackend:

@@ -194,6 +194,7 @@ class PickerScreen(Screen["CaptureDevice | None"]):
         if device is None:
             self.notify("Nothing to start: no source is highlighted.", severity="warning")
             return
+        self.captions_app.stop_probe(wait=True)  # some devices can be opened only once
         self.dismiss(device)
 
     def action_cancel(self) -> None:
