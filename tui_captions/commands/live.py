@@ -114,6 +114,10 @@ def resolve_source(args: argparse.Namespace) -> Source:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.partials and args.format != "jsonl":
+        raise UserError("--partials needs --format jsonl (text output has final lines only)")
+    source = resolve_source(args)  # before torch is imported: a bad source fails at once
+
     from tui_captions.asr.live import LiveEngine, LiveStats
     from tui_captions.asr.recognizer import DecodeOptions, Recognizer
     from tui_captions.transcript.formats import open_writer
@@ -121,9 +125,6 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.transcript.recording import Recorder, RecordingRecognizer
     from tui_captions.transcript.sessions import recording_path
 
-    if args.partials and args.format != "jsonl":
-        raise UserError("--partials needs --format jsonl (text output has final lines only)")
-    source = resolve_source(args)
     files = load_model(args)
     journal = SessionJournal.create(source.label, args.model, on_warning=_warn)
     recognizer = Recognizer(files, DecodeOptions(beam=args.beam))
