@@ -43,7 +43,7 @@ class SessionBar(Widget):
             self.source,
             ("  model ", label),
             self.model,
-            ("  ⏱ ", label),
+            ("  elapsed ", label),
             format_elapsed(self.elapsed),
             "  ",
             (f"● {self.state}", self.get_component_rich_style("session-bar--state")),

@@ -138,5 +138,5 @@ class LatencyPane(Widget):
         )
         if warning:
             style = self.get_component_rich_style("latency-pane--warning")
-            lines.append(Text(f"⚠ {warning}", style))
+            lines.append(Text(f"! {warning}", style))
         return Text("\n").join(lines)
