@@ -16,9 +16,19 @@ from tui_captions.audio.chunking import Regrouper
 from tui_captions.errors import AudioSourceError
 
 
+def check_input_format(source: str, input_format: str | None) -> None:
+    """Reject an input format name FFmpeg does not know, without opening anything."""
+    if input_format is not None and input_format not in av.formats_available:
+        raise AudioSourceError(
+            f"{source}: input format {input_format!r} is not known to FFmpeg "
+            "(see `ffmpeg -formats`; devices are e.g. alsa, pulse, avfoundation, dshow)"
+        )
+
+
 def _open(
     source: str, input_format: str | None, options: dict[str, str]
 ) -> av.container.InputContainer:
+    check_input_format(source, input_format)
     local = Path(source)
     if input_format is None and "://" not in source and not local.exists():
         raise AudioSourceError(f"{source}: no such file (check the path, or give a URL)")

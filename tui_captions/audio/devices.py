@@ -44,9 +44,8 @@ class CaptureDevice:
 
     @property
     def kind(self) -> str:
-        if self.monitor:
-            return "system audio (monitor)"
-        return "input"
+        """ "system audio" for monitor sources (what the computer plays), else "input"."""
+        return "system audio" if self.monitor else "input"
 
     def source(self) -> DeviceSource:
         """What the capture worker opens for this device."""

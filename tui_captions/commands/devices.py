@@ -7,6 +7,7 @@ import dataclasses
 import json
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -38,17 +39,21 @@ def run(args: argparse.Namespace) -> int:
             "FFmpeg inputs still work: `captions-tui live --input FILE_OR_URL`."
         )
         return 0
-    table = Table(title="Capture devices")
-    for column in ("index", "name", "host API", "channels", "default rate", "default", "kind"):
-        table.add_column(column, justify="right" if column in ("index", "channels") else "left")
+    table = Table(title="Capture devices", caption="* system default", box=box.SIMPLE_HEAD)
+    for column in ("index", "name", "host API", "channels", "rate", "kind"):
+        table.add_column(
+            column,
+            justify="right" if column in ("index", "channels") else "left",
+            overflow="fold",  # names are what --device takes: never cut them short
+        )
     for device in devices:
+        index = "" if device.index is None else str(device.index)
         table.add_row(
-            "" if device.index is None else str(device.index),
+            f"{index}*" if device.is_default else index,
             device.name if device.pulse_source is None else f"{device.name}\n{device.pulse_source}",
             device.host_api,
             str(device.channels),
             f"{device.default_rate:g} Hz",
-            "*" if device.is_default else "",
             device.kind,
         )
     console.print(table)

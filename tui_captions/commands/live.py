@@ -97,7 +97,7 @@ def add_parser(subparsers: Any) -> None:
 
 def resolve_source(args: argparse.Namespace) -> Source:
     """The source the options name, checked before the (slow) model load."""
-    from tui_captions.audio.decode import DecodedAudio
+    from tui_captions.audio.decode import DecodedAudio, check_input_format
     from tui_captions.audio.devices import find_device, list_devices
     from tui_captions.audio.protocol import FfmpegSource
 
@@ -106,6 +106,7 @@ def resolve_source(args: argparse.Namespace) -> Source:
             raise UserError("--input-format and --input-option go with --input, not --device")
         return find_device(args.device, list_devices()).source()
     source = FfmpegSource(args.input, args.input_format, dict(args.input_option))
+    check_input_format(args.input, args.input_format)
     if args.input_format is None and "://" not in args.input:
         # A local file: open it once here so a bad path or format fails in
         # milliseconds; devices and URLs are opened only by the worker.
