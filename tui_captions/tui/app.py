@@ -58,7 +58,9 @@ MODEL_HELP = (
 )
 
 KEYS = (
-    KeyCommand("p", "toggle_pause", "Pause", "Pause or resume captioning (frees the device)"),
+    KeyCommand(
+        "p", "toggle_pause", "Pause", "Pause or resume (frees the device; a file input starts over)"
+    ),
     KeyCommand("ctrl+s", "save", "Save", "Save the transcript: choose format and file"),
     KeyCommand("s", "switch_source", "Source", "Pick another source; the transcript goes on"),
     KeyCommand(
