@@ -81,7 +81,10 @@ def make_utterances(
 
 
 def synthesize(utterance: Utterance) -> np.ndarray:
-    """int16 mono samples at 16 kHz (espeak-ng speaks at 22.05 kHz; sox resamples)."""
+    """int16 mono samples at 16 kHz (espeak-ng speaks at 22.05 kHz; sox resamples).
+
+    Deterministic: the same utterance always gives the same samples.
+    """
     speak = subprocess.run(
         [
             "espeak-ng",
@@ -98,7 +101,8 @@ def synthesize(utterance: Utterance) -> np.ndarray:
         check=True,
     )
     resample = subprocess.run(
-        ["sox", "-t", "wav", "-", *RAW_AUDIO, "-"],
+        # -D: no random dither, so a sentence always gives the same samples.
+        ["sox", "-D", "-t", "wav", "-", *RAW_AUDIO, "-"],
         input=speak.stdout,
         capture_output=True,
         check=True,
