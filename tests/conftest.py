@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,16 @@ import pytest
 from tools.random_model import make_random_model
 
 pytest_plugins = ["tests.pulse"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Sessions that tests start (live, the TUI) are journaled here, never in the user's data dir;
+    child processes inherit it."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
