@@ -147,7 +147,8 @@ class LiveEngine:
         if thread is None or worker is None:
             return
         self._stopping.set()
-        worker.stop()
+        # The inference thread stops the worker itself: closing the worker's queue
+        # under its `get` would kill the thread before it reports `SourceEnded`.
         if thread is not threading.current_thread():
             thread.join()
 
