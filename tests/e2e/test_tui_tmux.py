@@ -20,8 +20,9 @@ import pytest
 from tests.pulse import NullSink
 
 TINY_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
-SENTENCE = "the old man and the young woman walk to the river"
+SENTENCE = "the old man and the young woman walk near the river"
 WORDS = set(SENTENCE.split())
+MIN_WORDS = 5  # of the 9 different words: the tiny model's errors leave room
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +39,9 @@ class Terminal:
         )
         return result.stdout
 
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "app")
+    def screen(self, history: int = 0) -> str:
+        """The visible screen, with ``history`` lines of scrollback above it."""
+        return self.tmux("capture-pane", "-p", "-t", "app", "-S", str(-history))
 
     def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float) -> float:
         """Seconds until ``condition`` holds for the screen text."""
@@ -85,7 +87,7 @@ def test_installed_app_captions_the_monitor_in_a_terminal(
     terminal.wait_for(lambda s: "● live" in s, "live source", 60)
     player = null_sink.play(speech)
     terminal.wait_for(
-        lambda s: len(WORDS & set(s.lower().split())) >= 5, "captions of the speech", 60
+        lambda s: len(WORDS & set(s.lower().split())) >= MIN_WORDS, "captions of the speech", 60
     )
     player.wait(30)
     screen = terminal.screen()
@@ -93,6 +95,6 @@ def test_installed_app_captions_the_monitor_in_a_terminal(
     assert null_sink.monitor in screen  # the session bar names the source
     terminal.tmux("send-keys", "-t", "app", "q")
     terminal.wait_for(lambda s: "EXIT=0" in s, "a clean exit", 30)
-    assert "Transcript saved:" in terminal.screen()
+    assert "Transcript saved:" in terminal.screen(history=100)
     journals = list((tmp_path / "data" / "captions-tui" / "sessions").glob("*.jsonl"))
     assert len(journals) == 1

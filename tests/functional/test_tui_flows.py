@@ -34,8 +34,9 @@ from tui_captions.tui.widgets.transcript import TranscriptPane
 
 TINY_MODEL = Path(__file__).parents[1] / "fixtures" / "tiny-emformer"
 # Words from the tiny model's vocabulary (tools/tiny_model/vocabulary.txt).
-SENTENCE = "the old man and the young woman walk to the river"
+SENTENCE = "the old man and the young woman walk near the river"
 WORDS = set(SENTENCE.split())
+MIN_WORDS = 5  # of the 9 different words: the tiny model's errors leave room
 SIZE = (110, 32)
 
 pytestmark = pytest.mark.slow
@@ -82,7 +83,8 @@ async def wait_for(
             assert isinstance(app, CaptionsApp)
             raise AssertionError(
                 f"timed out after {timeout:.0f} s waiting for {what} "
-                f"(state {app.state!r}, status {app.status_text[0]!r})"
+                f"(state {app.state!r}, status {app.status_text[0]!r}, "
+                f"transcript {shown_text(app) if app.captions else None!r})"
             )
         await pilot.pause(0.1)
 
@@ -124,7 +126,7 @@ def test_picker_to_captions_to_saved_file(
             await wait_for(pilot, lambda: app.state == "live", "the monitor to start")
             player = null_sink.play(sentence_wav)
             await wait_for(
-                pilot, lambda: len(WORDS & set(shown_text(app).lower().split())) >= 5, "captions"
+                pilot, lambda: len(WORDS & set(shown_text(app).lower().split())) >= MIN_WORDS, "captions"
             )
             player.wait(30)
             await pilot.press("ctrl+s")
@@ -136,7 +138,7 @@ def test_picker_to_captions_to_saved_file(
             await wait_for(pilot, lambda: (tmp_path / "saved.txt").exists(), "the saved file")
             await pilot.press("q")
         saved = (tmp_path / "saved.txt").read_text().lower().split()
-        assert len(WORDS & set(saved)) >= 5, saved
+        assert len(WORDS & set(saved)) >= MIN_WORDS, saved
         journal = app.return_value
         assert journal is not None and not read_journal(journal).interrupted
 

@@ -8,6 +8,7 @@ posting messages. All worker failures go through one handler
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -275,7 +276,8 @@ class CaptionsApp(App[Path | None]):
             self._captions().query_one(LatencyPane).add(event)
         elif isinstance(event, SourceStarted) and current:
             self.set_state("live")
-            self.status(f"Listening to {event.source.label} ({event.description}).")
+            native = "" if event.description == event.source.label else f" ({event.description})"
+            self.status(f"Listening to {event.source.label}{native}.")
         elif isinstance(event, SourceEnded):
             self._add_finals(event.finals)  # never lost, even from an older session
             pane.set_partial("")
@@ -383,7 +385,9 @@ class CaptionsApp(App[Path | None]):
     async def action_quit(self) -> None:
         self.stop_probe()
         self.stop_source()
-        # After the engine's last event (its final words), which is queued by now.
+        # The engine's last event (its final words) was posted from its thread, which
+        # reaches the queue on the loop's next turn: let it, then close after it.
+        await asyncio.sleep(0)
         self.call_later(self._close_and_exit)
 
     def _close_and_exit(self) -> None:

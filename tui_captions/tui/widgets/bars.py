@@ -37,16 +37,15 @@ class SessionBar(Widget):
 
     def render(self) -> RenderableType:
         label = self.get_component_rich_style("session-bar--label")
+        # The state first: with a long source name the end of the bar is cut off.
         return Text.assemble(
-            ("captions-tui", "bold"),
+            (f"● {self.state}", self.get_component_rich_style("session-bar--state")),
+            "  ",
+            format_elapsed(self.elapsed),
             ("  source ", label),
             self.source,
             ("  model ", label),
             self.model,
-            ("  elapsed ", label),
-            format_elapsed(self.elapsed),
-            "  ",
-            (f"● {self.state}", self.get_component_rich_style("session-bar--state")),
             no_wrap=True,
             overflow="ellipsis",
         )
