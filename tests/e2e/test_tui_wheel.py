@@ -38,6 +38,9 @@ def test_wheel_has_every_package_and_the_theme_files(wheel: Path) -> None:
     themes = sorted(path.name for path in (ROOT / "themes").glob("*.toml"))
     assert themes == [f"{name}.toml" for name in BUILT_IN]
     assert {f"tui_captions/themes/{name}" for name in themes} <= names
+    demo = ROOT / "tui_captions" / "demo"  # what `captions-tui demo` needs after `pip install`
+    demo_files = {str(p.relative_to(ROOT)) for p in demo.rglob("*") if p.is_file()}
+    assert {p for p in demo_files if "__pycache__" not in p} <= names
 
 
 def test_installed_wheel_finds_the_built_in_themes(wheel: Path, tmp_path: Path) -> None:

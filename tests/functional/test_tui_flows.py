@@ -126,7 +126,9 @@ def test_picker_to_captions_to_saved_file(
             await wait_for(pilot, lambda: app.state == "live", "the monitor to start")
             player = null_sink.play(sentence_wav)
             await wait_for(
-                pilot, lambda: len(WORDS & set(shown_text(app).lower().split())) >= MIN_WORDS, "captions"
+                pilot,
+                lambda: len(WORDS & set(shown_text(app).lower().split())) >= MIN_WORDS,
+                "captions",
             )
             player.wait(30)
             await pilot.press("ctrl+s")
@@ -210,8 +212,8 @@ def test_demo_plays_the_bundled_clip_under_a_visible_demo_note(tmp_path: Path) -
             assert "demo" in str(note.render()).lower()
             await wait_for(
                 pilot,
-                lambda: len(expected & set(shown_text(app).lower().split())) >= len(expected) / 2,
-                "half of the demo's words",
+                lambda: len(expected & set(shown_text(app).lower().split())) >= 8,
+                "the demo's words",
                 120,
             )
             await pilot.press("q")
