@@ -8,7 +8,10 @@ trained model; flows that need only *some* captions use the random model.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing as mp
+import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -295,6 +298,23 @@ def test_a_lost_device_is_reported_and_captions_resume_when_it_returns(
             await wait_for(pilot, lambda: app.state == "live", "the source to come back", 30)
             chunks = app.stats.chunks
             await wait_for(pilot, lambda: app.stats.chunks > chunks, "audio again")
+            await pilot.press("q")
+
+    run(flow())
+
+
+def test_a_killed_capture_worker_is_reported_and_restarted(
+    tmp_path: Path, random_model_dir: Path, speech_wav: Path
+) -> None:
+    async def flow() -> None:
+        app = make_app(tmp_path, random_model_dir, FfmpegSource(str(speech_wav)))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > 3, "audio")
+            (worker,) = [p for p in mp.active_children() if p.name == "captions-capture"]
+            os.kill(worker.pid, signal.SIGKILL)
+            await wait_for(pilot, lambda: app.state == "source lost", "the death to be noticed")
+            assert "SIGKILL" in app.status_text[0] and app.is_running
+            await wait_for(pilot, lambda: app.state == "live", "the restart", 30)
             await pilot.press("q")
 
     run(flow())
