@@ -111,6 +111,7 @@ def feed(app: CaptionsApp) -> None:
             final = (segment,) if step == 5 else ()
             events.append(update(seq, "", final, -25.0 + 5 * step, latency))
             seq += 1
-    events.append(update(seq, "and this is still being", (), -0.05, 80.0, queue=1))
+    # Eight chunks waiting (1.3 s of audio): the falling-behind warning shows.
+    events.append(update(seq, "and this is still being", (), -0.05, 80.0, queue=8))
     for event in events:
         app.post_message(EngineEvent(event, app.generation))

@@ -33,14 +33,14 @@ RECENT_DROP_SECONDS = 10.0  # a drop this recent keeps the warning up
 def behind(
     queue_depth: int, rtf: float | None, chunk_seconds: float, seconds_since_drop: float
 ) -> str | None:
-    """Why the recognizer is falling behind, or None while it keeps up."""
+    """Why the recognizer is falling behind (short: the pane is narrow), or None if it keeps up."""
     backlog_s = queue_depth * chunk_seconds
     if backlog_s >= BEHIND_BACKLOG_SECONDS:
-        return f"falling behind: {backlog_s:.1f} s of audio waiting"
+        return f"behind by {backlog_s:.1f} s of audio"
     if seconds_since_drop < RECENT_DROP_SECONDS:
-        return "falling behind: audio was dropped"
+        return "behind: audio dropped"
     if rtf is not None and rtf > 1.0:
-        return f"falling behind: RTF {rtf:.2f} (> 1)"
+        return f"behind: RTF {rtf:.2f} > 1"
     return None
 
 
