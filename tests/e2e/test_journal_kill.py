@@ -36,13 +36,18 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sentences_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Sentences with pauses between them: many final segments, far more than we wait for."""
-    clips = synthesize_many(make_utterances(UTTERANCES, 11))
+def sentences(directory: Path, count: int) -> Path:
+    """Sentences with pauses between them, so each becomes one final segment."""
+    clips = synthesize_many(make_utterances(count, 11))
     pause = np.zeros(int(PAUSE_S * RATE), dtype=np.float32)
     audio = np.concatenate([part for clip in clips for part in (to_float(clip), pause)])
-    return write_audio(tmp_path_factory.mktemp("speech") / "sentences.wav", audio, RATE)
+    return write_audio(directory / f"sentences-{count}.wav", audio, RATE)
+
+
+@pytest.fixture(scope="module")
+def sentences_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Far more final segments than the test waits for before the kill."""
+    return sentences(tmp_path_factory.mktemp("speech"), UTTERANCES)
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -111,3 +116,13 @@ def test_kill_9_mid_speech_loses_nothing_printed(sentences_wav: Path, tmp_path: 
     recording = journal_path.with_suffix(".flac")
     recorded = np.concatenate(list(decode_audio(str(recording), RATE)))
     assert recorded.size / RATE >= session.segments[-1].end - 0.5
+
+
+def test_recording_redone_by_transcribe_gives_what_live_printed(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    wav = sentences(tmp_path, 3)
+    printed = cli("live", "--input", str(wav), "--model", str(MODEL), "--record", env=env).stdout
+    (recording,) = (tmp_path / "data" / "captions-tui" / "sessions").glob("*.flac")
+    redone = cli("transcribe", str(recording), "--model", str(MODEL), env=env).stdout
+    assert printed.strip()
+    assert redone == printed
