@@ -54,18 +54,20 @@ class StopSignal:
     """The worker's view of "stop": the parent's end of a pipe was written to or closed.
 
     A pipe rather than an ``mp.Event``: setting an Event whose waiter was
-    killed deadlocks the parent, and a closed pipe also stops a worker whose
-    parent died.
+    killed deadlocks the parent. A worker whose parent died stops too.
     """
 
     def __init__(self, reader: Connection) -> None:
         self._reader = reader
+        self._parent = os.getppid()
 
     def is_set(self) -> bool:
-        return self._reader.poll()
+        # A parent that died without closing the pipe (the worker may hold
+        # copies of its ends) is seen by being re-parented.
+        return self._reader.poll() or os.getppid() != self._parent
 
     def wait(self, timeout: float) -> bool:
-        return self._reader.poll(timeout)
+        return self._reader.poll(timeout) or os.getppid() != self._parent
 
 
 class _Sender:
