@@ -10,6 +10,11 @@ from pathlib import Path
 import pytest
 
 from tools.random_model import make_random_model
+from tui_captions.asr.runtime import configure_threads
+
+# In-process decoding runs on the app's thread policy: with torch's default of one
+# thread per core, a busy neighbour makes every chunk many times slower.
+configure_threads()
 
 pytest_plugins = ["tests.pulse"]
 
