@@ -4,7 +4,8 @@
     python -m bench.latency --long-minutes 10 --reference-minutes 3
 
 Both decode the same audio (espeak-ng speech, repeated) with the same random
-model directory, one torch thread each. Printed: per-chunk p50/p95/max, RTF and
+model directory, one torch thread, chunk by chunk in turn (so load changes hit
+both alike). Printed: per-chunk p50/p95/max, RTF and
 the ratios reference/ours; with --long-minutes, the first-minute and
 last-minute medians of each (the reference re-reads its whole, growing
 hypothesis every chunk; ours restarts it at endpoints).
@@ -87,6 +88,24 @@ def run_reference(files: ModelFiles, beam: int, chunks: list[np.ndarray]) -> lis
     return timed(lambda chunk: reference.infer(torch.from_numpy(chunk)), chunks)
 
 
+def run_side_by_side(
+    files: ModelFiles, beam: int, chunks: list[np.ndarray]
+) -> tuple[list[float], list[float], float]:
+    """Both pipelines on each chunk in turn, so load changes hit them alike.
+
+    Returns per-chunk times of ours and of the reference, and the reference's
+    token rate (tokens per second of audio), which is what makes it grow.
+    """
+    recognizer = Recognizer(files, DecodeOptions(beam=beam))
+    reference = ReferencePipeline(files, beam_width=beam)
+    ours_times, reference_times = [], []
+    for chunk in chunks:
+        ours_times += timed(recognizer.accept, [chunk])
+        reference_times += timed(lambda c: reference.infer(torch.from_numpy(c)), [chunk])
+    tokens = len(reference.hypotheses[0][0]) - 1 if reference.hypotheses else 0
+    return ours_times, reference_times, tokens / (len(chunks) * files.config.chunk_seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=["base", "small"], default="base")
@@ -95,13 +114,17 @@ def main() -> None:
     parser.add_argument("--long-minutes", type=float, default=0.0, help="long run of ours")
     parser.add_argument("--reference-minutes", type=float, default=0.0, help="long reference run")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--blank-bias", type=float, help="override the random model's blank bias (token rate)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     configure_threads(args.threads)
 
     with tempfile.TemporaryDirectory() as work:
         model_dir = Path(work) / "model"
-        make_random_model(model_dir, args.size, blank_bias=BLANK_BIAS[args.size])
+        bias = BLANK_BIAS[args.size] if args.blank_bias is None else args.blank_bias
+        make_random_model(model_dir, args.size, blank_bias=bias)
         files = load_model_dir(model_dir)  # the reference reads files from it: keep it until done
         minutes = max(args.seconds / 60, args.long_minutes, args.reference_minutes)
         config = files.config
@@ -120,9 +143,10 @@ def run_all(
     params = sum(p.numel() for p in files.model.parameters())
     results: dict[str, Any] = {"size": args.size, "params_m": round(params / 1e6, 1)}
     results["beam"] = args.beam
-    short = first(args.seconds / 60)
-    ours_times, finals = run_ours(files, args.beam, short)
-    reference_times = run_reference(files, args.beam, short)
+    results["blank_bias"] = BLANK_BIAS[args.size] if args.blank_bias is None else args.blank_bias
+    ours_times, reference_times, token_rate = run_side_by_side(
+        files, args.beam, first(args.seconds / 60)
+    )
     ours, reference = (
         summary(ours_times, config.chunk_seconds),
         summary(reference_times, config.chunk_seconds),
@@ -131,7 +155,7 @@ def run_all(
         "seconds": args.seconds,
         "ours": ours,
         "reference": reference,
-        "ours_segments": finals,
+        "reference_tokens_per_s": round(token_rate, 1),
         "speedup_p50": reference["p50"] / ours["p50"],
         "speedup_p95": reference["p95"] / ours["p95"],
     }
@@ -167,6 +191,7 @@ def report(results: dict[str, Any], as_json: bool) -> None:
         print(f"{name:>22} {row['p50']:8.1f} {row['p95']:8.1f} {row['max']:8.1f} {row['rtf']:7.3f}")
     short = results["short"]
     print(f"speed-up p50 x{short['speedup_p50']:.2f}, p95 x{short['speedup_p95']:.2f}")
+    print(f"reference emits {short['reference_tokens_per_s']} tokens per second of audio")
     for key in ("long_ours", "long_reference"):
         if key in results:
             row = results[key]
