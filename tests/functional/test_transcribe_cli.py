@@ -118,3 +118,17 @@ def test_ctrl_c_stops_cleanly_and_prints_what_it_has(
     assert process.returncode == 130
     assert "Traceback" not in stderr
     assert stdout.strip(), "the text decoded before Ctrl+C is printed"
+
+
+def test_a_reader_that_goes_away_is_no_error(micro_model_dir: Path, speech_wav: Path) -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "transcribe", str(speech_wav), "--model", str(micro_model_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # like `| head` exiting before the first line
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 141
+    assert stderr == ""
