@@ -76,7 +76,7 @@ def test_trailing_silence_finalizes_and_restarts_the_search(files: ModelFiles) -
     assert search.seeded_with[8] is None  # fresh hypothesis after the endpoint
     assert search.seeded_with[7] is not None
     assert steps[8].partial == text_of(files, [C])
-    (last,) = recognizer.finish()
+    (last,) = recognizer.finish(flush=False)
     assert last.id == segment.id + 1 and last.start == pytest.approx(8 * chunk)
 
 
@@ -93,16 +93,24 @@ def test_long_speech_is_cut_at_the_maximum_segment_length(files: ModelFiles) -> 
 def test_silence_alone_gives_no_segment(files: ModelFiles) -> None:
     recognizer, _, steps = run(files, [[]] * 12, DecodeOptions(endpoint_silence_s=0.3))
     assert all(step.finals == () and step.partial == "" for step in steps)
-    assert recognizer.finish() == ()
+    assert recognizer.finish(flush=False) == ()
 
 
 def test_dropped_chunks_leave_gaps_in_the_time_line(files: ModelFiles) -> None:
     chunk = files.config.chunk_seconds
     recognizer, _, _ = run(files, [[A], [A, B]], DecodeOptions(), indices=[10, 25])
-    (segment,) = recognizer.finish()
+    (segment,) = recognizer.finish(flush=False)
     assert segment.start == pytest.approx(10 * chunk)
     assert segment.end == pytest.approx(26 * chunk)
 
 
 def text_of(files: ModelFiles, tokens: list[int]) -> str:
     return Detokenizer(files.tokenizer)(tokens)
+
+
+def test_finish_decodes_a_little_silence_so_the_last_word_comes_out(files: ModelFiles) -> None:
+    recognizer, search, _ = run(files, [[A]], DecodeOptions())
+    search.script += [[A, B], [A, B]]  # the search emits B only once it sees past it
+    (segment,) = recognizer.finish()
+    assert segment.text == text_of(files, [A, B])
+    assert search.script == []

@@ -25,6 +25,8 @@ from tui_captions.transcript.segments import Segment
 
 DEFAULT_ENDPOINT_SILENCE_S = 0.8
 DEFAULT_MAX_SEGMENT_S = 15.0
+# Silence decoded after the end of input so the last word is emitted.
+FLUSH_SECONDS = 0.32
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,19 @@ class Recognizer:
         partial = self._detokenize(self._open.tokens)
         return StepResult(partial, finals, (time.perf_counter() - started) * 1000.0)
 
-    def finish(self) -> tuple[Segment, ...]:
-        """End of input: whatever is still partial becomes final."""
-        return self._close_segment()
+    def finish(self, flush: bool = True) -> tuple[Segment, ...]:
+        """End of input: whatever is still partial becomes final.
+
+        With ``flush``, a little silence is decoded first, as a live stream would
+        go on after the last word: the last 40 ms of audio were only ever seen as
+        look-ahead, and the search needs a few frames past a word to emit it.
+        """
+        finals: tuple[Segment, ...] = ()
+        if flush and self._chunks_seen:
+            silence = np.zeros(self.config.chunk_samples, dtype=np.float32)
+            for _ in range(round(FLUSH_SECONDS / self.config.chunk_seconds)):
+                finals += self.accept(silence).finals
+        return finals + self._close_segment()
 
     def _track_endpoint(self, index: int) -> tuple[Segment, ...]:
         assert self._hypotheses is not None
