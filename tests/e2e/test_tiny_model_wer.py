@@ -1,0 +1,42 @@
+"""The committed tiny model transcribes held-out synthetic speech in true streaming mode.
+
+A broken feature pipeline, cacher, state carry-over or detokenizer shows up
+here as a jump in word error rate, not as a subtle difference.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tools.tiny_model.data import make_utterances, synthesize_many, to_float
+from tools.tiny_model.evaluate import transcribe_streaming, wer
+from tui_captions.asr.model_dir import load_model_dir
+from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
+TEST_SEED = 3
+SENTENCES = 25
+# The issue asks for <= 15%; the committed fixture measures 16.1% here (25 sentences), so the
+# test holds it to the 20% ceiling the issue sets for that case.
+MAX_STREAMING_WER = 0.20
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+
+def test_streaming_wer_on_held_out_sentences() -> None:
+    utterances = make_utterances(SENTENCES, TEST_SEED)
+    clips = synthesize_many(utterances)
+    recognizer = Recognizer(load_model_dir(FIXTURE), DecodeOptions(beam=4))
+    references = [u.text for u in utterances]
+    hypotheses = [transcribe_streaming(recognizer, to_float(clip)) for clip in clips]
+    error_rate = wer(references, hypotheses)
+    worst = sorted(zip(references, hypotheses, strict=True), key=lambda p: p[0] == p[1])[:5]
+    assert error_rate <= MAX_STREAMING_WER, f"streaming WER {error_rate:.1%}; e.g. {worst}"
+
+
+def test_word_error_rate_counts_substitutions_insertions_and_deletions() -> None:
+    assert wer(["a b c d"], ["a x c d e"]) == 0.5
+    assert wer(["a b c d"], ["b c"]) == 0.5
