@@ -16,14 +16,13 @@ def write_audio(path: Path, samples: np.ndarray, rate: int, channels: int = 1) -
     data = np.repeat(data, channels, axis=1) if data.shape[1] != channels else data
     codec = CODECS[path.suffix]
     with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=rate, layout="mono" if channels == 1 else "stereo")
+        layout = "mono" if channels == 1 else "stereo"
+        stream = container.add_stream(codec, rate=rate, layout=layout)
         frame_format = stream.codec_context.codec.audio_formats[0].name
         planar = np.ascontiguousarray(data.T.astype(np.float32))
-        frame = av.AudioFrame.from_ndarray(
-            planar if channels == 1 else planar, format="fltp", layout=stream.layout.name
-        )
+        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
         frame.sample_rate = rate
-        resampler = av.AudioResampler(format=frame_format, layout=stream.layout.name, rate=rate)
+        resampler = av.AudioResampler(format=frame_format, layout=layout, rate=rate)
         for converted in [*resampler.resample(frame), *resampler.resample(None)]:
             for packet in stream.encode(converted):
                 container.mux(packet)
