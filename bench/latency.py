@@ -29,7 +29,7 @@ from bench.reference_pipeline import ReferencePipeline
 from tools.random_model import make_random_model
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.recognizer import DecodeOptions, Recognizer
-from tui_captions.asr.runtime import configure_threads
+from tui_captions.asr.runtime import configure_threads, prepare_model
 from tui_captions.asr.stats import percentile
 from tui_captions.audio.decode import decode_audio, fixed_chunks
 
@@ -89,15 +89,15 @@ def run_reference(files: ModelFiles, beam: int, chunks: list[np.ndarray]) -> lis
 
 
 def run_side_by_side(
-    files: ModelFiles, beam: int, chunks: list[np.ndarray]
+    files: ModelFiles, beam: int, chunks: list[np.ndarray], seed_beam: int, quantize: str
 ) -> tuple[list[float], list[float], float]:
     """Both pipelines on each chunk in turn, so load changes hit them alike.
 
     Returns per-chunk times of ours and of the reference, and the reference's
     token rate (tokens per second of audio), which is what makes it grow.
     """
-    recognizer = Recognizer(files, DecodeOptions(beam=beam))
-    reference = ReferencePipeline(files, beam_width=beam)
+    recognizer = Recognizer(prepare_model(files, quantize), DecodeOptions(beam=beam))
+    reference = ReferencePipeline(files, beam_width=seed_beam)
     ours_times, reference_times = [], []
     for chunk in chunks:
         ours_times += timed(recognizer.accept, [chunk])
@@ -114,6 +114,12 @@ def main() -> None:
     parser.add_argument("--long-minutes", type=float, default=0.0, help="long run of ours")
     parser.add_argument("--reference-minutes", type=float, default=0.0, help="long reference run")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--seed-beam", type=int, help="the reference's beam width, if not --beam (seed default: 10)"
+    )
+    parser.add_argument(
+        "--quantize", choices=["none", "int8"], default="none", help="ours only; the seed is fp32"
+    )
     parser.add_argument(
         "--blank-bias", type=float, help="override the random model's blank bias (token rate)"
     )
@@ -143,9 +149,11 @@ def run_all(
     params = sum(p.numel() for p in files.model.parameters())
     results: dict[str, Any] = {"size": args.size, "params_m": round(params / 1e6, 1)}
     results["beam"] = args.beam
+    results["seed_beam"] = args.seed_beam or args.beam
+    results["quantize"] = args.quantize
     results["blank_bias"] = BLANK_BIAS[args.size] if args.blank_bias is None else args.blank_bias
     ours_times, reference_times, token_rate = run_side_by_side(
-        files, args.beam, first(args.seconds / 60)
+        files, args.beam, first(args.seconds / 60), args.seed_beam or args.beam, args.quantize
     )
     ours, reference = (
         summary(ours_times, config.chunk_seconds),
@@ -185,7 +193,10 @@ def report(results: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(results, indent=2))
         return
     reference, ours = results["short"]["reference"], results["short"]["ours"]
-    print(f"model: {results['size']} ({results['params_m']} M parameters), beam {results['beam']}")
+    print(
+        f"model: {results['size']} ({results['params_m']} M parameters); ours: beam "
+        f"{results['beam']}, {results['quantize']}; reference: beam {results['seed_beam']}, fp32"
+    )
     print(f"{'':>22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'RTF':>7}")
     for name, row in (("reference (seed 000)", reference), ("ours", ours)):
         print(f"{name:>22} {row['p50']:8.1f} {row['p95']:8.1f} {row['max']:8.1f} {row['rtf']:7.3f}")
