@@ -32,6 +32,7 @@ from tools.tiny_model.train import FIXTURE_DIR
 from tui_captions.asr.features import FeatureExtractor
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+from tui_captions.asr.runtime import prepare_model
 from tui_captions.asr.tokens import Detokenizer
 
 HELD_OUT_SEED = 2
@@ -114,9 +115,9 @@ class Report:
         return "\n".join(lines)
 
 
-def evaluate(model: Path, sentences: int, beam: int) -> Report:
+def evaluate(model: Path, sentences: int, beam: int, quantize: str = "none") -> Report:
     torch.set_num_threads(1)
-    files = load_model_dir(model)
+    files = prepare_model(load_model_dir(model), quantize)
     utterances = make_utterances(sentences, HELD_OUT_SEED)
     speech = build_set(utterances)
     recognizer = Recognizer(files, DecodeOptions(beam=beam))
@@ -139,9 +140,10 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=FIXTURE_DIR)
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument("--quantize", choices=["none", "int8"], default="none")
     parser.add_argument("--cli", action="store_true", help="also measure through the CLI")
     args = parser.parse_args()
-    print(evaluate(args.model, args.sentences, args.beam).summary())
+    print(evaluate(args.model, args.sentences, args.beam, args.quantize).summary())
     if args.cli:
         utterances = make_utterances(args.sentences, HELD_OUT_SEED)
         output = transcribe_with_cli(args.model, utterances, args.beam)
