@@ -55,19 +55,17 @@ def micro_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@pytest.fixture(scope="session")
-def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A few seconds of espeak-ng speech at its native 22.05 kHz."""
+def espeak_wav(path: Path, text: str) -> Path:
+    """Speak ``text`` into a WAV file (espeak-ng's native 22.05 kHz)."""
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
-    path = tmp_path_factory.mktemp("audio") / "speech.wav"
-    subprocess.run(
-        [
-            "espeak-ng",
-            "-w",
-            str(path),
-            "the quick brown fox jumps over the lazy dog near the river",
-        ],
-        check=True,
-    )
+    subprocess.run(["espeak-ng", "-w", str(path), text], check=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few seconds of espeak-ng speech."""
+    directory = tmp_path_factory.mktemp("audio")
+    text = "the quick brown fox jumps over the lazy dog near the river"
+    return espeak_wav(directory / "speech.wav", text)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing as mp
 import os
-import shutil
 import signal
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,6 +21,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from tests.conftest import espeak_wav
 from tests.pulse import NullSink, PulseServer, pactl
 from tui_captions.asr.catalog import bundled_model_dir
 from tui_captions.audio.protocol import FfmpegSource, Source
@@ -55,11 +54,8 @@ def tiny_model() -> Path:
 @pytest.fixture(scope="module")
 def sentence_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sentence, then two seconds of silence so the recognizer reaches an endpoint."""
-    if shutil.which("espeak-ng") is None:
-        pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
-    path = tmp_path_factory.mktemp("tui-audio") / "sentence.wav"
-    subprocess.run(["espeak-ng", "-w", str(path), f"{SENTENCE} [[_:_:_:_:]]"], check=True)
-    return path
+    directory = tmp_path_factory.mktemp("tui-audio")
+    return espeak_wav(directory / "sentence.wav", f"{SENTENCE} [[_:_:_:_:]]")
 
 
 def make_app(tmp_path: Path, model: Path | str, source: Source | None = None) -> CaptionsApp:
