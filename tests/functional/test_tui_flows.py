@@ -88,6 +88,13 @@ async def wait_for(
         await pilot.pause(0.1)
 
 
+async def wait_for_audio(
+    pilot: Pilot[Any], app: CaptionsApp, what: str = "audio", more_than: int = 3
+) -> None:
+    """Until the session has decoded more than ``more_than`` chunks in all."""
+    await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > more_than, what)
+
+
 def shown_text(app: CaptionsApp) -> str:
     captions = app.captions
     assert captions is not None
@@ -226,7 +233,7 @@ def test_pause_frees_the_source_and_resume_goes_on(
     async def flow() -> None:
         app = make_app(tmp_path, random_model_dir, FfmpegSource(str(speech_wav)))
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > 3, "audio")
+            await wait_for_audio(pilot, app)
             await pilot.press("p")
             assert app.state == "paused" and "Paused" in app.status_text[0]
             assert app.engine is not None and not app.engine.running
@@ -234,7 +241,7 @@ def test_pause_frees_the_source_and_resume_goes_on(
             await pilot.pause(1.0)
             assert app.stats.chunks == chunks
             await pilot.press("p")
-            await wait_for(pilot, lambda: app.stats.chunks > chunks + 3, "audio after resuming")
+            await wait_for_audio(pilot, app, "audio after resuming", more_than=chunks + 3)
             assert app.state == "live"
             await pilot.press("q")
 
@@ -247,15 +254,14 @@ def test_switch_source_keeps_the_transcript(
     async def flow() -> None:
         app = make_app(tmp_path, random_model_dir, FfmpegSource(str(speech_wav)))
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > 3, "audio")
+            await wait_for_audio(pilot, app)
             await pilot.press("s")
             assert isinstance(app.screen, PickerScreen)
             await pick(pilot, null_sink)
             await wait_for(pilot, lambda: app.state == "live" and shown_text(app), "the monitor")
             before = shown_text(app)  # the file's words, made final when it was stopped
             assert app.source is not None and app.source.label.endswith(f"({null_sink.monitor})")
-            chunks = app.stats.chunks
-            await wait_for(pilot, lambda: app.stats.chunks > chunks + 3, "monitor audio")
+            await wait_for_audio(pilot, app, "monitor audio", more_than=app.stats.chunks + 3)
             assert shown_text(app).startswith(before)
             await pilot.press("q")
         journal = app.return_value
@@ -285,15 +291,14 @@ def test_a_lost_device_is_reported_and_captions_resume_when_it_returns(
         app = make_app(tmp_path, random_model_dir)
         async with app.run_test(size=SIZE) as pilot:
             await pick(pilot, null_sink)
-            await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > 3, "audio")
+            await wait_for_audio(pilot, app)
             null_sink.unload()
             await wait_for(pilot, lambda: app.state == "source lost", "the loss to be noticed")
             assert app.status_text[1] == "error" and "retrying" in app.status_text[0]
             assert any(n.severity == "error" for n in app._notifications)
             pactl("load-module", "module-null-sink", f"sink_name={null_sink.name}")
             await wait_for(pilot, lambda: app.state == "live", "the source to come back", 30)
-            chunks = app.stats.chunks
-            await wait_for(pilot, lambda: app.stats.chunks > chunks, "audio again")
+            await wait_for_audio(pilot, app, "audio again", more_than=app.stats.chunks)
             await pilot.press("q")
 
     run(flow())
@@ -305,7 +310,7 @@ def test_a_killed_capture_worker_is_reported_and_restarted(
     async def flow() -> None:
         app = make_app(tmp_path, random_model_dir, FfmpegSource(str(speech_wav)))
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > 3, "audio")
+            await wait_for_audio(pilot, app)
             (worker,) = [p for p in mp.active_children() if p.name == "captions-capture"]
             os.kill(worker.pid, signal.SIGKILL)
             await wait_for(pilot, lambda: app.state == "source lost", "the death to be noticed")
