@@ -11,14 +11,22 @@ import torch
 from bench.reference_pipeline import ReferencePipeline
 from tui_captions.asr.model_dir import load_model_dir
 from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+from tui_captions.asr.runtime import prepare_model
 from tui_captions.audio.decode import decode_audio, fixed_chunks
 
 
-@pytest.mark.parametrize("beam", [1, 4, 10])
+@pytest.mark.parametrize(
+    ("beam", "quantize"),
+    [(1, "none"), (4, "none"), (10, "none"), (4, "int8"), (4, None)],
+    ids=["beam1", "beam4", "beam10", "beam4-int8", "beam4-uncompiled"],
+)
 def test_text_equals_reference_chunk_by_chunk(
-    random_model_dir: Path, speech_wav: Path, beam: int
+    random_model_dir: Path, speech_wav: Path, beam: int, quantize: str | None
 ) -> None:
+    """Prepared models decode through the compiled search; ``None`` keeps torchaudio's."""
     files = load_model_dir(random_model_dir)
+    if quantize is not None:
+        files = prepare_model(files, quantize)
     config = files.config
     speech = np.concatenate(list(decode_audio(str(speech_wav), config.sample_rate)))
     # Speech repeated to ~6 s, with endpointing unable to trigger: the reference never cuts.

@@ -156,6 +156,9 @@ class ModelFiles:
     model: RNNT
     tokenizer: spm.SentencePieceProcessor
     stats: GlobalStats
+    # The beam search compiled for this model (see runtime.prepare_model); None
+    # decodes through torchaudio's Python search, with the same results.
+    search: torch.jit.ScriptModule | None = None
 
     @property
     def name(self) -> str:

@@ -64,7 +64,11 @@ class Recognizer:
         if self.options.beam < 1:
             raise ValueError("beam width must be at least 1")
         self._features = FeatureExtractor(files.config, files.stats).eval()
-        self._decoder = RNNTBeamSearch(files.model, files.config.blank)
+        self._decoder = (
+            files.search
+            if files.search is not None
+            else RNNTBeamSearch(files.model, files.config.blank)
+        )
         self._detokenize = Detokenizer(files.tokenizer)
         self._quiet_chunks_for_endpoint = max(
             1, round(self.options.endpoint_silence_s / self.config.chunk_seconds)
