@@ -20,6 +20,7 @@ from torchaudio.models import Hypothesis, RNNTBeamSearch
 from tui_captions.asr.defaults import DEFAULT_BEAM
 from tui_captions.asr.features import FeatureExtractor
 from tui_captions.asr.model_dir import ModelFiles
+from tui_captions.asr.runtime import plain_executor
 from tui_captions.asr.tokens import Detokenizer
 from tui_captions.transcript.segments import Segment
 
@@ -109,9 +110,10 @@ class Recognizer:
         self._context = chunk[-self.config.context_samples :]
         features = self._features(with_context)
         length = torch.tensor([features.shape[0]])
-        self._hypotheses, self._state = self._decoder.infer(
-            features, length, self.options.beam, state=self._state, hypothesis=self._hypotheses
-        )
+        with plain_executor():
+            self._hypotheses, self._state = self._decoder.infer(
+                features, length, self.options.beam, state=self._state, hypothesis=self._hypotheses
+            )
         finals = self._track_endpoint(index)
         partial = self._detokenize(self._open.tokens)
         return StepResult(partial, finals, (time.perf_counter() - started) * 1000.0)

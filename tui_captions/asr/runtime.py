@@ -15,12 +15,8 @@ import warnings
 import torch
 from torchaudio.models import RNNTBeamSearch
 
-from tui_captions.asr.defaults import DEFAULT_BEAM, DEFAULT_THREADS, QUANTIZE_MODES
-from tui_captions.asr.features import FeatureExtractor
+from tui_captions.asr.defaults import DEFAULT_THREADS, QUANTIZE_MODES
 from tui_captions.asr.model_dir import ModelFiles
-
-# Calls TorchScript's profiling executor makes before it runs the optimised graph.
-_WARM_UP_CHUNKS = 3
 
 
 def configure_threads(threads: int = DEFAULT_THREADS) -> None:
@@ -51,25 +47,26 @@ def prepare_model(files: ModelFiles, quantize: str = "none") -> ModelFiles:
 
 
 def compile_search(files: ModelFiles) -> torch.jit.ScriptModule:
-    """torchaudio's beam search and model, compiled by TorchScript and warmed up.
+    """torchaudio's beam search and model, compiled by TorchScript.
 
     The same ops in the same order (the parity tests hold it to the reference's
     text chunk by chunk), minus the Python between them: with ~6 rows per
     matmul that dispatch was half of a chunk (base model, int8 encoder: 15 ms
-    -> 7.5 ms). TorchScript profiles its first calls (~150 ms each), so they
-    run here on silence instead of on the user's first words.
+    -> 7.5 ms). Run it under ``plain_executor()``.
     """
     with warnings.catch_warnings():  # TorchScript's notice that it is deprecated
         warnings.simplefilter("ignore")
         search: torch.jit.ScriptModule = torch.jit.script(
             RNNTBeamSearch(files.model, files.config.blank)
         )
-    config = files.config
-    silence = torch.zeros(config.context_samples + config.chunk_samples)
-    with torch.inference_mode():
-        features = FeatureExtractor(config, files.stats)(silence)
-        length = torch.tensor([features.shape[0]])
-        hypotheses, state = None, None
-        for _ in range(_WARM_UP_CHUNKS):
-            hypotheses, state = search.infer(features, length, DEFAULT_BEAM, state, hypotheses)
     return search
+
+
+def plain_executor() -> contextlib.AbstractContextManager[None]:
+    """TorchScript's plain interpreter for the calls in this thread.
+
+    The optimising executor profiles and re-specialises whenever shapes change
+    (the first two base-model chunks took ~0.7 s each) and was no faster per
+    chunk afterwards (fp32 47 vs 50 ms, int8 8.9 vs 9.3 ms).
+    """
+    return torch.jit.optimized_execution(False)  # type: ignore[attr-defined]  # public, unlisted
