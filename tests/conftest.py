@@ -21,10 +21,11 @@ pytest_plugins = ["tests.pulse"]
 
 @pytest.fixture(autouse=True, scope="session")
 def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Sessions that tests start (live, the TUI) are journaled here, never in the user's data dir;
-    child processes inherit it."""
+    """Sessions that tests start (live, the TUI) are journaled here, never in the user's data dir,
+    and the user's settings file is not read; child processes inherit both."""
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+    patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
     yield
     patch.undo()
 

@@ -1,7 +1,8 @@
 """User settings: a small TOML file in the user config dir, remembered across runs.
 
-Only what the app changes interactively lives here (today: the theme); a
-broken file never stops the app, it is reported once and defaults are used.
+What the app changes interactively (the theme) and what a user sets once for
+every command (``quantize``); a broken file never stops anything, it is
+reported once and defaults are used. Command-line options win over the file.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui_captions import paths
+from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,6 +27,11 @@ SETTINGS_FILE = "settings.toml"
 @dataclass(frozen=True)
 class Settings:
     theme: str | None = None
+    quantize: str | None = None
+
+    def effective_quantize(self, option: str | None) -> str:
+        """The command line's choice, else the file's, else the default."""
+        return option or self.quantize or DEFAULT_QUANTIZE
 
 
 def settings_path() -> Path:
@@ -40,17 +47,24 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
         return Settings(), None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         return Settings(), f"settings file {path} ignored: {exc}"
-    theme = data.get("theme")
+    theme, quantize = data.get("theme"), data.get("quantize")
     if theme is not None and not isinstance(theme, str):
         return Settings(), f"settings file {path} ignored: 'theme' must be a string"
-    return Settings(theme=theme), None
+    if quantize is not None and quantize not in QUANTIZE_MODES:
+        choices = " or ".join(f'"{mode}"' for mode in QUANTIZE_MODES)
+        return Settings(), f"settings file {path} ignored: 'quantize' must be {choices}"
+    return Settings(theme=theme, quantize=quantize), None
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> str | None:
     """Write the settings atomically; returns a warning instead of raising if that fails."""
     path = path or settings_path()
     # A JSON string is a valid TOML basic string.
-    lines = [] if settings.theme is None else [f"theme = {json.dumps(settings.theme)}"]
+    lines = [
+        f"{key} = {json.dumps(value)}"
+        for key, value in (("theme", settings.theme), ("quantize", settings.quantize))
+        if value is not None
+    ]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}")

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tests.audio_files import read_audio, write_audio
+from tui_captions.asr.defaults import DEFAULT_QUANTIZE
 
 COMMAND = [sys.executable, "-m", "tui_captions.cli"]
 
@@ -49,9 +50,10 @@ def test_formats_and_stats(micro_model_dir: Path, speech_files: dict[str, Path])
     assert all(0 <= e["start"] < e["end"] for e in events)
     stats = json.loads(jsonl.stderr.strip().splitlines()[-1])
     assert set(stats) == {
-        "chunks", "audio_s", "compute_ms_p50", "compute_ms_p95", "compute_ms_max",
+        "quantize", "chunks", "audio_s", "compute_ms_p50", "compute_ms_p95", "compute_ms_max",
         "rtf", "first_minute_ms_p50", "last_minute_ms_p50",
     }  # fmt: skip
+    assert stats["quantize"] == DEFAULT_QUANTIZE
     duration = read_audio(speech_files["wav"], 16000).size / 16000
     assert stats["chunks"] == math.ceil(duration / 0.16)
     assert stats["compute_ms_p50"] <= stats["compute_ms_p95"] <= stats["compute_ms_max"]
@@ -65,6 +67,33 @@ def test_formats_and_stats(micro_model_dir: Path, speech_files: dict[str, Path])
 
     vtt = transcribe(speech_files["wav"], "--model", micro_model_dir, "--format", "vtt")
     assert vtt.stdout.startswith("WEBVTT\n\n") and events[-1]["text"] in vtt.stdout
+
+
+def test_quantize_from_settings_file_and_command_line(
+    micro_model_dir: Path, speech_wav: Path, tmp_path: Path
+) -> None:
+    """The settings file's ``quantize`` applies to every command; the option wins over it."""
+    settings = tmp_path / "captions-tui" / "settings.toml"
+    settings.parent.mkdir()
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+
+    def used(*options: str) -> tuple[str, str]:
+        command = [*COMMAND, "transcribe", str(speech_wav), "--model", str(micro_model_dir)]
+        result = subprocess.run(
+            [*command, "--stats", *options], capture_output=True, text=True, timeout=120, env=env
+        )
+        assert result.returncode == 0, result.stderr
+        *warnings, stats = result.stderr.strip().splitlines()
+        return json.loads(stats)["quantize"], "\n".join(warnings)
+
+    for mode, other in (("int8", "none"), ("none", "int8")):
+        settings.write_text(f'quantize = "{mode}"\n')
+        assert used() == (mode, "")
+        assert used("--quantize", other) == (other, "")
+    settings.write_text('quantize = "int4"\n')
+    mode, warning = used()
+    assert mode == DEFAULT_QUANTIZE
+    assert warning.startswith("captions-tui: warning: settings file ") and "'quantize'" in warning
 
 
 def test_wav_flac_and_mp3_decode_alike(

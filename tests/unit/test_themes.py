@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.color import Color
 
+from tui_captions.asr.defaults import DEFAULT_QUANTIZE
 from tui_captions.config import Settings, load_settings, save_settings
 from tui_captions.tui.themes import (
     APP_VARIABLES,
@@ -124,6 +125,12 @@ def test_settings_round_trip_and_broken_file_warning(tmp_path: Path) -> None:
     assert load_settings(path) == (Settings(), None)
     assert save_settings(Settings(theme='odd "name"'), path) is None
     assert load_settings(path) == (Settings(theme='odd "name"'), None)
+    both = Settings(theme="x", quantize="int8")
+    assert save_settings(both, path) is None
+    assert load_settings(path) == (both, None)
+    assert both.effective_quantize(None) == "int8"
+    assert both.effective_quantize("none") == "none"
+    assert Settings().effective_quantize(None) == DEFAULT_QUANTIZE
     path.write_text("theme = [")
     settings, warning = load_settings(path)
     assert settings == Settings()

@@ -159,6 +159,7 @@ class ModelFiles:
     # The beam search compiled for this model (see runtime.prepare_model); None
     # decodes through torchaudio's Python search, with the same results.
     search: torch.jit.ScriptModule | None = None
+    quantize: str = "none"  # what runtime.prepare_model did to the stored weights
 
     @property
     def name(self) -> str:

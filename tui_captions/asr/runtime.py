@@ -42,7 +42,7 @@ def prepare_model(files: ModelFiles, quantize: str = "none") -> ModelFiles:
             model = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
                 model, {torch.nn.Linear, torch.nn.LSTM}, dtype=torch.qint8
             ).eval()
-    prepared = dataclasses.replace(files, model=model)
+    prepared = dataclasses.replace(files, model=model, quantize=quantize)
     return dataclasses.replace(prepared, search=compile_search(prepared))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from tui_captions.asr.model_dir import ModelFiles
 
 stderr = Console(stderr=True)
+
+
+def warn(message: str) -> None:
+    """A problem that does not stop the command: one line on stderr, work goes on."""
+    print(f"captions-tui: warning: {message}", file=sys.stderr, flush=True)
 
 
 def positive_int(text: str) -> int:
@@ -68,9 +74,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quantize",
         choices=QUANTIZE_MODES,
-        default=DEFAULT_QUANTIZE,
-        help="int8: dynamic int8 weights, several times faster on a CPU "
-        f"(default: {DEFAULT_QUANTIZE}, exact fp32)",
+        help="int8: dynamic int8 weights, several times faster on a CPU; none: the "
+        f"stored weights, exact (default: the settings file's 'quantize', else {DEFAULT_QUANTIZE})",
     )
 
 
@@ -106,8 +111,12 @@ def load_model(args: argparse.Namespace) -> ModelFiles:
     """Threads, model (downloading with a progress bar if needed) and quantization from options."""
     from tui_captions.asr.catalog import open_model
     from tui_captions.asr.runtime import configure_threads, prepare_model
+    from tui_captions.config import load_settings
 
+    settings, problem = load_settings()
+    if problem:
+        warn(problem)
     configure_threads(args.threads)
     with download_progress() as progress:
         files = open_model(args.model, progress)
-    return prepare_model(files, args.quantize)
+    return prepare_model(files, settings.effective_quantize(args.quantize))

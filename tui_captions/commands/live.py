@@ -17,7 +17,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_captions.commands.common import add_model_options, load_model
+from tui_captions.commands.common import add_model_options, load_model, warn
 from tui_captions.errors import AudioSourceError, UserError
 
 if TYPE_CHECKING:
@@ -127,13 +127,11 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.transcript.sessions import recording_path
 
     files = load_model(args)
-    journal = SessionJournal.create(source.label, args.model, on_warning=_warn)
+    journal = SessionJournal.create(source.label, args.model, on_warning=warn)
     recognizer = Recognizer(files, DecodeOptions(beam=args.beam))
     recorder = None
     if args.record:
-        recorder = Recorder(
-            recording_path(journal.path), files.config.sample_rate, on_warning=_warn
-        )
+        recorder = Recorder(recording_path(journal.path), files.config.sample_rate, on_warning=warn)
     events: queue.Queue[LiveEvent] = queue.Queue()
     engine = LiveEngine(
         RecordingRecognizer(recognizer, recorder) if recorder else recognizer, events.put
@@ -155,17 +153,12 @@ def run(args: argparse.Namespace) -> int:
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:
-        _warn(f"session {journal.id} not saved ({journal.warning}); the output above has it")
+        warn(f"session {journal.id} not saved ({journal.warning}); the output above has it")
     if args.stats_every:
         printer.stats(stats)
     if ended.error is not None:
         raise AudioSourceError(ended.error.message)
     return 130 if interrupted else 0
-
-
-def _warn(message: str) -> None:
-    """Journal and recording problems: one line on stderr each, captions go on."""
-    print(f"captions-tui: warning: {message}", file=sys.stderr, flush=True)
 
 
 class _Printer:

@@ -61,5 +61,6 @@ def run(args: argparse.Namespace) -> int:
         for segment in recognizer.finish():
             writer.write(segment)
     if args.stats:
-        print(json.dumps(compute_summary(compute_ms, config.chunk_seconds)), file=sys.stderr)
+        summary = {"quantize": files.quantize, **compute_summary(compute_ms, config.chunk_seconds)}
+        print(json.dumps(summary), file=sys.stderr)
     return 130 if interrupted else 0

@@ -9,6 +9,7 @@ posting messages. All worker failures go through one handler
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,8 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from tui_captions.asr.defaults import DEFAULT_QUANTIZE
-from tui_captions.config import Settings, load_settings, save_settings
+from tui_captions.config import load_settings, save_settings
 from tui_captions.errors import UserError
 from tui_captions.transcript.readable import readable
 from tui_captions.tui.backend import Backend, EngineHandle, ProbeHandle, RealBackend
@@ -83,7 +83,7 @@ class AppOptions:
     model: str
     beam: int
     threads: int
-    quantize: str = DEFAULT_QUANTIZE
+    quantize: str | None = None  # None: the settings file's, else the default
     source: Source | None = None
     theme: str | None = None
     demo: bool = False
@@ -176,7 +176,8 @@ class CaptionsApp(App[Path | None]):
             self.post_message(ModelProgress(label, done, total))
 
         options = self.options
-        model = self.backend.load_model(options.model, options.threads, options.quantize, progress)
+        quantize = self.settings.effective_quantize(options.quantize)
+        model = self.backend.load_model(options.model, options.threads, quantize, progress)
         self.post_message(ModelLoaded(model, options.model))
 
     def on_model_progress(self, message: ModelProgress) -> None:
@@ -353,7 +354,7 @@ class CaptionsApp(App[Path | None]):
         names = self.theme_set.names()
         position = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(position + 1) % len(names)]
-        self.settings = Settings(theme=self.theme)
+        self.settings = dataclasses.replace(self.settings, theme=self.theme)
         problem = save_settings(self.settings, self.options.settings_path)
         self.notify(
             problem or f"Theme: {self.theme}", severity="warning" if problem else "information"
