@@ -29,9 +29,12 @@ class Settings:
     theme: str | None = None
     quantize: str | None = None
 
-    def effective_quantize(self, option: str | None) -> str:
-        """The command line's choice, else the file's, else the default."""
-        return option or self.quantize or DEFAULT_QUANTIZE
+    def effective_quantize(self, option: str | None, compute: str) -> str:
+        """The command line's choice, else the file's, else the default for the device.
+
+        int8 is CPU-only, so on CUDA the default is the stored weights.
+        """
+        return option or self.quantize or (DEFAULT_QUANTIZE if compute == "cpu" else "none")
 
 
 def settings_path() -> Path:

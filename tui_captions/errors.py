@@ -14,5 +14,9 @@ class ModelError(UserError):
     """A model name or directory that cannot be used."""
 
 
+class ComputeError(UserError):
+    """A compute choice (device, quantization) this machine or model cannot run."""
+
+
 class AudioSourceError(UserError):
     """An audio file, stream or device that cannot be opened or read."""

@@ -20,6 +20,12 @@ from tui_captions.asr.defaults import DEFAULT_QUANTIZE
 COMMAND = [sys.executable, "-m", "tui_captions.cli"]
 
 
+def torch_sees_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
 def transcribe(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*COMMAND, "transcribe", *map(str, args)],
@@ -50,10 +56,10 @@ def test_formats_and_stats(micro_model_dir: Path, speech_files: dict[str, Path])
     assert all(0 <= e["start"] < e["end"] for e in events)
     stats = json.loads(jsonl.stderr.strip().splitlines()[-1])
     assert set(stats) == {
-        "quantize", "chunks", "audio_s", "compute_ms_p50", "compute_ms_p95", "compute_ms_max",
-        "rtf", "first_minute_ms_p50", "last_minute_ms_p50",
+        "compute", "quantize", "chunks", "audio_s", "compute_ms_p50", "compute_ms_p95",
+        "compute_ms_max", "rtf", "first_minute_ms_p50", "last_minute_ms_p50",
     }  # fmt: skip
-    assert stats["quantize"] == DEFAULT_QUANTIZE
+    assert (stats["compute"], stats["quantize"]) == ("cpu", DEFAULT_QUANTIZE)
     duration = read_audio(speech_files["wav"], 16000).size / 16000
     assert stats["chunks"] == math.ceil(duration / 0.16)
     assert stats["compute_ms_p50"] <= stats["compute_ms_p95"] <= stats["compute_ms_max"]
@@ -161,3 +167,11 @@ def test_a_reader_that_goes_away_is_no_error(micro_model_dir: Path, speech_wav: 
     stderr = process.stderr.read()
     assert process.wait(timeout=60) == 141
     assert stderr == ""
+
+
+@pytest.mark.skipif(torch_sees_cuda(), reason="this machine has a CUDA device")
+def test_compute_cuda_without_a_gpu_is_one_clear_line(
+    micro_model_dir: Path, speech_wav: Path
+) -> None:
+    message = user_error(transcribe(speech_wav, "--model", micro_model_dir, "--compute", "cuda"))
+    assert "--compute cuda" in message and "--compute cpu" in message

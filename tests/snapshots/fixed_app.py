@@ -49,7 +49,9 @@ class FixedBackend:
     def list_devices(self) -> list[CaptureDevice]:
         return DEVICES
 
-    def load_model(self, spec: str, threads: int, quantize: str, progress: Any) -> Any:
+    def load_model(
+        self, spec: str, threads: int, quantize: str, compute: str, progress: Any
+    ) -> Any:
         return object()
 
     def chunk_seconds(self, model: Any) -> float:

@@ -128,9 +128,10 @@ def test_settings_round_trip_and_broken_file_warning(tmp_path: Path) -> None:
     both = Settings(theme="x", quantize="int8")
     assert save_settings(both, path) is None
     assert load_settings(path) == (both, None)
-    assert both.effective_quantize(None) == "int8"
-    assert both.effective_quantize("none") == "none"
-    assert Settings().effective_quantize(None) == DEFAULT_QUANTIZE
+    assert both.effective_quantize(None, "cpu") == "int8"
+    assert both.effective_quantize("none", "cpu") == "none"
+    assert Settings().effective_quantize(None, "cpu") == DEFAULT_QUANTIZE
+    assert Settings().effective_quantize(None, "cuda") == "none"
     path.write_text("theme = [")
     settings, warning = load_settings(path)
     assert settings == Settings()

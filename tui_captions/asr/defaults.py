@@ -17,6 +17,9 @@ DEFAULT_THREADS = 1
 # linear and LSTM weights at load time (a quarter of the bytes read per chunk).
 QUANTIZE_MODES = ("none", "int8")
 DEFAULT_QUANTIZE = "none"
+# Where the model runs. CUDA is optional and never needed by the tests.
+COMPUTE_DEVICES = ("cpu", "cuda")
+DEFAULT_COMPUTE = "cpu"
 
 # (file label, bytes done, bytes in all or None when the server does not say)
 DownloadProgress = Callable[[str, int, int | None], None]

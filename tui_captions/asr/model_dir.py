@@ -160,6 +160,7 @@ class ModelFiles:
     # decodes through torchaudio's Python search, with the same results.
     search: torch.jit.ScriptModule | None = None
     quantize: str = "none"  # what runtime.prepare_model did to the stored weights
+    compute: str = "cpu"  # the torch device the model's weights are on
 
     @property
     def name(self) -> str:

@@ -64,7 +64,8 @@ class Recognizer:
         self.options = options or DecodeOptions()
         if self.options.beam < 1:
             raise ValueError("beam width must be at least 1")
-        self._features = FeatureExtractor(files.config, files.stats).eval()
+        self._device = torch.device(files.compute)
+        self._features = FeatureExtractor(files.config, files.stats).to(self._device).eval()
         self._decoder = (
             files.search
             if files.search is not None
@@ -79,7 +80,7 @@ class Recognizer:
 
     def reset(self) -> None:
         """Forget all audio: the next chunk starts a new stream at time zero."""
-        self._context = torch.zeros(self.config.context_samples)
+        self._context = torch.zeros(self.config.context_samples, device=self._device)
         self._state: list[list[torch.Tensor]] | None = None
         self._hypotheses: list[Hypothesis] | None = None
         self._open = _OpenSegment()
@@ -99,7 +100,7 @@ class Recognizer:
         capture dropped leave gaps); by default chunks are taken as contiguous.
         """
         started = time.perf_counter()
-        chunk = torch.as_tensor(samples, dtype=torch.float32)
+        chunk = torch.as_tensor(samples, dtype=torch.float32, device=self._device)
         if chunk.shape != (self.config.chunk_samples,):
             raise ValueError(
                 f"expected {self.config.chunk_samples} samples, got {tuple(chunk.shape)}"
@@ -109,11 +110,13 @@ class Recognizer:
         with_context = torch.cat((self._context, chunk))
         self._context = chunk[-self.config.context_samples :]
         features = self._features(with_context)
-        length = torch.tensor([features.shape[0]])
+        length = torch.tensor([features.shape[0]], device=self._device)
         with plain_executor():
             self._hypotheses, self._state = self._decoder.infer(
                 features, length, self.options.beam, state=self._state, hypothesis=self._hypotheses
             )
+        if self._device.type == "cuda":  # the chunk's time includes the GPU's work
+            torch.cuda.synchronize(self._device)
         finals = self._track_endpoint(index)
         partial = self._detokenize(self._open.tokens)
         return StepResult(partial, finals, (time.perf_counter() - started) * 1000.0)

@@ -17,6 +17,7 @@ from torchaudio.models import RNNTBeamSearch
 
 from tui_captions.asr.defaults import DEFAULT_THREADS, QUANTIZE_MODES
 from tui_captions.asr.model_dir import ModelFiles
+from tui_captions.errors import ComputeError
 
 
 def configure_threads(threads: int = DEFAULT_THREADS) -> None:
@@ -26,8 +27,8 @@ def configure_threads(threads: int = DEFAULT_THREADS) -> None:
         torch.set_num_interop_threads(1)
 
 
-def prepare_model(files: ModelFiles, quantize: str = "none") -> ModelFiles:
-    """The model as it will run: weights as stored or int8, and a compiled beam search.
+def prepare_model(files: ModelFiles, quantize: str = "none", compute: str = "cpu") -> ModelFiles:
+    """The model as it will run: on which device, weights as stored or int8, compiled search.
 
     Dynamic int8 (Linear/LSTM) reads a quarter of the weight bytes per chunk,
     which is what bounds the encoder on a CPU (its fp32 weights are ~300 MB
@@ -35,14 +36,27 @@ def prepare_model(files: ModelFiles, quantize: str = "none") -> ModelFiles:
     """
     if quantize not in QUANTIZE_MODES:
         raise ValueError(f"unknown quantization {quantize!r}")
-    model = files.model
+    if compute == "cuda":
+        if not torch.cuda.is_available():
+            raise ComputeError(
+                "--compute cuda: torch sees no CUDA device (torch.cuda.is_available() is "
+                "False); use --compute cpu, or a CUDA build of torch with a working driver"
+            )
+        if quantize == "int8":
+            raise ComputeError(
+                "int8 quantization runs on the CPU only: with --compute cuda use "
+                "--quantize none (or remove quantize from settings.toml)"
+            )
+    elif compute != "cpu":
+        raise ValueError(f"unknown compute device {compute!r}")
+    model = files.model.to(compute)
     if quantize == "int8":
         with warnings.catch_warnings():  # torch.ao's notice that the API is moving to torchao
             warnings.simplefilter("ignore")
             model = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
                 model, {torch.nn.Linear, torch.nn.LSTM}, dtype=torch.qint8
             ).eval()
-    prepared = dataclasses.replace(files, model=model, quantize=quantize)
+    prepared = dataclasses.replace(files, model=model, quantize=quantize, compute=compute)
     return dataclasses.replace(prepared, search=compile_search(prepared))
 
 

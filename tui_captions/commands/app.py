@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             beam=args.beam,
             threads=args.threads,
             quantize=args.quantize,
+            compute=args.compute,
             source=resolve_source(args),
             theme=args.theme,
         )

@@ -19,7 +19,9 @@ from rich.progress import (
 )
 
 from tui_captions.asr.defaults import (
+    COMPUTE_DEVICES,
     DEFAULT_BEAM,
+    DEFAULT_COMPUTE,
     DEFAULT_MODEL,
     DEFAULT_QUANTIZE,
     DEFAULT_THREADS,
@@ -72,10 +74,17 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help=f"torch intra-op threads (default: {DEFAULT_THREADS}; more rarely helps)",
     )
     parser.add_argument(
+        "--compute",
+        choices=COMPUTE_DEVICES,
+        default=DEFAULT_COMPUTE,
+        help=f"where the model runs (default: {DEFAULT_COMPUTE})",
+    )
+    parser.add_argument(
         "--quantize",
         choices=QUANTIZE_MODES,
-        help="int8: dynamic int8 weights, several times faster on a CPU; none: the "
-        f"stored weights, exact (default: the settings file's 'quantize', else {DEFAULT_QUANTIZE})",
+        help="int8: dynamic int8 weights, several times faster on a CPU; none: the stored "
+        "weights, exact (default: the settings file's 'quantize', else "
+        f"{DEFAULT_QUANTIZE} on the CPU and none on CUDA)",
     )
 
 
@@ -119,4 +128,5 @@ def load_model(args: argparse.Namespace) -> ModelFiles:
     configure_threads(args.threads)
     with download_progress() as progress:
         files = open_model(args.model, progress)
-    return prepare_model(files, settings.effective_quantize(args.quantize))
+    quantize = settings.effective_quantize(args.quantize, args.compute)
+    return prepare_model(files, quantize, args.compute)

@@ -61,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
         for segment in recognizer.finish():
             writer.write(segment)
     if args.stats:
-        summary = {"quantize": files.quantize, **compute_summary(compute_ms, config.chunk_seconds)}
+        summary = {
+            "compute": files.compute,
+            "quantize": files.quantize,
+            **compute_summary(compute_ms, config.chunk_seconds),
+        }
         print(json.dumps(summary), file=sys.stderr)
     return 130 if interrupted else 0

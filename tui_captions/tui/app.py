@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.config import load_settings, save_settings
 from tui_captions.errors import UserError
 from tui_captions.transcript.readable import readable
@@ -84,6 +85,7 @@ class AppOptions:
     beam: int
     threads: int
     quantize: str | None = None  # None: the settings file's, else the default
+    compute: str = DEFAULT_COMPUTE
     source: Source | None = None
     theme: str | None = None
     demo: bool = False
@@ -176,8 +178,10 @@ class CaptionsApp(App[Path | None]):
             self.post_message(ModelProgress(label, done, total))
 
         options = self.options
-        quantize = self.settings.effective_quantize(options.quantize)
-        model = self.backend.load_model(options.model, options.threads, quantize, progress)
+        quantize = self.settings.effective_quantize(options.quantize, options.compute)
+        model = self.backend.load_model(
+            options.model, options.threads, quantize, options.compute, progress
+        )
         self.post_message(ModelLoaded(model, options.model))
 
     def on_model_progress(self, message: ModelProgress) -> None:

@@ -43,7 +43,7 @@ class Backend(Protocol):
     def list_devices(self) -> list[CaptureDevice]: ...
 
     def load_model(
-        self, spec: str, threads: int, quantize: str, progress: DownloadProgress
+        self, spec: str, threads: int, quantize: str, compute: str, progress: DownloadProgress
     ) -> Any: ...
 
     def chunk_seconds(self, model: Any) -> float: ...
@@ -96,12 +96,14 @@ class RealBackend:
 
         return list_devices()
 
-    def load_model(self, spec: str, threads: int, quantize: str, progress: DownloadProgress) -> Any:
+    def load_model(
+        self, spec: str, threads: int, quantize: str, compute: str, progress: DownloadProgress
+    ) -> Any:
         from tui_captions.asr.catalog import open_model
         from tui_captions.asr.runtime import configure_threads, prepare_model
 
         configure_threads(threads)
-        return prepare_model(open_model(spec, progress), quantize)
+        return prepare_model(open_model(spec, progress), quantize, compute)
 
     def chunk_seconds(self, model: Any) -> float:
         return float(model.config.chunk_seconds)
