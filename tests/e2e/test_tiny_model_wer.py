@@ -9,12 +9,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tools.tiny_model.data import make_utterances, synthesize_many, to_float
 from tools.tiny_model.evaluate import transcribe_streaming, wer
+from tui_captions.asr.defaults import QUANTIZE_MODES
 from tui_captions.asr.model_dir import load_model_dir
 from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+from tui_captions.asr.runtime import prepare_model
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
 TEST_SEED = 3
@@ -26,11 +29,19 @@ MAX_STREAMING_WER = 0.20
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
 
-def test_streaming_wer_on_held_out_sentences() -> None:
+@pytest.fixture(scope="module")
+def held_out() -> tuple[list[str], list[np.ndarray]]:
     utterances = make_utterances(SENTENCES, TEST_SEED)
-    clips = synthesize_many(utterances)
-    recognizer = Recognizer(load_model_dir(FIXTURE), DecodeOptions(beam=4))
-    references = [u.text for u in utterances]
+    return [u.text for u in utterances], synthesize_many(utterances)
+
+
+@pytest.mark.parametrize("quantize", QUANTIZE_MODES)
+def test_streaming_wer_on_held_out_sentences(
+    held_out: tuple[list[str], list[np.ndarray]], quantize: str
+) -> None:
+    """As the app runs the model: prepared (compiled search), as stored and as int8."""
+    references, clips = held_out
+    recognizer = Recognizer(prepare_model(load_model_dir(FIXTURE), quantize), DecodeOptions(beam=4))
     hypotheses = [transcribe_streaming(recognizer, to_float(clip)) for clip in clips]
     error_rate = wer(references, hypotheses)
     worst = sorted(zip(references, hypotheses, strict=True), key=lambda p: p[0] == p[1])[:5]

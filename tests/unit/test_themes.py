@@ -125,11 +125,11 @@ def test_settings_round_trip_and_broken_file_warning(tmp_path: Path) -> None:
     assert load_settings(path) == (Settings(), None)
     assert save_settings(Settings(theme='odd "name"'), path) is None
     assert load_settings(path) == (Settings(theme='odd "name"'), None)
-    both = Settings(theme="x", quantize="int8")
+    both = Settings(theme="x", quantize="none")
     assert save_settings(both, path) is None
     assert load_settings(path) == (both, None)
-    assert both.effective_quantize(None, "cpu") == "int8"
-    assert both.effective_quantize("none", "cpu") == "none"
+    assert both.effective_quantize(None, "cpu") == "none" != DEFAULT_QUANTIZE
+    assert both.effective_quantize("int8", "cpu") == "int8"
     assert Settings().effective_quantize(None, "cpu") == DEFAULT_QUANTIZE
     assert Settings().effective_quantize(None, "cuda") == "none"
     path.write_text("theme = [")
