@@ -27,6 +27,7 @@ import torch
 
 from bench.reference_pipeline import ReferencePipeline
 from tools.random_model import make_random_model
+from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.recognizer import DecodeOptions, Recognizer
 from tui_captions.asr.runtime import configure_threads, prepare_model
@@ -120,7 +121,10 @@ def main() -> None:
         "--seed-beam", type=int, help="the reference's beam width, if not --beam (seed default: 10)"
     )
     parser.add_argument(
-        "--quantize", choices=["none", "int8"], default="none", help="ours only; the seed is fp32"
+        "--quantize",
+        choices=QUANTIZE_MODES,
+        default=DEFAULT_QUANTIZE,
+        help=f"ours only; the seed is fp32 (default: the app's, {DEFAULT_QUANTIZE})",
     )
     parser.add_argument(
         "--blank-bias", type=float, help="override the random model's blank bias (token rate)"

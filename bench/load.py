@@ -25,6 +25,7 @@ import torch
 
 from bench.latency import BLANK_BIAS, speech_chunks, summary
 from tools.random_model import make_random_model
+from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.model_dir import load_model_dir
 from tui_captions.asr.recognizer import DecodeOptions, Recognizer
 from tui_captions.asr.runtime import prepare_model
@@ -55,7 +56,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--beam", type=int, default=4)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--quantize", nargs="+", default=["none"], choices=["none", "int8"])
+    parser.add_argument("--quantize", nargs="+", default=[DEFAULT_QUANTIZE], choices=QUANTIZE_MODES)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as work:

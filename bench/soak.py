@@ -1,6 +1,6 @@
 """Long-session soak of the live pipeline: capture worker -> inference thread -> recognizer.
 
-    python -m bench.soak [--minutes 60] [--speed 1] [--size small] [--quantize none]
+    python -m bench.soak [--minutes 60] [--speed 1] [--size base] [--quantize int8]
 
 A long file of espeak-ng speech with pauses (so segments end and restart) is
 played through the real capture worker at ``speed`` times real time (1 = the
@@ -25,6 +25,7 @@ import numpy as np
 from bench.latency import BLANK_BIAS, SPEECH
 from tests.audio_files import write_audio
 from tools.random_model import make_random_model
+from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.live import LiveEngine, LiveEvent, RecognizerUpdate, SourceEnded
 from tui_captions.asr.model_dir import load_model_dir
 from tui_captions.asr.recognizer import Recognizer
@@ -57,8 +58,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--speed", type=float, default=1.0)
-    parser.add_argument("--size", choices=["base", "small"], default="small")
-    parser.add_argument("--quantize", choices=["none", "int8"], default="none")
+    parser.add_argument("--size", choices=["base", "small"], default="base")
+    parser.add_argument("--quantize", choices=QUANTIZE_MODES, default=DEFAULT_QUANTIZE)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     configure_threads(args.threads)
