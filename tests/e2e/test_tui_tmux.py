@@ -11,13 +11,13 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.pulse import NullSink
+from tests.terminal import Terminal
 
 TINY_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
 SENTENCE = "the old man and the young woman walk near the river"
@@ -25,32 +25,6 @@ WORDS = set(SENTENCE.split())
 MIN_WORDS = 5  # of the 9 different words: the tiny model's errors leave room
 
 pytestmark = pytest.mark.slow
-
-
-class Terminal:
-    """A tmux server of our own (its own socket), so the environment is exactly ours."""
-
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-
-    def tmux(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
-        )
-        return result.stdout
-
-    def screen(self, history: int = 0) -> str:
-        """The visible screen, with ``history`` lines of scrollback above it."""
-        return self.tmux("capture-pane", "-p", "-t", "app", "-S", str(-history))
-
-    def wait_for(self, condition: Callable[[str], bool], what: str, timeout: float) -> float:
-        """Seconds until ``condition`` holds for the screen text."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if condition(self.screen()):
-                return time.monotonic() - started
-            time.sleep(0.1)
-        raise AssertionError(f"no {what} within {timeout:.0f} s; screen:\n{self.screen()}")
 
 
 @pytest.fixture
