@@ -22,9 +22,9 @@ from tui_captions.asr.runtime import prepare_model
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
 TEST_SEED = 3
 SENTENCES = 25
-# The issue asks for <= 15%; the committed fixture measures 16.1% here (25 sentences), so the
-# test holds it to the 20% ceiling the issue sets for that case.
-MAX_STREAMING_WER = 0.20
+# The issue asks for <= 15%; the committed fixture measures 15.5% here (25 sentences, fp32 and
+# int8), so the test holds it to 18%: four words of margin, under the issue's 20% ceiling.
+MAX_STREAMING_WER = 0.18
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 

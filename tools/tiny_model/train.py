@@ -75,11 +75,11 @@ class Schedule:
     """Optimisation settings; the defaults are the committed fixture's."""
 
     steps: int = 5000
-    # Optionally (--session-steps), a short phase on "sessions": sentences after
-    # leading silence and pauses, as a live stream carries them (isolated-utterance
-    # training alone lost 10 points of WER after 0.9 s of silence). The committed
-    # fixture has none: the session's time ran out before that phase could finish.
-    session_steps: int = 0
+    # Then a phase on "sessions": 1-3 sentences after leading silence and with
+    # pauses between, as a live stream carries them. Isolated-utterance training
+    # alone lost 10 points of WER after 0.9 s of silence, and 45% WER through
+    # `transcribe` on sentences joined by pauses.
+    session_steps: int = 1000
     session_peak_lr: float = 1.5e-4
     batch_seconds: float = 50.0
     peak_lr: float = 6e-4
