@@ -6,13 +6,16 @@ A long file of espeak-ng speech with pauses (so segments end and restart) is
 played through the real capture worker at ``speed`` times real time (1 = the
 real thing; a higher speed keeps the per-chunk work the same and only shortens
 the wait). Printed: per-chunk compute median over the first and the last five
-minutes of audio, resident memory after warm-up and at the end, dropped
-chunks, latency p50/p95.
+minutes of audio (and of every five), resident memory after warm-up and at
+the end, dropped chunks, latency p50/p95; then, as a control, the first five
+minutes decoded again by a new recognizer: a slowdown that shows there too
+is the machine's, not something the session accumulated.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 import tempfile
@@ -27,11 +30,11 @@ from tests.audio_files import write_audio
 from tools.random_model import make_random_model
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.live import LiveEngine, LiveEvent, RecognizerUpdate, SourceEnded
-from tui_captions.asr.model_dir import load_model_dir
+from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.recognizer import Recognizer
 from tui_captions.asr.runtime import configure_threads, prepare_model
 from tui_captions.asr.stats import percentile
-from tui_captions.audio.decode import decode_audio
+from tui_captions.audio.decode import decode_audio, fixed_chunks
 from tui_captions.audio.protocol import FfmpegSource
 
 WARM_UP_S = 120.0  # audio seconds before memory counts as settled
@@ -52,6 +55,17 @@ def long_speech(path: Path, minutes: float, rate: int) -> Path:
     unit = np.concatenate((speech, pause))
     repeats = int(np.ceil(minutes * 60 * rate / unit.size))
     return write_audio(path, np.tile(unit, repeats)[: int(minutes * 60 * rate)], rate)
+
+
+def fresh_recognizer_median(files: ModelFiles, audio: Path, chunks: int, speed: float) -> float:
+    """Median compute of a new recognizer over the first ``chunks`` chunks, paced as the soak."""
+    recognizer = Recognizer(files)
+    samples = iter(decode_audio(str(audio), files.config.sample_rate))
+    times = []
+    for chunk in itertools.islice(fixed_chunks(samples, files.config.chunk_samples), chunks):
+        times.append(recognizer.accept(chunk).compute_ms)
+        time.sleep(max(0.0, files.config.chunk_seconds / speed - times[-1] / 1000))
+    return percentile(times, 50)
 
 
 def main() -> None:
@@ -93,7 +107,8 @@ def main() -> None:
         ended.wait()
         engine.stop()
         memory["end"] = resident_mb()
-    five = round(300 / chunk_s)
+        five = round(300 / chunk_s)
+        fresh = fresh_recognizer_median(files, audio, five, args.speed)
     first, last = percentile(compute[:five], 50), percentile(compute[-five:], 50)
     result = {
         "minutes": args.minutes,
@@ -107,6 +122,10 @@ def main() -> None:
         "compute_ms_p50_first_5min": round(first, 2),
         "compute_ms_p50_last_5min": round(last, 2),
         "last_over_first": round(last / first, 3),
+        # The first five minutes again, now, with a new recognizer (no state carried):
+        # if the last five minutes are as slow as this, the slowdown is not the session's.
+        "compute_ms_p50_fresh_recognizer_at_end": round(fresh, 2),
+        "last_over_fresh": round(last / fresh, 3),
         # A trend (something accumulates) reads differently from a step (the machine).
         "compute_ms_p50_per_5min": [
             round(percentile(compute[start : start + five], 50), 2)
