@@ -77,6 +77,11 @@ KEYS = (
 )
 
 
+def compute_label(compute: str, quantize: str) -> str:
+    """How the model runs, as the session bar shows it: "cpu int8", "cpu fp32", "cuda fp32"."""
+    return f"{compute} {'fp32' if quantize == 'none' else quantize}"
+
+
 @dataclass(frozen=True)
 class AppOptions:
     """What the command line decided; tests and the snapshot factory build these directly."""
@@ -124,6 +129,7 @@ class CaptionsApp(App[Path | None]):
         self.clock = clock
         self.theme_set: ThemeSet = discover_themes(options.user_themes_dir)
         self.settings, self._settings_problem = load_settings(options.settings_path)
+        self.quantize = self.settings.effective_quantize(options.quantize, options.compute)
         super().__init__()
         for theme in self.theme_set.themes:
             self.register_theme(theme)
@@ -178,9 +184,8 @@ class CaptionsApp(App[Path | None]):
             self.post_message(ModelProgress(label, done, total))
 
         options = self.options
-        quantize = self.settings.effective_quantize(options.quantize, options.compute)
         model = self.backend.load_model(
-            options.model, options.threads, quantize, options.compute, progress
+            options.model, options.threads, self.quantize, options.compute, progress
         )
         self.post_message(ModelLoaded(model, options.model))
 
@@ -436,5 +441,6 @@ class CaptionsApp(App[Path | None]):
             for bar in screen.query(SessionBar):
                 bar.source = self.source.label if self.source else "-"
                 bar.model = self.model_name
+                bar.compute = compute_label(self.options.compute, self.quantize)
                 bar.state = self.state
                 bar.elapsed = self.elapsed()

@@ -32,6 +32,7 @@ class SessionBar(Widget):
 
     source: reactive[str] = reactive("-")
     model: reactive[str] = reactive("-")
+    compute: reactive[str] = reactive("")
     elapsed: reactive[float] = reactive(0.0)
     state: reactive[str] = reactive("starting")
 
@@ -46,6 +47,7 @@ class SessionBar(Widget):
             self.source,
             ("  model ", label),
             self.model,
+            (f" ({self.compute})" if self.compute else "", label),
             no_wrap=True,
             overflow="ellipsis",
         )
