@@ -14,6 +14,7 @@ hypothesis every chunk; ours restarts it at endpoints).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import tempfile
@@ -129,6 +130,11 @@ def main() -> None:
     parser.add_argument(
         "--blank-bias", type=float, help="override the random model's blank bias (token rate)"
     )
+    parser.add_argument(
+        "--uncompiled",
+        action="store_true",
+        help="ours through torchaudio's Python search, to show what compiling it gains",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     configure_threads(args.threads)
@@ -159,6 +165,9 @@ def run_all(
     results["quantize"] = args.quantize
     results["blank_bias"] = BLANK_BIAS[args.size] if args.blank_bias is None else args.blank_bias
     prepared = prepare_model(files, args.quantize)
+    if args.uncompiled:
+        prepared = dataclasses.replace(prepared, search=None)
+    results["compiled"] = not args.uncompiled
     ours_times, reference_times, token_rate = run_side_by_side(
         files, prepared, args.beam, first(args.seconds / 60), args.seed_beam or args.beam
     )
@@ -202,7 +211,9 @@ def report(results: dict[str, Any], as_json: bool) -> None:
     reference, ours = results["short"]["reference"], results["short"]["ours"]
     print(
         f"model: {results['size']} ({results['params_m']} M parameters); ours: beam "
-        f"{results['beam']}, {results['quantize']}; reference: beam {results['seed_beam']}, fp32"
+        f"{results['beam']}, {results['quantize']}, "
+        f"{'compiled' if results['compiled'] else 'uncompiled'} search; "
+        f"reference: beam {results['seed_beam']}, fp32"
     )
     print(f"{'':>22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'RTF':>7}")
     for name, row in (("reference (seed 000)", reference), ("ours", ours)):

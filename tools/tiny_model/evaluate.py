@@ -29,6 +29,7 @@ from torchaudio.models import RNNTBeamSearch
 from tools.tiny_model.data import SAMPLE_RATE, Utterance, build_set, make_utterances, write_clip
 from tools.tiny_model.frontend import offline_features
 from tools.tiny_model.train import FIXTURE_DIR
+from tui_captions.asr.defaults import QUANTIZE_MODES
 from tui_captions.asr.features import FeatureExtractor
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.recognizer import DecodeOptions, Recognizer
@@ -140,7 +141,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=FIXTURE_DIR)
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--beam", type=int, default=4)
-    parser.add_argument("--quantize", choices=["none", "int8"], default="none")
+    parser.add_argument("--quantize", choices=QUANTIZE_MODES, default="none")
     parser.add_argument("--cli", action="store_true", help="also measure through the CLI")
     args = parser.parse_args()
     print(evaluate(args.model, args.sentences, args.beam, args.quantize).summary())
