@@ -118,15 +118,12 @@ def download_progress() -> Iterator[DownloadProgress]:
 
 def load_model(args: argparse.Namespace) -> ModelFiles:
     """Threads, model (downloading with a progress bar if needed) and quantization from options."""
-    from tui_captions.asr.catalog import open_model
-    from tui_captions.asr.runtime import configure_threads, prepare_model
+    from tui_captions.asr.runtime import open_for_running
     from tui_captions.config import load_settings
 
     settings, problem = load_settings()
     if problem:
         warn(problem)
-    configure_threads(args.threads)
-    with download_progress() as progress:
-        files = open_model(args.model, progress)
     quantize = settings.effective_quantize(args.quantize, args.compute)
-    return prepare_model(files, quantize, args.compute)
+    with download_progress() as progress:
+        return open_for_running(args.model, progress, args.threads, quantize, args.compute)

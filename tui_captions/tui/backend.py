@@ -99,11 +99,9 @@ class RealBackend:
     def load_model(
         self, spec: str, threads: int, quantize: str, compute: str, progress: DownloadProgress
     ) -> Any:
-        from tui_captions.asr.catalog import open_model
-        from tui_captions.asr.runtime import configure_threads, prepare_model
+        from tui_captions.asr.runtime import open_for_running
 
-        configure_threads(threads)
-        return prepare_model(open_model(spec, progress), quantize, compute)
+        return open_for_running(spec, progress, threads, quantize, compute)
 
     def chunk_seconds(self, model: Any) -> float:
         return float(model.config.chunk_seconds)
