@@ -12,6 +12,7 @@ import hashlib
 import json
 import random
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from multiprocessing.pool import ThreadPool
@@ -20,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from tools.random_model import FRONT_END
+from tui_captions.audio.decode import decode_audio
+from tui_captions.transcript.recording import Recorder
 
 SAMPLE_RATE: int = FRONT_END["sample_rate"]
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.txt")
@@ -39,10 +42,8 @@ VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4"
 SPEED_RANGE = (130, 190)
 PITCH_RANGE = (30, 70)
 WORDS_PER_SENTENCE = (3, 10)
-# Two espeak-ng | sox pipelines at a time: one per core.
+# Two espeak-ng processes at a time: one per core.
 PROCESSES = 2
-# How sox reads and writes the cache's samples: headerless 16-bit mono.
-RAW_AUDIO = ("-t", "raw", "-r", str(SAMPLE_RATE), "-e", "signed", "-b", "16", "-c", "1")
 
 
 @dataclass(frozen=True)
@@ -81,33 +82,24 @@ def make_utterances(
 
 
 def synthesize(utterance: Utterance) -> np.ndarray:
-    """int16 mono samples at 16 kHz (espeak-ng speaks at 22.05 kHz; sox resamples).
+    """int16 mono samples at 16 kHz (espeak-ng speaks at 22.05 kHz; FFmpeg resamples,
+    as the app does for any file).
 
     Deterministic: the same utterance always gives the same samples.
     """
-    speak = subprocess.run(
-        [
-            "espeak-ng",
-            "-v",
-            utterance.voice,
-            "-s",
-            str(utterance.speed),
-            "-p",
-            str(utterance.pitch),
-            "--stdout",
-            utterance.text,
-        ],
-        capture_output=True,
-        check=True,
-    )
-    resample = subprocess.run(
-        # -D: no random dither, so a sentence always gives the same samples.
-        ["sox", "-D", "-t", "wav", "-", *RAW_AUDIO, "-"],
-        input=speak.stdout,
-        capture_output=True,
-        check=True,
-    )
-    return np.frombuffer(resample.stdout, dtype=np.int16)
+    with tempfile.TemporaryDirectory() as work:
+        wav = Path(work) / "speech.wav"
+        subprocess.run(
+            [
+                "espeak-ng",
+                *("-v", utterance.voice, "-s", str(utterance.speed), "-p", str(utterance.pitch)),
+                *("-w", str(wav), utterance.text),
+            ],
+            capture_output=True,
+            check=True,
+        )
+        samples = np.concatenate(list(decode_audio(str(wav), SAMPLE_RATE)))
+    return np.clip((samples * 32768.0).round(), -32768, 32767).astype(np.int16)
 
 
 def synthesize_many(utterances: Sequence[Utterance]) -> list[np.ndarray]:
@@ -189,7 +181,9 @@ def write_clip(utterances: Sequence[Utterance], flac: Path, text: Path) -> None:
     for clip in synthesize_many(utterances):
         pieces += [clip, pause]
     flac.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["sox", *RAW_AUDIO, "-", str(flac)], input=np.concatenate(pieces).tobytes(), check=True
-    )
+    recorder = Recorder(flac, SAMPLE_RATE)
+    recorder.write(to_float(np.concatenate(pieces)))
+    recorder.close()
+    if recorder.warning is not None:
+        raise OSError(recorder.warning)
     text.write_text("".join(u.text + "\n" for u in utterances), encoding="utf-8")
