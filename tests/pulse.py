@@ -67,8 +67,12 @@ def pactl(*args: str) -> str:
     return result.stdout.strip()
 
 
+def loaded_modules() -> set[str]:
+    return {line.split("\t")[0] for line in pactl("list", "short", "modules").splitlines()}
+
+
 @pytest.fixture(scope="session")
-def pulse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
+def pulse_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
     """A PulseAudio daemon for this test session; ``PULSE_SERVER`` is set while it runs."""
     for tool in ("pulseaudio", "pactl", "paplay"):
         if shutil.which(tool) is None:
@@ -129,10 +133,17 @@ def pulse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServ
 
 
 @pytest.fixture
-def null_sink(pulse_server: PulseServer) -> Iterator[NullSink]:
-    """A fresh null sink for one test; removed afterwards if the test did not."""
-    sink = pulse_server.add_sink("captest")
-    yield sink
-    modules = pactl("list", "short", "modules")
-    if any(line.split("\t")[0] == str(sink.module) for line in modules.splitlines()):
-        sink.unload()
+def pulse_server(pulse_daemon: PulseServer) -> Iterator[PulseServer]:
+    """The session's daemon for one test, which leaves it as it found it: every module
+    (sink) the test loaded, by any means, is unloaded afterwards, so no test sees
+    another's devices whatever the order."""
+    before = loaded_modules()
+    yield pulse_daemon
+    for module in sorted(loaded_modules() - before, key=int):
+        pactl("unload-module", module)
+
+
+@pytest.fixture
+def null_sink(pulse_server: PulseServer) -> NullSink:
+    """A fresh null sink for one test (removed afterwards with whatever else it loaded)."""
+    return pulse_server.add_sink("captest")

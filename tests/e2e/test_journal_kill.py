@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,10 +29,7 @@ UTTERANCES = 8
 PRINTED_BEFORE_KILL = 3
 PAUSE_S = 1.5  # well over the endpoint silence, so each sentence becomes one final line
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng"),
-]
+pytestmark = pytest.mark.slow
 
 
 def sentences(directory: Path, count: int) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pulse import NullSink
+from tests.pulse import NullSink, PulseServer
 
 TINY_MODEL = Path(__file__).parents[1] / "fixtures" / "tiny-emformer"
 CLI = [sys.executable, "-m", "tui_captions.cli"]
@@ -39,23 +39,20 @@ def test_devices_lists_the_null_sink_monitor_as_system_audio(null_sink: NullSink
     ("args", "message"),
     [
         (["--device", "no-such-device"], "no capture device matches 'no-such-device'"),
-        (["--device", "captest"], "matches 2 capture devices"),
+        (["--device", "ambiguous_"], "matches 2 capture devices"),
         (["--input", "/nonexistent/talk.wav"], "no such file"),
         (["--input", "__TEXT__"], "not an audio file"),
         (["--input", "hw:9", "--input-format", "no-such-format"], "not known to FFmpeg"),
     ],
 )
 def test_bad_sources_exit_2_with_one_line(
-    tmp_path: Path, pulse_server: object, args: list[str], message: str
+    tmp_path: Path, pulse_server: PulseServer, args: list[str], message: str
 ) -> None:
-    sinks = [pulse_server.add_sink("captest") for _ in range(2)]  # type: ignore[attr-defined]
+    for _ in range(2):
+        pulse_server.add_sink("ambiguous")
     text = tmp_path / "notes.txt"
     text.write_text("not audio\n" * 50)
-    try:
-        result = cli("live", *[str(text) if a == "__TEXT__" else a for a in args])
-    finally:
-        for sink in sinks:
-            sink.unload()
+    result = cli("live", *[str(text) if a == "__TEXT__" else a for a in args])
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("captions-tui: error")]

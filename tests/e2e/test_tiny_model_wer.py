@@ -6,7 +6,6 @@ here as a jump in word error rate, not as a subtle difference.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +24,6 @@ SENTENCES = 25
 # The issue asks for <= 15%; the committed fixture measures 15.5% here (25 sentences, fp32 and
 # int8), so the test holds it to 18%: four words of margin, under the issue's 20% ceiling.
 MAX_STREAMING_WER = 0.18
-
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
 
 @pytest.fixture(scope="module")
