@@ -30,7 +30,7 @@ from tui_captions.audio.protocol import (
     WorkerError,
     WorkerMessage,
 )
-from tui_captions.audio.worker import CaptureWorker, _plain_main, worker_main
+from tui_captions.audio.worker import CaptureWorker, StopSignal, _plain_main, capture
 
 RATE = 16000
 SIZE = 2560  # the models' segment; the worker is told it, never assumes it
@@ -71,7 +71,7 @@ def tones(rate: int, seconds: float, *freqs: float | tuple[float, float]) -> np.
 
 
 def _report_modules(source: Source, out: Queue[object], stop: Connection) -> None:
-    worker_main(source, RATE, SIZE, out, stop)  # type: ignore[arg-type]
+    capture(source, RATE, SIZE, out, StopSignal(stop))  # type: ignore[arg-type]
     out.put(sorted(sys.modules))
 
 

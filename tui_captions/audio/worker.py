@@ -12,6 +12,7 @@ capture miss samples.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing as mp
 import os
 import queue
@@ -48,26 +49,50 @@ _POLL_S = 0.05
 _PRESENCE_CHECK_S = 0.5  # how often a sound-server source is checked to still exist
 _RESYNC_S = 0.5  # an FFmpeg source this far behind its pace restarts its time line
 _CONTROL_PUT_TIMEOUT_S = 1.0
+_ORPHAN_CHECK_S = 0.25  # the watchdog's look at the parent, where the kernel cannot tell us
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this process as soon as its parent is gone, however the parent ended.
+
+    A worker that outlived the app would keep the user's microphone open. On
+    Linux the kernel sends SIGKILL when the parent thread that started us ends
+    (``PR_SET_PDEATHSIG``): nothing here has to run, so a callback blocked in
+    PortAudio or a full queue cannot delay it, and closing our descriptors
+    releases the capture stream. A watchdog thread backs it up (and is the
+    mechanism elsewhere): it sees the re-parenting and leaves at once.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent_pid:  # it died before the kernel was asked to tell us
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(_ORPHAN_CHECK_S)
+        os._exit(1)  # no clean-up that could block: the kernel closes the stream
+
+    threading.Thread(target=watch, name="captions-orphan-watch", daemon=True).start()
 
 
 class StopSignal:
     """The worker's view of "stop": the parent's end of a pipe was written to or closed.
 
     A pipe rather than an ``mp.Event``: setting an Event whose waiter was
-    killed deadlocks the parent. A worker whose parent died stops too.
+    killed deadlocks the parent. (A parent that dies ends the worker through
+    :func:`die_with_parent`, not through this.)
     """
 
     def __init__(self, reader: Connection) -> None:
         self._reader = reader
-        self._parent = os.getppid()
 
     def is_set(self) -> bool:
-        # A parent that died without closing the pipe (the worker may hold
-        # copies of its ends) is seen by being re-parented.
-        return self._reader.poll() or os.getppid() != self._parent
+        return self._reader.poll()
 
     def wait(self, timeout: float) -> bool:
-        return self._reader.poll(timeout) or os.getppid() != self._parent
+        return self._reader.poll(timeout)
 
 
 class _Sender:
@@ -93,11 +118,35 @@ def worker_main(
     chunk_samples: int,
     out: Queue[WorkerMessage],
     stop_reader: Connection,
+    parent_pid: int,
 ) -> None:
-    """Entry point of the spawned process."""
-    # Ctrl+C in a terminal reaches the whole process group; the parent decides.
+    """Entry point of the spawned process: capture, hand over what was sent, leave."""
+    die_with_parent(parent_pid)
+    # Ctrl+C in a terminal, and the hang-up of a closed one, reach the whole process
+    # group: the parent decides (and if it dies of them, so does this process).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     stop = StopSignal(stop_reader)
+    capture(source, sample_rate, chunk_samples, out, stop)
+    if stop.is_set():
+        # Nobody may read what is still buffered; do not hang on exit flushing it.
+        out.cancel_join_thread()
+    out.close()
+    out.join_thread()
+    # No interpreter exit handlers: sounddevice's (Pa_Terminate) can deadlock with a
+    # stream still being aborted, which once kept a worker and its microphone for 40
+    # minutes. The kernel releases the device and everything else we hold.
+    os._exit(0)
+
+
+def capture(
+    source: Source,
+    sample_rate: int,
+    chunk_samples: int,
+    out: Queue[WorkerMessage],
+    stop: StopSignal,
+) -> None:
+    """Read ``source`` until it ends, fails or ``stop`` is set, sending chunks and the outcome."""
     send = _Sender(out)
     chunker = Chunker(chunk_samples, sample_rate)
     try:
@@ -118,9 +167,6 @@ def worker_main(
         send.control(WorkerError("lost" if send.started else "open", str(exc)))
     except Exception as exc:  # a bug, but the user still deserves one clear line
         send.control(WorkerError("lost", f"{source.label}: capture failed ({exc!r})"))
-    if stop.is_set():
-        # Nobody may read what is still buffered; do not hang on exit flushing it.
-        out.cancel_join_thread()
 
 
 Block = tuple[np.ndarray, float, bool]  # 16 kHz mono samples, capture time of last, overflow
@@ -242,6 +288,10 @@ def _describe_exit(code: int | None) -> str:
 class CaptureWorker:
     """The main process's handle on one capture worker process.
 
+    The process dies with the thread that calls :meth:`start` (see
+    :func:`die_with_parent`), so start it from the thread that owns it for
+    its whole life, as the live engine's inference thread does.
+
     ``get`` yields its messages; when the process ends without a last word
     (killed, crashed), ``get`` returns a ``WorkerError("died")`` within
     ``timeout`` seconds of noticing, so a caller polling every few hundred
@@ -262,7 +312,7 @@ class CaptureWorker:
         self._stop_reader, self._stop = context.Pipe(duplex=False)
         self._process = context.Process(
             target=worker_main,
-            args=(source, sample_rate, chunk_samples, self._queue, self._stop_reader),
+            args=(source, sample_rate, chunk_samples, self._queue, self._stop_reader, os.getpid()),
             name="captions-capture",
             daemon=True,
         )
