@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
 
 from tui_captions import __version__
 from tui_captions.commands import app, demo, devices, export, live, sessions, transcribe
 from tui_captions.errors import UserError
+from tui_captions.signals import exit_status, stop_on_signals
 
 COMMANDS = (transcribe, live, devices, sessions, export, demo)
 
@@ -29,9 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Ctrl+C must stop cleanly even when started from a context that ignores SIGINT
-    # (a non-interactive shell's background job passes SIG_IGN on to its children).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop_on_signals()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", app.run)
@@ -40,8 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"captions-tui: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as interrupt:
+        return exit_status(interrupt)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.

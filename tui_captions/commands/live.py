@@ -2,7 +2,8 @@
 
 The same engine as the TUI (spawned capture worker, inference thread), with
 events handled on the main thread so Ctrl+C lands here: it stops the
-capture, prints whatever was still partial as final, and exits 130. The end
+capture, prints whatever was still partial as final, and exits 130 (SIGTERM
+and SIGHUP do the same and exit 143 and 129). The end
 of an input exits 0; a source that fails exits 2 with one line on stderr.
 Each final segment is journaled (see ``captions-tui sessions``) before it is
 printed, so a crash never loses a line that was shown.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_captions.commands.common import add_model_options, load_model, warn
 from tui_captions.errors import AudioSourceError, UserError
+from tui_captions.signals import exit_status
 
 if TYPE_CHECKING:
     from tui_captions.asr.live import LiveEvent, LiveStats, SourceEnded
@@ -139,17 +141,21 @@ def run(args: argparse.Namespace) -> int:
     printer = _Printer(args, open_writer(args.format, sys.stdout), sys.stdout, journal)
     stats = LiveStats(files.config.chunk_seconds)
     engine.start(source)
-    interrupted = False
+    status = 0
     try:
-        ended = printer.follow(events, stats)
-    except KeyboardInterrupt:
-        interrupted = True
+        try:
+            ended = printer.follow(events, stats)
+        except KeyboardInterrupt as interrupt:  # Ctrl+C, SIGTERM, SIGHUP
+            status = exit_status(interrupt)
+            engine.stop()
+            ended = printer.follow(events, stats)
+    finally:
+        # However the session ends (a second signal included): the device is
+        # released, and the journal says the session ended.
         engine.stop()
-        ended = printer.follow(events, stats)
-    engine.stop()
-    if recorder is not None:
-        recorder.close()
-    journal.close(stats.summary())
+        if recorder is not None:
+            recorder.close()
+        journal.close(stats.summary())
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:
@@ -158,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         printer.stats(stats)
     if ended.error is not None:
         raise AudioSourceError(ended.error.message)
-    return 130 if interrupted else 0
+    return status
 
 
 class _Printer:

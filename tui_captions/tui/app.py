@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from textual.worker import Worker, WorkerState
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.config import load_settings, save_settings
 from tui_captions.errors import UserError
+from tui_captions.signals import STOP_SIGNALS, detach_terminal
 from tui_captions.transcript.readable import readable
 from tui_captions.tui.backend import Backend, EngineHandle, ProbeHandle, RealBackend
 from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress
@@ -53,6 +57,7 @@ if TYPE_CHECKING:
     from tui_captions.transcript.segments import Segment
 
 RETRY_SECONDS = 3.0
+HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
 MODEL_HELP = (
     "What to do: check the --model value (a model name or a model directory holding "
     "config.json, model.pt, tokenizer.model and global_stats.json). Offline, point "
@@ -147,6 +152,7 @@ class CaptionsApp(App[Path | None]):
         self.state = "starting"
         self.status_text: tuple[str, Severity] = ("Loading the model…", "information")
         self._retry: Timer | None = None
+        self._exit_status = 0
 
     # -- start-up -------------------------------------------------------------
 
@@ -155,6 +161,10 @@ class CaptionsApp(App[Path | None]):
         return {**super().get_theme_variable_defaults(), **app_variable_defaults(colors)}
 
     async def on_mount(self) -> None:
+        if not self.is_headless:  # a real terminal (Pilot tests share pytest's process)
+            loop = asyncio.get_running_loop()
+            for signum in STOP_SIGNALS:
+                loop.add_signal_handler(signum, self.stop_on_signal, signum)
         self.theme = self._initial_theme()
         for problem in [*self.theme_set.problems, self._settings_problem]:
             if problem:
@@ -392,8 +402,15 @@ class CaptionsApp(App[Path | None]):
         self.notify(f"Saved {len(session.segments)} segments to {request.path}")
         self.status(f"Saved to {request.path}")
 
+    def stop_on_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: quit as ``q`` does, then exit with 128 + the signal's number."""
+        if signum == signal.SIGHUP:
+            detach_terminal()  # the terminal is gone: drawing must not fail
+        self._exit_status = 128 + signum
+        self.call_later(self.action_quit)
+
     async def action_quit(self) -> None:
-        self.stop_probe()
+        self.stop_probe(wait=True)  # the device is free when the app is gone
         self.stop_source()
         # The engine's last event (its final words) was posted from its thread, which
         # reaches the queue on the loop's next turn: let it, then close after it.
@@ -404,7 +421,16 @@ class CaptionsApp(App[Path | None]):
         if self.journal is not None:
             summary = self.stats.summary() if self.stats else {}
             self.journal.close({key: value for key, value in summary.items() if value is not None})
-        self.exit(self.journal.path if self.journal is not None else None)
+        if self._exit_status == 128 + signal.SIGHUP:
+            # The terminal is gone and the session is saved: a write that failed before
+            # the hang-up was handled can leave Textual's output thread dead and its
+            # shutdown waiting on it, so do not wait long for Textual.
+            deadline = threading.Timer(HANGUP_EXIT_S, os._exit, (self._exit_status,))
+            deadline.daemon = True
+            deadline.start()
+        self.exit(
+            self.journal.path if self.journal is not None else None, return_code=self._exit_status
+        )
 
     # -- helpers -------------------------------------------------------------
 
