@@ -1,0 +1,214 @@
+"""However captions-tui dies, nothing it started lives on, and no capture stream stays open.
+
+The installed command runs in a real terminal (tmux), ``live`` and the app,
+on a null sink's monitor (PortAudio through PulseAudio) and on an FFmpeg
+input; mid-speech it gets SIGKILL (a crash, the OOM killer), SIGTERM
+(``kill``) or SIGHUP (its tmux pane is closed). Within 3 s no process of its
+tree may be left, and the sound server may list no capture stream of any of
+them. SIGTERM and SIGHUP must also close the session's journal, as Ctrl+C
+does; SIGTERM's exit status is 143.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.audio_files import write_audio
+from tests.conftest import espeak_wav
+from tests.pulse import NullSink, pactl
+from tests.terminal import Terminal
+from tui_captions.audio.decode import decode_audio
+from tui_captions.transcript.journal import read_journal
+
+MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
+GONE_WITHIN_S = 3.0
+SENTENCE = "the old man and the young woman walk near the river"
+RATE = 16_000
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def long_speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sentence three times with pauses: the first becomes a final line while the
+    rest is still playing when the app is killed."""
+    directory = tmp_path_factory.mktemp("speech")
+    wav = espeak_wav(directory / "sentence.wav", SENTENCE)
+    sentence = np.concatenate(list(decode_audio(str(wav), RATE)))
+    pause = np.zeros(int(1.5 * RATE), dtype=np.float32)
+    return write_audio(directory / "long.wav", np.concatenate([sentence, pause] * 3), RATE)
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    term = Terminal(f"captions-outlive-{os.getpid()}")
+    yield term
+    subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True, check=False)
+
+
+def children() -> dict[int, list[int]]:
+    """Parent pid -> its child pids, for every process now."""
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended while we looked
+                continue
+            tree.setdefault(int(fields[1]), []).append(int(entry.name))
+    return tree
+
+
+def process_tree(root: int) -> set[int]:
+    """``root`` and every process below it, now."""
+    tree, found, todo = children(), set(), [root]
+    while todo:
+        pid = todo.pop()
+        found.add(pid)
+        todo += tree.get(pid, [])
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running or sleeping: anything but gone, or a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def capture_streams_of(pids: set[int]) -> list[str]:
+    """The sound server's capture streams (source outputs) that belong to ``pids``."""
+    listing = pactl("list", "source-outputs")
+    return [
+        block
+        for block in listing.split("Source Output #")[1:]
+        if any(f'application.process.id = "{pid}"' in block for pid in pids)
+    ]
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("source", ["monitor", "ffmpeg"])
+@pytest.mark.parametrize("front_end", ["live", "app"])
+def test_no_process_or_capture_stream_outlives_the_app(
+    tmp_path: Path,
+    terminal: Terminal,
+    null_sink: NullSink,
+    long_speech: Path,
+    front_end: str,
+    source: str,
+    how: str,
+) -> None:
+    command = [str(Path(sys.executable).parent / "captions-tui")]
+    command += ["live"] if front_end == "live" else []
+    command += ["--device", null_sink.monitor] if source == "monitor" else []
+    command += ["--input", str(long_speech)] if source == "ffmpeg" else []
+    command += ["--model", str(MODEL)]
+    data = tmp_path / "data"
+    env = {
+        "PULSE_SERVER": os.environ["PULSE_SERVER"],
+        "XDG_DATA_HOME": str(data),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "TERM": "xterm-256color",
+    }
+    shell = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    terminal.tmux(
+        "new-session", "-d", "-s", "app", "-x", "110", "-y", "30",
+        f"env {shell} {shlex.join(command)}; echo EXIT=$?; sleep 60",
+    )  # fmt: skip
+    shell_pid = int(terminal.tmux("display-message", "-p", "-t", "app", "#{pane_pid}"))
+
+    def app_pid() -> int | None:
+        return next(iter(children().get(shell_pid, [])), None)
+
+    live = "capturing" if front_end == "live" else "● live"
+    terminal.wait_for(lambda screen: live in screen, "live source", 60)
+    player = null_sink.play(long_speech) if source == "monitor" else None
+    sessions = data / "captions-tui" / "sessions"
+
+    def a_final_line() -> bool:
+        journals = list(sessions.glob("*.jsonl"))
+        return len(journals) == 1 and bool(read_journal(journals[0]).segments)
+
+    wait_until(a_final_line, "final line in the journal", 30)  # the next one is being spoken
+    pid = app_pid()
+    assert pid is not None
+    tree = process_tree(pid)
+    assert len(tree) >= 3, "the app, its capture worker and multiprocessing's resource tracker"
+    if source == "monitor":
+        assert capture_streams_of(tree), "the app records from the monitor before it is killed"
+
+    if how == "SIGHUP":
+        terminal.tmux("kill-pane", "-t", "app")  # the terminal closes: SIGHUP
+    else:
+        os.kill(pid, getattr(signal, how))
+    deadline = time.monotonic() + GONE_WITHIN_S
+    while time.monotonic() < deadline and any(alive(p) for p in tree):
+        time.sleep(0.05)
+    left = sorted(p for p in tree if alive(p))
+    streams = capture_streams_of(tree)
+    if player is not None:
+        player.kill()
+        player.wait()
+    assert left == [], f"{how}: processes of the app still running: {left}"
+    assert streams == [], f"{how}: capture streams still open: {streams}"
+
+    if how == "SIGTERM":
+        terminal.wait_for(lambda screen: "EXIT=143" in screen, "exit status 143", 10)
+    (journal,) = sessions.glob("*.jsonl")
+    assert read_journal(journal).interrupted == (how == "SIGKILL"), "closed unless SIGKILL"
+
+
+@pytest.mark.parametrize("front_end", ["live", "picker"])
+def test_a_normal_stop_releases_the_device_at_once(
+    tmp_path: Path, terminal: Terminal, null_sink: NullSink, long_speech: Path, front_end: str
+) -> None:
+    """Ctrl+C in ``live``, ctrl+q in the picker while its level meter listens: by the
+    time the command has exited, no process of it is left and the device is free."""
+    command = [str(Path(sys.executable).parent / "captions-tui")]
+    command += ["live", "--device", null_sink.monitor] if front_end == "live" else []
+    command += ["--model", str(MODEL)]
+    env = f"PULSE_SERVER={shlex.quote(os.environ['PULSE_SERVER'])} TERM=xterm-256color"
+    env += f" XDG_DATA_HOME={shlex.quote(str(tmp_path / 'data'))}"
+    env += f" XDG_CONFIG_HOME={shlex.quote(str(tmp_path / 'config'))}"
+    terminal.tmux(
+        "new-session", "-d", "-s", "app", "-x", "110", "-y", "30",
+        f"env {env} {shlex.join(command)}; echo EXIT=$?; sleep 60",
+    )  # fmt: skip
+    shell_pid = int(terminal.tmux("display-message", "-p", "-t", "app", "#{pane_pid}"))
+    if front_end == "live":
+        terminal.wait_for(lambda screen: "capturing" in screen, "live source", 60)
+    else:
+        terminal.wait_for(lambda screen: "Type to filter" in screen, "the picker", 60)
+        terminal.tmux("send-keys", "-t", "app", "-l", null_sink.monitor)  # the meter listens
+    player = null_sink.play(long_speech)
+    (pid,) = children()[shell_pid]
+    wait_until(lambda: bool(capture_streams_of(process_tree(pid))), "capture stream", 30)
+    tree = process_tree(pid)
+    terminal.tmux("send-keys", "-t", "app", "C-c" if front_end == "live" else "C-q")
+    status = "EXIT=130" if front_end == "live" else "EXIT=0"
+    terminal.wait_for(lambda screen: status in screen, status, 10)
+    left = sorted(p for p in tree if alive(p))
+    streams = capture_streams_of(tree)
+    player.kill()
+    player.wait()
+    assert left == [] and streams == []
