@@ -29,11 +29,12 @@ import torch
 from bench.reference_pipeline import ReferencePipeline
 from tools.random_model import make_random_model
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
+from tui_captions.asr.engine import DecodeOptions
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
-from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+from tui_captions.asr.recognizer import Recognizer
 from tui_captions.asr.runtime import configure_threads, prepare_model
-from tui_captions.asr.stats import percentile
 from tui_captions.audio.decode import decode_audio, fixed_chunks
+from tui_captions.core.stats import percentile
 
 SPEECH = (
     "the weather today is mild with a light wind from the west and a chance of rain "

@@ -29,13 +29,14 @@ from bench.latency import BLANK_BIAS, SPEECH
 from tests.audio_files import write_audio
 from tools.random_model import make_random_model
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
-from tui_captions.asr.live import LiveEngine, LiveEvent, RecognizerUpdate, SourceEnded
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.recognizer import Recognizer
 from tui_captions.asr.runtime import configure_threads, prepare_model
-from tui_captions.asr.stats import percentile
 from tui_captions.audio.decode import decode_audio, fixed_chunks
 from tui_captions.audio.protocol import FfmpegSource
+from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded
+from tui_captions.core.stats import percentile
+from tui_captions.pipeline.channel import LiveEngine
 
 WARM_UP_S = 120.0  # audio seconds before memory counts as settled
 

@@ -12,9 +12,11 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from tui_captions import paths
-from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
+from tui_captions.asr.defaults import COMPUTE_DEVICES, DEFAULT_QUANTIZE, QUANTIZE_MODES
+from tui_captions.asr.engine import RunOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +24,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 SETTINGS_FILE = "settings.toml"
+T = TypeVar("T", bound=str)
 
 
 @dataclass(frozen=True)
@@ -29,12 +32,24 @@ class Settings:
     theme: str | None = None
     quantize: str | None = None
 
-    def effective_quantize(self, option: str | None, compute: str) -> str:
-        """The command line's choice, else the file's, else the default for the device.
+    def run_options(self, threads: int, quantize: str | None, compute: str) -> RunOptions:
+        """How to run the model, from the command line's choices and this file.
 
-        int8 is CPU-only, so on CUDA the default is the stored weights.
+        Quantization: the command line's, else the file's, else the default for
+        the device (int8 is CPU-only, so on CUDA the default is the stored weights).
         """
-        return option or self.quantize or (DEFAULT_QUANTIZE if compute == "cpu" else "none")
+        chosen = quantize or self.quantize or (DEFAULT_QUANTIZE if compute == "cpu" else "none")
+        return RunOptions(
+            threads, _one_of(chosen, QUANTIZE_MODES), _one_of(compute, COMPUTE_DEVICES)
+        )
+
+
+def _one_of(value: str, choices: tuple[T, ...]) -> T:
+    """``value`` as the Literal type of ``choices`` (the parsers and this file checked it)."""
+    for choice in choices:
+        if value == choice:
+            return choice
+    raise ValueError(f"{value!r} is not one of {choices}")
 
 
 def settings_path() -> Path:

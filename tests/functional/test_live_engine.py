@@ -9,10 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from tests.audio_files import write_audio
-from tui_captions.asr.live import LiveEngine, LiveEvent, LiveStats, RecognizerUpdate, SourceEnded
+from tui_captions.asr.engine import StepResult
 from tui_captions.asr.model_dir import load_model_dir
-from tui_captions.asr.recognizer import Recognizer, StepResult
+from tui_captions.asr.recognizer import Recognizer
 from tui_captions.audio.protocol import FfmpegSource
+from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded
+from tui_captions.core.stats import LiveStats
+from tui_captions.pipeline.channel import LiveEngine
 
 
 class SlowRecognizer(Recognizer):

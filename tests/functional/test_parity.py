@@ -9,8 +9,9 @@ import pytest
 import torch
 
 from bench.reference_pipeline import ReferencePipeline
+from tui_captions.asr.engine import DecodeOptions
 from tui_captions.asr.model_dir import load_model_dir
-from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+from tui_captions.asr.recognizer import Recognizer
 from tui_captions.asr.runtime import prepare_model
 from tui_captions.audio.decode import decode_audio, fixed_chunks
 

@@ -11,8 +11,8 @@ import pytest
 import srt
 
 from tui_captions.cli import main
+from tui_captions.core.segments import Segment
 from tui_captions.transcript.journal import SessionJournal, sessions_dir
-from tui_captions.transcript.segments import Segment
 
 
 @pytest.fixture

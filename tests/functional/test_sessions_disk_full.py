@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tui_captions.core.segments import Segment
 from tui_captions.transcript.journal import SessionJournal, read_journal
-from tui_captions.transcript.segments import Segment
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from tests.snapshots.fixed_app import feed, fixed_app, update
-from tui_captions.transcript.segments import Segment
+from tui_captions.core.segments import Segment
 from tui_captions.tui.app import KEYS, CaptionsApp, CaptionsScreen
 from tui_captions.tui.messages import EngineEvent
 from tui_captions.tui.screens.dialogs import HelpScreen, SaveDialog

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
-from tui_captions.asr.live import RecognizerUpdate, SourceStarted
+from tui_captions.asr.defaults import DownloadProgress
+from tui_captions.asr.engine import (
+    AsrModel,
+    DecodeOptions,
+    RecognizerStream,
+    RunOptions,
+    StreamFormat,
+)
 from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import FfmpegSource, Source
-from tui_captions.transcript.segments import Segment
+from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
+from tui_captions.core.segments import Segment
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import EngineHandle, LevelsCallback, Listener, ProbeHandle
 from tui_captions.tui.messages import EngineEvent
@@ -45,19 +52,24 @@ class Idle:
         pass
 
 
+class FixedModel:
+    """A model of the real stream format that is never run (the test feeds the events)."""
+
+    format = StreamFormat(16000, 2560)
+    run = RunOptions(1, "int8", "cpu")
+
+    def create_stream(self, options: DecodeOptions) -> RecognizerStream:
+        raise AssertionError("the fixed app decodes nothing")
+
+
 class FixedBackend:
     def list_devices(self) -> list[CaptureDevice]:
         return DEVICES
 
-    def load_model(
-        self, spec: str, threads: int, quantize: str, compute: str, progress: Any
-    ) -> Any:
-        return object()
+    def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel:
+        return FixedModel()
 
-    def chunk_seconds(self, model: Any) -> float:
-        return 0.16
-
-    def create_engine(self, model: Any, beam: int, listener: Listener) -> EngineHandle:
+    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> EngineHandle:
         return Idle()
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
@@ -104,7 +116,7 @@ def update(
 
 def feed(app: CaptionsApp) -> None:
     """Fixed captions, levels and latency figures, as if the engine had run a while."""
-    events: list[Any] = [SourceStarted(FfmpegSource("meeting.wav"), "wav, 16000 Hz", 16000, 1, 40)]
+    events: list[LiveEvent] = [SourceStarted("meeting.wav", "wav, 16000 Hz", 16000, 1, 40)]
     seq = 0
     for index, sentence in enumerate(SENTENCES):
         segment = Segment(index, index * 4.0, index * 4.0 + 3.0, sentence)

@@ -12,11 +12,12 @@ from typing import ClassVar
 import pytest
 
 from tui_captions.asr import catalog
-from tui_captions.asr.catalog import RemoteModel, materialize, open_model
+from tui_captions.asr.catalog import RemoteModel, materialize, model_directory
 from tui_captions.asr.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
     WEIGHTS_FILE,
+    load_model_dir,
     read_config,
 )
 from tui_captions.errors import ModelError
@@ -68,8 +69,9 @@ def test_download_materializes_a_checked_model_dir_once(
 ) -> None:
     remote = remote_for(micro_model_dir, server.server_address[1])
     seen: list[tuple[str, int, int | None]] = []
-    files = materialize(remote, tmp_path, lambda *update: seen.append(update))
-    assert files.directory == tmp_path / "micro"
+    directory = materialize(remote, tmp_path, lambda *update: seen.append(update))
+    assert directory == tmp_path / "micro"
+    assert load_model_dir(directory).config == read_config(micro_model_dir)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["micro"]  # no staging left behind
     weights = [u for u in seen if u[0] == WEIGHTS_FILE]
     size = (micro_model_dir / WEIGHTS_FILE).stat().st_size
@@ -116,11 +118,11 @@ def test_a_missing_file_on_the_server_is_reported(
 
 def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(ModelError, match=r"unknown model 'nope': .*emformer-librispeech"):
-        open_model("nope")
+        model_directory("nope")
 
 
-def test_a_path_is_loaded_as_a_directory(micro_model_dir: Path) -> None:
-    assert open_model(str(micro_model_dir)).directory == micro_model_dir
+def test_a_path_names_a_directory(micro_model_dir: Path) -> None:
+    assert model_directory(str(micro_model_dir)) == micro_model_dir
 
 
 def test_default_model_config_is_the_published_architecture() -> None:

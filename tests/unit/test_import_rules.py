@@ -51,3 +51,86 @@ def test_importing_every_core_module_loads_no_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# Arrows one way: a package imports only from lower ranks (and from itself). The leaf
+# (shared types, errors, paths, signals) is 0; the core packages 1, never each other;
+# the pipeline and the settings 2; the app 3; the commands 4 (they start the app); the CLI 5.
+RANKS = {
+    "__init__": 0,
+    "core": 0,
+    "errors": 0,
+    "paths": 0,
+    "signals": 0,
+    "audio": 1,
+    "asr": 1,
+    "transcript": 1,
+    "config": 2,
+    "pipeline": 2,
+    "tui": 3,
+    "commands": 4,
+    "cli": 5,
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports, however (top level, lazily, for types)."""
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # `from package import module` imports the module too
+                imported.add(node.module)
+                imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+        graph[name] = {module for module in imported if module in modules} - {name}
+    return graph
+
+
+def top_package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_every_package_has_a_rank() -> None:
+    tops = {top_package(module) for module in import_graph()}
+    assert tops - {"demo", "themes"} == set(RANKS)
+
+
+def test_imports_point_down_the_layers_only() -> None:
+    upward = sorted(
+        f"{importer} -> {imported}"
+        for importer, targets in import_graph().items()
+        for imported in targets
+        if top_package(importer) != top_package(imported)
+        and RANKS[top_package(imported)] >= RANKS[top_package(importer)]
+    )
+    assert upward == []
+
+
+def test_no_import_cycles() -> None:
+    graph = import_graph()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                cycles.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from tui_captions.asr.engine import DecodeOptions, StepResult
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
-from tui_captions.asr.recognizer import DecodeOptions, Recognizer, StepResult
+from tui_captions.asr.recognizer import Recognizer
 from tui_captions.asr.tokens import Detokenizer
 
 

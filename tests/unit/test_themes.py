@@ -8,6 +8,7 @@ import pytest
 from textual.color import Color
 
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE
+from tui_captions.asr.engine import RunOptions
 from tui_captions.config import Settings, load_settings, save_settings
 from tui_captions.tui.themes import (
     APP_VARIABLES,
@@ -128,10 +129,10 @@ def test_settings_round_trip_and_broken_file_warning(tmp_path: Path) -> None:
     both = Settings(theme="x", quantize="none")
     assert save_settings(both, path) is None
     assert load_settings(path) == (both, None)
-    assert both.effective_quantize(None, "cpu") == "none" != DEFAULT_QUANTIZE
-    assert both.effective_quantize("int8", "cpu") == "int8"
-    assert Settings().effective_quantize(None, "cpu") == DEFAULT_QUANTIZE
-    assert Settings().effective_quantize(None, "cuda") == "none"
+    assert both.run_options(1, None, "cpu").quantize == "none" != DEFAULT_QUANTIZE
+    assert both.run_options(1, "int8", "cpu").quantize == "int8"
+    assert Settings().run_options(1, None, "cpu").quantize == DEFAULT_QUANTIZE
+    assert Settings().run_options(2, None, "cuda") == RunOptions(2, "none", "cuda")
     path.write_text("theme = [")
     settings, warning = load_settings(path)
     assert settings == Settings()

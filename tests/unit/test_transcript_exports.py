@@ -11,10 +11,10 @@ import pytest
 import srt
 import webvtt
 
+from tui_captions.core.segments import Segment
 from tui_captions.transcript.exports import export_session
 from tui_captions.transcript.journal import Session, SessionJournal, read_journal
 from tui_captions.transcript.readable import readable
-from tui_captions.transcript.segments import Segment
 
 SEGMENTS = [
     Segment(0, 0.32, 1.6, "hello there i'm here"),

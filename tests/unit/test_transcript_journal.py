@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tui_captions import __version__
+from tui_captions.core.segments import Segment
 from tui_captions.errors import UserError
 from tui_captions.transcript.journal import SessionJournal, parse_journal, read_journal
-from tui_captions.transcript.segments import Segment
 
 SEGMENTS = [
     Segment(0, 0.32, 1.6, "hello there"),
@@ -149,7 +149,7 @@ def test_full_disk_keeps_whole_lines_and_catches_up(tmp_path: Path) -> None:
         import resource
         from pathlib import Path
         from tui_captions.transcript.journal import SessionJournal
-        from tui_captions.transcript.segments import Segment
+        from tui_captions.core.segments import Segment
 
         journal = SessionJournal.create(
             "mic", "m", directory=Path({str(tmp_path)!r}), on_warning=lambda m: print("WARN", m)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tui_captions.core.segments import Segment
 from tui_captions.transcript.readable import readable, readable_segment
-from tui_captions.transcript.segments import Segment
 
 
 @pytest.mark.parametrize(

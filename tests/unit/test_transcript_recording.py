@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from tui_captions.audio.decode import decode_audio
-from tui_captions.transcript.recording import Recorder
+from tui_captions.pipeline.recording import Recorder
 
 RATE = 16_000
 CHUNK = 2560
@@ -43,7 +43,7 @@ def test_killed_recording_keeps_what_was_written(tmp_path: Path) -> None:
         f"""
         import sys, numpy as np
         from pathlib import Path
-        from tui_captions.transcript.recording import Recorder
+        from tui_captions.pipeline.recording import Recorder
         r = Recorder(Path({str(path)!r}), {RATE})
         for _ in range(25):
             r.write(np.full({CHUNK}, 0.25, dtype=np.float32))
@@ -84,7 +84,7 @@ def test_full_disk_warns_once_and_recording_stops(tmp_path: Path) -> None:
         f"""
         import resource, numpy as np
         from pathlib import Path
-        from tui_captions.transcript.recording import Recorder
+        from tui_captions.pipeline.recording import Recorder
         resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, resource.RLIM_INFINITY))
         r = Recorder(Path({str(path)!r}), {RATE}, on_warning=lambda m: print("WARN", m))
         rng = np.random.default_rng(0)

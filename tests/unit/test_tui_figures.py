@@ -7,10 +7,10 @@ import math
 import pytest
 from rich.style import Style
 
+from tui_captions.core.timefmt import clock, duration, elapsed
 from tui_captions.tui.widgets.bands import Bands, bar, scale, sparkline
 from tui_captions.tui.widgets.latency import behind
 from tui_captions.tui.widgets.levels import LEVEL_BANDS
-from tui_captions.tui.widgets.transcript import format_elapsed
 
 PLAIN = Style()
 
@@ -61,6 +61,8 @@ def test_behind_warns_on_backlog_recent_drops_and_slow_compute() -> None:
 
 
 def test_elapsed_format() -> None:
-    assert format_elapsed(0) == "00:00"
-    assert format_elapsed(61.9) == "01:01"
-    assert format_elapsed(3600 + 62) == "1:01:02"
+    assert elapsed(0) == "00:00"
+    assert elapsed(61.9) == "01:01"
+    assert elapsed(3600 + 62) == "1:01:02"
+    assert duration(61.6) == "0:01:02" and duration(3600 + 62) == "1:01:02"
+    assert clock(3723.4567, ",") == "01:02:03,457" and clock(-1, ".") == "00:00:00.000"

@@ -22,7 +22,7 @@ import numpy as np
 
 from tools.random_model import FRONT_END
 from tui_captions.audio.decode import decode_audio
-from tui_captions.transcript.recording import Recorder
+from tui_captions.pipeline.recording import Recorder
 
 SAMPLE_RATE: int = FRONT_END["sample_rate"]
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.txt")

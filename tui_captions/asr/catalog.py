@@ -25,7 +25,6 @@ from tui_captions.asr.model_dir import (
     TOKENIZER_FILE,
     WEIGHTS_FILE,
     ModelConfig,
-    ModelFiles,
     load_model_dir,
     write_config,
 )
@@ -99,17 +98,18 @@ def model_names() -> list[str]:
     return list(MODEL_NAMES)
 
 
-def open_model(
+def model_directory(
     spec: str, progress: DownloadProgress | None = None, models_root: Path | None = None
-) -> ModelFiles:
-    """Load the model a ``--model`` value names: a known name or a directory path."""
+) -> Path:
+    """The model directory a ``--model`` value names: a known name (downloaded into the
+    cache on first use) or a directory path."""
     if spec in REMOTE_MODELS:
         return materialize(REMOTE_MODELS[spec], models_root or paths.models_dir(), progress)
     if spec == DEMO_MODEL:
-        return load_model_dir(bundled_model_dir())
+        return bundled_model_dir()
     path = Path(spec).expanduser()
     if path.exists() or os.sep in spec or spec.startswith("."):
-        return load_model_dir(path)
+        return path
     raise ModelError(
         f"unknown model {spec!r}: give a model directory path or one of: "
         + ", ".join(model_names())
@@ -118,11 +118,11 @@ def open_model(
 
 def materialize(
     remote: RemoteModel, models_root: Path, progress: DownloadProgress | None = None
-) -> ModelFiles:
+) -> Path:
     """Return the cached model directory, downloading and checking it first if needed."""
     target = models_root / remote.name
     if target.is_dir():
-        return load_model_dir(target)
+        return target
     models_root.mkdir(parents=True, exist_ok=True)
     staging = models_root / f".{remote.name}.download-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -132,7 +132,7 @@ def materialize(
             _download(remote.base_url + key, staging / file_name, file_name, progress, remote)
         write_config(staging, remote.config)
         try:
-            files = load_model_dir(staging)
+            load_model_dir(staging)
         except ModelError as exc:
             raise ModelError(
                 f"the downloaded model {remote.name!r} failed its check ({exc}); "
@@ -142,8 +142,7 @@ def materialize(
             staging.rename(target)
         except OSError:  # another process finished first: use its copy
             shutil.rmtree(staging, ignore_errors=True)
-            return load_model_dir(target)
-        return ModelFiles(target, files.config, files.model, files.tokenizer, files.stats)
+        return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -7,6 +7,10 @@ means ``captions-tui --help`` and the TUI's first paint never wait for torch.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
+
+Quantize = Literal["none", "int8"]
+Compute = Literal["cpu", "cuda"]
 
 DEFAULT_MODEL = "emformer-librispeech"
 DEMO_MODEL = "demo-tiny"
@@ -18,11 +22,11 @@ DEFAULT_THREADS = 1
 # CPU default: the base model's fp32 encoder alone reads ~300 MB a chunk (~40-50 ms, a third
 # of real time on one core), int8 decodes a chunk in ~10 ms; on the tiny trained model it
 # cost about one point of WER (README, Performance).
-QUANTIZE_MODES = ("none", "int8")
-DEFAULT_QUANTIZE = "int8"
+QUANTIZE_MODES: tuple[Quantize, ...] = ("none", "int8")
+DEFAULT_QUANTIZE: Quantize = "int8"
 # Where the model runs. CUDA is optional and never needed by the tests.
-COMPUTE_DEVICES = ("cpu", "cuda")
-DEFAULT_COMPUTE = "cpu"
+COMPUTE_DEVICES: tuple[Compute, ...] = ("cpu", "cuda")
+DEFAULT_COMPUTE: Compute = "cpu"
 
 # (file label, bytes done, bytes in all or None when the server does not say)
 DownloadProgress = Callable[[str, int, int | None], None]

@@ -167,7 +167,7 @@ class ModelFiles:
         return self.directory.name
 
 
-def _read_json(path: Path) -> object:
+def read_json(path: Path) -> object:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -181,12 +181,12 @@ def _read_json(path: Path) -> object:
 
 
 def read_config(directory: Path) -> ModelConfig:
-    return ModelConfig.from_json(_read_json(directory / CONFIG_FILE), directory / CONFIG_FILE)
+    return ModelConfig.from_json(read_json(directory / CONFIG_FILE), directory / CONFIG_FILE)
 
 
 def read_stats(directory: Path, n_mels: int) -> GlobalStats:
     path = directory / STATS_FILE
-    blob = _read_json(path)
+    blob = read_json(path)
     vectors: dict[str, torch.Tensor] = {}
     for key in ("mean", "invstddev"):
         values = blob.get(key) if isinstance(blob, dict) else None

@@ -11,49 +11,23 @@ chunk stays flat however long the session runs.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torchaudio.models import Hypothesis, RNNTBeamSearch
 
-from tui_captions.asr.defaults import DEFAULT_BEAM
+from tui_captions.asr.endpointing import SegmentTracker
+from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.features import FeatureExtractor
-from tui_captions.asr.model_dir import ModelFiles
-from tui_captions.asr.runtime import plain_executor
+from tui_captions.asr.model_dir import ModelFiles, load_model_dir
+from tui_captions.asr.runtime import plain_executor, prepare_model
 from tui_captions.asr.tokens import Detokenizer
-from tui_captions.transcript.segments import Segment
+from tui_captions.core.segments import Segment
 
-DEFAULT_ENDPOINT_SILENCE_S = 0.8
-DEFAULT_MAX_SEGMENT_S = 15.0
 # Silence decoded after the end of input so the last word is emitted.
 FLUSH_SECONDS = 0.32
-
-
-@dataclass(frozen=True)
-class DecodeOptions:
-    beam: int = DEFAULT_BEAM
-    endpoint_silence_s: float = DEFAULT_ENDPOINT_SILENCE_S
-    max_segment_s: float = DEFAULT_MAX_SEGMENT_S
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """What one chunk changed: the current partial text and newly final segments."""
-
-    partial: str
-    finals: tuple[Segment, ...]
-    compute_ms: float
-
-
-@dataclass
-class _OpenSegment:
-    """Bookkeeping for the text since the last endpoint."""
-
-    tokens: list[int] = field(default_factory=list)
-    start: float | None = None
-    end: float = 0.0
-    quiet_chunks: int = 0
 
 
 class Recognizer:
@@ -61,6 +35,7 @@ class Recognizer:
 
     def __init__(self, files: ModelFiles, options: DecodeOptions | None = None) -> None:
         self.config = files.config
+        self.format = StreamFormat(files.config.sample_rate, files.config.chunk_samples)
         self.options = options or DecodeOptions()
         if self.options.beam < 1:
             raise ValueError("beam width must be at least 1")
@@ -71,11 +46,12 @@ class Recognizer:
             if files.search is not None
             else RNNTBeamSearch(files.model, files.config.blank)
         )
-        self._detokenize = Detokenizer(files.tokenizer)
-        self._quiet_chunks_for_endpoint = max(
-            1, round(self.options.endpoint_silence_s / self.config.chunk_seconds)
+        self._tracker = SegmentTracker(
+            files.config.chunk_seconds,
+            Detokenizer(files.tokenizer),
+            self.options.endpoint_silence_s,
+            self.options.max_segment_s,
         )
-        self._next_segment_id = 0
         self.reset()
 
     def reset(self) -> None:
@@ -83,7 +59,7 @@ class Recognizer:
         self._context = torch.zeros(self.config.context_samples, device=self._device)
         self._state: list[list[torch.Tensor]] | None = None
         self._hypotheses: list[Hypothesis] | None = None
-        self._open = _OpenSegment()
+        self._tracker.reset()
         self._chunks_seen = 0
 
     @property
@@ -117,9 +93,9 @@ class Recognizer:
             )
         if self._device.type == "cuda":  # the chunk's time includes the GPU's work
             torch.cuda.synchronize(self._device)
-        finals = self._track_endpoint(index)
-        partial = self._detokenize(self._open.tokens)
-        return StepResult(partial, finals, (time.perf_counter() - started) * 1000.0)
+        tokens = self._hypotheses[0][0][1:]  # every hypothesis starts with the blank it grew from
+        finals = self._close_segment() if self._tracker.update(tokens, index) else ()
+        return StepResult(self._tracker.partial, finals, (time.perf_counter() - started) * 1000.0)
 
     def finish(self, flush: bool = True) -> tuple[Segment, ...]:
         """End of input: whatever is still partial becomes final.
@@ -135,32 +111,28 @@ class Recognizer:
                 finals += self.accept(silence).finals
         return finals + self._close_segment()
 
-    def _track_endpoint(self, index: int) -> tuple[Segment, ...]:
-        assert self._hypotheses is not None
-        tokens = self._hypotheses[0][0][1:]  # every hypothesis starts with the blank it grew from
-        chunk_start = index * self.config.chunk_seconds
-        open_segment = self._open
-        if tokens != open_segment.tokens:
-            if open_segment.start is None:
-                open_segment.start = chunk_start
-            open_segment.tokens = list(tokens)
-            open_segment.end = chunk_start + self.config.chunk_seconds
-            open_segment.quiet_chunks = 0
-            long_enough = open_segment.end - open_segment.start >= self.options.max_segment_s
-            return self._close_segment() if long_enough else ()
-        open_segment.quiet_chunks += 1
-        if open_segment.tokens and open_segment.quiet_chunks >= self._quiet_chunks_for_endpoint:
-            return self._close_segment()
-        return ()
-
     def _close_segment(self) -> tuple[Segment, ...]:
         """Emit the open text (if any) and restart the search from a fresh hypothesis."""
-        open_segment = self._open
-        self._open = _OpenSegment()
         self._hypotheses = None
-        text = self._detokenize(open_segment.tokens)
-        if not text or open_segment.start is None:
-            return ()
-        segment = Segment(self._next_segment_id, open_segment.start, open_segment.end, text)
-        self._next_segment_id += 1
-        return (segment,)
+        return self._tracker.close()
+
+
+@dataclass(frozen=True)
+class EmformerModel:
+    """A prepared Emformer RNN-T (the engine's :class:`AsrModel`): one per process, shared
+    by every stream; each :class:`Recognizer` keeps only its own search state."""
+
+    files: ModelFiles
+    run: RunOptions
+
+    @property
+    def format(self) -> StreamFormat:
+        return StreamFormat(self.files.config.sample_rate, self.files.config.chunk_samples)
+
+    def create_stream(self, options: DecodeOptions) -> Recognizer:
+        return Recognizer(self.files, options)
+
+
+def load_emformer(directory: Path, run: RunOptions) -> EmformerModel:
+    """The ``captions-tui/emformer-rnnt`` engine: load, quantize as asked, compile the search."""
+    return EmformerModel(prepare_model(load_model_dir(directory), run.quantize, run.compute), run)

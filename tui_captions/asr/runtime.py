@@ -15,8 +15,7 @@ import warnings
 import torch
 from torchaudio.models import RNNTBeamSearch
 
-from tui_captions.asr.catalog import open_model
-from tui_captions.asr.defaults import DEFAULT_THREADS, QUANTIZE_MODES, DownloadProgress
+from tui_captions.asr.defaults import DEFAULT_THREADS, QUANTIZE_MODES
 from tui_captions.asr.model_dir import ModelFiles
 from tui_captions.errors import ComputeError
 
@@ -59,14 +58,6 @@ def prepare_model(files: ModelFiles, quantize: str = "none", compute: str = "cpu
             ).eval()
     prepared = dataclasses.replace(files, model=model, quantize=quantize, compute=compute)
     return dataclasses.replace(prepared, search=compile_search(prepared))
-
-
-def open_for_running(
-    spec: str, progress: DownloadProgress, threads: int, quantize: str, compute: str
-) -> ModelFiles:
-    """Thread policy, then the model by name or path (downloading if needed), prepared."""
-    configure_threads(threads)
-    return prepare_model(open_model(spec, progress), quantize, compute)
 
 
 def compile_search(files: ModelFiles) -> torch.jit.ScriptModule:

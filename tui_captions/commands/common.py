@@ -31,7 +31,7 @@ from tui_captions.asr.defaults import (
 )
 
 if TYPE_CHECKING:
-    from tui_captions.asr.model_dir import ModelFiles
+    from tui_captions.asr.engine import AsrModel
 
 stderr = Console(stderr=True)
 
@@ -116,14 +116,14 @@ def download_progress() -> Iterator[DownloadProgress]:
             progress.stop()
 
 
-def load_model(args: argparse.Namespace) -> ModelFiles:
+def load_model(args: argparse.Namespace) -> AsrModel:
     """Threads, model (downloading with a progress bar if needed) and quantization from options."""
-    from tui_captions.asr.runtime import open_for_running
+    from tui_captions.asr.registry import open_for_running
     from tui_captions.config import load_settings
 
     settings, problem = load_settings()
     if problem:
         warn(problem)
-    quantize = settings.effective_quantize(args.quantize, args.compute)
+    run = settings.run_options(args.threads, args.quantize, args.compute)
     with download_progress() as progress:
-        return open_for_running(args.model, progress, args.threads, quantize, args.compute)
+        return open_for_running(args.model, progress, run)

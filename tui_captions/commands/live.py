@@ -23,11 +23,13 @@ from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
 
 if TYPE_CHECKING:
-    from tui_captions.asr.live import LiveEvent, LiveStats, SourceEnded
+    from tui_captions.asr.engine import RecognizerStream
     from tui_captions.audio.protocol import Source
+    from tui_captions.core.events import LiveEvent, SourceEnded
+    from tui_captions.core.segments import Segment
+    from tui_captions.core.stats import LiveStats
     from tui_captions.transcript.formats import SegmentWriter
     from tui_captions.transcript.journal import SessionJournal
-    from tui_captions.transcript.segments import Segment
 
 LIVE_FORMATS = ("text", "jsonl")
 
@@ -121,25 +123,25 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--partials needs --format jsonl (text output has final lines only)")
     source = resolve_source(args)  # before torch is imported: a bad source fails at once
 
-    from tui_captions.asr.live import LiveEngine, LiveStats
-    from tui_captions.asr.recognizer import DecodeOptions, Recognizer
+    from tui_captions.asr.engine import DecodeOptions
+    from tui_captions.core.stats import LiveStats
+    from tui_captions.pipeline.channel import LiveEngine
+    from tui_captions.pipeline.recording import Recorder, RecordingStream
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.journal import SessionJournal
-    from tui_captions.transcript.recording import Recorder, RecordingRecognizer
     from tui_captions.transcript.sessions import recording_path
 
-    files = load_model(args)
+    model = load_model(args)
     journal = SessionJournal.create(source.label, args.model, on_warning=warn)
-    recognizer = Recognizer(files, DecodeOptions(beam=args.beam))
+    stream: RecognizerStream = model.create_stream(DecodeOptions(beam=args.beam))
     recorder = None
     if args.record:
-        recorder = Recorder(recording_path(journal.path), files.config.sample_rate, on_warning=warn)
+        recorder = Recorder(recording_path(journal.path), model.format.sample_rate, on_warning=warn)
+        stream = RecordingStream(stream, recorder)
     events: queue.Queue[LiveEvent] = queue.Queue()
-    engine = LiveEngine(
-        RecordingRecognizer(recognizer, recorder) if recorder else recognizer, events.put
-    )
+    engine = LiveEngine(stream, events.put)
     printer = _Printer(args, open_writer(args.format, sys.stdout), sys.stdout, journal)
-    stats = LiveStats(files.config.chunk_seconds)
+    stats = LiveStats(model.format.chunk_seconds)
     engine.start(source)
     status = 0
     try:
@@ -163,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     if args.stats_every:
         printer.stats(stats)
     if ended.error is not None:
-        raise AudioSourceError(ended.error.message)
+        raise AudioSourceError(ended.error)
     return status
 
 
@@ -187,7 +189,7 @@ class _Printer:
 
     def follow(self, events: queue.Queue[LiveEvent], stats: LiveStats) -> SourceEnded:
         """Handle events until the session ends; returns its ``SourceEnded``."""
-        from tui_captions.asr.live import RecognizerUpdate, SourceEnded, SourceStarted
+        from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
 
         next_stats = time.monotonic() + (self._stats_every or 0.0)
         while True:

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from tui_captions.core.timefmt import duration
 from tui_captions.transcript.journal import sessions_dir
 from tui_captions.transcript.sessions import list_sessions, recording_path
 
@@ -23,12 +24,6 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="one JSON array on stdout")
     parser.set_defaults(handler=run)
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(
             s.id,
             s.started.strftime("%Y-%m-%d %H:%M"),
-            _duration(s.duration),
+            duration(s.duration),
             s.source,
             str(len(s.segments)),
             "[yellow]interrupted[/]" if s.interrupted else "complete",

@@ -32,15 +32,15 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # torch is imported here, not at start-up, so `--help` and errors stay fast.
-    from tui_captions.asr.recognizer import DecodeOptions, Recognizer
-    from tui_captions.asr.stats import compute_summary
+    from tui_captions.asr.engine import DecodeOptions
     from tui_captions.audio.decode import decode_audio, fixed_chunks
+    from tui_captions.core.stats import compute_summary
     from tui_captions.transcript.formats import open_writer
 
-    files = load_model(args)
-    recognizer = Recognizer(files, DecodeOptions(beam=args.beam))
-    config = files.config
-    blocks = decode_audio(args.audio, config.sample_rate)
+    model = load_model(args)
+    recognizer = model.create_stream(DecodeOptions(beam=args.beam))
+    stream_format = model.format
+    blocks = decode_audio(args.audio, stream_format.sample_rate)
     compute_ms: list[float] = []
     interrupted = False
     with ExitStack() as stack:
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         )
         writer = open_writer(args.format, out)
         try:
-            for chunk in fixed_chunks(blocks, config.chunk_samples):
+            for chunk in fixed_chunks(blocks, stream_format.chunk_samples):
                 step = recognizer.accept(chunk)
                 compute_ms.append(step.compute_ms)
                 for segment in step.finals:
@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
             writer.write(segment)
     if args.stats:
         summary = {
-            "compute": files.compute,
-            "quantize": files.quantize,
-            **compute_summary(compute_ms, config.chunk_seconds),
+            "compute": model.run.compute,
+            "quantize": model.run.quantize,
+            **compute_summary(compute_ms, stream_format.chunk_seconds),
         }
         print(json.dumps(summary), file=sys.stderr)
     return 130 if interrupted else 0

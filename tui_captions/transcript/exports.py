@@ -10,10 +10,10 @@ import json
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from tui_captions.core.segments import Segment
 from tui_captions.transcript.formats import SegmentWriter, SrtWriter, TextWriter, VttWriter
 from tui_captions.transcript.journal import Session
 from tui_captions.transcript.readable import readable_segment
-from tui_captions.transcript.segments import Segment
 
 EXPORT_FORMATS = ("txt", "srt", "vtt", "json")
 

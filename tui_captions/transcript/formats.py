@@ -10,18 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol, TextIO
 
-from tui_captions.transcript.segments import Segment
+from tui_captions.core.segments import Segment
+from tui_captions.core.timefmt import clock
 
 FORMATS = ("text", "jsonl", "srt", "vtt")
-
-
-def clock(seconds: float, decimal_mark: str) -> str:
-    """HH:MM:SS<mark>mmm as subtitle formats write times."""
-    millis = max(0, round(seconds * 1000))
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    secs, millis = divmod(millis, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{decimal_mark}{millis:03d}"
 
 
 def final_event(segment: Segment) -> dict[str, Any]:

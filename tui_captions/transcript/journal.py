@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from tui_captions import __version__
+from tui_captions.core.segments import Segment
 from tui_captions.errors import UserError
 from tui_captions.paths import data_dir
 from tui_captions.transcript.formats import final_event
-from tui_captions.transcript.segments import Segment
 
 JOURNAL_FORMAT = 1
 SUFFIX = ".jsonl"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from tui_captions.transcript.segments import Segment
+from tui_captions.core.segments import Segment
 
 # "i" as a whole word: not inside a word or a contraction ("it's", "ain't"),
 # not part of an abbreviation like "i.e."; "i'm", "i'd", "i'll", "i've" match.

@@ -50,11 +50,12 @@ from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
 if TYPE_CHECKING:
-    from tui_captions.asr.live import LiveEvent, LiveStats
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
+    from tui_captions.core.events import LiveEvent
+    from tui_captions.core.segments import Segment
+    from tui_captions.core.stats import LiveStats
     from tui_captions.transcript.journal import SessionJournal
-    from tui_captions.transcript.segments import Segment
 
 RETRY_SECONDS = 3.0
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
@@ -80,11 +81,6 @@ KEYS = (
     KeyCommand("question_mark", "help", "Help", "Show the keys", display="?"),
     KeyCommand("q", "quit", "Quit", "Quit; the transcript stays saved in the sessions folder"),
 )
-
-
-def compute_label(compute: str, quantize: str) -> str:
-    """How the model runs, as the session bar shows it: "cpu int8", "cpu fp32", "cuda fp32"."""
-    return f"{compute} {'fp32' if quantize == 'none' else quantize}"
 
 
 @dataclass(frozen=True)
@@ -134,7 +130,9 @@ class CaptionsApp(App[Path | None]):
         self.clock = clock
         self.theme_set: ThemeSet = discover_themes(options.user_themes_dir)
         self.settings, self._settings_problem = load_settings(options.settings_path)
-        self.quantize = self.settings.effective_quantize(options.quantize, options.compute)
+        self.run_options = self.settings.run_options(
+            options.threads, options.quantize, options.compute
+        )
         super().__init__()
         for theme in self.theme_set.themes:
             self.register_theme(theme)
@@ -173,7 +171,7 @@ class CaptionsApp(App[Path | None]):
         # After the first paint: importing torch in a thread still competes for the GIL.
         self.call_after_refresh(self.load_model)
         if self.source is None:
-            self.push_screen(PickerScreen(), self._picked)
+            self.push_screen(PickerScreen(self.backend.list_devices), self._picked)
         else:
             await self.push_screen(self._new_captions_screen())
 
@@ -194,9 +192,7 @@ class CaptionsApp(App[Path | None]):
             self.post_message(ModelProgress(label, done, total))
 
         options = self.options
-        model = self.backend.load_model(
-            options.model, options.threads, self.quantize, options.compute, progress
-        )
+        model = self.backend.load_model(options.model, self.run_options, progress)
         self.post_message(ModelLoaded(model, options.model))
 
     def on_model_progress(self, message: ModelProgress) -> None:
@@ -208,9 +204,9 @@ class CaptionsApp(App[Path | None]):
         self.status(f"Downloading the model (first use only): {message.label} {share}")
 
     def on_model_loaded(self, message: ModelLoaded) -> None:
-        from tui_captions.asr.live import LiveStats  # torch is loaded by now
+        from tui_captions.core.stats import LiveStats
 
-        self.chunk_seconds = self.backend.chunk_seconds(message.model)
+        self.chunk_seconds = message.model.format.chunk_seconds
         self.stats = LiveStats(self.chunk_seconds)
         self.engine = self.backend.create_engine(message.model, self.options.beam, self._listen)
         if (screen := self.captions) is not None:
@@ -247,6 +243,7 @@ class CaptionsApp(App[Path | None]):
         return screen
 
     async def _picked(self, device: CaptureDevice | None) -> None:
+        self.stop_probe(wait=True)  # some devices can be opened only once
         if device is not None:
             await self.use_source(device.source())
 
@@ -281,7 +278,7 @@ class CaptionsApp(App[Path | None]):
         self.post_message(EngineEvent(event, self.generation))
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        from tui_captions.asr.live import RecognizerUpdate, SourceEnded, SourceStarted
+        from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
 
         event, current = message.event, message.generation == self.generation
         pane = self._captions().query_one(TranscriptPane)
@@ -296,13 +293,13 @@ class CaptionsApp(App[Path | None]):
             self._captions().query_one(LatencyPane).add(event)
         elif isinstance(event, SourceStarted) and current:
             self.set_state("live")
-            native = "" if event.description == event.source.label else f" ({event.description})"
-            self.status(f"Listening to {event.source.label}{native}.")
+            native = "" if event.description == event.label else f" ({event.description})"
+            self.status(f"Listening to {event.label}{native}.")
         elif isinstance(event, SourceEnded):
             self._add_finals(event.finals)  # never lost, even from an older session
             pane.set_partial("")
             if current:
-                self._source_ended(event.reason, event.error.message if event.error else None)
+                self._source_ended(event.reason, event.error)
 
     def _source_ended(self, reason: str, error: str | None) -> None:
         if reason == "error":
@@ -328,11 +325,17 @@ class CaptionsApp(App[Path | None]):
             self._journal().append(segment)
             pane.add_final(segment)
 
-    def start_probe(self, device: CaptureDevice, target: Screen[Any]) -> None:
+    def on_picker_screen_shown(self) -> None:
+        self.sync_screens()
+
+    def on_picker_screen_probe_wanted(self, message: PickerScreen.ProbeWanted) -> None:
         self.stop_probe()
-        self.probe = self.backend.start_probe(
-            device.source(), lambda rms, peak, over: target.post_message(Levels(rms, peak, over))
-        )
+        if message.device is not None and message.picker.is_attached:
+            picker = message.picker
+            self.probe = self.backend.start_probe(
+                message.device.source(),
+                lambda rms, peak, over: picker.post_message(Levels(rms, peak, over)),
+            )
 
     def stop_probe(self, wait: bool = False) -> None:
         if self.probe is not None:
@@ -360,7 +363,7 @@ class CaptionsApp(App[Path | None]):
             self.status("Paused: the device is free. p: resume")
 
     def action_switch_source(self) -> None:
-        self.push_screen(PickerScreen(cancellable=True), self._picked)
+        self.push_screen(PickerScreen(self.backend.list_devices, cancellable=True), self._picked)
 
     def action_clear_view(self) -> None:
         self._captions().query_one(TranscriptPane).clear_view()
@@ -467,6 +470,6 @@ class CaptionsApp(App[Path | None]):
             for bar in screen.query(SessionBar):
                 bar.source = self.source.label if self.source else "-"
                 bar.model = self.model_name
-                bar.compute = compute_label(self.options.compute, self.quantize)
+                bar.compute = self.run_options.compute_label
                 bar.state = self.state
                 bar.elapsed = self.elapsed()

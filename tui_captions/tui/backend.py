@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from tui_captions.asr.defaults import DownloadProgress
-    from tui_captions.asr.live import LiveEvent
+    from tui_captions.asr.engine import AsrModel, RunOptions
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
+    from tui_captions.core.events import LiveEvent
 
 LevelsCallback = Callable[[float, float, bool], object]
 Listener = Callable[["LiveEvent"], None]
@@ -42,13 +43,9 @@ class ProbeHandle(Protocol):
 class Backend(Protocol):
     def list_devices(self) -> list[CaptureDevice]: ...
 
-    def load_model(
-        self, spec: str, threads: int, quantize: str, compute: str, progress: DownloadProgress
-    ) -> Any: ...
+    def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel: ...
 
-    def chunk_seconds(self, model: Any) -> float: ...
-
-    def create_engine(self, model: Any, beam: int, listener: Listener) -> EngineHandle: ...
+    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> EngineHandle: ...
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle: ...
 
@@ -96,21 +93,16 @@ class RealBackend:
 
         return list_devices()
 
-    def load_model(
-        self, spec: str, threads: int, quantize: str, compute: str, progress: DownloadProgress
-    ) -> Any:
-        from tui_captions.asr.runtime import open_for_running
+    def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel:
+        from tui_captions.asr.registry import open_for_running
 
-        return open_for_running(spec, progress, threads, quantize, compute)
+        return open_for_running(spec, progress, run)
 
-    def chunk_seconds(self, model: Any) -> float:
-        return float(model.config.chunk_seconds)
+    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> EngineHandle:
+        from tui_captions.asr.engine import DecodeOptions
+        from tui_captions.pipeline.channel import LiveEngine
 
-    def create_engine(self, model: Any, beam: int, listener: Listener) -> EngineHandle:
-        from tui_captions.asr.live import LiveEngine
-        from tui_captions.asr.recognizer import DecodeOptions, Recognizer
-
-        return LiveEngine(Recognizer(model, DecodeOptions(beam=beam)), listener)
+        return LiveEngine(model.create_stream(DecodeOptions(beam=beam)), listener)
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
         return LevelProbe(source, on_levels)

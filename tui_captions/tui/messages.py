@@ -6,12 +6,13 @@ app handles each message on its own thread.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from tui_captions.asr.live import LiveEvent
+    from tui_captions.asr.engine import AsrModel
+    from tui_captions.core.events import LiveEvent
 
 
 class ModelProgress(Message):
@@ -23,7 +24,7 @@ class ModelProgress(Message):
 
 
 class ModelLoaded(Message):
-    def __init__(self, model: Any, name: str) -> None:
+    def __init__(self, model: AsrModel, name: str) -> None:
         super().__init__()
         self.model, self.name = model, name
 

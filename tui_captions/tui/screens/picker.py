@@ -3,16 +3,19 @@
 Typing goes to the filter box; arrow keys move the table; Enter starts. The
 highlighted device is opened by a level probe (after a short pause, so
 scrolling through the list does not open every device) so the user can see
-which microphone hears them.
+which microphone hears them. The screen knows nothing of the app: it is given
+a way to list devices and posts messages for what the app must do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
@@ -23,7 +26,6 @@ from tui_captions.tui.widgets.levels import LevelMeter
 
 if TYPE_CHECKING:
     from tui_captions.audio.devices import CaptureDevice
-    from tui_captions.tui.app import CaptionsApp
 
 PROBE_DELAY_S = 0.4
 COLUMNS = ("Name", "Kind", "Host API", "Ch", "Rate")
@@ -65,19 +67,26 @@ class PickerScreen(Screen["CaptureDevice | None"]):
     PickerScreen > #empty { padding: 1 2; color: $warning; }
     """
 
-    def __init__(self, cancellable: bool = False) -> None:
+    class Shown(Message):
+        """The picker is on screen: its status line wants the app's status."""
+
+    class ProbeWanted(Message):
+        """Open ``device`` for the level meter (levels come back as ``Levels`` messages
+        to ``picker``), or close the probe when ``device`` is None."""
+
+        def __init__(self, picker: PickerScreen, device: CaptureDevice | None) -> None:
+            super().__init__()
+            self.picker, self.device = picker, device
+
+    def __init__(
+        self, list_devices: Callable[[], list[CaptureDevice]], cancellable: bool = False
+    ) -> None:
         super().__init__()
         self.cancellable = cancellable
         self.devices: list[CaptureDevice] = []
+        self._list_devices = list_devices
         self._probe_timer: Timer | None = None
         self._probe_key: str | None = None
-
-    @property
-    def captions_app(self) -> CaptionsApp:
-        from tui_captions.tui.app import CaptionsApp
-
-        assert isinstance(self.app, CaptionsApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static("Choose an audio source", id="title")
@@ -98,15 +107,15 @@ class PickerScreen(Screen["CaptureDevice | None"]):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
-        self.captions_app.sync_screens()
+        self.post_message(self.Shown())
         self.action_refresh()
 
     def on_unmount(self) -> None:
-        self.captions_app.stop_probe()
+        self.app.post_message(self.ProbeWanted(self, None))
 
     @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
     def action_refresh(self) -> None:
-        devices = self.captions_app.backend.list_devices()
+        devices = self._list_devices()
         self.app.call_from_thread(self.show_devices, devices)
 
     def show_devices(self, devices: list[CaptureDevice]) -> None:
@@ -142,7 +151,7 @@ class PickerScreen(Screen["CaptureDevice | None"]):
             table.move_cursor(row=target)
             self._schedule_probe()
         else:
-            self.captions_app.stop_probe()
+            self.post_message(self.ProbeWanted(self, None))
 
     def _highlighted(self) -> CaptureDevice | None:
         table = self.query_one(DataTable)
@@ -175,10 +184,7 @@ class PickerScreen(Screen["CaptureDevice | None"]):
             return
         self._probe_key = key
         self.query_one(LevelMeter).reset()
-        if device is None:
-            self.captions_app.stop_probe()
-        else:
-            self.captions_app.start_probe(device, self)
+        self.post_message(self.ProbeWanted(self, device))
 
     def on_levels(self, message: Levels) -> None:
         self.query_one(LevelMeter).show(message.rms_dbfs, message.peak_dbfs, message.overflow)
@@ -194,8 +200,7 @@ class PickerScreen(Screen["CaptureDevice | None"]):
         if device is None:
             self.notify("Nothing to start: no source is highlighted.", severity="warning")
             return
-        self.captions_app.stop_probe(wait=True)  # some devices can be opened only once
-        self.dismiss(device)
+        self.dismiss(device)  # the app frees the probe's device before it opens it
 
     def action_cancel(self) -> None:
         if self.cancellable:

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui_captions.tui.widgets.transcript import format_elapsed
+from tui_captions.core import timefmt
 
 Severity = Literal["information", "warning", "error"]
 
@@ -42,7 +42,7 @@ class SessionBar(Widget):
         return Text.assemble(
             (f"● {self.state}", self.get_component_rich_style("session-bar--state")),
             "  ",
-            format_elapsed(self.elapsed),
+            timefmt.elapsed(self.elapsed),
             ("  source ", label),
             self.source,
             ("  model ", label),

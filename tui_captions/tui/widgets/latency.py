@@ -1,7 +1,7 @@
 """The latency pane: per-chunk latency sparkline, p50/p95/max, RTF, queue and drops.
 
 Percentiles, RTF and counts come from the engine's own rolling
-:class:`~tui_captions.asr.live.LiveStats` (the same figures ``live
+:class:`~tui_captions.pipeline.channel.LiveStats` (the same figures ``live
 --stats-every`` prints); the pane keeps only what it draws: the recent
 latencies for the sparkline and their maximum.
 """
@@ -20,7 +20,8 @@ from textual.widget import Widget
 from tui_captions.tui.widgets.bands import Bands, sparkline
 
 if TYPE_CHECKING:
-    from tui_captions.asr.live import LiveStats, RecognizerUpdate
+    from tui_captions.core.events import RecognizerUpdate
+    from tui_captions.core.stats import LiveStats
 
 LATENCY_BANDS = Bands(("good", "fair", "bad"), (300.0, 1000.0))
 RTF_BANDS = Bands(("good", "fair", "bad"), (0.5, 1.0))

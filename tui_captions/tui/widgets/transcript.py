@@ -17,18 +17,11 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import RichLog, Static
 
-from tui_captions.transcript.segments import Segment
+from tui_captions.core.segments import Segment
+from tui_captions.core.timefmt import elapsed
 
 FOLLOWING = "following"
 NOT_FOLLOWING = "scrolled up · f to follow"
-
-
-def format_elapsed(seconds: float) -> str:
-    """M:SS below an hour, H:MM:SS after."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 class TranscriptLog(RichLog):
@@ -124,7 +117,7 @@ class TranscriptPane(Vertical):
         line = Table.grid(padding=(0, 2))
         line.add_column(no_wrap=True)
         line.add_column(ratio=1)
-        line.add_row(Text(format_elapsed(segment.start), time_style), self._display(segment.text))
+        line.add_row(Text(elapsed(segment.start), time_style), self._display(segment.text))
         self.log_view.write(line, expand=True)
 
     def _scrolled_up(self) -> None:

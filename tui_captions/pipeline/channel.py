@@ -9,94 +9,20 @@ the last one ended or was stopped) on one recognizer and one time line.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
-import numpy as np
-
-from tui_captions.asr.model_dir import ModelConfig
-from tui_captions.asr.recognizer import StepResult
-from tui_captions.asr.stats import percentile
-from tui_captions.audio.protocol import (
-    AudioChunk,
-    EndOfStream,
-    Source,
-    Started,
-    WorkerError,
-)
+from tui_captions.asr.engine import RecognizerStream, StepResult
+from tui_captions.audio.protocol import AudioChunk, EndOfStream, Source, Started
 from tui_captions.audio.worker import DEFAULT_QUEUE_CHUNKS, CaptureWorker
-from tui_captions.transcript.segments import Segment
+from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
 
 # How often the inference thread looks at the worker when no audio comes:
 # a dead worker is reported within this plus CaptureWorker's own short wait.
 _POLL_S = 0.25
 
 
-class StreamingRecognizer(Protocol):
-    """What the engine needs of :class:`tui_captions.asr.recognizer.Recognizer`."""
-
-    @property
-    def config(self) -> ModelConfig: ...
-
-    def accept(self, samples: np.ndarray, chunk_index: int | None = None) -> StepResult: ...
-
-    def finish(self) -> tuple[Segment, ...]: ...
-
-    def reset(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class SourceStarted:
-    """The worker opened the source (``description`` says what it natively is)."""
-
-    source: Source
-    description: str
-    sample_rate: float
-    channels: int
-    startup_ms: float
-
-
-@dataclass(frozen=True)
-class RecognizerUpdate:
-    """What one chunk changed, and how the pipeline keeps up.
-
-    ``latency_ms`` is ``time.monotonic()`` at the update minus the capture
-    time of the chunk's last sample; ``dropped`` counts chunks lost so far
-    in this session because the queue was full.
-    """
-
-    seq: int
-    partial: str
-    finals: tuple[Segment, ...]
-    compute_ms: float
-    latency_ms: float
-    queue_depth: int
-    dropped: int
-    rms_dbfs: float
-    peak_dbfs: float
-    overflow: bool
-
-
-@dataclass(frozen=True)
-class SourceEnded:
-    """The session is over; ``finals`` is the text that was still partial.
-
-    ``reason``: ``"end"`` (source ended), ``"stopped"`` (``stop()``) or
-    ``"error"`` (then ``error`` says what happened, in one line).
-    """
-
-    reason: str
-    finals: tuple[Segment, ...]
-    dropped: int
-    error: WorkerError | None = None
-
-
-LiveEvent = SourceStarted | RecognizerUpdate | SourceEnded
 Listener = Callable[[LiveEvent], None]
 
 
@@ -105,7 +31,7 @@ class LiveEngine:
 
     def __init__(
         self,
-        recognizer: StreamingRecognizer,
+        recognizer: RecognizerStream,
         listener: Listener,
         max_queue: int = DEFAULT_QUEUE_CHUNKS,
     ) -> None:
@@ -125,9 +51,9 @@ class LiveEngine:
         """Start capturing ``source``; events follow on the listener (``SourceEnded`` last)."""
         if self.running:
             raise RuntimeError("a live session is already running; stop() it first")
-        config = self.recognizer.config
+        stream_format = self.recognizer.format
         self._worker = CaptureWorker(
-            source, config.sample_rate, config.chunk_samples, self._max_queue
+            source, stream_format.sample_rate, stream_format.chunk_samples, self._max_queue
         )
         self._stopping = threading.Event()
         self._thread = threading.Thread(
@@ -165,7 +91,8 @@ class LiveEngine:
         base = self._next_index
         expected_seq = 0
         dropped = 0
-        reason, error = "stopped", None
+        reason = "stopped"
+        error: str | None = None
         while not stopping.is_set():
             message = worker.get(_POLL_S)
             if message is None or stopping.is_set():
@@ -173,7 +100,7 @@ class LiveEngine:
             if isinstance(message, Started):
                 self._listener(
                     SourceStarted(
-                        worker.source,
+                        worker.source.label,
                         message.description,
                         message.sample_rate,
                         message.channels,
@@ -191,7 +118,7 @@ class LiveEngine:
                 expected_seq = message.next_seq
                 break
             else:
-                reason, error = "error", message
+                reason, error = "error", message.message
                 break
         worker.stop()
         self._next_index = base + expected_seq
@@ -211,50 +138,3 @@ def _update(chunk: AudioChunk, step: StepResult, depth: int, dropped: int) -> Re
         peak_dbfs=chunk.peak_dbfs,
         overflow=chunk.overflow,
     )
-
-
-class LiveStats:
-    """Rolling figures for ``--stats-every`` and the TUI's latency pane.
-
-    Latency and compute percentiles cover the last ``window_s`` seconds of
-    audio, so memory stays flat in long sessions; counts cover the session.
-    """
-
-    def __init__(self, chunk_seconds: float, window_s: float = 60.0) -> None:
-        size = max(1, round(window_s / chunk_seconds))
-        self._chunk_seconds = chunk_seconds
-        self._latency: deque[float] = deque(maxlen=size)
-        self._compute: deque[float] = deque(maxlen=size)
-        self.chunks = 0
-        self.dropped = 0
-        self.queue_depth = 0
-        self.queue_depth_max = 0
-        self.overflows = 0
-
-    def add(self, update: RecognizerUpdate) -> None:
-        self.chunks += 1
-        self._latency.append(update.latency_ms)
-        self._compute.append(update.compute_ms)
-        self.dropped = update.dropped
-        self.queue_depth = update.queue_depth
-        self.queue_depth_max = max(self.queue_depth_max, update.queue_depth)
-        self.overflows += int(update.overflow)
-
-    def summary(self) -> dict[str, float | int | None]:
-        audio_s = len(self._compute) * self._chunk_seconds
-        return {
-            "chunks": self.chunks,
-            "latency_ms_p50": _rounded(percentile(self._latency, 50)),
-            "latency_ms_p95": _rounded(percentile(self._latency, 95)),
-            "compute_ms_p50": _rounded(percentile(self._compute, 50)),
-            "rtf": _rounded(sum(self._compute) / 1000.0 / audio_s if audio_s else math.nan, 4),
-            "queue_depth": self.queue_depth,
-            "queue_depth_max": self.queue_depth_max,
-            "dropped": self.dropped,
-            "overflows": self.overflows,
-        }
-
-
-def _rounded(value: float, digits: int = 1) -> float | None:
-    """JSON has no NaN: figures with no data yet are null."""
-    return None if math.isnan(value) else round(value, digits)

@@ -21,10 +21,8 @@ import numpy as np
 from tui_captions.transcript.journal import WarningHandler
 
 if TYPE_CHECKING:
-    from tui_captions.asr.live import StreamingRecognizer
-    from tui_captions.asr.model_dir import ModelConfig
-    from tui_captions.asr.recognizer import StepResult
-    from tui_captions.transcript.segments import Segment
+    from tui_captions.asr.engine import RecognizerStream, StepResult, StreamFormat
+    from tui_captions.core.segments import Segment
 
 
 class Recorder:
@@ -86,16 +84,16 @@ class Recorder:
                 container.close()
 
 
-class RecordingRecognizer:
-    """A recognizer that records each chunk on its way in: ``--record`` for any engine."""
+class RecordingStream:
+    """A recognizer stream that records each chunk on its way in: ``--record`` for any engine."""
 
-    def __init__(self, recognizer: StreamingRecognizer, recorder: Recorder) -> None:
+    def __init__(self, recognizer: RecognizerStream, recorder: Recorder) -> None:
         self.recognizer = recognizer
         self.recorder = recorder
 
     @property
-    def config(self) -> ModelConfig:
-        return self.recognizer.config
+    def format(self) -> StreamFormat:
+        return self.recognizer.format
 
     def accept(self, samples: np.ndarray, chunk_index: int | None = None) -> StepResult:
         self.recorder.write(samples, chunk_index)

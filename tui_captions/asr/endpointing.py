@@ -1,0 +1,82 @@
+"""Endpoints: when the text of the open segment becomes a final segment.
+
+Engine-neutral: any recognizer feeds its best token ids of the open segment
+after each chunk (the RNN-T's best hypothesis, a CTC window's collapsed best
+path) and restarts its search when the tracker says the segment closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tui_captions.core.segments import Segment
+
+DEFAULT_ENDPOINT_SILENCE_S = 0.8
+DEFAULT_MAX_SEGMENT_S = 15.0
+
+Detokenize = Callable[[Sequence[int]], str]
+
+
+@dataclass
+class _OpenSegment:
+    tokens: list[int] = field(default_factory=list)
+    start: float | None = None
+    end: float = 0.0
+    quiet_chunks: int = 0
+
+
+class SegmentTracker:
+    """The open segment of one stream, on that stream's time line (chunk index x chunk length).
+
+    ``endpoint_silence_s`` without new tokens, or ``max_segment_s`` of text, ends a segment.
+    """
+
+    def __init__(
+        self,
+        chunk_seconds: float,
+        detokenize: Detokenize,
+        endpoint_silence_s: float = DEFAULT_ENDPOINT_SILENCE_S,
+        max_segment_s: float = DEFAULT_MAX_SEGMENT_S,
+    ) -> None:
+        self._chunk_seconds = chunk_seconds
+        self._detokenize = detokenize
+        self._max_segment_s = max_segment_s
+        self._quiet_chunks_for_endpoint = max(1, round(endpoint_silence_s / chunk_seconds))
+        self._open = _OpenSegment()
+        self._next_id = 0
+
+    def reset(self) -> None:
+        """Drop the open segment (a new stream starts); segment ids go on."""
+        self._open = _OpenSegment()
+
+    @property
+    def partial(self) -> str:
+        """The open segment's text: it may still change."""
+        return self._detokenize(self._open.tokens)
+
+    def update(self, tokens: Sequence[int], index: int) -> bool:
+        """The best tokens after chunk ``index``; True when an endpoint was reached
+        (then :meth:`close` the segment and restart the search)."""
+        chunk_start = index * self._chunk_seconds
+        open_segment = self._open
+        if list(tokens) != open_segment.tokens:
+            if open_segment.start is None:
+                open_segment.start = chunk_start
+            open_segment.tokens = list(tokens)
+            open_segment.end = chunk_start + self._chunk_seconds
+            open_segment.quiet_chunks = 0
+            return open_segment.end - open_segment.start >= self._max_segment_s
+        open_segment.quiet_chunks += 1
+        quiet = open_segment.quiet_chunks >= self._quiet_chunks_for_endpoint
+        return bool(open_segment.tokens) and quiet
+
+    def close(self) -> tuple[Segment, ...]:
+        """Emit the open text as a final segment (none if it is empty) and open a new one."""
+        open_segment, self._open = self._open, _OpenSegment()
+        text = self._detokenize(open_segment.tokens)
+        if not text or open_segment.start is None:
+            return ()
+        segment = Segment(self._next_id, open_segment.start, open_segment.end, text)
+        self._next_id += 1
+        return (segment,)

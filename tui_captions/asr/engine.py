@@ -1,0 +1,92 @@
+"""The engine seam: what the pipeline, the commands and the app know of a recognizer.
+
+As in sherpa-onnx, a loaded model is shared and creates one stream per audio
+source (``AsrModel.create_stream``); a stream decodes chunks of its model's
+:class:`StreamFormat`. Which engine loads a model directory is decided by the
+``format`` in its ``config.json`` (:data:`ENGINES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from tui_captions.asr.defaults import DEFAULT_BEAM, Compute, Quantize
+from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
+from tui_captions.core.segments import Segment
+
+
+@dataclass(frozen=True)
+class StreamFormat:
+    """The audio a stream takes: mono float32 at ``sample_rate``, ``chunk_samples`` a chunk."""
+
+    sample_rate: int
+    chunk_samples: int
+
+    @property
+    def chunk_seconds(self) -> float:
+        return self.chunk_samples / self.sample_rate
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a model is prepared to run: torch threads, weights, device."""
+
+    threads: int
+    quantize: Quantize
+    compute: Compute
+
+    @property
+    def compute_label(self) -> str:
+        """As the session bar shows it: "cpu int8", "cpu fp32", "cuda fp32"."""
+        return f"{self.compute} {'fp32' if self.quantize == 'none' else self.quantize}"
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Per stream: the search's width and when segments end."""
+
+    beam: int = DEFAULT_BEAM
+    endpoint_silence_s: float = DEFAULT_ENDPOINT_SILENCE_S
+    max_segment_s: float = DEFAULT_MAX_SEGMENT_S
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one chunk changed: the current partial text and newly final segments."""
+
+    partial: str
+    finals: tuple[Segment, ...]
+    compute_ms: float
+
+
+class RecognizerStream(Protocol):
+    """One audio stream's decoder state over a shared model."""
+
+    @property
+    def format(self) -> StreamFormat: ...
+
+    def accept(self, samples: np.ndarray, chunk_index: int | None = None) -> StepResult: ...
+
+    def finish(self) -> tuple[Segment, ...]: ...
+
+    def reset(self) -> None: ...
+
+
+class AsrModel(Protocol):
+    """A loaded model, prepared to run; streams share its weights."""
+
+    @property
+    def format(self) -> StreamFormat: ...
+
+    @property
+    def run(self) -> RunOptions: ...
+
+    def create_stream(self, options: DecodeOptions) -> RecognizerStream: ...
+
+
+EngineLoader = Callable[[Path, RunOptions], AsrModel]

@@ -1,0 +1,40 @@
+"""Which engine opens a model directory: the ``format`` named in its ``config.json``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_captions.asr import model_dir
+from tui_captions.asr.catalog import model_directory
+from tui_captions.asr.defaults import DownloadProgress
+from tui_captions.asr.engine import AsrModel, EngineLoader, RunOptions
+from tui_captions.asr.recognizer import load_emformer
+from tui_captions.asr.runtime import configure_threads
+from tui_captions.errors import ModelError
+
+ENGINES: dict[str, EngineLoader] = {model_dir.FORMAT: load_emformer}
+
+
+def engine_for(directory: Path) -> EngineLoader:
+    """The loader of the directory's format; a foreign format names the file."""
+    path = directory / model_dir.CONFIG_FILE
+    if not directory.is_dir():
+        raise ModelError(
+            f"{directory}: not a model directory (expected a folder holding {path.name} "
+            "and the files of the model it describes)"
+        )
+    blob = model_dir.read_json(path)
+    found = blob.get("format") if isinstance(blob, dict) else None
+    if not isinstance(found, str) or found not in ENGINES:
+        raise ModelError(
+            f"{path}: format is {found!r}, not one of {', '.join(map(repr, ENGINES))}: "
+            "this is not a captions-tui model directory"
+        )
+    return ENGINES[found]
+
+
+def open_for_running(spec: str, progress: DownloadProgress, run: RunOptions) -> AsrModel:
+    """Thread policy, then the model by name or path (downloading if needed), prepared."""
+    configure_threads(run.threads)
+    directory = model_directory(spec, progress)
+    return engine_for(directory)(directory, run)

@@ -1,0 +1,56 @@
+"""What a live source and its recognizer report, from the inference thread to a front end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui_captions.core.segments import Segment
+
+
+@dataclass(frozen=True)
+class SourceStarted:
+    """The worker opened the source (``description`` says what it natively is)."""
+
+    label: str
+    description: str
+    sample_rate: float
+    channels: int
+    startup_ms: float
+
+
+@dataclass(frozen=True)
+class RecognizerUpdate:
+    """What one chunk changed, and how the pipeline keeps up.
+
+    ``latency_ms`` is ``time.monotonic()`` at the update minus the capture
+    time of the chunk's last sample; ``dropped`` counts chunks lost so far
+    in this session because the queue was full.
+    """
+
+    seq: int
+    partial: str
+    finals: tuple[Segment, ...]
+    compute_ms: float
+    latency_ms: float
+    queue_depth: int
+    dropped: int
+    rms_dbfs: float
+    peak_dbfs: float
+    overflow: bool
+
+
+@dataclass(frozen=True)
+class SourceEnded:
+    """The session is over; ``finals`` is the text that was still partial.
+
+    ``reason``: ``"end"`` (source ended), ``"stopped"`` (``stop()``) or
+    ``"error"`` (then ``error`` says what happened, in one line).
+    """
+
+    reason: str
+    finals: tuple[Segment, ...]
+    dropped: int
+    error: str | None = None
+
+
+LiveEvent = SourceStarted | RecognizerUpdate | SourceEnded

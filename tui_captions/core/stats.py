@@ -1,0 +1,82 @@
+"""Per-chunk compute and latency figures, summarised the same way everywhere."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+
+from tui_captions.core.events import RecognizerUpdate
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def compute_summary(compute_ms: Sequence[float], chunk_seconds: float) -> dict[str, float | int]:
+    """The ``--stats`` object of ``transcribe``: per-chunk compute, RTF, first vs last minute."""
+    per_minute = max(1, round(60.0 / chunk_seconds))
+    total_ms = sum(compute_ms)
+    audio_s = len(compute_ms) * chunk_seconds
+    return {
+        "chunks": len(compute_ms),
+        "audio_s": round(audio_s, 3),
+        "compute_ms_p50": round(percentile(compute_ms, 50), 3),
+        "compute_ms_p95": round(percentile(compute_ms, 95), 3),
+        "compute_ms_max": round(max(compute_ms, default=math.nan), 3),
+        "rtf": round(total_ms / 1000.0 / audio_s, 4) if audio_s else math.nan,
+        "first_minute_ms_p50": round(percentile(compute_ms[:per_minute], 50), 3),
+        "last_minute_ms_p50": round(percentile(compute_ms[-per_minute:], 50), 3),
+    }
+
+
+class LiveStats:
+    """Rolling figures for ``--stats-every`` and the TUI's latency pane.
+
+    Latency and compute percentiles cover the last ``window_s`` seconds of
+    audio, so memory stays flat in long sessions; counts cover the session.
+    """
+
+    def __init__(self, chunk_seconds: float, window_s: float = 60.0) -> None:
+        size = max(1, round(window_s / chunk_seconds))
+        self._chunk_seconds = chunk_seconds
+        self._latency: deque[float] = deque(maxlen=size)
+        self._compute: deque[float] = deque(maxlen=size)
+        self.chunks = 0
+        self.dropped = 0
+        self.queue_depth = 0
+        self.queue_depth_max = 0
+        self.overflows = 0
+
+    def add(self, update: RecognizerUpdate) -> None:
+        self.chunks += 1
+        self._latency.append(update.latency_ms)
+        self._compute.append(update.compute_ms)
+        self.dropped = update.dropped
+        self.queue_depth = update.queue_depth
+        self.queue_depth_max = max(self.queue_depth_max, update.queue_depth)
+        self.overflows += int(update.overflow)
+
+    def summary(self) -> dict[str, float | int | None]:
+        audio_s = len(self._compute) * self._chunk_seconds
+        return {
+            "chunks": self.chunks,
+            "latency_ms_p50": _rounded(percentile(self._latency, 50)),
+            "latency_ms_p95": _rounded(percentile(self._latency, 95)),
+            "compute_ms_p50": _rounded(percentile(self._compute, 50)),
+            "rtf": _rounded(sum(self._compute) / 1000.0 / audio_s if audio_s else math.nan, 4),
+            "queue_depth": self.queue_depth,
+            "queue_depth_max": self.queue_depth_max,
+            "dropped": self.dropped,
+            "overflows": self.overflows,
+        }
+
+
+def _rounded(value: float, digits: int = 1) -> float | None:
+    """JSON has no NaN: figures with no data yet are null."""
+    return None if math.isnan(value) else round(value, digits)
