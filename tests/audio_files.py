@@ -18,7 +18,10 @@ def write_audio(path: Path, samples: np.ndarray, rate: int, channels: int = 1) -
     with av.open(str(path), "w") as container:
         layout = "mono" if channels == 1 else "stereo"
         stream = container.add_stream(codec, rate=rate, layout=layout)
-        frame_format = stream.codec_context.codec.audio_formats[0].name
+        assert isinstance(stream, av.AudioStream)
+        formats = stream.codec_context.codec.audio_formats
+        assert formats, f"{codec} names no sample format"
+        frame_format = formats[0].name
         planar = np.ascontiguousarray(data.T.astype(np.float32))
         frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
         frame.sample_rate = rate

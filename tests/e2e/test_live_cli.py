@@ -102,7 +102,7 @@ def test_device_disappearing_mid_stream_exits_2(
 def _wait_for_capture(process: subprocess.Popen[str]) -> None:
     """Until the CLI says on stderr that it is capturing."""
     assert process.stderr is not None
-    lines = []
+    lines: list[str] = []
     while not lines or "capturing" not in lines[-1]:
         lines.append(process.stderr.readline())
         assert lines[-1], f"the CLI ended before capturing: {lines}"

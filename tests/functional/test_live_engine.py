@@ -42,7 +42,7 @@ def test_a_slow_recognizer_drops_counted_chunks_with_a_bounded_queue(
 ) -> None:
     events: queue.Queue[LiveEvent] = queue.Queue()
     recognizer = SlowRecognizer(load_model_dir(random_model_dir))
-    engine = LiveEngine(recognizer, events.put, max_queue=4)
+    engine = LiveEngine(recognizer, events.put, queue_seconds=4 * recognizer.format.chunk_seconds)
     # 8x real time: a chunk every 20 ms against 250+ ms of work per chunk.
     seen = run_session(engine, events, FfmpegSource(str(speech_wav), speed=8.0))
     updates = [e for e in seen if isinstance(e, RecognizerUpdate)]

@@ -92,7 +92,9 @@ async def wait_for_audio(
     pilot: Pilot[Any], app: CaptionsApp, what: str = "audio", more_than: int = 3
 ) -> None:
     """Until the session has decoded more than ``more_than`` chunks in all."""
-    await wait_for(pilot, lambda: app.stats is not None and app.stats.chunks > more_than, what)
+    await wait_for(
+        pilot, lambda: app.channel is not None and app.channel.stats.chunks > more_than, what
+    )
 
 
 def shown_text(app: CaptionsApp) -> str:
@@ -236,10 +238,10 @@ def test_pause_frees_the_source_and_resume_goes_on(
             await wait_for_audio(pilot, app)
             await pilot.press("p")
             assert app.state == "paused" and "Paused" in app.status_text[0]
-            assert app.engine is not None and not app.engine.running
-            chunks = app.stats.chunks
+            assert app.channel is not None and not app.channel.engine.running  # type: ignore[attr-defined]
+            chunks = app.channel.stats.chunks
             await pilot.pause(1.0)
-            assert app.stats.chunks == chunks
+            assert app.channel.stats.chunks == chunks
             await pilot.press("p")
             await wait_for_audio(pilot, app, "audio after resuming", more_than=chunks + 3)
             assert app.state == "live"
@@ -261,7 +263,10 @@ def test_switch_source_keeps_the_transcript(
             await wait_for(pilot, lambda: app.state == "live" and shown_text(app), "the monitor")
             before = shown_text(app)  # the file's words, made final when it was stopped
             assert app.source is not None and app.source.label.endswith(f"({null_sink.monitor})")
-            await wait_for_audio(pilot, app, "monitor audio", more_than=app.stats.chunks + 3)
+            assert app.channel is not None
+            await wait_for_audio(
+                pilot, app, "monitor audio", more_than=app.channel.stats.chunks + 3
+            )
             assert shown_text(app).startswith(before)
             await pilot.press("q")
         journal = app.return_value
@@ -298,7 +303,8 @@ def test_a_lost_device_is_reported_and_captions_resume_when_it_returns(
             assert any(n.severity == "error" for n in app._notifications)
             pactl("load-module", "module-null-sink", f"sink_name={null_sink.name}")
             await wait_for(pilot, lambda: app.state == "live", "the source to come back", 30)
-            await wait_for_audio(pilot, app, "audio again", more_than=app.stats.chunks)
+            assert app.channel is not None
+            await wait_for_audio(pilot, app, "audio again", more_than=app.channel.stats.chunks)
             await pilot.press("q")
 
     run(flow())
@@ -312,6 +318,7 @@ def test_a_killed_capture_worker_is_reported_and_restarted(
         async with app.run_test(size=SIZE) as pilot:
             await wait_for_audio(pilot, app)
             (worker,) = [p for p in mp.active_children() if p.name == "captions-capture"]
+            assert worker.pid is not None
             os.kill(worker.pid, signal.SIGKILL)
             await wait_for(pilot, lambda: app.state == "source lost", "the death to be noticed")
             assert "SIGKILL" in app.status_text[0] and app.is_running

@@ -30,6 +30,7 @@ async def started(pilot: Pilot[Any]) -> CaptionsApp:
     app = pilot.app
     assert isinstance(app, CaptionsApp)
     await app.workers.wait_for_complete()
+    await pilot.pause()  # the loaded model's message, which adds the session's channel
     feed(app)
     await pilot.pause()
     return app

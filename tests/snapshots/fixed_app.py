@@ -21,8 +21,9 @@ from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
 from tui_captions.core.segments import Segment
+from tui_captions.pipeline.session import ChannelEngine
 from tui_captions.tui.app import AppOptions, CaptionsApp
-from tui_captions.tui.backend import EngineHandle, LevelsCallback, Listener, ProbeHandle
+from tui_captions.tui.backend import LevelsCallback, Listener, ProbeHandle
 from tui_captions.tui.messages import EngineEvent
 
 DEVICES = [
@@ -69,7 +70,7 @@ class FixedBackend:
     def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel:
         return FixedModel()
 
-    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> EngineHandle:
+    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> ChannelEngine:
         return Idle()
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:

@@ -13,6 +13,7 @@ import pytest
 
 from tui_captions.asr import catalog
 from tui_captions.asr.catalog import RemoteModel, materialize, model_directory
+from tui_captions.asr.defaults import DEFAULT_MODEL
 from tui_captions.asr.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
@@ -128,7 +129,7 @@ def test_a_path_names_a_directory(micro_model_dir: Path) -> None:
 def test_default_model_config_is_the_published_architecture() -> None:
     import torchaudio
 
-    config = catalog.REMOTE_MODELS[catalog.DEFAULT_MODEL].config
+    config = catalog.REMOTE_MODELS[DEFAULT_MODEL].config
     ours = sum(p.numel() for p in config.build_model().parameters())
     published = torchaudio.models.emformer_rnnt_base(num_symbols=4097)
     assert ours == sum(p.numel() for p in published.parameters())

@@ -49,7 +49,7 @@ def run(
 ) -> tuple[Recognizer, ScriptedSearch, list[StepResult]]:
     recognizer = Recognizer(files, options)
     search = ScriptedSearch(script, files.config.blank)
-    recognizer._decoder = search  # type: ignore[assignment]
+    recognizer._decoder = search
     silence = np.zeros(files.config.chunk_samples, dtype=np.float32)
     steps = [
         recognizer.accept(silence, None if indices is None else indices[n])

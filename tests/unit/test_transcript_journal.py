@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -13,6 +15,7 @@ import pytest
 from tui_captions import __version__
 from tui_captions.core.segments import Segment
 from tui_captions.errors import UserError
+from tui_captions.transcript.exports import export_session
 from tui_captions.transcript.journal import SessionJournal, parse_journal, read_journal
 
 SEGMENTS = [
@@ -36,6 +39,7 @@ def test_journal_lines_on_disk(tmp_path: Path) -> None:
     assert header["model"] == "demo-tiny"
     assert header["app_version"] == __version__
     assert header["id"] == journal.id
+    assert header["format"] == 2 and header["channels"] == [{"id": "", "label": "talk.wav"}]
     for segment in SEGMENTS:
         journal.append(segment)
         # durable before append returns: a reader sees it at once
@@ -49,6 +53,7 @@ def test_journal_lines_on_disk(tmp_path: Path) -> None:
         "end": 4.0,
         "text": "i'm fine thanks",
         "id": 1,
+        "channel": "",
     }
     assert records[-1]["stats"] == {"latency_ms_p50": 12.5, "chunks": 40, "empty": None}
 
@@ -182,3 +187,62 @@ def test_full_disk_keeps_whole_lines_and_catches_up(tmp_path: Path) -> None:
     assert [s.id for s in session.segments] == list(range(7))
     assert len(text.splitlines()) == 9  # header, 7 segments, end: nothing broken or doubled
     assert not session.interrupted
+
+
+def test_channels_are_journaled_and_read_back(tmp_path: Path) -> None:
+    channels = {"mic": "You", "system": "Them"}
+    journal = SessionJournal.create("You, Them", "m", channels=channels, directory=tmp_path)
+    journal.append(Segment(0, 0.5, 1.0, "hello", "mic"))
+    journal.append(Segment(1, 0.7, 2.0, "hi there", "system"))
+    assert lines_of(journal.path)[0]["channels"] == [
+        {"id": "mic", "label": "You"},
+        {"id": "system", "label": "Them"},
+    ]
+    assert [s.channel for s in read_journal(journal.path).segments] == ["mic", "system"]
+
+
+FORMAT_1 = [
+    {
+        "type": "session",
+        "format": 1,
+        "id": "20261122-132331-a1ba",
+        "started": "2026-11-22T13:23:31.000000+00:00",
+        "source": "Monitor of Null Output",
+        "model": "demo-tiny",
+        "app_version": "0.1.0",
+    },
+    {"type": "final", "start": 0.32, "end": 1.6, "text": "hello there", "id": 0},
+    {"type": "final", "start": 2.4, "end": 4.0, "text": "i'm fine thanks", "id": 1},
+    {
+        "type": "end",
+        "ended": "2026-11-22T13:23:41.000000+00:00",
+        "duration": 10.0,
+        "stats": {"chunks": 60},
+    },
+]
+
+
+def test_a_format_1_journal_lists_and_exports_as_before(tmp_path: Path) -> None:
+    sessions = tmp_path / "data" / "captions-tui" / "sessions"
+    sessions.mkdir(parents=True)
+    path = sessions / "20261122-132331-a1ba.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in FORMAT_1))
+    session = read_journal(path)
+    assert session.segments == (SEGMENTS[0], SEGMENTS[1])  # channel "" for every segment
+    assert not session.interrupted and session.source == "Monitor of Null Output"
+    listing = subprocess.run(
+        [sys.executable, "-m", "tui_captions.cli", "sessions", "--json"],
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listing.returncode == 0, listing.stderr
+    (row,) = json.loads(listing.stdout)
+    assert (row["id"], row["segments"], row["interrupted"]) == ("20261122-132331-a1ba", 2, False)
+    out = io.StringIO()
+    export_session(session, "srt", out)
+    assert out.getvalue() == (
+        "1\n00:00:00,320 --> 00:00:01,600\nHello there\n\n"
+        "2\n00:00:02,400 --> 00:00:04,000\nI'm fine thanks\n\n"
+    )

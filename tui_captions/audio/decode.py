@@ -70,9 +70,6 @@ class MonoResampler:
         frame.sample_rate = rate
         return _join(self._resampler.resample(frame))
 
-    def flush(self) -> np.ndarray:
-        return _join(self._resampler.resample(None))
-
 
 def _join(frames: list[av.AudioFrame]) -> np.ndarray:
     if not frames:

@@ -41,7 +41,7 @@ from tui_captions.audio.protocol import (
 )
 from tui_captions.errors import AudioSourceError
 
-DEFAULT_QUEUE_CHUNKS = 64  # ~10 s of 160 ms chunks: rides out hiccups, bounds memory
+QUEUE_SECONDS = 10.0  # of audio waiting for the recognizer: rides out hiccups, bounds memory
 STOP_TIMEOUT_S = 0.8  # then the worker is killed: stop() returns within 1 s
 STALL_TIMEOUT_S = 2.0  # a device silent (not even zeros) this long is gone
 FIRST_DATA_TIMEOUT_S = 5.0  # sound servers may take a while to deliver the first block
@@ -303,12 +303,12 @@ class CaptureWorker:
         source: Source,
         sample_rate: int,
         chunk_samples: int,
-        max_queue: int = DEFAULT_QUEUE_CHUNKS,
+        queue_seconds: float = QUEUE_SECONDS,
     ) -> None:
         self.source = source
-        self.max_queue = max_queue
         context = mp.get_context("spawn")
-        self._queue: Queue[WorkerMessage] = context.Queue(max_queue)
+        chunks = max(1, round(queue_seconds * sample_rate / chunk_samples))
+        self._queue: Queue[WorkerMessage] = context.Queue(chunks)
         self._stop_reader, self._stop = context.Pipe(duplex=False)
         self._process = context.Process(
             target=worker_main,

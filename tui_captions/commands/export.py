@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from tui_captions.errors import UserError
-from tui_captions.transcript.exports import EXPORT_FORMATS, export_session
+from tui_captions.transcript.exports import export_session
+from tui_captions.transcript.formats import EXPORT_FORMATS
 from tui_captions.transcript.sessions import LAST, load_session
 
 

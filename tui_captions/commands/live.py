@@ -26,12 +26,12 @@ if TYPE_CHECKING:
     from tui_captions.asr.engine import RecognizerStream
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent, SourceEnded
-    from tui_captions.core.segments import Segment
     from tui_captions.core.stats import LiveStats
+    from tui_captions.pipeline.session import CaptionSession
     from tui_captions.transcript.formats import SegmentWriter
-    from tui_captions.transcript.journal import SessionJournal
 
-LIVE_FORMATS = ("text", "jsonl")
+LIVE_FORMATS = ("text", "jsonl")  # of the stream formats, those that print line by line
+CHANNEL = ""  # live captions one source: the session's one channel
 
 
 def _option(text: str) -> tuple[str, str]:
@@ -124,46 +124,46 @@ def run(args: argparse.Namespace) -> int:
     source = resolve_source(args)  # before torch is imported: a bad source fails at once
 
     from tui_captions.asr.engine import DecodeOptions
-    from tui_captions.core.stats import LiveStats
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream
+    from tui_captions.pipeline.session import CaptionSession
     from tui_captions.transcript.formats import open_writer
-    from tui_captions.transcript.journal import SessionJournal
     from tui_captions.transcript.sessions import recording_path
 
     model = load_model(args)
-    journal = SessionJournal.create(source.label, args.model, on_warning=warn)
+    session = CaptionSession(args.model, on_warning=warn)
+    journal = session.open_journal({CHANNEL: source.label})
     stream: RecognizerStream = model.create_stream(DecodeOptions(beam=args.beam))
     recorder = None
     if args.record:
         recorder = Recorder(recording_path(journal.path), model.format.sample_rate, on_warning=warn)
         stream = RecordingStream(stream, recorder)
     events: queue.Queue[LiveEvent] = queue.Queue()
-    engine = LiveEngine(stream, events.put)
-    printer = _Printer(args, open_writer(args.format, sys.stdout), sys.stdout, journal)
-    stats = LiveStats(model.format.chunk_seconds)
-    engine.start(source)
+    channel = session.add_channel(
+        CHANNEL, source.label, LiveEngine(stream, events.put), model.format.chunk_seconds
+    )
+    printer = _Printer(args, open_writer(args.format, sys.stdout), sys.stdout, session)
+    session.start(CHANNEL, source)
     status = 0
     try:
         try:
-            ended = printer.follow(events, stats)
+            ended = printer.follow(events)
         except KeyboardInterrupt as interrupt:  # Ctrl+C, SIGTERM, SIGHUP
             status = exit_status(interrupt)
-            engine.stop()
-            ended = printer.follow(events, stats)
+            session.stop(CHANNEL)
+            ended = printer.follow(events)
     finally:
         # However the session ends (a second signal included): the device is
         # released, and the journal says the session ended.
-        engine.stop()
+        session.close()
         if recorder is not None:
             recorder.close()
-        journal.close(stats.summary())
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:
         warn(f"session {journal.id} not saved ({journal.warning}); the output above has it")
     if args.stats_every:
-        printer.stats(stats)
+        printer.stats(channel.stats)
     if ended.error is not None:
         raise AudioSourceError(ended.error)
     return status
@@ -177,17 +177,17 @@ class _Printer:
         args: argparse.Namespace,
         writer: SegmentWriter,
         out: TextIO,
-        journal: SessionJournal,
+        session: CaptionSession,
     ) -> None:
         self._writer = writer
-        self._journal = journal
+        self._session = session
         self._out = out
         self._jsonl = args.format == "jsonl"
         self._partials = bool(args.partials)
         self._stats_every: float | None = args.stats_every
         self._partial = ""
 
-    def follow(self, events: queue.Queue[LiveEvent], stats: LiveStats) -> SourceEnded:
+    def follow(self, events: queue.Queue[LiveEvent]) -> SourceEnded:
         """Handle events until the session ends; returns its ``SourceEnded``."""
         from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
 
@@ -205,21 +205,19 @@ class _Printer:
                     flush=True,
                 )
             elif isinstance(event, RecognizerUpdate):
-                stats.add(event)
-                self._finals(event.finals)
+                self._finals(event)
                 if self._partials and event.partial != self._partial:
                     self._event({"type": "partial", "seq": event.seq, "text": event.partial})
                 self._partial = event.partial
             elif isinstance(event, SourceEnded):
-                self._finals(event.finals)
+                self._finals(event)
                 return event
             if self._stats_every and time.monotonic() >= next_stats:
                 next_stats += self._stats_every
-                self.stats(stats)
+                self.stats(self._session.channels[CHANNEL].stats)
 
-    def _finals(self, segments: tuple[Segment, ...]) -> None:
-        for segment in segments:
-            self._journal.append(segment)  # first: whatever was printed is on disk
+    def _finals(self, event: LiveEvent) -> None:
+        for segment in self._session.accept(CHANNEL, event):  # journaled, then printed
             self._writer.write(segment)
 
     def stats(self, stats: LiveStats) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tui_captions.commands.common import add_model_options, load_model
-from tui_captions.transcript.formats import FORMATS
+from tui_captions.transcript.formats import STREAM_FORMATS
 
 
 def add_parser(subparsers: Any) -> None:
@@ -22,7 +22,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("audio", help="audio file or URL")
     add_model_options(parser)
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    parser.add_argument("--format", choices=STREAM_FORMATS, default="text", help="output format")
     parser.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here, not stdout")
     parser.add_argument(
         "--stats", action="store_true", help="print per-chunk compute figures as JSON on stderr"

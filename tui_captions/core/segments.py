@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Segment:
-    """Text between two endpoints; times are seconds of audio from the session start."""
+    """Text between two endpoints; times are seconds of audio from the session start.
+
+    ``channel`` names the source it came from in a session ("" for the only one);
+    the session, not the recognizer, numbers segments (``id``).
+    """
 
     id: int
     start: float
     end: float
     text: str
-    final: bool = True
+    channel: str = ""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from tui_captions.asr.engine import RecognizerStream, StepResult
 from tui_captions.audio.protocol import AudioChunk, EndOfStream, Source, Started
-from tui_captions.audio.worker import DEFAULT_QUEUE_CHUNKS, CaptureWorker
+from tui_captions.audio.worker import QUEUE_SECONDS, CaptureWorker
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
 
 # How often the inference thread looks at the worker when no audio comes:
@@ -33,11 +33,11 @@ class LiveEngine:
         self,
         recognizer: RecognizerStream,
         listener: Listener,
-        max_queue: int = DEFAULT_QUEUE_CHUNKS,
+        queue_seconds: float = QUEUE_SECONDS,
     ) -> None:
         self.recognizer = recognizer
         self._listener = listener
-        self._max_queue = max_queue
+        self._queue_seconds = queue_seconds
         self._thread: threading.Thread | None = None
         self._worker: CaptureWorker | None = None
         self._stopping = threading.Event()
@@ -53,7 +53,7 @@ class LiveEngine:
             raise RuntimeError("a live session is already running; stop() it first")
         stream_format = self.recognizer.format
         self._worker = CaptureWorker(
-            source, stream_format.sample_rate, stream_format.chunk_samples, self._max_queue
+            source, stream_format.sample_rate, stream_format.chunk_samples, self._queue_seconds
         )
         self._stopping = threading.Event()
         self._thread = threading.Thread(

@@ -11,11 +11,9 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from tui_captions.core.segments import Segment
-from tui_captions.transcript.formats import SegmentWriter, SrtWriter, TextWriter, VttWriter
+from tui_captions.transcript.formats import TextWriter, by_suffix
 from tui_captions.transcript.journal import Session
 from tui_captions.transcript.readable import readable_segment
-
-EXPORT_FORMATS = ("txt", "srt", "vtt", "json")
 
 
 def export_session(
@@ -31,19 +29,14 @@ def export_session(
     segments: Sequence[Segment] = (
         [readable_segment(s) for s in session.segments] if readable else session.segments
     )
-    if fmt == "json":
+    spec = by_suffix(fmt)
+    if spec.writer is None:
         json.dump(_document(session, segments), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return
-    writer: SegmentWriter
-    if fmt == "txt":
-        writer = TextWriter(out, timestamps=timestamps)
-    elif fmt == "srt":
-        writer = SrtWriter(out)
-    elif fmt == "vtt":
-        writer = VttWriter(out)
-    else:
-        raise ValueError(f"unknown export format {fmt!r}")
+    writer = (
+        TextWriter(out, timestamps=timestamps) if spec.writer is TextWriter else spec.writer(out)
+    )
     for segment in segments:
         writer.write(segment)
 

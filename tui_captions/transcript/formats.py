@@ -1,19 +1,20 @@
-"""Segment writers for plain text, JSON lines, SRT and WebVTT: one per format.
+"""The transcript formats, in one registry: name, file suffix and segment writer.
 
 Each writer emits a segment as soon as it is final, so output piped from
 ``transcribe`` or ``live`` is usable while the audio is still running; exports
-of saved sessions go through the same writers.
+of saved sessions go through the same writers. JSON, a whole session with its
+metadata, has no streaming writer (see ``exports``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import clock
-
-FORMATS = ("text", "jsonl", "srt", "vtt")
 
 
 def final_event(segment: Segment) -> dict[str, Any]:
@@ -76,11 +77,33 @@ class VttWriter:
         self._out.flush()
 
 
+@dataclass(frozen=True)
+class TranscriptFormat:
+    """``name`` for ``--format`` while captioning, ``suffix`` for files and exports."""
+
+    name: str
+    suffix: str
+    writer: Callable[[TextIO], SegmentWriter] | None  # None: a whole session at once
+    exported: bool  # offered by `export` and the app's save dialog
+
+
+REGISTRY = (
+    TranscriptFormat("text", "txt", TextWriter, exported=True),
+    TranscriptFormat("jsonl", "jsonl", JsonLinesWriter, exported=False),
+    TranscriptFormat("srt", "srt", SrtWriter, exported=True),
+    TranscriptFormat("vtt", "vtt", VttWriter, exported=True),
+    TranscriptFormat("json", "json", None, exported=True),
+)
+STREAM_FORMATS = tuple(f.name for f in REGISTRY if f.writer is not None)
+EXPORT_FORMATS = tuple(f.suffix for f in REGISTRY if f.exported)
+
+
+def by_suffix(suffix: str) -> TranscriptFormat:
+    return next(f for f in REGISTRY if f.suffix == suffix)
+
+
 def open_writer(fmt: str, out: TextIO) -> SegmentWriter:
-    writers: dict[str, type[TextWriter | JsonLinesWriter | SrtWriter | VttWriter]] = {
-        "text": TextWriter,
-        "jsonl": JsonLinesWriter,
-        "srt": SrtWriter,
-        "vtt": VttWriter,
-    }
-    return writers[fmt](out)
+    """The streaming writer of the format named ``fmt`` (one of :data:`STREAM_FORMATS`)."""
+    writer = next(f.writer for f in REGISTRY if f.name == fmt)
+    assert writer is not None, f"{fmt} has no streaming writer"
+    return writer(out)

@@ -2,10 +2,12 @@
 
 Nothing a user heard may be lost, so each final segment is written and
 fsynced before :meth:`SessionJournal.append` returns; a ``kill -9`` keeps
-every segment that was shown. The file holds a header line, one ``final``
-line per segment (raw model text; readability is applied on display and
-export) and, if the session ended normally, an ``end`` line with latency
-statistics. A session without an ``end`` line was interrupted.
+every segment that was shown. The file holds a header line (format 2: with
+the session's channels, one per source), one ``final`` line per segment
+(raw model text, readability is applied on display and export; format 2:
+with its channel) and, if the session ended normally, an ``end`` line with
+latency statistics. A session without an ``end`` line was interrupted.
+Format 1 journals (no channels: every segment is channel "") read as before.
 
 Failing storage (unwritable directory, full disk) never stops captioning:
 the journal reports one warning, keeps unwritten lines in memory, retries
@@ -33,7 +35,7 @@ from tui_captions.errors import UserError
 from tui_captions.paths import data_dir
 from tui_captions.transcript.formats import final_event
 
-JOURNAL_FORMAT = 1
+JOURNAL_FORMAT = 2
 SUFFIX = ".jsonl"
 
 Stats = Mapping[str, float | int | None]
@@ -88,10 +90,13 @@ class SessionJournal:
         source: str,
         model: str,
         *,
+        channels: Mapping[str, str] | None = None,
         directory: Path | None = None,
         on_warning: WarningHandler | None = None,
     ) -> SessionJournal:
-        """Start a session's journal and write its header (or warn and keep it in memory)."""
+        """Start a session's journal and write its header (or warn and keep it in memory).
+
+        ``channels``: channel id -> label (default: one channel "" named ``source``)."""
         session_id = _new_id()
         header = _encode(
             {
@@ -102,6 +107,10 @@ class SessionJournal:
                 "source": source,
                 "model": model,
                 "app_version": __version__,
+                "channels": [
+                    {"id": channel, "label": label}
+                    for channel, label in (channels or {"": source}).items()
+                ],
             }
         )
         path = (directory or sessions_dir()) / f"{session_id}{SUFFIX}"
@@ -115,7 +124,8 @@ class SessionJournal:
         with self._lock:
             if self._closed:
                 raise RuntimeError("append to a closed session journal")
-            self._lines.append(_encode({**final_event(segment), "id": segment.id}))
+            record = {**final_event(segment), "id": segment.id, "channel": segment.channel}
+            self._lines.append(_encode(record))
             self._flush()
 
     def close(self, stats: Stats) -> None:
@@ -258,6 +268,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
                         float(record["start"]),
                         float(record["end"]),
                         str(record["text"]),
+                        str(record.get("channel", "")),  # format 1 had no channels
                     )
                 )
             elif kind == "end":

@@ -30,9 +30,10 @@ from textual.worker import Worker, WorkerState
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.config import load_settings, save_settings
 from tui_captions.errors import UserError
+from tui_captions.pipeline.session import CaptionSession, Channel
 from tui_captions.signals import STOP_SIGNALS, detach_terminal
 from tui_captions.transcript.readable import readable
-from tui_captions.tui.backend import Backend, EngineHandle, ProbeHandle, RealBackend
+from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
@@ -53,11 +54,9 @@ if TYPE_CHECKING:
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
-    from tui_captions.core.segments import Segment
-    from tui_captions.core.stats import LiveStats
-    from tui_captions.transcript.journal import SessionJournal
 
 RETRY_SECONDS = 3.0
+CHANNEL = ""  # the app captions one source at a time: the session's one channel
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
 MODEL_HELP = (
     "What to do: check the --model value (a model name or a model directory holding "
@@ -109,8 +108,8 @@ class CaptionsScreen(MainScreen):
     def on_mount(self) -> None:
         app = self.app
         assert isinstance(app, CaptionsApp)
-        if app.stats is not None and app.chunk_seconds is not None:
-            self.query_one(LatencyPane).start(app.stats, app.chunk_seconds)
+        if app.channel is not None and app.chunk_seconds is not None:
+            self.query_one(LatencyPane).start(app.channel.stats, app.chunk_seconds)
         app.sync_screens()
 
 
@@ -138,11 +137,15 @@ class CaptionsApp(App[Path | None]):
             self.register_theme(theme)
         self.model_name = options.model
         self.chunk_seconds: float | None = None
-        self.stats: LiveStats | None = None
-        self.engine: EngineHandle | None = None
+        self.session = CaptionSession(
+            options.model,
+            directory=options.sessions_dir,
+            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+        )
+        self.channel: Channel | None = None
+        """The session's one channel, once the model is loaded."""
         self.source: Source | None = options.source
         self.probe: ProbeHandle | None = None
-        self.journal: SessionJournal | None = None
         self.generation = 0
         """Counts source sessions; events of an older one only deliver their final text."""
         self.paused = False
@@ -204,13 +207,12 @@ class CaptionsApp(App[Path | None]):
         self.status(f"Downloading the model (first use only): {message.label} {share}")
 
     def on_model_loaded(self, message: ModelLoaded) -> None:
-        from tui_captions.core.stats import LiveStats
-
         self.chunk_seconds = message.model.format.chunk_seconds
-        self.stats = LiveStats(self.chunk_seconds)
-        self.engine = self.backend.create_engine(message.model, self.options.beam, self._listen)
+        engine = self.backend.create_engine(message.model, self.options.beam, self._listen)
+        label = self.source.label if self.source else ""
+        self.channel = self.session.add_channel(CHANNEL, label, engine, self.chunk_seconds)
         if (screen := self.captions) is not None:
-            screen.query_one(LatencyPane).start(self.stats, self.chunk_seconds)
+            screen.query_one(LatencyPane).start(self.channel.stats, self.chunk_seconds)
         self.status(f"Model {message.name} is ready.")
         if self.source is not None and not self.paused:
             self.start_source()
@@ -253,25 +255,25 @@ class CaptionsApp(App[Path | None]):
         self.paused = False
         if self.captions is None:
             await self.push_screen(self._new_captions_screen())
-        if self.engine is not None:
+        if self.channel is not None:
             self.start_source()
         else:
             self.status(f"Loading the model; captions of {source.label} start when it is ready.")
 
     def start_source(self) -> None:
-        assert self.source is not None and self.engine is not None
+        assert self.source is not None and self.channel is not None
         self.stop_source()
         self.generation += 1
         self.set_state("starting")
-        self.engine.start(self.source)
+        self.session.start(CHANNEL, self.source)
 
     def stop_source(self) -> None:
         """End the running source session; its last words arrive as a final event."""
         if self._retry is not None:
             self._retry.stop()
             self._retry = None
-        if self.engine is not None:
-            self.engine.stop()
+        if self.channel is not None:
+            self.session.stop(CHANNEL)
 
     def _listen(self, event: LiveEvent) -> None:
         """The engine's listener, on its inference thread."""
@@ -282,21 +284,19 @@ class CaptionsApp(App[Path | None]):
 
         event, current = message.event, message.generation == self.generation
         pane = self._captions().query_one(TranscriptPane)
+        for segment in self.session.accept(CHANNEL, event):  # never lost, even if stale
+            pane.add_final(segment)
         if isinstance(event, RecognizerUpdate) and current:
-            self._add_finals(event.finals)
             pane.set_partial(event.partial)
             self._captions().query_one(LevelMeter).show(
                 event.rms_dbfs, event.peak_dbfs, event.overflow
             )
-            if self.stats is not None:
-                self.stats.add(event)
             self._captions().query_one(LatencyPane).add(event)
         elif isinstance(event, SourceStarted) and current:
             self.set_state("live")
             native = "" if event.description == event.label else f" ({event.description})"
             self.status(f"Listening to {event.label}{native}.")
         elif isinstance(event, SourceEnded):
-            self._add_finals(event.finals)  # never lost, even from an older session
             pane.set_partial("")
             if current:
                 self._source_ended(event.reason, event.error)
@@ -316,14 +316,8 @@ class CaptionsApp(App[Path | None]):
 
     def _retry_source(self) -> None:
         self._retry = None
-        if self.source is not None and self.engine is not None and not self.paused:
+        if self.source is not None and self.channel is not None and not self.paused:
             self.start_source()
-
-    def _add_finals(self, finals: Iterable[Segment]) -> None:
-        pane = self._captions().query_one(TranscriptPane)
-        for segment in finals:
-            self._journal().append(segment)
-            pane.add_final(segment)
 
     def on_picker_screen_shown(self) -> None:
         self.sync_screens()
@@ -353,7 +347,7 @@ class CaptionsApp(App[Path | None]):
     def action_toggle_pause(self) -> None:
         if self.paused:
             self.paused = False
-            if self.source is not None and self.engine is not None:
+            if self.source is not None and self.channel is not None:
                 self.start_source()
                 self.status("Resumed.")
         else:
@@ -386,7 +380,7 @@ class CaptionsApp(App[Path | None]):
         self.push_screen(HelpScreen(KEYS))
 
     def action_save(self) -> None:
-        journal = self._journal()
+        journal = self.session.journal
         self.push_screen(SaveDialog(journal.path.parent, journal.id), self._save)
 
     def _save(self, request: SaveRequest | None) -> None:
@@ -394,7 +388,7 @@ class CaptionsApp(App[Path | None]):
             return
         from tui_captions.transcript.exports import export_session
 
-        session = self._journal().session()
+        session = self.session.journal.session()
         try:
             request.path.parent.mkdir(parents=True, exist_ok=True)
             with request.path.open("w", encoding="utf-8") as out:
@@ -421,9 +415,7 @@ class CaptionsApp(App[Path | None]):
         self.call_later(self._close_and_exit)
 
     def _close_and_exit(self) -> None:
-        if self.journal is not None:
-            summary = self.stats.summary() if self.stats else {}
-            self.journal.close({key: value for key, value in summary.items() if value is not None})
+        journal = self.session.close()
         if self._exit_status == 128 + signal.SIGHUP:
             # The terminal is gone and the session is saved: a write that failed before
             # the hang-up was handled can leave Textual's output thread dead and its
@@ -431,24 +423,9 @@ class CaptionsApp(App[Path | None]):
             deadline = threading.Timer(HANGUP_EXIT_S, os._exit, (self._exit_status,))
             deadline.daemon = True
             deadline.start()
-        self.exit(
-            self.journal.path if self.journal is not None else None, return_code=self._exit_status
-        )
+        self.exit(journal.path if journal is not None else None, return_code=self._exit_status)
 
     # -- helpers -------------------------------------------------------------
-
-    def _journal(self) -> SessionJournal:
-        """The session's journal, opened with the first segment (or the first save)."""
-        if self.journal is None:
-            from tui_captions.transcript.journal import SessionJournal
-
-            self.journal = SessionJournal.create(
-                source=self.source.label if self.source else "",
-                model=self.model_name,
-                directory=self.options.sessions_dir,
-                on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
-            )
-        return self.journal
 
     def elapsed(self) -> float:
         return self.clock() - self.started_at

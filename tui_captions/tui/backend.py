@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
+    from tui_captions.pipeline.session import ChannelEngine
 
 LevelsCallback = Callable[[float, float, bool], object]
 Listener = Callable[["LiveEvent"], None]
@@ -26,14 +27,6 @@ Listener = Callable[["LiveEvent"], None]
 PROBE_RATE = 16000
 PROBE_BLOCK = 1600
 POLL_S = 0.2
-
-
-class EngineHandle(Protocol):
-    """One recognizer on one time line; sources come and go (``LiveEngine``)."""
-
-    def start(self, source: Source) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 class ProbeHandle(Protocol):
@@ -45,7 +38,7 @@ class Backend(Protocol):
 
     def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel: ...
 
-    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> EngineHandle: ...
+    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> ChannelEngine: ...
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle: ...
 
@@ -98,7 +91,7 @@ class RealBackend:
 
         return open_for_running(spec, progress, run)
 
-    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> EngineHandle:
+    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> ChannelEngine:
         from tui_captions.asr.engine import DecodeOptions
         from tui_captions.pipeline.channel import LiveEngine
 

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tui_captions.transcript.exports import EXPORT_FORMATS
+from tui_captions.transcript.formats import EXPORT_FORMATS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,67 @@
+"""The caption session's bookkeeping: ids, channels, journal before display, figures, close."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
+from tui_captions.core.segments import Segment
+from tui_captions.pipeline.session import CaptionSession
+from tui_captions.transcript.journal import read_journal
+
+
+class FakeEngine:
+    """Records what the session asks of a channel's engine (no capture)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def start(self, source: Source) -> None:
+        self.calls.append(f"start {source.label}")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+
+def update(finals: tuple[Segment, ...], latency_ms: float = 50.0) -> RecognizerUpdate:
+    return RecognizerUpdate(0, "", finals, 9.0, latency_ms, 0, 0, -20.0, -10.0, False)
+
+
+def test_segments_get_session_ids_and_their_channel_and_are_journaled_first(
+    tmp_path: Path,
+) -> None:
+    session = CaptionSession("demo-tiny", directory=tmp_path)
+    mic, system = FakeEngine(), FakeEngine()
+    session.add_channel("mic", "You", mic, 0.16)
+    session.add_channel("system", "Them", system, 0.16)
+    # Each stream numbers its own segments from 0; the session numbers them across channels.
+    first = session.accept("mic", update((Segment(0, 0.0, 1.0, "hello"),)))
+    journal = session.journal_if_open
+    assert journal is not None and [s.text for s in read_journal(journal.path).segments] == [
+        "hello"
+    ]
+    second = session.accept("system", SourceEnded("end", (Segment(0, 0.5, 2.0, "hi"),), 0))
+    assert first == (Segment(0, 0.0, 1.0, "hello", "mic"),)
+    assert second == (Segment(1, 0.5, 2.0, "hi", "system"),)
+    assert session.accept("mic", SourceStarted("You", "wav", 16000, 1, 5.0)) == ()
+    assert session.close() is journal
+    assert mic.calls == system.calls == ["stop"]
+    saved = read_journal(journal.path)
+    assert [(s.id, s.channel) for s in saved.segments] == [(0, "mic"), (1, "system")]
+    assert not saved.interrupted
+    assert saved.stats["mic.chunks"] == 1 and saved.stats["system.chunks"] == 0
+
+
+def test_one_channel_keeps_todays_figures_and_a_session_without_lines_has_no_journal(
+    tmp_path: Path,
+) -> None:
+    session = CaptionSession("demo-tiny", directory=tmp_path)
+    engine = FakeEngine()
+    channel = session.add_channel("", "-", engine, 0.16)
+    session.start("", FfmpegSource("talk.wav"))
+    assert channel.label == "talk.wav" and engine.calls == ["stop", "start talk.wav"]
+    session.accept("", update((), latency_ms=80.0))
+    assert channel.stats.chunks == 1
+    assert session.close() is None and list(tmp_path.iterdir()) == []
+    assert session.stats()["latency_ms_p50"] == 80.0

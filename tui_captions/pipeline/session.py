@@ -1,0 +1,143 @@
+"""A captioning session: its channels (one per source), its journal and its figures.
+
+The app and ``live`` both run on it, so what a session is lives in one place:
+each final segment gets the session's id and its channel, is journaled
+(written and fsynced) and only then handed back for display; each channel
+keeps its latency figures; closing stops every channel and ends the journal
+with their statistics. Events come from the channels' inference threads;
+:meth:`CaptionSession.accept` runs on the front end's own thread, so the
+journal's fsync never delays recognition.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from tui_captions.audio.protocol import Source
+from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded
+from tui_captions.core.segments import Segment
+from tui_captions.core.stats import LiveStats
+from tui_captions.transcript.journal import SessionJournal, Stats, WarningHandler
+
+ChannelId = str
+"""Names a channel in the journal and on each segment; "" for a session's only source."""
+
+
+class ChannelEngine(Protocol):
+    """A channel's capture and recognition (:class:`tui_captions.pipeline.channel.LiveEngine`)."""
+
+    def start(self, source: Source) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+@dataclass
+class Channel:
+    """One source's pipeline in the session: its engine, its label and its figures."""
+
+    id: ChannelId
+    label: str
+    engine: ChannelEngine
+    stats: LiveStats
+
+
+class CaptionSession:
+    """Channels on one transcript; the journal opens with the first final line, or when
+    :attr:`journal` is first asked for (``live`` opens it at once, to record beside it)."""
+
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        directory: Path | None = None,
+        on_warning: WarningHandler | None = None,
+    ) -> None:
+        self.model_name = model_name
+        self.channels: dict[ChannelId, Channel] = {}
+        self._directory = directory
+        self._on_warning = on_warning
+        self._journal: SessionJournal | None = None
+        self._next_id = 0
+
+    def add_channel(
+        self, channel_id: ChannelId, label: str, engine: ChannelEngine, chunk_seconds: float
+    ) -> Channel:
+        """A channel whose ``engine`` delivers its events to the front end, which passes
+        them to :meth:`accept` with ``channel_id``."""
+        channel = Channel(channel_id, label, engine, LiveStats(chunk_seconds))
+        self.channels[channel_id] = channel
+        return channel
+
+    def start(self, channel_id: ChannelId, source: Source) -> None:
+        """Caption ``source`` on the channel (after stopping what it captioned before)."""
+        channel = self.channels[channel_id]
+        channel.engine.stop()
+        channel.label = source.label
+        channel.engine.start(source)
+
+    def stop(self, channel_id: ChannelId) -> None:
+        """Stop the channel's capture; its last words still arrive as a ``SourceEnded``."""
+        self.channels[channel_id].engine.stop()
+
+    def accept(self, channel_id: ChannelId, event: LiveEvent) -> tuple[Segment, ...]:
+        """Take an event of the channel in: its figures are counted, its final segments
+        numbered, labelled and journaled; returns those segments, for display."""
+        channel = self.channels[channel_id]
+        if isinstance(event, RecognizerUpdate):
+            channel.stats.add(event)
+        if not isinstance(event, (RecognizerUpdate, SourceEnded)) or not event.finals:
+            return ()
+        journal = self.journal
+        finals = []
+        for segment in event.finals:
+            final = dataclasses.replace(segment, id=self._next_id, channel=channel_id)
+            self._next_id += 1
+            journal.append(final)  # first: whatever is shown is on disk
+            finals.append(final)
+        return tuple(finals)
+
+    @property
+    def journal(self) -> SessionJournal:
+        """The session's journal, opened now if it is not yet, with the channels it has."""
+        if self._journal is None:
+            return self.open_journal({c.id: c.label for c in self.channels.values()})
+        return self._journal
+
+    def open_journal(self, channels: dict[ChannelId, str]) -> SessionJournal:
+        """Open the journal for ``channels`` (id -> label) before they are added: ``live``
+        records its audio beside the journal, in a stream its channel's engine is made with."""
+        assert self._journal is None, "a session has one journal"
+        self._journal = SessionJournal.create(
+            source=", ".join(channels.values()),
+            model=self.model_name,
+            channels=channels,
+            directory=self._directory,
+            on_warning=self._on_warning,
+        )
+        return self._journal
+
+    @property
+    def journal_if_open(self) -> SessionJournal | None:
+        return self._journal
+
+    def stats(self) -> Stats:
+        """The session's figures: its one channel's, or each channel's under its id."""
+        summaries = {c.id: c.stats.summary() for c in self.channels.values()}
+        if len(summaries) == 1:
+            return next(iter(summaries.values()))
+        return {
+            f"{channel}.{key}": value
+            for channel, s in summaries.items()
+            for key, value in s.items()
+        }
+
+    def close(self) -> SessionJournal | None:
+        """Stop every channel and end the journal (if one was opened) with the figures."""
+        for channel in self.channels.values():
+            channel.engine.stop()
+        if self._journal is not None:
+            self._journal.close(self.stats())
+        return self._journal
