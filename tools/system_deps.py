@@ -48,9 +48,9 @@ def _present(item: str) -> bool:
     raise ValueError(f"{PACKAGES_FILE}: unknown probe {item!r} (prog:, lib: or file:)")
 
 
-def read_packages(path: Path = PACKAGES_FILE) -> list[SystemPackage]:
+def read_packages(path: Path | None = None) -> list[SystemPackage]:
     packages = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in (path or PACKAGES_FILE).read_text(encoding="utf-8").splitlines():
         fields = line.split("#", 1)[0].split()
         if fields:
             name, needed_by, *provides = fields
@@ -67,11 +67,11 @@ def _installer() -> list[str] | None:
     return ["sudo"] if shutil.which("sudo") else None
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], packages_file: Path | None = None) -> int:
     if len(argv) != 1 or argv[0] not in TARGETS:
         print(f"usage: {Path(__file__).name} {'|'.join(TARGETS)}", file=sys.stderr)
         return 2
-    wanted = [p for p in read_packages() if p.needed_by in TARGETS[argv[0]]]
+    wanted = [p for p in read_packages(packages_file) if p.needed_by in TARGETS[argv[0]]]
     missing = [p for p in wanted if p.missing()]
     if not missing:
         return 0

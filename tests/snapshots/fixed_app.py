@@ -46,7 +46,9 @@ SENTENCES = [
 class Idle:
     """An engine or probe that does nothing: the test feeds the events."""
 
-    def start(self, source: Source) -> None:
+    position = 0
+
+    def start(self, source: Source, at: int = 0) -> None:
         pass
 
     def stop(self, wait: bool = False) -> None:

@@ -14,11 +14,13 @@ from tui_captions.transcript.journal import read_journal
 class FakeEngine:
     """Records what the session asks of a channel's engine (no capture)."""
 
-    def __init__(self) -> None:
+    def __init__(self, position: int = 0) -> None:
         self.calls: list[str] = []
+        self.position = position
 
-    def start(self, source: Source) -> None:
-        self.calls.append(f"start {source.label}")
+    def start(self, source: Source, at: int) -> None:
+        self.calls.append(f"start {source.label} at {at}")
+        self.position = max(self.position, at)
 
     def stop(self) -> None:
         self.calls.append("stop")
@@ -60,8 +62,17 @@ def test_one_channel_keeps_todays_figures_and_a_session_without_lines_has_no_jou
     engine = FakeEngine()
     channel = session.add_channel("", "-", engine, 0.16)
     session.start("", FfmpegSource("talk.wav"))
-    assert channel.label == "talk.wav" and engine.calls == ["stop", "start talk.wav"]
+    assert channel.label == "talk.wav" and engine.calls == ["stop", "start talk.wav at 0"]
     session.accept("", update((), latency_ms=80.0))
     assert channel.stats.chunks == 1
     assert session.close() is None and list(tmp_path.iterdir()) == []
     assert session.stats()["latency_ms_p50"] == 80.0
+
+
+def test_a_channel_started_later_joins_the_session_clock(tmp_path: Path) -> None:
+    session = CaptionSession("demo-tiny", directory=tmp_path)
+    mic, system = FakeEngine(position=50), FakeEngine()  # the mic has captured 50 chunks
+    session.add_channel("mic", "You", mic, 0.16)
+    session.add_channel("system", "Them", system, 0.16)
+    session.start("system", FfmpegSource("call.wav"))
+    assert system.calls[-1] == "start call.wav at 50" and session.position == 50

@@ -41,14 +41,16 @@ class LiveEngine:
         self._thread: threading.Thread | None = None
         self._worker: CaptureWorker | None = None
         self._stopping = threading.Event()
-        self._next_index = 0  # time-line position (in chunks) of the next session
+        self.position = 0
+        """Where the next chunk goes on the session's time line, in chunks."""
 
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, source: Source) -> None:
-        """Start capturing ``source``; events follow on the listener (``SourceEnded`` last)."""
+    def start(self, source: Source, at: int | None = None) -> None:
+        """Start capturing ``source``, its first chunk at time-line position ``at`` (default:
+        right after the last session); events follow on the listener (``SourceEnded`` last)."""
         if self.running:
             raise RuntimeError("a live session is already running; stop() it first")
         stream_format = self.recognizer.format
@@ -56,6 +58,7 @@ class LiveEngine:
             source, stream_format.sample_rate, stream_format.chunk_samples, self._queue_seconds
         )
         self._stopping = threading.Event()
+        self.position = max(self.position, at or 0)
         self._thread = threading.Thread(
             target=self._run,
             args=(self._worker, self._stopping),
@@ -88,7 +91,7 @@ class LiveEngine:
         launched = time.monotonic()
         worker.start()
         self.recognizer.reset()
-        base = self._next_index
+        base = self.position
         expected_seq = 0
         dropped = 0
         reason = "stopped"
@@ -111,6 +114,7 @@ class LiveEngine:
                 dropped += message.seq - expected_seq
                 expected_seq = message.seq + 1
                 step = self.recognizer.accept(message.samples, chunk_index=base + message.seq)
+                self.position = base + expected_seq
                 self._listener(_update(message, step, worker.queue_depth(), dropped))
             elif isinstance(message, EndOfStream):
                 reason = "end"
@@ -121,7 +125,7 @@ class LiveEngine:
                 reason, error = "error", message.message
                 break
         worker.stop()
-        self._next_index = base + expected_seq
+        self.position = base + expected_seq
         self._listener(SourceEnded(reason, self.recognizer.finish(), dropped, error))
 
 

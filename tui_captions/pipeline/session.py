@@ -29,7 +29,12 @@ ChannelId = str
 class ChannelEngine(Protocol):
     """A channel's capture and recognition (:class:`tui_captions.pipeline.channel.LiveEngine`)."""
 
-    def start(self, source: Source) -> None: ...
+    @property
+    def position(self) -> int:
+        """Where its next chunk goes on the session's time line, in chunks."""
+        ...
+
+    def start(self, source: Source, at: int) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -71,12 +76,19 @@ class CaptionSession:
         self.channels[channel_id] = channel
         return channel
 
+    @property
+    def position(self) -> int:
+        """The session clock, in chunks: as far as its furthest channel has got. A channel
+        (re)started now begins here, so every channel's times are session times; paused
+        time, with no channel running, does not count, as on a recording."""
+        return max((c.engine.position for c in self.channels.values()), default=0)
+
     def start(self, channel_id: ChannelId, source: Source) -> None:
         """Caption ``source`` on the channel (after stopping what it captioned before)."""
         channel = self.channels[channel_id]
         channel.engine.stop()
         channel.label = source.label
-        channel.engine.start(source)
+        channel.engine.start(source, at=self.position)
 
     def stop(self, channel_id: ChannelId) -> None:
         """Stop the channel's capture; its last words still arrive as a ``SourceEnded``."""
