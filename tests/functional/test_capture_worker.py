@@ -290,3 +290,46 @@ def test_unloading_the_sink_mid_stream_is_reported(null_sink: NullSink) -> None:
         worker.stop()
     assert message.kind == "lost"
     assert null_sink.monitor in message.message and "disappeared" in message.message
+
+
+PARENT = """
+import sys, time
+from tui_captions.audio.protocol import DeviceSource, FfmpegSource
+from tui_captions.audio.worker import CaptureWorker
+from tui_captions.audio.devices import find_device, list_devices
+
+if sys.argv[1] == "ffmpeg":
+    source = FfmpegSource(sys.argv[2], speed=50.0)  # fills the queue at once
+else:
+    source = find_device(sys.argv[2], list_devices()).source()
+worker = CaptureWorker(source, 16000, 2560, queue_seconds=0.32)  # 2 chunks, never read
+worker.start()
+print(worker.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("kind", ["ffmpeg", "monitor"])
+def test_a_worker_whose_parent_is_killed_exits_with_its_queue_full(
+    tmp_path: Path, null_sink: NullSink, kind: str
+) -> None:
+    """However the parent dies and whatever the worker is doing (here: blocked on a full
+    queue nobody reads), the worker is gone within 2 s and its stream with it."""
+    wav = write_audio(tmp_path / "long.wav", tones(16000, 30.0, 440.0)[:, 0], 16000)
+    target = str(wav) if kind == "ffmpeg" else null_sink.monitor
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, kind, target], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    worker_pid = int(parent.stdout.readline())
+    time.sleep(1.5)  # the queue is full by now; the worker keeps capturing and dropping
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline and Path(f"/proc/{worker_pid}").exists():
+        state = Path(f"/proc/{worker_pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        assert not Path(f"/proc/{worker_pid}").exists(), "the worker outlived its parent"
