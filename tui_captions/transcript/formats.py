@@ -99,7 +99,10 @@ EXPORT_FORMATS = tuple(f.suffix for f in REGISTRY if f.exported)
 
 
 def by_suffix(suffix: str) -> TranscriptFormat:
-    return next(f for f in REGISTRY if f.suffix == suffix)
+    for spec in REGISTRY:
+        if spec.suffix == suffix:
+            return spec
+    raise ValueError(f"unknown transcript format {suffix!r}")
 
 
 def open_writer(fmt: str, out: TextIO) -> SegmentWriter:
