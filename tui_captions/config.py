@@ -7,6 +7,7 @@ reported once and defaults are used. Command-line options win over the file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -16,7 +17,7 @@ from typing import TypeVar
 
 from tui_captions import paths
 from tui_captions.asr.defaults import COMPUTE_DEVICES, DEFAULT_QUANTIZE, QUANTIZE_MODES
-from tui_captions.asr.engine import RunOptions
+from tui_captions.asr.engine import DecodeOptions, RunOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,6 +25,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 SETTINGS_FILE = "settings.toml"
+SECONDS_KEYS = ("endpoint_silence", "max_segment")
 T = TypeVar("T", bound=str)
 
 
@@ -31,6 +33,8 @@ T = TypeVar("T", bound=str)
 class Settings:
     theme: str | None = None
     quantize: str | None = None
+    endpoint_silence: float | None = None
+    max_segment: float | None = None
 
     def run_options(self, threads: int, quantize: str | None, compute: str) -> RunOptions:
         """How to run the model, from the command line's choices and this file.
@@ -41,6 +45,18 @@ class Settings:
         chosen = quantize or self.quantize or (DEFAULT_QUANTIZE if compute == "cpu" else "none")
         return RunOptions(
             threads, _one_of(chosen, QUANTIZE_MODES), _one_of(compute, COMPUTE_DEVICES)
+        )
+
+    def decode_options(
+        self, beam: int, endpoint_silence: float | None, max_segment: float | None
+    ) -> DecodeOptions:
+        """How each stream decodes: the command line's endpoints, else the file's, else the
+        defaults."""
+        defaults = DecodeOptions()
+        return DecodeOptions(
+            beam,
+            endpoint_silence or self.endpoint_silence or defaults.endpoint_silence_s,
+            max_segment or self.max_segment or defaults.max_segment_s,
         )
 
 
@@ -71,7 +87,15 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
     if quantize is not None and quantize not in QUANTIZE_MODES:
         choices = " or ".join(f'"{mode}"' for mode in QUANTIZE_MODES)
         return Settings(), f"settings file {path} ignored: 'quantize' must be {choices}"
-    return Settings(theme=theme, quantize=quantize), None
+    seconds: dict[str, float | None] = {}
+    for key in SECONDS_KEYS:
+        value = data.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0
+        ):
+            return Settings(), f"settings file {path} ignored: '{key}' must be seconds above 0"
+        seconds[key] = None if value is None else float(value)
+    return Settings(theme=theme, quantize=quantize, **seconds), None
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> str | None:
@@ -80,7 +104,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> str | None:
     # A JSON string is a valid TOML basic string.
     lines = [
         f"{key} = {json.dumps(value)}"
-        for key, value in (("theme", settings.theme), ("quantize", settings.quantize))
+        for key, value in dataclasses.asdict(settings).items()
         if value is not None
     ]
     try:

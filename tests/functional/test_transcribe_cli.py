@@ -175,3 +175,38 @@ def test_compute_cuda_without_a_gpu_is_one_clear_line(
 ) -> None:
     message = user_error(transcribe(speech_wav, "--model", micro_model_dir, "--compute", "cuda"))
     assert "--compute cuda" in message and "--compute cpu" in message
+
+
+DEMO_CLIP = Path(__file__).resolve().parents[2] / "tui_captions" / "demo" / "demo_speech.flac"
+TINY_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
+
+
+def test_endpoint_options_end_lines_where_they_say(tmp_path: Path) -> None:
+    """The demo clip: eight sentences with 0.9 s pauses, through the tiny trained model."""
+
+    def segments(*options: str, env: dict[str, str] | None = None) -> list[dict[str, float]]:
+        command = [*COMMAND, "transcribe", str(DEMO_CLIP), "--model", str(TINY_MODEL)]
+        result = subprocess.run(
+            [*command, "--format", "jsonl", *options],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    default = segments()
+    assert 6 <= len(default) <= 10  # about a line a sentence
+    assert len(segments("--endpoint-silence", "2")) < len(default)  # pauses no longer end lines
+    short = segments("--max-segment", "1")
+    assert len(short) > len(default)
+    # A line ends at the first new word past the limit, and a pause ends it anyway.
+    assert all(s["end"] - s["start"] <= 1.0 + 0.8 for s in short)
+    settings = tmp_path / "captions-tui" / "settings.toml"
+    settings.parent.mkdir()
+    settings.write_text("endpoint_silence = 2.0\n")
+    from_file = segments(env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)})
+    assert len(from_file) == len(segments("--endpoint-silence", "2"))
+    bad = transcribe(DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0")
+    assert bad.returncode == 2 and "--endpoint-silence: must be more than 0" in bad.stderr

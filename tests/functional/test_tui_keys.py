@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from tests.snapshots.fixed_app import feed, fixed_app, update
+from tui_captions.asr.engine import DecodeOptions
 from tui_captions.core.segments import Segment
 from tui_captions.tui.app import KEYS, CaptionsApp, CaptionsScreen
 from tui_captions.tui.messages import EngineEvent
@@ -101,3 +102,9 @@ def test_clear_view_keeps_the_transcript_and_save_defaults_follow_the_format(
             assert "The quick brown fox" in saved and "-->" in saved  # everything, as subtitles
 
     asyncio.run(flow())
+
+
+def test_endpoints_from_the_settings_file_are_the_apps_decode_options(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text("endpoint_silence = 1.2\nmax_segment = 6\n")
+    app = fixed_app(tmp_path, "captions-dark", with_source=True)
+    assert app.decode_options == DecodeOptions(beam=4, endpoint_silence_s=1.2, max_segment_s=6.0)

@@ -72,7 +72,9 @@ class FixedBackend:
     def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel:
         return FixedModel()
 
-    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> ChannelEngine:
+    def create_engine(
+        self, model: AsrModel, options: DecodeOptions, listener: Listener
+    ) -> ChannelEngine:
         return Idle()
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:

@@ -8,7 +8,7 @@ import pytest
 from textual.color import Color
 
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE
-from tui_captions.asr.engine import RunOptions
+from tui_captions.asr.engine import DecodeOptions, RunOptions
 from tui_captions.config import Settings, load_settings, save_settings
 from tui_captions.tui.themes import (
     APP_VARIABLES,
@@ -133,6 +133,17 @@ def test_settings_round_trip_and_broken_file_warning(tmp_path: Path) -> None:
     assert both.run_options(1, "int8", "cpu").quantize == "int8"
     assert Settings().run_options(1, None, "cpu").quantize == DEFAULT_QUANTIZE
     assert Settings().run_options(2, None, "cuda") == RunOptions(2, "none", "cuda")
+    endpoints = Settings(theme="x", endpoint_silence=1.5, max_segment=8)
+    assert save_settings(endpoints, path) is None
+    assert load_settings(path) == (endpoints, None)  # saving the theme keeps the other keys
+    assert endpoints.decode_options(3, None, None) == DecodeOptions(3, 1.5, 8.0)
+    assert endpoints.decode_options(3, 0.4, 20.0) == DecodeOptions(3, 0.4, 20.0)
+    assert Settings().decode_options(4, None, None) == DecodeOptions(beam=4)
+    for bad in ("endpoint_silence = 0", 'max_segment = "long"', "max_segment = true"):
+        path.write_text(bad + "\n")
+        settings, warning = load_settings(path)
+        assert settings == Settings() and warning is not None
+        assert "must be seconds above 0" in warning and bad.split()[0] in warning
     path.write_text("theme = [")
     settings, warning = load_settings(path)
     assert settings == Settings()

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
             beam=args.beam,
             threads=args.threads,
             quantize=args.quantize,
+            endpoint_silence=args.endpoint_silence,
+            max_segment=args.max_segment,
             compute=args.compute,
             source=resolve_source(args),
             theme=args.theme,

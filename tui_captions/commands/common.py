@@ -29,9 +29,10 @@ from tui_captions.asr.defaults import (
     QUANTIZE_MODES,
     DownloadProgress,
 )
+from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
 
 if TYPE_CHECKING:
-    from tui_captions.asr.engine import AsrModel
+    from tui_captions.asr.engine import AsrModel, DecodeOptions
 
 stderr = Console(stderr=True)
 
@@ -51,6 +52,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
@@ -65,6 +76,20 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_BEAM,
         metavar="N",
         help=f"beam width of the RNN-T search (default: {DEFAULT_BEAM})",
+    )
+    parser.add_argument(
+        "--endpoint-silence",
+        type=seconds,
+        metavar="S",
+        help="seconds without new words that end a line (default: the settings file's "
+        f"'endpoint_silence', else {DEFAULT_ENDPOINT_SILENCE_S:g})",
+    )
+    parser.add_argument(
+        "--max-segment",
+        type=seconds,
+        metavar="S",
+        help="longest line in seconds of speech, then it ends anyway (default: the settings "
+        f"file's 'max_segment', else {DEFAULT_MAX_SEGMENT_S:g})",
     )
     parser.add_argument(
         "--threads",
@@ -116,8 +141,9 @@ def download_progress() -> Iterator[DownloadProgress]:
             progress.stop()
 
 
-def load_model(args: argparse.Namespace) -> AsrModel:
-    """Threads, model (downloading with a progress bar if needed) and quantization from options."""
+def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions]:
+    """The model as the options and settings say (threads, download with a progress bar,
+    quantization), and how its streams decode."""
     from tui_captions.asr.registry import open_for_running
     from tui_captions.config import load_settings
 
@@ -125,5 +151,6 @@ def load_model(args: argparse.Namespace) -> AsrModel:
     if problem:
         warn(problem)
     run = settings.run_options(args.threads, args.quantize, args.compute)
+    decode = settings.decode_options(args.beam, args.endpoint_silence, args.max_segment)
     with download_progress() as progress:
-        return open_for_running(args.model, progress, run)
+        return open_for_running(args.model, progress, run), decode

@@ -18,7 +18,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_captions.commands.common import add_model_options, load_model, warn
+from tui_captions.commands.common import add_model_options, load_model, seconds, warn
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
 
@@ -39,16 +39,6 @@ def _option(text: str) -> tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     return key, value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-    return value
 
 
 def add_parser(subparsers: Any) -> None:
@@ -85,7 +75,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--stats-every",
-        type=_seconds,
+        type=seconds,
         metavar="SECONDS",
         help="print latency/RTF/queue/drop stats this often "
         "(jsonl: stats events on stdout; text: JSON lines on stderr)",
@@ -123,17 +113,16 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--partials needs --format jsonl (text output has final lines only)")
     source = resolve_source(args)  # before torch is imported: a bad source fails at once
 
-    from tui_captions.asr.engine import DecodeOptions
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream
     from tui_captions.pipeline.session import CaptionSession
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.sessions import recording_path
 
-    model = load_model(args)
+    model, decode = load_model(args)
     session = CaptionSession(args.model, on_warning=warn)
     journal = session.open_journal({CHANNEL: source.label})
-    stream: RecognizerStream = model.create_stream(DecodeOptions(beam=args.beam))
+    stream: RecognizerStream = model.create_stream(decode)
     recorder = None
     if args.record:
         recorder = Recorder(recording_path(journal.path), model.format.sample_rate, on_warning=warn)

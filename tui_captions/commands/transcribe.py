@@ -32,13 +32,12 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # torch is imported here, not at start-up, so `--help` and errors stay fast.
-    from tui_captions.asr.engine import DecodeOptions
     from tui_captions.audio.decode import decode_audio, fixed_chunks
     from tui_captions.core.stats import compute_summary
     from tui_captions.transcript.formats import open_writer
 
-    model = load_model(args)
-    recognizer = model.create_stream(DecodeOptions(beam=args.beam))
+    model, decode = load_model(args)
+    recognizer = model.create_stream(decode)
     stream_format = model.format
     blocks = decode_audio(args.audio, stream_format.sample_rate)
     compute_ms: list[float] = []

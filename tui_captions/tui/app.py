@@ -90,6 +90,8 @@ class AppOptions:
     beam: int
     threads: int
     quantize: str | None = None  # None: the settings file's, else the default
+    endpoint_silence: float | None = None  # likewise
+    max_segment: float | None = None
     compute: str = DEFAULT_COMPUTE
     source: Source | None = None
     theme: str | None = None
@@ -131,6 +133,9 @@ class CaptionsApp(App[Path | None]):
         self.settings, self._settings_problem = load_settings(options.settings_path)
         self.run_options = self.settings.run_options(
             options.threads, options.quantize, options.compute
+        )
+        self.decode_options = self.settings.decode_options(
+            options.beam, options.endpoint_silence, options.max_segment
         )
         super().__init__()
         for theme in self.theme_set.themes:
@@ -208,7 +213,7 @@ class CaptionsApp(App[Path | None]):
 
     def on_model_loaded(self, message: ModelLoaded) -> None:
         self.chunk_seconds = message.model.format.chunk_seconds
-        engine = self.backend.create_engine(message.model, self.options.beam, self._listen)
+        engine = self.backend.create_engine(message.model, self.decode_options, self._listen)
         label = self.source.label if self.source else ""
         self.channel = self.session.add_channel(CHANNEL, label, engine, self.chunk_seconds)
         if (screen := self.captions) is not None:

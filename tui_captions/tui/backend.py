@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from tui_captions.asr.defaults import DownloadProgress
-    from tui_captions.asr.engine import AsrModel, RunOptions
+    from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
@@ -38,7 +38,9 @@ class Backend(Protocol):
 
     def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel: ...
 
-    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> ChannelEngine: ...
+    def create_engine(
+        self, model: AsrModel, options: DecodeOptions, listener: Listener
+    ) -> ChannelEngine: ...
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle: ...
 
@@ -91,11 +93,12 @@ class RealBackend:
 
         return open_for_running(spec, progress, run)
 
-    def create_engine(self, model: AsrModel, beam: int, listener: Listener) -> ChannelEngine:
-        from tui_captions.asr.engine import DecodeOptions
+    def create_engine(
+        self, model: AsrModel, options: DecodeOptions, listener: Listener
+    ) -> ChannelEngine:
         from tui_captions.pipeline.channel import LiveEngine
 
-        return LiveEngine(model.create_stream(DecodeOptions(beam=beam)), listener)
+        return LiveEngine(model.create_stream(options), listener)
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
         return LevelProbe(source, on_levels)
