@@ -10,7 +10,7 @@ from rich.style import Style
 from tui_captions.core.timefmt import clock, duration, elapsed
 from tui_captions.tui.widgets.bands import Bands, bar, scale, sparkline
 from tui_captions.tui.widgets.latency import behind
-from tui_captions.tui.widgets.levels import LEVEL_BANDS
+from tui_captions.tui.widgets.levels import LEVEL_BANDS, format_level
 
 PLAIN = Style()
 
@@ -66,3 +66,11 @@ def test_elapsed_format() -> None:
     assert elapsed(3600 + 62) == "1:01:02"
     assert duration(61.6) == "0:01:02" and duration(3600 + 62) == "1:01:02"
     assert clock(3723.4567, ",") == "01:02:03,457" and clock(-1, ".") == "00:00:00.000"
+
+
+def test_level_figures_read_as_the_meter_scale_does() -> None:
+    assert format_level(-23.44) == " -23.4 dB"
+    assert format_level(-120.0) == "  silence"  # what the capture reports for digital zeros
+    assert format_level(-75.0) == "  <-60 dB"  # below the scale's floor
+    assert format_level(-math.inf) == "  -inf dB"  # nothing heard yet
+    assert len({len(format_level(v)) for v in (-120.0, -75.0, -5.0, -math.inf)}) == 1

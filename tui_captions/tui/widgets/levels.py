@@ -11,6 +11,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from tui_captions.audio.chunking import SILENCE_DBFS
 from tui_captions.tui.widgets.bands import Bands, bar, scale, sparkline
 
 FLOOR_DBFS = -60.0
@@ -23,8 +24,18 @@ LABEL_WIDTH = 5  # "Peak "
 VALUE_WIDTH = 9  # " -23.4 dB"
 
 
-def format_dbfs(value: float) -> str:
-    return "  -inf" if not math.isfinite(value) else f"{value:6.1f}"
+def format_level(value: float) -> str:
+    """The figure beside a meter, as the scale reads: digital silence says so, a level
+    below the scale's floor is "< -60 dB", no level yet "-inf dB"."""
+    if not math.isfinite(value):
+        text = "-inf dB"
+    elif value <= SILENCE_DBFS:
+        text = "silence"
+    elif value < FLOOR_DBFS:
+        text = f"<{FLOOR_DBFS:.0f} dB"
+    else:
+        text = f"{value:.1f} dB"
+    return text.rjust(VALUE_WIDTH)
 
 
 class LevelMeter(Widget):
@@ -89,7 +100,7 @@ class LevelMeter(Widget):
             meter = bar(value, FLOOR_DBFS, 0.0, width, self._band_style, empty)
             lines.append(
                 Text.assemble(
-                    (f"{name:<{LABEL_WIDTH}}", label), meter, (f"{format_dbfs(value)} dB", label)
+                    (f"{name:<{LABEL_WIDTH}}", label), meter, (format_level(value), label)
                 )
             )
         lines.append(Text(scale(TICKS, FLOOR_DBFS, 0.0, width, LABEL_WIDTH) + "  dBFS", label))
