@@ -46,6 +46,7 @@ def test_help_screen_and_palette_list_every_command(tmp_path: Path) -> None:
             assert isinstance(app.screen, HelpScreen)
             shown = screen_text(app)
             assert [key.help for key in KEYS if key.help not in shown] == []
+            assert "This session" in shown and "emformer-librispeech (cpu int8)" in shown
             await pilot.press("escape")
             assert isinstance(app.screen, CaptionsScreen)
             titles = {command.title for command in app.get_system_commands(app.screen)}

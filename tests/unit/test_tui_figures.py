@@ -9,6 +9,7 @@ from rich.style import Style
 
 from tui_captions.core.timefmt import clock, duration, elapsed
 from tui_captions.tui.widgets.bands import Bands, bar, scale, sparkline
+from tui_captions.tui.widgets.bars import short_name
 from tui_captions.tui.widgets.latency import behind
 from tui_captions.tui.widgets.levels import LEVEL_BANDS, format_level
 
@@ -74,3 +75,17 @@ def test_level_figures_read_as_the_meter_scale_does() -> None:
     assert format_level(-75.0) == "  <-60 dB"  # below the scale's floor
     assert format_level(-math.inf) == "  -inf dB"  # nothing heard yet
     assert len({len(format_level(v)) for v in (-120.0, -75.0, -5.0, -math.inf)}) == 1
+
+
+def test_the_session_bar_names_files_and_model_directories_not_their_paths() -> None:
+    assert short_name("/home/me/talks/keynote.mp3") == "keynote.mp3"
+    assert short_name("tests/fixtures/tiny-emformer") == "tiny-emformer"
+    assert short_name("/models/tiny-emformer/") == "tiny-emformer"
+    assert (
+        short_name("https://example.org/live/stream.m3u8") == "https://example.org/live/stream.m3u8"
+    )
+    assert (
+        short_name("Monitor of Null Output (demo.monitor)")
+        == "Monitor of Null Output (demo.monitor)"
+    )
+    assert short_name("emformer-librispeech") == "emformer-librispeech"

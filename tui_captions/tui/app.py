@@ -45,7 +45,7 @@ from tui_captions.tui.screens.dialogs import (
 from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
-from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
+from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine, short_name
 from tui_captions.tui.widgets.latency import LatencyPane
 from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane
@@ -382,7 +382,11 @@ class CaptionsApp(App[Path | None]):
         )
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(KEYS))
+        about = [
+            ("Source", self.source.label if self.source else "none yet"),
+            ("Model", f"{self.model_name} ({self.run_options.compute_label})"),
+        ]
+        self.push_screen(HelpScreen(KEYS, about))
 
     def action_save(self) -> None:
         journal = self.session.journal
@@ -450,8 +454,8 @@ class CaptionsApp(App[Path | None]):
             for line in screen.query(StatusLine):
                 line.show(*self.status_text)
             for bar in screen.query(SessionBar):
-                bar.source = self.source.label if self.source else "-"
-                bar.model = self.model_name
+                bar.source = short_name(self.source.label) if self.source else "-"
+                bar.model = short_name(self.model_name)
                 bar.compute = self.run_options.compute_label
                 bar.state = self.state
                 bar.elapsed = self.elapsed()

@@ -103,7 +103,8 @@ class SaveDialog(ModalScreen["SaveRequest | None"]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key, generated from the same list the bindings and the command palette use."""
+    """Every key, generated from the same list the bindings and the command palette use,
+    and ``about``: what the session runs, in full (the top bar shortens paths)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close"),
@@ -117,9 +118,12 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, commands: Sequence[KeyCommand]) -> None:
+    def __init__(
+        self, commands: Sequence[KeyCommand], about: Sequence[tuple[str, str]] = ()
+    ) -> None:
         super().__init__()
         self.commands = commands
+        self.about = about
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
@@ -131,6 +135,14 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static("[b]Keys[/b]   (Esc to close)\n")
             yield Static(table)
+            if self.about:
+                about = Table.grid(padding=(0, 2))
+                about.add_column(style="bold")
+                about.add_column(overflow="fold")
+                for name, value in self.about:
+                    about.add_row(name, value)
+                yield Static("\n[b]This session[/b]\n")
+                yield Static(about)
 
     def action_close(self) -> None:
         self.dismiss(None)
