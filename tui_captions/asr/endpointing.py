@@ -60,10 +60,11 @@ class SegmentTracker:
         (then :meth:`close` the segment and restart the search)."""
         chunk_start = index * self._chunk_seconds
         open_segment = self._open
-        if list(tokens) != open_segment.tokens:
+        current = list(tokens)
+        if current != open_segment.tokens:
             if open_segment.start is None:
                 open_segment.start = chunk_start
-            open_segment.tokens = list(tokens)
+            open_segment.tokens = current
             open_segment.end = chunk_start + self._chunk_seconds
             open_segment.quiet_chunks = 0
             return open_segment.end - open_segment.start >= self._max_segment_s

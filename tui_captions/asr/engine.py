@@ -3,7 +3,7 @@
 As in sherpa-onnx, a loaded model is shared and creates one stream per audio
 source (``AsrModel.create_stream``); a stream decodes chunks of its model's
 :class:`StreamFormat`. Which engine loads a model directory is decided by the
-``format`` in its ``config.json`` (:data:`ENGINES`).
+``format`` in its ``config.json`` (``registry.ENGINES``).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import sentencepiece as spm
 import torch
 from torchaudio.models import RNNT, emformer_rnnt_model
 
+from tui_captions.asr.engine import StreamFormat
 from tui_captions.errors import ModelError
 
 FORMAT = "captions-tui/emformer-rnnt"
@@ -57,6 +58,11 @@ class ModelConfig:
     def context_samples(self) -> int:
         """Samples of look-ahead carried from one chunk into the next."""
         return self.right_context_length * self.hop_length
+
+    @property
+    def stream_format(self) -> StreamFormat:
+        """The audio the engine seam says a stream of this model takes."""
+        return StreamFormat(self.sample_rate, self.chunk_samples)
 
     @property
     def chunk_seconds(self) -> float:

@@ -35,7 +35,7 @@ class Recognizer:
 
     def __init__(self, files: ModelFiles, options: DecodeOptions | None = None) -> None:
         self.config = files.config
-        self.format = StreamFormat(files.config.sample_rate, files.config.chunk_samples)
+        self.format = files.config.stream_format
         self.options = options or DecodeOptions()
         if self.options.beam < 1:
             raise ValueError("beam width must be at least 1")
@@ -127,7 +127,7 @@ class EmformerModel:
 
     @property
     def format(self) -> StreamFormat:
-        return StreamFormat(self.files.config.sample_rate, self.files.config.chunk_samples)
+        return self.files.config.stream_format
 
     def create_stream(self, options: DecodeOptions) -> Recognizer:
         return Recognizer(self.files, options)
