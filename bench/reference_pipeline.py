@@ -10,6 +10,7 @@ compare the product against it on the same model directory.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -66,3 +67,27 @@ class ReferencePipeline:
         started = time.perf_counter()
         text = self.infer(chunk)
         return text, (time.perf_counter() - started) * 1000.0
+
+
+class GreedyCTCDecoder(torch.nn.Module):
+    """Seed 003's decoder as written there: best label per frame, repeats merged, blanks out."""
+
+    def __init__(self, labels: Sequence[str], blank: int = 0) -> None:
+        super().__init__()
+        self.labels = labels
+        self.blank = blank
+
+    def forward(self, emission: torch.Tensor) -> str:
+        indices = torch.argmax(emission, dim=-1)
+        indices = torch.unique_consecutive(indices, dim=-1)
+        return "".join(self.labels[i] for i in indices if i != self.blank)
+
+
+@torch.inference_mode()
+def reference_ctc_transcript(
+    model: torch.nn.Module, labels: Sequence[str], blank: int, waveform: torch.Tensor
+) -> str:
+    """Seeds 002/003's pipeline on a whole clip: model -> emissions -> greedy decoder,
+    then ``|`` read as spaces (seed 002's last step)."""
+    emission, _ = model(waveform[None])
+    return str(GreedyCTCDecoder(labels, blank)(emission[0])).replace("|", " ").strip()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tools.random_model import make_random_model
+from tools.random_wav2vec2 import make_random_wav2vec2
 from tui_captions.asr.runtime import configure_threads
 
 # In-process decoding runs on the app's thread policy: with torch's default of one
@@ -53,6 +54,14 @@ def micro_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random model of a few hundred kB: for tests of files and plumbing, not of speed."""
     directory = tmp_path_factory.mktemp("models") / "random-micro"
     make_random_model(directory, size="small", blank_bias=2.0, seed=1, overrides=MICRO_OVERRIDES)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def wav2vec2_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small random wav2vec2 CTC model (raw-waveform front end, LibriSpeech labels)."""
+    directory = tmp_path_factory.mktemp("models") / "random-wav2vec2"
+    make_random_wav2vec2(directory, size="small", blank_bias=1.0, seed=0)
     return directory
 
 

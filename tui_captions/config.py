@@ -48,15 +48,22 @@ class Settings:
         )
 
     def decode_options(
-        self, beam: int, endpoint_silence: float | None, max_segment: float | None
+        self,
+        beam: int,
+        endpoint_silence: float | None,
+        max_segment: float | None,
+        decoder: str | None = None,
+        lm: str | None = None,
     ) -> DecodeOptions:
         """How each stream decodes: the command line's endpoints, else the file's, else the
-        defaults."""
+        defaults; a CTC model's decoder and language model as the command line names them."""
         defaults = DecodeOptions()
         return DecodeOptions(
             beam,
             endpoint_silence or self.endpoint_silence or defaults.endpoint_silence_s,
             max_segment or self.max_segment or defaults.max_segment_s,
+            decoder,
+            lm,
         )
 
 

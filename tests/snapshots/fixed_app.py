@@ -60,6 +60,7 @@ class FixedModel:
 
     format = StreamFormat(16000, 2560)
     run = RunOptions(1, "int8", "cpu")
+    engine = "rnnt"
 
     def create_stream(self, options: DecodeOptions) -> RecognizerStream:
         raise AssertionError("the fixed app decodes nothing")
@@ -69,7 +70,9 @@ class FixedBackend:
     def list_devices(self) -> list[CaptureDevice]:
         return DEVICES
 
-    def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel:
+    def load_model(
+        self, spec: str, run: RunOptions, decode: DecodeOptions, progress: DownloadProgress
+    ) -> AsrModel:
         return FixedModel()
 
     def create_engine(

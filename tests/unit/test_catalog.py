@@ -62,6 +62,7 @@ def remote_for(micro_model_dir: Path, port: int, weights: str = WEIGHTS_FILE) ->
         base_url=f"http://127.0.0.1:{port}/",
         files={WEIGHTS_FILE: weights, TOKENIZER_FILE: TOKENIZER_FILE, STATS_FILE: STATS_FILE},
         config=read_config(micro_model_dir),
+        check=load_model_dir,
     )
 
 
@@ -85,7 +86,7 @@ def test_download_materializes_a_checked_model_dir_once(
 
 def test_no_network_says_how_to_go_offline(micro_model_dir: Path, tmp_path: Path) -> None:
     remote = remote_for(micro_model_dir, port=9)  # discard port: nothing listens
-    with pytest.raises(ModelError, match=r"needs the internet; offline, run with --model PATH"):
+    with pytest.raises(ModelError, match=r"need the internet; offline, run with --model PATH"):
         materialize(remote, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
@@ -129,8 +130,48 @@ def test_a_path_names_a_directory(micro_model_dir: Path) -> None:
 def test_default_model_config_is_the_published_architecture() -> None:
     import torchaudio
 
-    config = catalog.REMOTE_MODELS[DEFAULT_MODEL].config
+    config = catalog.EMFORMER_LIBRISPEECH_CONFIG
+    assert catalog.REMOTE_MODELS[DEFAULT_MODEL].config is config
     ours = sum(p.numel() for p in config.build_model().parameters())
     published = torchaudio.models.emformer_rnnt_base(num_symbols=4097)
     assert ours == sum(p.numel() for p in published.parameters())
     assert config.chunk_samples == 2560 and config.blank == 4096
+
+
+def test_the_wav2vec2_download_drops_fairseqs_unused_rows_and_loads(
+    wav2vec2_model_dir: Path, tmp_path: Path
+) -> None:
+    """Published as torchaudio publishes it (32 outputs, rows 1-3 unused): materialized
+    into a directory whose CTC head has the bundle's 29 labels, in their order."""
+    import dataclasses
+
+    import torch
+
+    from tui_captions.asr.wav2vec2_dir import read_wav2vec2_config, read_wav2vec2_weights
+
+    published = tmp_path / "published"
+    published.mkdir()
+    state = torch.load(wav2vec2_model_dir / WEIGHTS_FILE, weights_only=True)
+    for key in ("aux.weight", "aux.bias"):
+        rows = state[key]
+        state[key] = torch.cat((rows[:1], torch.full_like(rows[:3], 99.0), rows[1:]))
+    torch.save(state, published / "w2v.pth")
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Handler, directory=str(published))
+    )
+    httpd.requests = []  # type: ignore[attr-defined]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        remote = dataclasses.replace(
+            catalog.WAV2VEC2_LIBRISPEECH,
+            base_url=f"http://127.0.0.1:{httpd.server_address[1]}/",
+            files={WEIGHTS_FILE: "w2v.pth"},
+            config=read_wav2vec2_config(wav2vec2_model_dir),
+        )
+        directory = materialize(remote, tmp_path / "cache")
+    finally:
+        httpd.shutdown()
+    model = read_wav2vec2_weights(directory, read_wav2vec2_config(directory))
+    original = torch.load(wav2vec2_model_dir / WEIGHTS_FILE, weights_only=True)
+    assert model.aux is not None
+    assert torch.equal(model.aux.bias, original["aux.bias"])

@@ -1,32 +1,52 @@
 """Model names -> model directories: bundled, downloaded on first use, or a local path.
 
-The default model is torchaudio's EMFORMER_RNNT_BASE_LIBRISPEECH, materialised
-into the project's model-directory format in the user cache: downloaded with
-progress into a temporary folder, checked by loading it, then moved into
-place, so a broken download never looks like a model.
+The default model is torchaudio's EMFORMER_RNNT_BASE_LIBRISPEECH and the CTC
+alternative its WAV2VEC2_ASR_BASE_960H, each materialised into the project's
+model-directory format in the user cache: downloaded with progress into a
+temporary folder, checked by loading it, then moved into place, so a broken
+download never looks like a model. The beam decoder's LibriSpeech lexicon and
+4-gram LM are fetched the same way when asked for (``--lm``).
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from tui_captions import paths
-from tui_captions.asr.defaults import DEFAULT_MODEL, DEMO_MODEL, MODEL_NAMES, DownloadProgress
+from tui_captions.asr.ctc import LexiconFiles
+from tui_captions.asr.defaults import (
+    DEFAULT_MODEL,
+    DEMO_MODEL,
+    LM_NAMES,
+    MODEL_NAMES,
+    WAV2VEC2_MODEL,
+    DownloadProgress,
+)
 from tui_captions.asr.model_dir import (
+    CONFIG_FILE,
     STATS_FILE,
     TOKENIZER_FILE,
     WEIGHTS_FILE,
     ModelConfig,
     load_model_dir,
-    write_config,
+)
+from tui_captions.asr.wav2vec2_dir import (
+    LEXICON_FILE,
+    Wav2Vec2Config,
+    read_wav2vec2_config,
+    read_wav2vec2_weights,
 )
 from tui_captions.errors import ModelError
 
@@ -65,6 +85,29 @@ BASE_KWARGS: dict[str, Any] = {
 }
 
 
+# torchaudio's WAV2VEC2_ASR_BASE_960H spelled out: wav2vec2 base, 94.4 M parameters.
+WAV2VEC2_BASE_KWARGS: dict[str, Any] = {
+    "extractor_mode": "group_norm",
+    "extractor_conv_layer_config": [(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2,
+    "extractor_conv_bias": False,
+    "encoder_embed_dim": 768,
+    "encoder_projection_dropout": 0.1,
+    "encoder_pos_conv_kernel": 128,
+    "encoder_pos_conv_groups": 16,
+    "encoder_num_layers": 12,
+    "encoder_num_heads": 12,
+    "encoder_attention_dropout": 0.1,
+    "encoder_ff_interm_features": 3072,
+    "encoder_ff_interm_dropout": 0.0,
+    "encoder_dropout": 0.1,
+    "encoder_layer_norm_first": False,
+    "encoder_layer_drop": 0.05,
+    "aux_num_out": 29,
+}
+# The bundle's labels, lower-cased (the LibriSpeech lexicon spells words in lower case).
+LIBRISPEECH_LABELS = tuple("-|etaonihsrdlumwcfgypbvk'xjqz")
+
+
 @dataclass(frozen=True)
 class RemoteModel:
     """A model published as separate files that together make a model directory."""
@@ -72,7 +115,77 @@ class RemoteModel:
     name: str
     base_url: str
     files: dict[str, str]  # model-directory file name -> path under base_url
-    config: ModelConfig
+    config: ModelConfig | Wav2Vec2Config | None  # None: files only (a language model)
+    # Loads the staged directory as the engine will, so a bad download is caught there.
+    check: Callable[[Path], object]
+    # Turns the published weights into the directory's (run on the staged copy).
+    convert: Callable[[Path], None] | None = None
+
+
+def _check_wav2vec2(directory: Path) -> object:
+    return read_wav2vec2_weights(directory, read_wav2vec2_config(directory))
+
+
+def _drop_fairseq_rows(directory: Path) -> None:
+    """fairseq's CTC heads carry three unused dictionary rows (ids 1-3), as torchaudio drops."""
+    path = directory / WEIGHTS_FILE
+    state_dict = torch.load(path, map_location="cpu", weights_only=True)
+    for key in ("aux.weight", "aux.bias"):
+        rows = state_dict[key]
+        state_dict[key] = torch.cat((rows[:1], rows[4:]))
+    torch.save(state_dict, path)
+
+
+EMFORMER_LIBRISPEECH_CONFIG = ModelConfig(model_kwargs=BASE_KWARGS, blank=4096, **FRONT_END)
+# 2 s windows, 1 s hop: a frame is final 0.5 s inside a window, so about 1.5 s after it
+# was heard; one window per second is half a core for the base model in int8.
+WAV2VEC2_LIBRISPEECH_CONFIG = Wav2Vec2Config(
+    model_kwargs=WAV2VEC2_BASE_KWARGS,
+    labels=LIBRISPEECH_LABELS,
+    blank=0,
+    word_separator="|",
+    sample_rate=16000,
+    window_seconds=2.0,
+    hop_seconds=1.0,
+    margin_seconds=0.5,
+)
+WAV2VEC2_LIBRISPEECH = RemoteModel(
+    name=WAV2VEC2_MODEL,
+    base_url="https://download.pytorch.org/torchaudio/",
+    files={WEIGHTS_FILE: "models/wav2vec2_fairseq_base_ls960_asr_ls960.pth"},
+    config=WAV2VEC2_LIBRISPEECH_CONFIG,
+    check=_check_wav2vec2,
+    convert=_drop_fairseq_rows,
+)
+
+
+def _check_lexicon(directory: Path) -> object:
+    if not (directory / LEXICON_FILE).stat().st_size:
+        raise ModelError(f"{directory / LEXICON_FILE}: the lexicon is empty")
+    return None
+
+
+REMOTE_LMS = {
+    name: RemoteModel(
+        name=f"lm-{name}",
+        base_url=f"https://download.pytorch.org/torchaudio/decoder-assets/{name}/",
+        files={LEXICON_FILE: "lexicon.txt", "lm.bin": "lm.bin"},
+        config=None,
+        check=_check_lexicon,
+    )
+    for name in LM_NAMES
+}
+
+
+def language_model_files(
+    name: str, progress: DownloadProgress | None = None, models_root: Path | None = None
+) -> LexiconFiles:
+    """A named lexicon + KenLM model for the beam decoder (the files torchaudio's
+    ``download_pretrained_files`` fetches), downloaded into the cache on first use."""
+    if name not in REMOTE_LMS:
+        raise ModelError(f"unknown language model {name!r}: use one of {', '.join(LM_NAMES)}")
+    directory = materialize(REMOTE_LMS[name], models_root or paths.models_dir(), progress)
+    return LexiconFiles(directory / LEXICON_FILE, directory / "lm.bin")
 
 
 REMOTE_MODELS = {
@@ -84,8 +197,10 @@ REMOTE_MODELS = {
             TOKENIZER_FILE: "pipeline-assets/spm_bpe_4096_librispeech.model",
             STATS_FILE: "pipeline-assets/global_stats_rnnt_librispeech.json",
         },
-        config=ModelConfig(model_kwargs=BASE_KWARGS, blank=4096, **FRONT_END),
-    )
+        config=EMFORMER_LIBRISPEECH_CONFIG,
+        check=load_model_dir,
+    ),
+    WAV2VEC2_MODEL: WAV2VEC2_LIBRISPEECH,
 }
 
 
@@ -130,9 +245,13 @@ def materialize(
     try:
         for file_name, key in remote.files.items():
             _download(remote.base_url + key, staging / file_name, file_name, progress, remote)
-        write_config(staging, remote.config)
+        if remote.config is not None:
+            blob = json.dumps(remote.config.to_json(), indent=2)
+            (staging / CONFIG_FILE).write_text(blob + "\n")
+        if remote.convert is not None:
+            remote.convert(staging)
         try:
-            load_model_dir(staging)
+            remote.check(staging)
         except ModelError as exc:
             raise ModelError(
                 f"the downloaded model {remote.name!r} failed its check ({exc}); "
@@ -176,7 +295,7 @@ def _download(
         reason = getattr(exc, "reason", None) or exc
         raise ModelError(
             f"could not download the model {remote.name!r} from {url} ({reason}). "
-            "The default model is fetched once, on first use, and needs the internet; "
+            "Models are fetched once, on first use, and need the internet; "
             "offline, run with --model PATH pointing at a local model directory "
             "(see README, 'Local models')."
         ) from None

@@ -14,7 +14,11 @@ Compute = Literal["cpu", "cuda"]
 
 DEFAULT_MODEL = "emformer-librispeech"
 DEMO_MODEL = "demo-tiny"
-MODEL_NAMES = (DEFAULT_MODEL, DEMO_MODEL)
+WAV2VEC2_MODEL = "wav2vec2-librispeech"
+MODEL_NAMES = (DEFAULT_MODEL, WAV2VEC2_MODEL, DEMO_MODEL)
+# Language models the CTC beam decoder can fetch by name (torchaudio's decoder assets).
+LM_NAMES = ("librispeech-4-gram", "librispeech-3-gram")
+CTC_DECODERS = ("greedy", "beam")
 DEFAULT_BEAM = 4
 DEFAULT_THREADS = 1
 # Model compute: "none" keeps fp32 weights (exact parity with torchaudio); "int8" quantizes

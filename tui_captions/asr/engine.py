@@ -53,6 +53,10 @@ class DecodeOptions:
     beam: int = DEFAULT_BEAM
     endpoint_silence_s: float = DEFAULT_ENDPOINT_SILENCE_S
     max_segment_s: float = DEFAULT_MAX_SEGMENT_S
+    # CTC engines: "greedy" or "beam" (None: the model directory's choice), and a named
+    # language model for the beam search (e.g. "librispeech-4-gram") instead of its own.
+    decoder: str | None = None
+    lm: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,11 @@ class AsrModel(Protocol):
 
     @property
     def run(self) -> RunOptions: ...
+
+    @property
+    def engine(self) -> str:
+        """Which kind of recognizer, as the session bar names it ("rnnt", "ctc")."""
+        ...
 
     def create_stream(self, options: DecodeOptions) -> RecognizerStream: ...
 

@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sentencepiece as spm
 import torch
@@ -228,8 +228,14 @@ def read_tokenizer(directory: Path, config: ModelConfig) -> spm.SentencePiecePro
 
 
 def read_weights(directory: Path, config: ModelConfig) -> RNNT:
-    path = directory / WEIGHTS_FILE
-    model = config.build_model()
+    return load_weights(directory / WEIGHTS_FILE, config.build_model())
+
+
+ModuleT = TypeVar("ModuleT", bound=torch.nn.Module)
+
+
+def load_weights(path: Path, model: ModuleT) -> ModuleT:
+    """A stored state_dict (fp16 or fp32) into ``model``; any problem names the file."""
     try:
         state_dict = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -249,6 +255,15 @@ def read_weights(directory: Path, config: ModelConfig) -> RNNT:
             f"({' '.join(first_line)})"
         ) from None
     return model.eval()
+
+
+def save_weights(path: Path, state_dict: dict[str, torch.Tensor], *, half: bool) -> None:
+    """``half`` stores float tensors as fp16 (half the size; the loader converts back)."""
+    tensors = {
+        k: (v.half() if half and v.is_floating_point() else v).contiguous()
+        for k, v in state_dict.items()
+    }
+    torch.save(tensors, path)
 
 
 def load_model_dir(directory: Path) -> ModelFiles:
@@ -281,10 +296,6 @@ def write_model_dir(
     """Write the four files of a model directory (``half`` stores weights as fp16)."""
     directory.mkdir(parents=True, exist_ok=True)
     write_config(directory, config)
-    tensors = {
-        k: (v.half() if half and v.is_floating_point() else v).contiguous()
-        for k, v in state_dict.items()
-    }
-    torch.save(tensors, directory / WEIGHTS_FILE)
+    save_weights(directory / WEIGHTS_FILE, state_dict, half=half)
     (directory / TOKENIZER_FILE).write_bytes(tokenizer_model)
     (directory / STATS_FILE).write_text(json.dumps(stats.to_json()) + "\n")

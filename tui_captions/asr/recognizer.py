@@ -25,6 +25,7 @@ from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.runtime import plain_executor, prepare_model
 from tui_captions.asr.tokens import Detokenizer
 from tui_captions.core.segments import Segment
+from tui_captions.errors import ModelError
 
 # Silence decoded after the end of input so the last word is emitted.
 FLUSH_SECONDS = 0.32
@@ -39,6 +40,11 @@ class Recognizer:
         self.options = options or DecodeOptions()
         if self.options.beam < 1:
             raise ValueError("beam width must be at least 1")
+        if self.options.decoder is not None or self.options.lm is not None:
+            raise ModelError(
+                f"{files.directory}: --decoder and --lm choose a CTC model's decoder; this is "
+                "an Emformer RNN-T, whose search is always a beam search (width: --beam)"
+            )
         self._device = torch.device(files.compute)
         self._features = FeatureExtractor(files.config, files.stats).to(self._device).eval()
         self._decoder = (
@@ -128,6 +134,10 @@ class EmformerModel:
     @property
     def format(self) -> StreamFormat:
         return self.files.config.stream_format
+
+    @property
+    def engine(self) -> str:
+        return "rnnt"
 
     def create_stream(self, options: DecodeOptions) -> Recognizer:
         return Recognizer(self.files, options)

@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_captions.asr import model_dir
-from tui_captions.asr.catalog import model_directory
+from tui_captions.asr.catalog import language_model_files, model_directory
 from tui_captions.asr.defaults import DownloadProgress
-from tui_captions.asr.engine import AsrModel, EngineLoader, RunOptions
+from tui_captions.asr.engine import AsrModel, DecodeOptions, EngineLoader, RunOptions
 from tui_captions.asr.recognizer import load_emformer
 from tui_captions.asr.runtime import configure_threads
+from tui_captions.asr.wav2vec2 import load_wav2vec2
+from tui_captions.asr.wav2vec2_dir import FORMAT as WAV2VEC2_FORMAT
 from tui_captions.errors import ModelError
 
-ENGINES: dict[str, EngineLoader] = {model_dir.FORMAT: load_emformer}
+ENGINES: dict[str, EngineLoader] = {
+    model_dir.FORMAT: load_emformer,
+    WAV2VEC2_FORMAT: load_wav2vec2,
+}
 
 
 def engine_for(directory: Path) -> EngineLoader:
@@ -33,8 +38,18 @@ def engine_for(directory: Path) -> EngineLoader:
     return ENGINES[found]
 
 
-def open_for_running(spec: str, progress: DownloadProgress, run: RunOptions) -> AsrModel:
-    """Thread policy, then the model by name or path (downloading if needed), prepared."""
+def open_for_running(
+    spec: str, progress: DownloadProgress, run: RunOptions, decode: DecodeOptions
+) -> AsrModel:
+    """Thread policy, then the model by name or path (downloading if needed), prepared.
+
+    A named language model is fetched now, with the same progress, and one stream is
+    made and dropped, so a decoder the model cannot run is reported before capture starts.
+    """
     configure_threads(run.threads)
     directory = model_directory(spec, progress)
-    return engine_for(directory)(directory, run)
+    model = engine_for(directory)(directory, run)
+    if decode.lm is not None:
+        language_model_files(decode.lm, progress)
+    model.create_stream(decode)
+    return model

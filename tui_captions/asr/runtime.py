@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import warnings
+from typing import TypeVar
 
 import torch
 from torchaudio.models import RNNTBeamSearch
@@ -28,11 +29,22 @@ def configure_threads(threads: int = DEFAULT_THREADS) -> None:
 
 
 def prepare_model(files: ModelFiles, quantize: str = "none", compute: str = "cpu") -> ModelFiles:
-    """The model as it will run: on which device, weights as stored or int8, compiled search.
+    """The Emformer as it will run: placed, weights as stored or int8, compiled search."""
+    prepared = dataclasses.replace(
+        files, model=place(files.model, quantize, compute), quantize=quantize, compute=compute
+    )
+    return dataclasses.replace(prepared, search=compile_search(prepared))
+
+
+ModuleT = TypeVar("ModuleT", bound=torch.nn.Module)
+
+
+def place(model: ModuleT, quantize: str = "none", compute: str = "cpu") -> ModuleT:
+    """Any engine's model on its device, with weights as stored or dynamic int8.
 
     Dynamic int8 (Linear/LSTM) reads a quarter of the weight bytes per chunk,
-    which is what bounds the encoder on a CPU (its fp32 weights are ~300 MB
-    per chunk for the base model).
+    which is what bounds the encoder on a CPU (the Emformer base model's fp32
+    weights are ~300 MB per chunk).
     """
     if quantize not in QUANTIZE_MODES:
         raise ValueError(f"unknown quantization {quantize!r}")
@@ -49,15 +61,15 @@ def prepare_model(files: ModelFiles, quantize: str = "none", compute: str = "cpu
             )
     elif compute != "cpu":
         raise ValueError(f"unknown compute device {compute!r}")
-    model = files.model.to(compute)
-    if quantize == "int8":
-        with warnings.catch_warnings():  # torch.ao's notice that the API is moving to torchao
-            warnings.simplefilter("ignore")
-            model = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
-                model, {torch.nn.Linear, torch.nn.LSTM}, dtype=torch.qint8
-            ).eval()
-    prepared = dataclasses.replace(files, model=model, quantize=quantize, compute=compute)
-    return dataclasses.replace(prepared, search=compile_search(prepared))
+    placed = model.to(compute)
+    if quantize != "int8":
+        return placed
+    with warnings.catch_warnings():  # torch.ao's notice that the API is moving to torchao
+        warnings.simplefilter("ignore")
+        quantized: ModuleT = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+            placed, {torch.nn.Linear, torch.nn.LSTM}, dtype=torch.qint8
+        )
+    return quantized.eval()
 
 
 def compile_search(files: ModelFiles) -> torch.jit.ScriptModule:

@@ -91,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
             quantize=args.quantize,
             endpoint_silence=args.endpoint_silence,
             max_segment=args.max_segment,
+            decoder=args.decoder,
+            lm=args.lm,
             compute=args.compute,
             source=resolve_source(args),
             theme=args.theme,

@@ -20,11 +20,13 @@ from rich.progress import (
 
 from tui_captions.asr.defaults import (
     COMPUTE_DEVICES,
+    CTC_DECODERS,
     DEFAULT_BEAM,
     DEFAULT_COMPUTE,
     DEFAULT_MODEL,
     DEFAULT_QUANTIZE,
     DEFAULT_THREADS,
+    LM_NAMES,
     MODEL_NAMES,
     QUANTIZE_MODES,
     DownloadProgress,
@@ -76,6 +78,18 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_BEAM,
         metavar="N",
         help=f"beam width of the RNN-T search (default: {DEFAULT_BEAM})",
+    )
+    parser.add_argument(
+        "--decoder",
+        choices=CTC_DECODERS,
+        help="CTC models (wav2vec2): greedy, or lexicon + KenLM beam search (needs the "
+        "'lm' extra and a lexicon; default: the model directory's choice)",
+    )
+    parser.add_argument(
+        "--lm",
+        choices=LM_NAMES,
+        help="CTC beam decoder: fetch this LibriSpeech lexicon and language model on "
+        "first use instead of the model directory's",
     )
     parser.add_argument(
         "--endpoint-silence",
@@ -151,6 +165,8 @@ def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions]:
     if problem:
         warn(problem)
     run = settings.run_options(args.threads, args.quantize, args.compute)
-    decode = settings.decode_options(args.beam, args.endpoint_silence, args.max_segment)
+    decode = settings.decode_options(
+        args.beam, args.endpoint_silence, args.max_segment, args.decoder, args.lm
+    )
     with download_progress() as progress:
-        return open_for_running(args.model, progress, run), decode
+        return open_for_running(args.model, progress, run, decode), decode

@@ -92,6 +92,8 @@ class AppOptions:
     quantize: str | None = None  # None: the settings file's, else the default
     endpoint_silence: float | None = None  # likewise
     max_segment: float | None = None
+    decoder: str | None = None  # CTC models: greedy or beam (None: the model's choice)
+    lm: str | None = None
     compute: str = DEFAULT_COMPUTE
     source: Source | None = None
     theme: str | None = None
@@ -135,13 +137,14 @@ class CaptionsApp(App[Path | None]):
             options.threads, options.quantize, options.compute
         )
         self.decode_options = self.settings.decode_options(
-            options.beam, options.endpoint_silence, options.max_segment
+            options.beam, options.endpoint_silence, options.max_segment, options.decoder, options.lm
         )
         super().__init__()
         for theme in self.theme_set.themes:
             self.register_theme(theme)
         self.model_name = options.model
         self.chunk_seconds: float | None = None
+        self.engine_label: str | None = None  # known once the model is loaded
         self.session = CaptionSession(
             options.model,
             directory=options.sessions_dir,
@@ -200,7 +203,9 @@ class CaptionsApp(App[Path | None]):
             self.post_message(ModelProgress(label, done, total))
 
         options = self.options
-        model = self.backend.load_model(options.model, self.run_options, progress)
+        model = self.backend.load_model(
+            options.model, self.run_options, self.decode_options, progress
+        )
         self.post_message(ModelLoaded(model, options.model))
 
     def on_model_progress(self, message: ModelProgress) -> None:
@@ -213,6 +218,7 @@ class CaptionsApp(App[Path | None]):
 
     def on_model_loaded(self, message: ModelLoaded) -> None:
         self.chunk_seconds = message.model.format.chunk_seconds
+        self.engine_label = message.model.engine
         engine = self.backend.create_engine(message.model, self.decode_options, self._listen)
         label = self.source.label if self.source else ""
         self.channel = self.session.add_channel(CHANNEL, label, engine, self.chunk_seconds)
@@ -381,10 +387,16 @@ class CaptionsApp(App[Path | None]):
             problem or f"Theme: {self.theme}", severity="warning" if problem else "information"
         )
 
+    @property
+    def compute_label(self) -> str:
+        """The engine (once loaded) and how it runs: "ctc, cpu int8"."""
+        compute = self.run_options.compute_label
+        return f"{self.engine_label}, {compute}" if self.engine_label else compute
+
     def action_help(self) -> None:
         about = [
             ("Source", self.source.label if self.source else "none yet"),
-            ("Model", f"{self.model_name} ({self.run_options.compute_label})"),
+            ("Model", f"{self.model_name} ({self.compute_label})"),
         ]
         self.push_screen(HelpScreen(KEYS, about))
 
@@ -456,6 +468,6 @@ class CaptionsApp(App[Path | None]):
             for bar in screen.query(SessionBar):
                 bar.source = short_name(self.source.label) if self.source else "-"
                 bar.model = short_name(self.model_name)
-                bar.compute = self.run_options.compute_label
+                bar.compute = self.compute_label
                 bar.state = self.state
                 bar.elapsed = self.elapsed()

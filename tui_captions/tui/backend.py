@@ -36,7 +36,9 @@ class ProbeHandle(Protocol):
 class Backend(Protocol):
     def list_devices(self) -> list[CaptureDevice]: ...
 
-    def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel: ...
+    def load_model(
+        self, spec: str, run: RunOptions, decode: DecodeOptions, progress: DownloadProgress
+    ) -> AsrModel: ...
 
     def create_engine(
         self, model: AsrModel, options: DecodeOptions, listener: Listener
@@ -88,10 +90,12 @@ class RealBackend:
 
         return list_devices()
 
-    def load_model(self, spec: str, run: RunOptions, progress: DownloadProgress) -> AsrModel:
+    def load_model(
+        self, spec: str, run: RunOptions, decode: DecodeOptions, progress: DownloadProgress
+    ) -> AsrModel:
         from tui_captions.asr.registry import open_for_running
 
-        return open_for_running(spec, progress, run)
+        return open_for_running(spec, progress, run, decode)
 
     def create_engine(
         self, model: AsrModel, options: DecodeOptions, listener: Listener
