@@ -48,7 +48,7 @@ class Idle:
 
     position = 0
 
-    def start(self, source: Source, at: int = 0) -> None:
+    def start(self, source: Source, at: int = 0, origin: float | None = None) -> None:
         pass
 
     def stop(self, wait: bool = False) -> None:

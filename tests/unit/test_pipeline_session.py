@@ -18,7 +18,7 @@ class FakeEngine:
         self.calls: list[str] = []
         self.position = position
 
-    def start(self, source: Source, at: int) -> None:
+    def start(self, source: Source, at: int, origin: float | None = None) -> None:
         self.calls.append(f"start {source.label} at {at}")
         self.position = max(self.position, at)
 

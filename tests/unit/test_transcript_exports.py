@@ -6,6 +6,7 @@ import io
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import srt
@@ -33,7 +34,7 @@ def session(request: pytest.FixtureRequest, tmp_path: Path) -> Session:
     return read_journal(journal.path)
 
 
-def exported(session: Session, fmt: str, **options: bool) -> str:
+def exported(session: Session, fmt: str, **options: Any) -> str:
     out = io.StringIO()
     export_session(session, fmt, out, **options)
     return out.getvalue()

@@ -7,9 +7,9 @@ import math
 import pytest
 from rich.style import Style
 
+from tui_captions.core.names import short_name
 from tui_captions.core.timefmt import clock, duration, elapsed
 from tui_captions.tui.widgets.bands import Bands, bar, scale, sparkline
-from tui_captions.tui.widgets.bars import short_name
 from tui_captions.tui.widgets.latency import behind
 from tui_captions.tui.widgets.levels import LEVEL_BANDS, format_level
 

@@ -39,6 +39,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--timestamps", action="store_true", help="txt: start time before each segment"
     )
+    parser.add_argument(
+        "--source",
+        metavar="LABEL",
+        help="a session of several sources (meeting mode): only this one's lines, e.g. You",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -48,7 +53,17 @@ def run(args: argparse.Namespace) -> int:
         suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
         fmt = suffix if suffix in EXPORT_FORMATS else "txt"
     _, session = load_session(args.session)
-    options = {"readable": not args.raw, "timestamps": args.timestamps}
+    if args.source is not None and args.source not in session.channels.values():
+        known = ", ".join(repr(label) for label in session.channels.values() if label)
+        raise UserError(
+            f"session {session.id} has no source {args.source!r}"
+            + (
+                f": its sources are {known}"
+                if known and len(session.channels) > 1
+                else ": it has one source; export it without --source"
+            )
+        )
+    options = {"readable": not args.raw, "timestamps": args.timestamps, "source": args.source}
     if args.output is None:
         export_session(session, fmt, sys.stdout, **options)
         return 0

@@ -7,6 +7,12 @@ and SIGHUP do the same and exit 143 and 129). The end
 of an input exits 0; a source that fails exits 2 with one line on stderr.
 Each final segment is journaled (see ``captions-tui sessions``) before it is
 printed, so a crash never loses a line that was shown.
+
+Meeting mode: ``--device`` (and ``--input``) repeat; each source gets its own
+capture worker and recognizer stream over the one loaded model, and a label
+("You" for an input device, "Them" for system audio, ``--label`` after the
+source to choose) that leads each of its lines. A source that fails is
+reported and the others go on.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import json
 import queue
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_captions.commands.common import add_model_options, load_model, seconds, warn
@@ -25,13 +33,37 @@ from tui_captions.signals import exit_status
 if TYPE_CHECKING:
     from tui_captions.asr.engine import RecognizerStream
     from tui_captions.audio.protocol import Source
-    from tui_captions.core.events import LiveEvent, SourceEnded
+    from tui_captions.core.events import LiveEvent
     from tui_captions.core.stats import LiveStats
-    from tui_captions.pipeline.session import CaptionSession
+    from tui_captions.pipeline.session import CaptionSession, Role
     from tui_captions.transcript.formats import SegmentWriter
 
 LIVE_FORMATS = ("text", "jsonl")  # of the stream formats, those that print line by line
-CHANNEL = ""  # live captions one source: the session's one channel
+CHANNEL = ""  # the channel of a session's only source
+
+
+@dataclass
+class SourceSpec:
+    """A --device or --input as given, and the --label that followed it."""
+
+    kind: str  # "device" or "input"
+    value: str
+    label: str | None = None
+
+
+class _AddSource(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        specs = list(getattr(namespace, self.dest) or [])
+        specs.append(SourceSpec(self.const, str(values)))
+        setattr(namespace, self.dest, specs)
+
+
+class _LabelLast(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        specs: list[SourceSpec] = getattr(namespace, "sources", None) or []
+        if not specs:
+            parser.error("--label goes after the --device or --input it names")
+        specs[-1].label = str(values)
 
 
 def _option(text: str) -> tuple[str, str]:
@@ -50,11 +82,30 @@ def add_parser(subparsers: Any) -> None:
         "Ctrl+C stops (exit 130) after printing what was still partial; "
         "the end of an input exits 0.",
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--device", metavar="D", help="device index, exact name or unique part of a name"
+    parser.add_argument(
+        "--device",
+        dest="sources",
+        action=_AddSource,
+        const="device",
+        metavar="D",
+        help="device index, exact name or unique part of a name; repeat it to caption "
+        "several at once (meeting mode)",
     )
-    source.add_argument("--input", metavar="PATH_OR_URL", help="file, URL or FFmpeg device")
+    parser.add_argument(
+        "--input",
+        dest="sources",
+        action=_AddSource,
+        const="input",
+        metavar="PATH_OR_URL",
+        help="file, URL or FFmpeg device (repeatable, as --device)",
+    )
+    parser.add_argument(
+        "--label",
+        action=_LabelLast,
+        metavar="NAME",
+        help="with several sources: the label of the source given just before "
+        "(default: You for an input device, Them for system audio, else the file name)",
+    )
     parser.add_argument(
         "--input-format",
         metavar="FMT",
@@ -89,29 +140,67 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def resolve_source(args: argparse.Namespace) -> Source:
-    """The source the options name, checked before the (slow) model load."""
+@dataclass(frozen=True)
+class LabelledSource:
+    source: Source
+    label: str
+    role: Role
+
+
+def resolve_sources(args: argparse.Namespace) -> list[LabelledSource]:
+    """The sources the options name, checked before the (slow) model load, and labelled."""
     from tui_captions.audio.decode import DecodedAudio, check_input_format
     from tui_captions.audio.devices import find_device, list_devices
-    from tui_captions.audio.protocol import FfmpegSource
+    from tui_captions.core.names import short_name
 
-    if args.device is not None:
-        if args.input_format or args.input_option:
-            raise UserError("--input-format and --input-option go with --input, not --device")
-        return find_device(args.device, list_devices()).source()
-    source = FfmpegSource(args.input, args.input_format, dict(args.input_option))
-    check_input_format(args.input, args.input_format)
-    if args.input_format is None and "://" not in args.input:
-        # A local file: open it once here so a bad path or format fails in
-        # milliseconds; devices and URLs are opened only by the worker.
-        DecodedAudio(args.input).close()
-    return source
+    specs: list[SourceSpec] = args.sources or []
+    if not specs:
+        raise UserError("say what to caption: --device D or --input PATH_OR_URL")
+    if (args.input_format or args.input_option) and all(s.kind == "device" for s in specs):
+        raise UserError("--input-format and --input-option go with --input, not --device")
+    devices = list_devices() if any(s.kind == "device" for s in specs) else []
+    found: list[tuple[Source, str, Role]] = []
+    for spec in specs:
+        if spec.kind == "device":
+            device = find_device(spec.value, devices)
+            role: Role = "system" if device.monitor else "microphone"
+            found.append((device.source(), spec.label or _ROLE_LABELS[role], role))
+            continue
+        from tui_captions.audio.protocol import FfmpegSource
+
+        source = FfmpegSource(spec.value, args.input_format, dict(args.input_option))
+        check_input_format(spec.value, args.input_format)
+        if args.input_format is None and "://" not in spec.value:
+            # A local file: open it once here so a bad path or format fails in
+            # milliseconds; devices and URLs are opened only by the worker.
+            DecodedAudio(spec.value).close()
+        found.append((source, spec.label or short_name(spec.value), "other"))
+    labels = unique_labels([label for _, label, _ in found])
+    return [
+        LabelledSource(s, label, role) for (s, _, role), label in zip(found, labels, strict=True)
+    ]
+
+
+_ROLE_LABELS: dict[Role, str] = {"microphone": "You", "system": "Them", "other": "Source"}
+
+
+def unique_labels(labels: list[str]) -> list[str]:
+    """The same label twice becomes "You", "You 2"."""
+    seen: dict[str, int] = {}
+    unique = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        unique.append(label if seen[label] == 1 else f"{label} {seen[label]}")
+    return unique
 
 
 def run(args: argparse.Namespace) -> int:
     if args.partials and args.format != "jsonl":
         raise UserError("--partials needs --format jsonl (text output has final lines only)")
-    source = resolve_source(args)  # before torch is imported: a bad source fails at once
+    # Before torch is imported: a bad source fails at once.
+    sources = resolve_sources(args)
+    if args.record and len(sources) > 1:
+        raise UserError("--record records one source; caption several without it")
 
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream
@@ -121,28 +210,38 @@ def run(args: argparse.Namespace) -> int:
 
     model, decode = load_model(args)
     session = CaptionSession(args.model, on_warning=warn)
-    journal = session.open_journal({CHANNEL: source.label})
-    stream: RecognizerStream = model.create_stream(decode)
-    recorder = None
-    if args.record:
-        recorder = Recorder(recording_path(journal.path), model.format.sample_rate, on_warning=warn)
-        stream = RecordingStream(stream, recorder)
-    events: queue.Queue[LiveEvent] = queue.Queue()
-    channel = session.add_channel(
-        CHANNEL, source.label, LiveEngine(stream, events.put), model.format.chunk_seconds
+    # One source: the session's only channel, named after it, as ever; several: by label.
+    by_channel = {(s.label if len(sources) > 1 else CHANNEL): s for s in sources}
+    journal = session.open_journal(
+        {channel: s.label if channel else s.source.label for channel, s in by_channel.items()}
     )
+    events: queue.Queue[tuple[str, LiveEvent]] = queue.Queue()
+    recorder = None
+    for channel, labelled in by_channel.items():
+        stream: RecognizerStream = model.create_stream(decode)
+        if args.record:
+            recorder = Recorder(
+                recording_path(journal.path), model.format.sample_rate, on_warning=warn
+            )
+            stream = RecordingStream(stream, recorder)
+        engine = LiveEngine(stream, _poster(events, channel))
+        session.add_channel(
+            channel, labelled.label, engine, model.format.chunk_seconds, labelled.role
+        )
     printer = _Printer(args, open_writer(args.format, sys.stdout), sys.stdout, session)
-    session.start(CHANNEL, source)
+    for channel, labelled in by_channel.items():
+        session.start(channel, labelled.source)
     status = 0
     try:
         try:
-            ended = printer.follow(events)
+            failures = printer.follow(events)
         except KeyboardInterrupt as interrupt:  # Ctrl+C, SIGTERM, SIGHUP
             status = exit_status(interrupt)
-            session.stop(CHANNEL)
-            ended = printer.follow(events)
+            for channel in session.channels:
+                session.stop(channel)
+            failures = printer.follow(events)
     finally:
-        # However the session ends (a second signal included): the device is
+        # However the session ends (a second signal included): the devices are
         # released, and the journal says the session ended.
         session.close()
         if recorder is not None:
@@ -152,10 +251,22 @@ def run(args: argparse.Namespace) -> int:
     else:
         warn(f"session {journal.id} not saved ({journal.warning}); the output above has it")
     if args.stats_every:
-        printer.stats(channel.stats)
-    if ended.error is not None:
-        raise AudioSourceError(ended.error)
+        for channel in session.channels:
+            printer.stats(channel)
+    if failures:
+        raise AudioSourceError("; ".join(failures))
     return status
+
+
+def _poster(
+    events: queue.Queue[tuple[str, LiveEvent]], channel: str
+) -> Callable[[LiveEvent], None]:
+    """The engine's listener: its events, tagged with its channel, onto the one queue."""
+
+    def post(event: LiveEvent) -> None:
+        events.put((channel, event))
+
+    return post
 
 
 class _Printer:
@@ -174,43 +285,62 @@ class _Printer:
         self._jsonl = args.format == "jsonl"
         self._partials = bool(args.partials)
         self._stats_every: float | None = args.stats_every
-        self._partial = ""
+        self._partial: dict[str, str] = {}
+        self._ended: set[str] = set()
 
-    def follow(self, events: queue.Queue[LiveEvent]) -> SourceEnded:
-        """Handle events until the session ends; returns its ``SourceEnded``."""
+    def follow(self, events: queue.Queue[tuple[str, LiveEvent]]) -> list[str]:
+        """Handle events until every channel has ended; returns why sources failed.
+
+        With several sources, one that fails is reported at once and the others go on.
+        """
         from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
 
+        running = {c for c in self._session.channels if c not in self._ended}
+        failures: list[str] = []
         next_stats = time.monotonic() + (self._stats_every or 0.0)
-        while True:
+        while running:
             try:
-                event = events.get(timeout=0.1)
+                channel, event = events.get(timeout=0.1)
             except queue.Empty:
-                event = None
+                channel, event = "", None
+            label = self._session.channels[channel].label if channel else ""
+            lead = f"{label}: " if label else ""
             if isinstance(event, SourceStarted):
                 print(
-                    f"captions-tui: capturing {event.description} "
+                    f"captions-tui: {lead}capturing {event.description} "
                     f"(started in {event.startup_ms:.0f} ms); Ctrl+C stops",
                     file=sys.stderr,
                     flush=True,
                 )
             elif isinstance(event, RecognizerUpdate):
-                self._finals(event)
-                if self._partials and event.partial != self._partial:
-                    self._event({"type": "partial", "seq": event.seq, "text": event.partial})
-                self._partial = event.partial
+                self._finals(channel, event)
+                if self._partials and event.partial != self._partial.get(channel, ""):
+                    partial = {"type": "partial", "seq": event.seq, "text": event.partial}
+                    self._event(partial | ({"source": label} if label else {}))
+                self._partial[channel] = event.partial
             elif isinstance(event, SourceEnded):
-                self._finals(event)
-                return event
+                self._finals(channel, event)
+                running.discard(channel)
+                self._ended.add(channel)
+                if event.error is not None:
+                    failures.append(f"{lead}{event.error}")
+                    if running:
+                        warn(f"{lead}{event.error}; the other sources go on")
             if self._stats_every and time.monotonic() >= next_stats:
                 next_stats += self._stats_every
-                self.stats(self._session.channels[CHANNEL].stats)
+                for each in self._session.channels:
+                    self.stats(each)
+        return failures
 
-    def _finals(self, event: LiveEvent) -> None:
-        for segment in self._session.accept(CHANNEL, event):  # journaled, then printed
+    def _finals(self, channel: str, event: LiveEvent) -> None:
+        for segment in self._session.accept(channel, event):  # journaled, then printed
             self._writer.write(segment)
 
-    def stats(self, stats: LiveStats) -> None:
+    def stats(self, channel: str) -> None:
+        stats: LiveStats = self._session.channels[channel].stats
         line = {"type": "stats", **stats.summary()}
+        if channel:
+            line["source"] = self._session.channels[channel].label
         if self._jsonl:
             self._event(line)
         else:

@@ -44,7 +44,7 @@ class LiveStats:
 
     def __init__(self, chunk_seconds: float, window_s: float = 60.0) -> None:
         size = max(1, round(window_s / chunk_seconds))
-        self._chunk_seconds = chunk_seconds
+        self.chunk_seconds = chunk_seconds
         self._latency: deque[float] = deque(maxlen=size)
         self._compute: deque[float] = deque(maxlen=size)
         self.chunks = 0
@@ -63,7 +63,7 @@ class LiveStats:
         self.overflows += int(update.overflow)
 
     def summary(self) -> dict[str, float | int | None]:
-        audio_s = len(self._compute) * self._chunk_seconds
+        audio_s = len(self._compute) * self.chunk_seconds
         return {
             "chunks": self.chunks,
             "latency_ms_p50": _rounded(percentile(self._latency, 50)),

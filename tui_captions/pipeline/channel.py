@@ -18,6 +18,9 @@ from tui_captions.audio.protocol import AudioChunk, EndOfStream, Source, Started
 from tui_captions.audio.worker import QUEUE_SECONDS, CaptureWorker
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
 
+# A source this many chunks behind its capture times skipped them (no data came):
+# it moves on to where its chunks belong. Fewer is timing jitter.
+_GAP_CHUNKS = 2
 # How often the inference thread looks at the worker when no audio comes:
 # a dead worker is reported within this plus CaptureWorker's own short wait.
 _POLL_S = 0.25
@@ -48,9 +51,14 @@ class LiveEngine:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, source: Source, at: int | None = None) -> None:
+    def start(self, source: Source, at: int | None = None, origin: float | None = None) -> None:
         """Start capturing ``source``, its first chunk at time-line position ``at`` (default:
-        right after the last session); events follow on the listener (``SourceEnded`` last)."""
+        right after the last session); events follow on the listener (``SourceEnded`` last).
+
+        With ``origin`` (a ``time.monotonic()`` time: where the time line starts), chunks
+        are placed by when they were captured: a source that delivers nothing for a while
+        (a sound server's idle monitor) keeps its times comparable with the others'.
+        """
         if self.running:
             raise RuntimeError("a live session is already running; stop() it first")
         stream_format = self.recognizer.format
@@ -61,7 +69,7 @@ class LiveEngine:
         self.position = max(self.position, at or 0)
         self._thread = threading.Thread(
             target=self._run,
-            args=(self._worker, self._stopping),
+            args=(self._worker, self._stopping, origin),
             name="captions-inference",
             daemon=True,
         )
@@ -87,11 +95,12 @@ class LiveEngine:
             self._thread.join(timeout)
         return not self.running
 
-    def _run(self, worker: CaptureWorker, stopping: threading.Event) -> None:
+    def _run(self, worker: CaptureWorker, stopping: threading.Event, origin: float | None) -> None:
         launched = time.monotonic()
         worker.start()
         self.recognizer.reset()
         base = self.position
+        chunk_seconds = self.recognizer.format.chunk_seconds
         expected_seq = 0
         dropped = 0
         reason = "stopped"
@@ -113,7 +122,13 @@ class LiveEngine:
             elif isinstance(message, AudioChunk):
                 dropped += message.seq - expected_seq
                 expected_seq = message.seq + 1
-                step = self.recognizer.accept(message.samples, chunk_index=base + message.seq)
+                index = base + message.seq
+                if origin is not None:
+                    captured = round((message.t_first - origin) / chunk_seconds)
+                    if captured - index >= _GAP_CHUNKS:  # nothing came for a while
+                        base += captured - index
+                        index = captured
+                step = self.recognizer.accept(message.samples, chunk_index=index)
                 self.position = base + expected_seq
                 self._listener(_update(message, step, worker.queue_depth(), dropped))
             elif isinstance(message, EndOfStream):

@@ -12,18 +12,24 @@ journal's fsync never delays recognition.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from tui_captions.audio.protocol import Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded
 from tui_captions.core.segments import Segment
 from tui_captions.core.stats import LiveStats
+from tui_captions.pipeline.echo import EchoGuard
 from tui_captions.transcript.journal import SessionJournal, Stats, WarningHandler
 
 ChannelId = str
-"""Names a channel in the journal and on each segment; "" for a session's only source."""
+"""Names a channel in the journal and on each segment; "" for a session's only source,
+else the source's label ("You", "Them")."""
+
+Role = Literal["microphone", "system", "other"]
+"""What a source hears: a microphone (the room, speakers included), system audio, or else."""
 
 
 class ChannelEngine(Protocol):
@@ -34,7 +40,7 @@ class ChannelEngine(Protocol):
         """Where its next chunk goes on the session's time line, in chunks."""
         ...
 
-    def start(self, source: Source, at: int) -> None: ...
+    def start(self, source: Source, at: int, origin: float | None = None) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -47,6 +53,8 @@ class Channel:
     label: str
     engine: ChannelEngine
     stats: LiveStats
+    role: Role = "other"
+    echo_dropped: int = 0
 
 
 class CaptionSession:
@@ -66,13 +74,20 @@ class CaptionSession:
         self._on_warning = on_warning
         self._journal: SessionJournal | None = None
         self._next_id = 0
+        self._echo = EchoGuard()
+        self._origin: float | None = None  # monotonic time of the time line's zero
 
     def add_channel(
-        self, channel_id: ChannelId, label: str, engine: ChannelEngine, chunk_seconds: float
+        self,
+        channel_id: ChannelId,
+        label: str,
+        engine: ChannelEngine,
+        chunk_seconds: float,
+        role: Role = "other",
     ) -> Channel:
         """A channel whose ``engine`` delivers its events to the front end, which passes
         them to :meth:`accept` with ``channel_id``."""
-        channel = Channel(channel_id, label, engine, LiveStats(chunk_seconds))
+        channel = Channel(channel_id, label, engine, LiveStats(chunk_seconds), role)
         self.channels[channel_id] = channel
         return channel
 
@@ -84,11 +99,18 @@ class CaptionSession:
         return max((c.engine.position for c in self.channels.values()), default=0)
 
     def start(self, channel_id: ChannelId, source: Source) -> None:
-        """Caption ``source`` on the channel (after stopping what it captioned before)."""
+        """Caption ``source`` on the channel (after stopping what it captioned before);
+        the only channel takes the source's name, a labelled one keeps its label."""
         channel = self.channels[channel_id]
         channel.engine.stop()
-        channel.label = source.label
-        channel.engine.start(source, at=self.position)
+        if not channel_id:
+            channel.label = source.label
+        origin = None
+        if len(self.channels) > 1:  # one time line: placed by capture time
+            if self._origin is None:
+                self._origin = time.monotonic() - self.position * channel.stats.chunk_seconds
+            origin = self._origin
+        channel.engine.start(source, at=self.position, origin=origin)
 
     def stop(self, channel_id: ChannelId) -> None:
         """Stop the channel's capture; its last words still arrive as a ``SourceEnded``."""
@@ -96,7 +118,11 @@ class CaptionSession:
 
     def accept(self, channel_id: ChannelId, event: LiveEvent) -> tuple[Segment, ...]:
         """Take an event of the channel in: its figures are counted, its final segments
-        numbered, labelled and journaled; returns those segments, for display."""
+        numbered, labelled and journaled; returns those segments, for display.
+
+        With a microphone and system audio in one session, a microphone line that
+        repeats the system audio's is dropped (counted in the figures as ``echo_dropped``).
+        """
         channel = self.channels[channel_id]
         if isinstance(event, RecognizerUpdate):
             channel.stats.add(event)
@@ -105,6 +131,11 @@ class CaptionSession:
         journal = self.journal
         finals = []
         for segment in event.finals:
+            if channel.role == "system":
+                self._echo.heard(segment)
+            elif channel.role == "microphone" and self._echo.is_echo(segment):
+                channel.echo_dropped += 1
+                continue
             final = dataclasses.replace(segment, id=self._next_id, channel=channel_id)
             self._next_id += 1
             journal.append(final)  # first: whatever is shown is on disk
@@ -140,6 +171,8 @@ class CaptionSession:
         summaries = {c.id: c.stats.summary() for c in self.channels.values()}
         if len(summaries) == 1:
             return next(iter(summaries.values()))
+        for channel in self.channels.values():
+            summaries[channel.id]["echo_dropped"] = channel.echo_dropped
         return {
             f"{channel}.{key}": value
             for channel, s in summaries.items()

@@ -23,12 +23,13 @@ def export_session(
     *,
     readable: bool = True,
     timestamps: bool = False,
+    source: str | None = None,
 ) -> None:
     """Write ``session`` as ``fmt``; ``readable`` applies sentence case and "I",
-    ``timestamps`` puts each segment's start time before it in ``txt``."""
-    segments: Sequence[Segment] = (
-        [readable_segment(s) for s in session.segments] if readable else session.segments
-    )
+    ``timestamps`` puts each segment's start time before it in ``txt``; ``source``
+    keeps one source's lines of a session of several."""
+    kept = [s for s in session.segments if source is None or s.channel == source]
+    segments: Sequence[Segment] = [readable_segment(s) for s in kept] if readable else kept
     spec = by_suffix(fmt)
     if spec.writer is None:
         json.dump(_document(session, segments), out, indent=2, ensure_ascii=False)
@@ -55,6 +56,8 @@ def _document(session: Session, segments: Sequence[Segment]) -> dict[str, Any]:
         },
         "stats": session.stats,
         "segments": [
-            {"id": s.id, "start": s.start, "end": s.end, "text": s.text} for s in segments
+            {"id": s.id, "start": s.start, "end": s.end, "text": s.text}
+            | ({"source": s.channel} if s.channel else {})
+            for s in segments
         ],
     }

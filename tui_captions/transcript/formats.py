@@ -4,6 +4,11 @@ Each writer emits a segment as soon as it is final, so output piped from
 ``transcribe`` or ``live`` is usable while the audio is still running; exports
 of saved sessions go through the same writers. JSON, a whole session with its
 metadata, has no streaming writer (see ``exports``).
+
+In a session of several sources each segment's ``channel`` is its source's
+label ("You", "Them"), and every format carries it: a ``You: `` prefix in
+text and SRT, a WebVTT voice span, a ``source`` field in JSON. A session of
+one source ("" channel) looks as it always did.
 """
 
 from __future__ import annotations
@@ -19,12 +24,20 @@ from tui_captions.core.timefmt import clock
 
 def final_event(segment: Segment) -> dict[str, Any]:
     """The ``jsonl`` event of a final segment (a contract for scripts; the journal reuses it)."""
-    return {
+    event: dict[str, Any] = {
         "type": "final",
         "start": round(segment.start, 3),
         "end": round(segment.end, 3),
         "text": segment.text,
     }
+    if segment.channel:
+        event["source"] = segment.channel
+    return event
+
+
+def labelled(segment: Segment) -> str:
+    """The text led by its source's label, when the session has several."""
+    return f"{segment.channel}: {segment.text}" if segment.channel else segment.text
 
 
 class SegmentWriter(Protocol):
@@ -40,7 +53,7 @@ class TextWriter:
 
     def write(self, segment: Segment) -> None:
         prefix = f"[{clock(segment.start, '.')}] " if self._timestamps else ""
-        self._out.write(f"{prefix}{segment.text}\n")
+        self._out.write(f"{prefix}{labelled(segment)}\n")
         self._out.flush()
 
 
@@ -61,7 +74,7 @@ class SrtWriter:
     def write(self, segment: Segment) -> None:
         self._cues += 1
         start, end = clock(segment.start, ","), clock(segment.end, ",")
-        self._out.write(f"{self._cues}\n{start} --> {end}\n{segment.text}\n\n")
+        self._out.write(f"{self._cues}\n{start} --> {end}\n{labelled(segment)}\n\n")
         self._out.flush()
 
 
@@ -73,7 +86,8 @@ class VttWriter:
 
     def write(self, segment: Segment) -> None:
         start, end = clock(segment.start, "."), clock(segment.end, ".")
-        self._out.write(f"{start} --> {end}\n{segment.text}\n\n")
+        text = f"<v {segment.channel}>{segment.text}</v>" if segment.channel else segment.text
+        self._out.write(f"{start} --> {end}\n{text}\n\n")
         self._out.flush()
 
 

@@ -241,6 +241,8 @@ class Session:
     duration: float
     """Wall seconds for a session that ended; else the end of its last segment."""
     stats: dict[str, float | int | None]
+    channels: dict[str, str]
+    """Channel id -> its source's label; one "" channel for a session of one source."""
 
     @property
     def interrupted(self) -> bool:
@@ -288,6 +290,10 @@ def parse_journal(lines: Iterable[str]) -> Session:
             ended=datetime.fromisoformat(end["ended"]) if end else None,
             duration=float(end["duration"]) if end else max((s.end for s in segments), default=0.0),
             stats=dict(end["stats"]) if end else {},
+            channels={
+                str(c["id"]): str(c["label"])
+                for c in header.get("channels", [{"id": "", "label": header["source"]}])
+            },
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"bad session header or end line ({exc})") from None

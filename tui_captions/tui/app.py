@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.config import load_settings, save_settings
+from tui_captions.core.names import short_name
 from tui_captions.errors import UserError
 from tui_captions.pipeline.session import CaptionSession, Channel
 from tui_captions.signals import STOP_SIGNALS, detach_terminal
@@ -45,7 +46,7 @@ from tui_captions.tui.screens.dialogs import (
 from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
-from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine, short_name
+from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
 from tui_captions.tui.widgets.latency import LatencyPane
 from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import ClassVar, Literal
 
 from rich.console import RenderableType
@@ -13,14 +12,6 @@ from textual.widget import Widget
 from tui_captions.core import timefmt
 
 Severity = Literal["information", "warning", "error"]
-
-
-def short_name(label: str) -> str:
-    """A file's or a model directory's name instead of its whole path (URLs and device
-    names stay as they are): the bar has room for the state, the model and its compute."""
-    if "://" in label or "/" not in label:
-        return label
-    return PurePath(label).name or label
 
 
 class SessionBar(Widget):

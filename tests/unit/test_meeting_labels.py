@@ -1,0 +1,47 @@
+"""Meeting mode's logic: labels, echo, and how each format carries a line's source."""
+
+from __future__ import annotations
+
+import io
+
+import srt
+import webvtt
+
+from tui_captions.commands.live import unique_labels
+from tui_captions.core.segments import Segment
+from tui_captions.pipeline.echo import EchoGuard
+from tui_captions.transcript.formats import REGISTRY, final_event
+
+
+def test_labels_of_the_same_kind_are_numbered() -> None:
+    assert unique_labels(["You", "Them", "You", "Them", "You"]) == [
+        "You", "Them", "You 2", "Them 2", "You 3",
+    ]  # fmt: skip
+
+
+def test_a_microphone_line_that_repeats_recent_system_audio_is_echo() -> None:
+    guard = EchoGuard(window_s=3.0)
+    guard.heard(Segment(0, 1.0, 4.0, "the dog is green and the water is black"))
+    assert guard.is_echo(Segment(1, 1.2, 4.3, "the dog is green and the we tree is black"))
+    assert not guard.is_echo(Segment(2, 1.2, 4.3, "a big bird can sing in the cold"))
+    assert not guard.is_echo(Segment(3, 9.0, 12.0, "the dog is green and the water is black"))
+    assert not guard.is_echo(Segment(4, 1.0, 1.0, ""))
+
+
+def test_every_format_carries_the_source_and_one_source_looks_as_before() -> None:
+    labelled = Segment(0, 1.0, 2.5, "hello there", channel="Them")
+    plain = Segment(1, 3.0, 4.0, "hello there")
+    written = {}
+    for spec in REGISTRY:
+        if spec.writer is None:
+            continue
+        out = io.StringIO()
+        writer = spec.writer(out)
+        writer.write(labelled)
+        writer.write(plain)
+        written[spec.suffix] = out.getvalue()
+    assert written["txt"] == "Them: hello there\nhello there\n"
+    assert [c.content for c in srt.parse(written["srt"])] == ["Them: hello there", "hello there"]
+    captions = webvtt.from_string(written["vtt"]).captions
+    assert [(c.voice, c.text) for c in captions] == [("Them", "hello there"), (None, "hello there")]
+    assert final_event(labelled)["source"] == "Them" and "source" not in final_event(plain)

@@ -1,0 +1,43 @@
+"""Echo: with speakers on, the microphone hears the system audio, and its words come twice.
+
+A microphone's final line is dropped when most of its words were in a line
+of system audio that ended within a few seconds of it on the session's time
+line. The system audio's line is the clean copy (it did not cross the room),
+and usually ends first: the sound reaches the microphone later, through the
+speakers. A microphone line that ends first is kept.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+
+from tui_captions.core.segments import Segment
+
+ECHO_WINDOW_S = 3.0
+ECHO_SHARE = 0.6  # of the microphone line's words
+
+
+class EchoGuard:
+    def __init__(self, window_s: float = ECHO_WINDOW_S, share: float = ECHO_SHARE) -> None:
+        self._window_s = window_s
+        self._share = share
+        self._system: deque[Segment] = deque()
+
+    def heard(self, segment: Segment) -> None:
+        """A final line of system audio."""
+        self._system.append(segment)
+        while self._system and self._system[0].end < segment.end - 4 * self._window_s:
+            self._system.popleft()
+
+    def is_echo(self, segment: Segment) -> bool:
+        """Whether a microphone's final line repeats recent system audio."""
+        words = Counter(segment.text.lower().split())
+        if not words:
+            return False
+        for line in self._system:
+            if abs(line.end - segment.end) > self._window_s:
+                continue
+            shared = sum((words & Counter(line.text.lower().split())).values())
+            if shared >= self._share * sum(words.values()):
+                return True
+        return False
