@@ -27,6 +27,7 @@ from tui_captions.asr.catalog import bundled_model_dir
 from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.commands.demo import demo_options
 from tui_captions.errors import UserError
+from tui_captions.pipeline.session import only
 from tui_captions.transcript.journal import read_journal
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.screens.dialogs import ErrorScreen, SaveDialog
@@ -64,7 +65,7 @@ def make_app(tmp_path: Path, model: Path | str, source: Source | None = None) ->
             model=str(model),
             beam=4,
             threads=1,
-            source=source,
+            sources=only(source) if source is not None else (),
             sessions_dir=tmp_path / "sessions",
             settings_path=tmp_path / "settings.toml",
             user_themes_dir=tmp_path / "themes",
@@ -92,9 +93,12 @@ async def wait_for_audio(
     pilot: Pilot[Any], app: CaptionsApp, what: str = "audio", more_than: int = 3
 ) -> None:
     """Until the session has decoded more than ``more_than`` chunks in all."""
-    await wait_for(
-        pilot, lambda: app.channel is not None and app.channel.stats.chunks > more_than, what
-    )
+    await wait_for(pilot, lambda: "" in app.session.channels and chunks(app) > more_than, what)
+
+
+def chunks(app: CaptionsApp) -> int:
+    """Chunks decoded so far on the one source's channel."""
+    return app.session.channels[""].stats.chunks
 
 
 def shown_text(app: CaptionsApp) -> str:
@@ -203,7 +207,7 @@ def test_demo_plays_the_bundled_clip_under_a_visible_demo_note(tmp_path: Path) -
         pytest.skip("the demo clip is not bundled yet")
     if not (bundled_model_dir() / "config.json").is_file():
         pytest.skip("the demo model is not bundled yet")
-    script = (Path(options.source.url).with_name("demo_speech.txt")).read_text()  # type: ignore[union-attr]
+    script = (Path(options.sources[0].source.url).with_name("demo_speech.txt")).read_text()  # type: ignore[union-attr]
     expected = set(script.lower().split())
     options = replace(
         options,
@@ -238,12 +242,12 @@ def test_pause_frees_the_source_and_resume_goes_on(
             await wait_for_audio(pilot, app)
             await pilot.press("p")
             assert app.state == "paused" and "Paused" in app.status_text[0]
-            assert app.channel is not None and not app.channel.engine.running  # type: ignore[attr-defined]
-            chunks = app.channel.stats.chunks
+            assert not app.session.channels[""].engine.running  # type: ignore[attr-defined]
+            decoded = chunks(app)
             await pilot.pause(1.0)
-            assert app.channel.stats.chunks == chunks
+            assert chunks(app) == decoded
             await pilot.press("p")
-            await wait_for_audio(pilot, app, "audio after resuming", more_than=chunks + 3)
+            await wait_for_audio(pilot, app, "audio after resuming", more_than=decoded + 3)
             assert app.state == "live"
             await pilot.press("q")
 
@@ -262,11 +266,8 @@ def test_switch_source_keeps_the_transcript(
             await pick(pilot, null_sink)
             await wait_for(pilot, lambda: app.state == "live" and shown_text(app), "the monitor")
             before = shown_text(app)  # the file's words, made final when it was stopped
-            assert app.source is not None and app.source.label.endswith(f"({null_sink.monitor})")
-            assert app.channel is not None
-            await wait_for_audio(
-                pilot, app, "monitor audio", more_than=app.channel.stats.chunks + 3
-            )
+            assert app.source_label.endswith(f"({null_sink.monitor})")
+            await wait_for_audio(pilot, app, "monitor audio", more_than=chunks(app) + 3)
             assert shown_text(app).startswith(before)
             await pilot.press("q")
         journal = app.return_value
@@ -303,8 +304,7 @@ def test_a_lost_device_is_reported_and_captions_resume_when_it_returns(
             assert any(n.severity == "error" for n in app._notifications)
             pactl("load-module", "module-null-sink", f"sink_name={null_sink.name}")
             await wait_for(pilot, lambda: app.state == "live", "the source to come back", 30)
-            assert app.channel is not None
-            await wait_for_audio(pilot, app, "audio again", more_than=app.channel.stats.chunks)
+            await wait_for_audio(pilot, app, "audio again", more_than=chunks(app))
             await pilot.press("q")
 
     run(flow())
@@ -357,5 +357,55 @@ def test_broken_theme_file_is_a_notification_and_themes_cycle(tmp_path: Path) ->
             app.action_cycle_theme()
             assert app.theme != "captions-dark"
         assert f'theme = "{app.theme}"' in (tmp_path / "settings.toml").read_text()
+
+    run(flow())
+
+
+def test_meeting_mode_captions_two_sinks_each_under_its_label(
+    tmp_path: Path, tiny_model: Path, pulse_server: PulseServer
+) -> None:
+    """Two real capture workers on two null-sink monitors, two streams over the one tiny
+    model: each sentence appears under its own label, and the journal keeps the labels."""
+    from tui_captions.audio.devices import find_device, list_devices
+    from tui_captions.pipeline.session import LabelledSource
+
+    sinks = {"Ann": pulse_server.add_sink("tui_a"), "Bo": pulse_server.add_sink("tui_b")}
+    texts = {"Ann": "the dog is green and the water is black", "Bo": "a big bird can sing"}
+    devices = list_devices()
+    sources = tuple(
+        LabelledSource(find_device(sink.monitor, devices).source(), label, "system")
+        for label, sink in sinks.items()
+    )
+    wavs = {label: espeak_wav(tmp_path / f"{label}.wav", text) for label, text in texts.items()}
+
+    def said(app: CaptionsApp, label: str) -> set[str]:
+        pane = app._captions().query_one(TranscriptPane)
+        return set(" ".join(s.text for s in pane.shown if s.channel == label).split())
+
+    def heard(app: CaptionsApp, label: str) -> Callable[[], bool]:
+        return lambda: len(said(app, label) & set(texts[label].split())) >= 3
+
+    async def flow() -> None:
+        app = CaptionsApp(
+            AppOptions(
+                model=str(tiny_model), beam=4, threads=1, sources=sources,
+                sessions_dir=tmp_path / "sessions", settings_path=tmp_path / "settings.toml",
+                user_themes_dir=tmp_path / "themes",
+            )
+        )  # fmt: skip
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.capturing == {"Ann", "Bo"}, "both sources live")
+            players = [sinks[label].play(wav) for label, wav in wavs.items()]
+            for label in texts:
+                await wait_for(pilot, heard(app, label), f"{label}'s words under {label}")
+            for player in players:
+                player.wait(30)
+            assert not said(app, "Ann") & {"bird", "sing"}
+            assert not said(app, "Bo") & {"dog", "green", "water", "black"}
+            assert [m.label for m in app._captions().query(LevelMeter)] == ["Ann", "Bo"]
+            await pilot.press("q")
+        journal = app.return_value
+        assert journal is not None
+        assert read_journal(journal).channels == {"Ann": "Ann", "Bo": "Bo"}
 
     run(flow())

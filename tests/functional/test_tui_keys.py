@@ -46,7 +46,7 @@ def test_help_screen_and_palette_list_every_command(tmp_path: Path) -> None:
             assert isinstance(app.screen, HelpScreen)
             shown = screen_text(app)
             assert [key.help for key in KEYS if key.help not in shown] == []
-            assert "This session" in shown and "emformer-librispeech (cpu int8)" in shown
+            assert "This session" in shown and "emformer-librispeech (rnnt, cpu int8)" in shown
             await pilot.press("escape")
             assert isinstance(app.screen, CaptionsScreen)
             titles = {command.title for command in app.get_system_commands(app.screen)}
@@ -61,7 +61,9 @@ def test_scrolling_up_stops_following_and_f_resumes(tmp_path: Path) -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await started(pilot)
             finals = [Segment(10 + i, 20.0 + i, 21.0 + i, f"line number {i}") for i in range(60)]
-            app.post_message(EngineEvent(update(99, "", tuple(finals), -20, 50), app.generation))
+            app.post_message(
+                EngineEvent(update(99, "", tuple(finals), -20, 50), app.generation[""])
+            )
             await pilot.pause()
             pane = app.screen.query_one(TranscriptPane)
             log = pane.log_view
@@ -70,7 +72,7 @@ def test_scrolling_up_stops_following_and_f_resumes(tmp_path: Path) -> None:
             await pilot.pause()
             assert not pane.following and pane.border_subtitle == NOT_FOLLOWING
             more = (Segment(99, 90.0, 91.0, "the newest line"),)
-            app.post_message(EngineEvent(update(100, "", more, -20, 50), app.generation))
+            app.post_message(EngineEvent(update(100, "", more, -20, 50), app.generation[""]))
             await pilot.pause()
             assert log.scroll_y == 0  # stays where the user is
             await pilot.press("f")
@@ -109,3 +111,48 @@ def test_endpoints_from_the_settings_file_are_the_apps_decode_options(tmp_path: 
     (tmp_path / "settings.toml").write_text("endpoint_silence = 1.2\nmax_segment = 6\n")
     app = fixed_app(tmp_path, "captions-dark", with_source=True)
     assert app.decode_options == DecodeOptions(beam=4, endpoint_silence_s=1.2, max_segment_s=6.0)
+
+
+def test_space_marks_sources_and_enter_captions_them_together(tmp_path: Path) -> None:
+    """Meeting mode from the picker: a USB headset and the speakers' monitor, marked with
+    space, start as "You" and "Them" (in the order marked), each with its own meter."""
+
+    async def flow() -> None:
+        from tui_captions.tui.screens.picker import PickerScreen
+        from tui_captions.tui.widgets.levels import LevelMeter
+
+        app = fixed_app(tmp_path, "captions-dark", with_source=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, PickerScreen)
+            await pilot.press("down", "space", "down", "space")  # from the default row
+            assert len(picker.marked) == 2
+            await pilot.press("up", "space", "space")  # the monitor again: now marked last
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, CaptionsScreen)
+            assert {c: s.source.label for c, s in app.sources.items()} == {
+                "You": "USB Headset Mono",
+                "Them": "Monitor of Speakers (alsa_output.monitor)",
+            }
+            assert list(app.session.channels) == ["You", "Them"]
+            assert [m.label for m in app.screen.query(LevelMeter)] == ["You", "Them"]
+            assert "source You, Them" in screen_text(app)
+
+    asyncio.run(flow())
+
+
+def test_enter_without_marks_starts_the_highlighted_source_alone(tmp_path: Path) -> None:
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert list(app.sources) == [""]
+            assert app.source_label == "Built-in Microphone (alsa_input.pci)"
+
+    asyncio.run(flow())

@@ -21,7 +21,7 @@ from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
 from tui_captions.core.segments import Segment
-from tui_captions.pipeline.session import ChannelEngine
+from tui_captions.pipeline.session import ChannelEngine, LabelledSource, only
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import LevelsCallback, Listener, ProbeHandle
 from tui_captions.tui.messages import EngineEvent
@@ -85,12 +85,22 @@ class FixedBackend:
         return Idle()
 
 
-def fixed_app(tmp: Path, theme: str, with_source: bool, demo: bool = False) -> CaptionsApp:
+MEETING = (
+    LabelledSource(FfmpegSource("mic.wav"), "You", "microphone"),
+    LabelledSource(FfmpegSource("call.wav"), "Them", "system"),
+)
+
+
+def fixed_app(
+    tmp: Path, theme: str, with_source: bool, demo: bool = False, meeting: bool = False
+) -> CaptionsApp:
+    """The app on one fixed source (``with_source``), on two (``meeting``), or in the picker."""
+    sources = MEETING if meeting else only(FfmpegSource("meeting.wav")) if with_source else ()
     options = AppOptions(
         model="emformer-librispeech",
         beam=4,
         threads=1,
-        source=FfmpegSource("meeting.wav") if with_source else None,
+        sources=sources,
         theme=theme,
         demo=demo,
         sessions_dir=tmp / "sessions",
@@ -136,4 +146,25 @@ def feed(app: CaptionsApp) -> None:
     # Eight chunks waiting (1.3 s of audio): the falling-behind warning shows.
     events.append(update(seq, "and this is still being", (), -0.05, 80.0, queue=8))
     for event in events:
-        app.post_message(EngineEvent(event, app.generation))
+        app.post_message(EngineEvent(event, app.generation[""]))
+
+
+def feed_meeting(app: CaptionsApp) -> None:
+    """Two sources taking turns, one line of each overlapping, and each one's partial text."""
+    lines = {
+        "You": ["can you hear me now", "yes the slides are on screen two"],
+        "Them": ["hi everyone thanks for joining", "we can start with the budget", "great"],
+    }
+    for number, channel in enumerate(("You", "Them")):
+        generation = app.generation[channel]
+        started = SourceStarted(f"{channel.lower()}.wav", "wav, 16000 Hz", 16000, 1, 40)
+        app.post_message(EngineEvent(started, generation, channel))
+        for index, text in enumerate(lines[channel]):
+            start = 1.0 + index * 5.0 + number * 2.5
+            segment = Segment(index, start, start + 2.0, text, channel)
+            for step in range(4):
+                final = (segment,) if step == 3 else ()
+                event = update(index * 4 + step, "", final, -30.0 + 6 * number, 90.0 + 30 * number)
+                app.post_message(EngineEvent(event, generation, channel))
+        partial = update(99, "and the next" if number else "one more", (), -20.0, 95.0)
+        app.post_message(EngineEvent(partial, generation, channel))

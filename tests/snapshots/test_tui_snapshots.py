@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.snapshots.fixed_app import feed, fixed_app
+from tests.snapshots.fixed_app import feed, feed_meeting, fixed_app
 from tui_captions.tui.screens.picker import PickerScreen
 
 THEMES = ("captions-dark", "captions-light", "captions-high-contrast")
@@ -56,6 +56,24 @@ def test_captions(
 ) -> None:
     app = fixed_app(tmp_path, theme, with_source=True)
     assert snap_compare(app, terminal_size=size, run_before=captions_ready)
+
+
+async def meeting_ready(pilot: Pilot[Any]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    feed_meeting(pilot.app)  # type: ignore[arg-type]
+    await pilot.pause()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", THEMES)
+def test_meeting(
+    snap_compare: Callable[..., bool], tmp_path: Path, theme: str, size: tuple[int, int]
+) -> None:
+    """Two sources: labelled lines in each source's colour by start time, two meters."""
+    app = fixed_app(tmp_path, theme, with_source=False, meeting=True)
+    assert snap_compare(app, terminal_size=size, run_before=meeting_ready)
 
 
 def test_demo_note(snap_compare: Callable[..., bool], tmp_path: Path) -> None:

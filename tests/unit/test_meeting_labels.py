@@ -7,9 +7,9 @@ import io
 import srt
 import webvtt
 
-from tui_captions.commands.live import unique_labels
 from tui_captions.core.segments import Segment
 from tui_captions.pipeline.echo import EchoGuard
+from tui_captions.pipeline.session import unique_labels
 from tui_captions.transcript.formats import REGISTRY, final_event
 
 

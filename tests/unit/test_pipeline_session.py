@@ -76,3 +76,25 @@ def test_a_channel_started_later_joins_the_session_clock(tmp_path: Path) -> None
     session.add_channel("system", "Them", system, 0.16)
     session.start("system", FfmpegSource("call.wav"))
     assert system.calls[-1] == "start call.wav at 50" and session.position == 50
+
+
+def test_a_source_added_after_the_journal_opened_is_journaled_with_its_label(
+    tmp_path: Path,
+) -> None:
+    """The app picks a meeting's sources mid-session: the journal learns the new channels."""
+    session = CaptionSession("tiny", directory=tmp_path)
+    session.add_channel("", "talk.wav", FakeEngine(), 0.16)
+    session.accept("", update((Segment(0, 0.0, 1.0, "before"),)))
+    session.add_channel("You", "You", FakeEngine(), 0.16, "microphone")
+    session.add_channel("Them", "Them", FakeEngine(), 0.16, "system")
+    session.accept("Them", update((Segment(0, 2.0, 3.0, "the call"),)))
+    session.accept("You", update((Segment(0, 2.1, 3.1, "the call"),)))  # echo: dropped
+    session.accept("You", update((Segment(1, 5.0, 6.0, "my words"),)))
+    journal = session.close()
+    assert journal is not None
+    saved = read_journal(journal.path)
+    assert saved.channels == {"": "talk.wav", "You": "You", "Them": "Them"}
+    assert [(s.channel, s.text) for s in saved.segments] == [
+        ("", "before"), ("Them", "the call"), ("You", "my words"),
+    ]  # fmt: skip
+    assert saved.stats["You.echo_dropped"] == 1

@@ -6,7 +6,8 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import (
@@ -32,9 +33,12 @@ from tui_captions.asr.defaults import (
     DownloadProgress,
 )
 from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
+from tui_captions.errors import UserError
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel, DecodeOptions
+    from tui_captions.audio.protocol import Source
+    from tui_captions.pipeline.session import LabelledSource, Role
 
 stderr = Console(stderr=True)
 
@@ -62,6 +66,112 @@ def seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
+
+
+@dataclass
+class SourceSpec:
+    """A --device or --input as given, and the --label that followed it."""
+
+    kind: str  # "device" or "input"
+    value: str
+    label: str | None = None
+
+
+class _AddSource(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        specs = list(getattr(namespace, self.dest) or [])
+        specs.append(SourceSpec(self.const, str(values)))
+        setattr(namespace, self.dest, specs)
+
+
+class _LabelLast(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        specs: list[SourceSpec] = getattr(namespace, "sources", None) or []
+        if not specs:
+            parser.error("--label goes after the --device or --input it names")
+        specs[-1].label = str(values)
+
+
+def _option(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def add_source_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """--device and --input (each repeatable: meeting mode), --label, FFmpeg's input options."""
+    parser.add_argument(
+        "--device",
+        dest="sources",
+        action=_AddSource,
+        const="device",
+        metavar="D",
+        help="capture device: index, exact name or unique part of a name as "
+        "`captions-tui devices` lists them; repeat it to caption several at once "
+        "(meeting mode)",
+    )
+    parser.add_argument(
+        "--input",
+        dest="sources",
+        action=_AddSource,
+        const="input",
+        metavar="PATH_OR_URL",
+        help="file, URL or FFmpeg input device, played in real time (repeatable, as --device)",
+    )
+    parser.add_argument(
+        "--label",
+        action=_LabelLast,
+        metavar="NAME",
+        help="with several sources: the label of the source given just before (default: "
+        "You for an input device, Them for system audio, else the file's name)",
+    )
+    parser.add_argument(
+        "--input-format",
+        metavar="FMT",
+        help="FFmpeg input format for --input, e.g. alsa, pulse, avfoundation, dshow",
+    )
+    parser.add_argument(
+        "--input-option",
+        type=_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="FFmpeg input option for --input (repeatable), e.g. sample_rate=48000",
+    )
+
+
+def resolve_sources(args: argparse.Namespace) -> list[LabelledSource]:
+    """The sources the options name, labelled, and checked before the (slow) model load."""
+    from tui_captions.audio.decode import DecodedAudio, check_input_format
+    from tui_captions.audio.devices import find_device, list_devices
+    from tui_captions.audio.protocol import FfmpegSource
+    from tui_captions.core.names import short_name
+    from tui_captions.pipeline.session import ROLE_LABELS, LabelledSource, unique_labels
+
+    specs: list[SourceSpec] = args.sources or []
+    if (args.input_format or args.input_option) and all(s.kind == "device" for s in specs):
+        raise UserError("--input-format and --input-option go with --input, not --device")
+    devices = list_devices() if any(s.kind == "device" for s in specs) else []
+    found: list[tuple[Source, str, Role]] = []
+    for spec in specs:
+        if spec.kind == "device":
+            device = find_device(spec.value, devices)
+            role: Role = "system" if device.monitor else "microphone"
+            found.append((device.source(), spec.label or ROLE_LABELS[role], role))
+            continue
+        source = FfmpegSource(spec.value, args.input_format, dict(args.input_option))
+        check_input_format(spec.value, args.input_format)
+        if args.input_format is None and "://" not in spec.value:
+            # A local file: open it once here so a bad path or format fails in
+            # milliseconds; devices and URLs are opened only by the worker.
+            DecodedAudio(spec.value).close()
+        found.append((source, spec.label or short_name(spec.value), "other"))
+    labels = unique_labels([label for _, label, _ in found])
+    return [
+        LabelledSource(source, label, role)
+        for (source, _, role), label in zip(found, labels, strict=True)
+    ]
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

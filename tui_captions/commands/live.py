@@ -23,54 +23,27 @@ import queue
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_captions.commands.common import add_model_options, load_model, seconds, warn
+from tui_captions.commands.common import (
+    add_model_options,
+    add_source_options,
+    load_model,
+    resolve_sources,
+    seconds,
+    warn,
+)
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import RecognizerStream
-    from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
     from tui_captions.core.stats import LiveStats
-    from tui_captions.pipeline.session import CaptionSession, Role
+    from tui_captions.pipeline.session import CaptionSession
     from tui_captions.transcript.formats import SegmentWriter
 
 LIVE_FORMATS = ("text", "jsonl")  # of the stream formats, those that print line by line
-CHANNEL = ""  # the channel of a session's only source
-
-
-@dataclass
-class SourceSpec:
-    """A --device or --input as given, and the --label that followed it."""
-
-    kind: str  # "device" or "input"
-    value: str
-    label: str | None = None
-
-
-class _AddSource(argparse.Action):
-    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
-        specs = list(getattr(namespace, self.dest) or [])
-        specs.append(SourceSpec(self.const, str(values)))
-        setattr(namespace, self.dest, specs)
-
-
-class _LabelLast(argparse.Action):
-    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
-        specs: list[SourceSpec] = getattr(namespace, "sources", None) or []
-        if not specs:
-            parser.error("--label goes after the --device or --input it names")
-        specs[-1].label = str(values)
-
-
-def _option(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
 
 
 def add_parser(subparsers: Any) -> None:
@@ -82,43 +55,7 @@ def add_parser(subparsers: Any) -> None:
         "Ctrl+C stops (exit 130) after printing what was still partial; "
         "the end of an input exits 0.",
     )
-    parser.add_argument(
-        "--device",
-        dest="sources",
-        action=_AddSource,
-        const="device",
-        metavar="D",
-        help="device index, exact name or unique part of a name; repeat it to caption "
-        "several at once (meeting mode)",
-    )
-    parser.add_argument(
-        "--input",
-        dest="sources",
-        action=_AddSource,
-        const="input",
-        metavar="PATH_OR_URL",
-        help="file, URL or FFmpeg device (repeatable, as --device)",
-    )
-    parser.add_argument(
-        "--label",
-        action=_LabelLast,
-        metavar="NAME",
-        help="with several sources: the label of the source given just before "
-        "(default: You for an input device, Them for system audio, else the file name)",
-    )
-    parser.add_argument(
-        "--input-format",
-        metavar="FMT",
-        help="FFmpeg input format, e.g. alsa, pulse, avfoundation, dshow",
-    )
-    parser.add_argument(
-        "--input-option",
-        type=_option,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="FFmpeg input option (repeatable), e.g. sample_rate=48000",
-    )
+    add_source_options(parser)
     add_model_options(parser)
     parser.add_argument("--format", choices=LIVE_FORMATS, default="text", help="output format")
     parser.add_argument(
@@ -140,78 +77,26 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-@dataclass(frozen=True)
-class LabelledSource:
-    source: Source
-    label: str
-    role: Role
-
-
-def resolve_sources(args: argparse.Namespace) -> list[LabelledSource]:
-    """The sources the options name, checked before the (slow) model load, and labelled."""
-    from tui_captions.audio.decode import DecodedAudio, check_input_format
-    from tui_captions.audio.devices import find_device, list_devices
-    from tui_captions.core.names import short_name
-
-    specs: list[SourceSpec] = args.sources or []
-    if not specs:
-        raise UserError("say what to caption: --device D or --input PATH_OR_URL")
-    if (args.input_format or args.input_option) and all(s.kind == "device" for s in specs):
-        raise UserError("--input-format and --input-option go with --input, not --device")
-    devices = list_devices() if any(s.kind == "device" for s in specs) else []
-    found: list[tuple[Source, str, Role]] = []
-    for spec in specs:
-        if spec.kind == "device":
-            device = find_device(spec.value, devices)
-            role: Role = "system" if device.monitor else "microphone"
-            found.append((device.source(), spec.label or _ROLE_LABELS[role], role))
-            continue
-        from tui_captions.audio.protocol import FfmpegSource
-
-        source = FfmpegSource(spec.value, args.input_format, dict(args.input_option))
-        check_input_format(spec.value, args.input_format)
-        if args.input_format is None and "://" not in spec.value:
-            # A local file: open it once here so a bad path or format fails in
-            # milliseconds; devices and URLs are opened only by the worker.
-            DecodedAudio(spec.value).close()
-        found.append((source, spec.label or short_name(spec.value), "other"))
-    labels = unique_labels([label for _, label, _ in found])
-    return [
-        LabelledSource(s, label, role) for (s, _, role), label in zip(found, labels, strict=True)
-    ]
-
-
-_ROLE_LABELS: dict[Role, str] = {"microphone": "You", "system": "Them", "other": "Source"}
-
-
-def unique_labels(labels: list[str]) -> list[str]:
-    """The same label twice becomes "You", "You 2"."""
-    seen: dict[str, int] = {}
-    unique = []
-    for label in labels:
-        seen[label] = seen.get(label, 0) + 1
-        unique.append(label if seen[label] == 1 else f"{label} {seen[label]}")
-    return unique
-
-
 def run(args: argparse.Namespace) -> int:
     if args.partials and args.format != "jsonl":
         raise UserError("--partials needs --format jsonl (text output has final lines only)")
     # Before torch is imported: a bad source fails at once.
     sources = resolve_sources(args)
+    if not sources:
+        raise UserError("say what to caption: --device D or --input PATH_OR_URL")
     if args.record and len(sources) > 1:
         raise UserError("--record records one source; caption several without it")
 
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream
-    from tui_captions.pipeline.session import CaptionSession
+    from tui_captions.pipeline.session import CaptionSession, channel_ids
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.sessions import recording_path
 
     model, decode = load_model(args)
     session = CaptionSession(args.model, on_warning=warn)
     # One source: the session's only channel, named after it, as ever; several: by label.
-    by_channel = {(s.label if len(sources) > 1 else CHANNEL): s for s in sources}
+    by_channel = dict(zip(channel_ids(sources), sources, strict=True))
     journal = session.open_journal(
         {channel: s.label if channel else s.source.label for channel, s in by_channel.items()}
     )
@@ -293,7 +178,12 @@ class _Printer:
 
         With several sources, one that fails is reported at once and the others go on.
         """
-        from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
+        from tui_captions.core.events import (
+            RecognizerUpdate,
+            SourceEnded,
+            SourceQuiet,
+            SourceStarted,
+        )
 
         running = {c for c in self._session.channels if c not in self._ended}
         failures: list[str] = []
@@ -318,6 +208,9 @@ class _Printer:
                     partial = {"type": "partial", "seq": event.seq, "text": event.partial}
                     self._event(partial | ({"source": label} if label else {}))
                 self._partial[channel] = event.partial
+            elif isinstance(event, SourceQuiet):
+                self._finals(channel, event)
+                self._partial[channel] = ""
             elif isinstance(event, SourceEnded):
                 self._finals(channel, event)
                 running.discard(channel)

@@ -53,4 +53,12 @@ class SourceEnded:
     error: str | None = None
 
 
-LiveEvent = SourceStarted | RecognizerUpdate | SourceEnded
+@dataclass(frozen=True)
+class SourceQuiet:
+    """The source has delivered nothing for a while (a sound server stops an idle
+    monitor): what was partial is final now, ``finals``, as an endpoint would make it."""
+
+    finals: tuple[Segment, ...]
+
+
+LiveEvent = SourceStarted | RecognizerUpdate | SourceQuiet | SourceEnded

@@ -16,11 +16,19 @@ from collections.abc import Callable
 from tui_captions.asr.engine import RecognizerStream, StepResult
 from tui_captions.audio.protocol import AudioChunk, EndOfStream, Source, Started
 from tui_captions.audio.worker import QUEUE_SECONDS, CaptureWorker
-from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
+from tui_captions.core.events import (
+    LiveEvent,
+    RecognizerUpdate,
+    SourceEnded,
+    SourceQuiet,
+    SourceStarted,
+)
 
 # A source this many chunks behind its capture times skipped them (no data came):
 # it moves on to where its chunks belong. Fewer is timing jitter.
 _GAP_CHUNKS = 2
+# A source silent this long (no chunks at all) has its partial text made final.
+QUIET_FINISH_S = 1.5
 # How often the inference thread looks at the worker when no audio comes:
 # a dead worker is reported within this plus CaptureWorker's own short wait.
 _POLL_S = 0.25
@@ -105,8 +113,14 @@ class LiveEngine:
         dropped = 0
         reason = "stopped"
         error: str | None = None
+        last_chunk = time.monotonic()
+        partial = False
         while not stopping.is_set():
             message = worker.get(_POLL_S)
+            if message is None and partial and time.monotonic() - last_chunk > QUIET_FINISH_S:
+                # No audio at all, so no endpoint can come: end the line now.
+                partial = False
+                self._listener(SourceQuiet(self.recognizer.finish()))
             if message is None or stopping.is_set():
                 continue
             if isinstance(message, Started):
@@ -130,6 +144,7 @@ class LiveEngine:
                         index = captured
                 step = self.recognizer.accept(message.samples, chunk_index=index)
                 self.position = base + expected_seq
+                last_chunk, partial = time.monotonic(), bool(step.partial)
                 self._listener(_update(message, step, worker.queue_depth(), dropped))
             elif isinstance(message, EndOfStream):
                 reason = "end"

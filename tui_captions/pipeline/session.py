@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import Source
-from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded
+from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceQuiet
 from tui_captions.core.segments import Segment
 from tui_captions.core.stats import LiveStats
 from tui_captions.pipeline.echo import EchoGuard
@@ -30,6 +31,48 @@ else the source's label ("You", "Them")."""
 
 Role = Literal["microphone", "system", "other"]
 """What a source hears: a microphone (the room, speakers included), system audio, or else."""
+
+
+@dataclass(frozen=True)
+class LabelledSource:
+    """A source of the session with the label its lines carry and what it hears."""
+
+    source: Source
+    label: str
+    role: Role
+
+
+ROLE_LABELS: dict[Role, str] = {"microphone": "You", "system": "Them", "other": "Source"}
+
+
+def unique_labels(labels: list[str]) -> list[str]:
+    """The same label twice becomes "You", "You 2"."""
+    seen: dict[str, int] = {}
+    unique = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        unique.append(label if seen[label] == 1 else f"{label} {seen[label]}")
+    return unique
+
+
+def labelled_devices(devices: list[CaptureDevice]) -> list[LabelledSource]:
+    """Picked devices as sources: an input device is "You", system audio "Them"."""
+    roles: list[Role] = ["system" if d.monitor else "microphone" for d in devices]
+    labels = unique_labels([ROLE_LABELS[role] for role in roles])
+    return [
+        LabelledSource(device.source(), label, role)
+        for device, label, role in zip(devices, labels, roles, strict=True)
+    ]
+
+
+def only(source: Source) -> tuple[LabelledSource]:
+    """A session of one source: its channel is "", named after the source."""
+    return (LabelledSource(source, source.label, "other"),)
+
+
+def channel_ids(sources: list[LabelledSource]) -> list[ChannelId]:
+    """One source: the session's only channel, ""; several: each by its label."""
+    return [""] if len(sources) == 1 else [s.label for s in sources]
 
 
 class ChannelEngine(Protocol):
@@ -76,6 +119,7 @@ class CaptionSession:
         self._next_id = 0
         self._echo = EchoGuard()
         self._origin: float | None = None  # monotonic time of the time line's zero
+        self._journaled: set[ChannelId] = set()  # channels the journal has been told of
 
     def add_channel(
         self,
@@ -89,6 +133,9 @@ class CaptionSession:
         them to :meth:`accept` with ``channel_id``."""
         channel = Channel(channel_id, label, engine, LiveStats(chunk_seconds), role)
         self.channels[channel_id] = channel
+        if self._journal is not None and channel_id not in self._journaled:
+            self._journal.add_channel(channel_id, label)
+            self._journaled.add(channel_id)
         return channel
 
     @property
@@ -126,7 +173,7 @@ class CaptionSession:
         channel = self.channels[channel_id]
         if isinstance(event, RecognizerUpdate):
             channel.stats.add(event)
-        if not isinstance(event, (RecognizerUpdate, SourceEnded)) or not event.finals:
+        if not isinstance(event, (RecognizerUpdate, SourceQuiet, SourceEnded)) or not event.finals:
             return ()
         journal = self.journal
         finals = []
@@ -153,6 +200,7 @@ class CaptionSession:
         """Open the journal for ``channels`` (id -> label) before they are added: ``live``
         records its audio beside the journal, in a stream its channel's engine is made with."""
         assert self._journal is None, "a session has one journal"
+        self._journaled = set(channels)
         self._journal = SessionJournal.create(
             source=", ".join(channels.values()),
             model=self.model_name,

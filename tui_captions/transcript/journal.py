@@ -119,6 +119,14 @@ class SessionJournal:
             journal._flush()
         return journal
 
+    def add_channel(self, channel: str, label: str) -> None:
+        """A source joined the session after the header was written (the app's meeting
+        mode, picked mid-session): readers add it to the header's channels."""
+        with self._lock:
+            if not self._closed:
+                self._lines.append(_encode({"type": "channel", "id": channel, "label": label}))
+                self._flush()
+
     def append(self, segment: Segment) -> None:
         """Record a final segment durably (written and fsynced) before returning."""
         with self._lock:
@@ -257,6 +265,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
     header: dict[str, Any] | None = None
     end: dict[str, Any] | None = None
     segments: list[Segment] = []
+    joined: dict[str, str] = {}
     for line in lines:
         try:
             record = json.loads(line)
@@ -273,6 +282,8 @@ def parse_journal(lines: Iterable[str]) -> Session:
                         str(record.get("channel", "")),  # format 1 had no channels
                     )
                 )
+            elif kind == "channel":
+                joined[str(record["id"])] = str(record["label"])
             elif kind == "end":
                 end = record
         except (ValueError, KeyError, TypeError):
@@ -291,8 +302,11 @@ def parse_journal(lines: Iterable[str]) -> Session:
             duration=float(end["duration"]) if end else max((s.end for s in segments), default=0.0),
             stats=dict(end["stats"]) if end else {},
             channels={
-                str(c["id"]): str(c["label"])
-                for c in header.get("channels", [{"id": "", "label": header["source"]}])
+                **{
+                    str(c["id"]): str(c["label"])
+                    for c in header.get("channels", [{"id": "", "label": header["source"]}])
+                },
+                **joined,
             },
         )
     except (KeyError, TypeError) as exc:

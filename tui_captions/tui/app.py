@@ -31,7 +31,14 @@ from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.config import load_settings, save_settings
 from tui_captions.core.names import short_name
 from tui_captions.errors import UserError
-from tui_captions.pipeline.session import CaptionSession, Channel
+from tui_captions.pipeline.session import (
+    CaptionSession,
+    ChannelId,
+    LabelledSource,
+    channel_ids,
+    labelled_devices,
+    only,
+)
 from tui_captions.signals import STOP_SIGNALS, detach_terminal
 from tui_captions.transcript.readable import readable
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
@@ -47,17 +54,15 @@ from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
 from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
-from tui_captions.tui.widgets.latency import LatencyPane
-from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
 if TYPE_CHECKING:
+    from tui_captions.asr.engine import AsrModel
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
 
 RETRY_SECONDS = 3.0
-CHANNEL = ""  # the app captions one source at a time: the session's one channel
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
 MODEL_HELP = (
     "What to do: check the --model value (a model name or a model directory holding "
@@ -96,7 +101,7 @@ class AppOptions:
     decoder: str | None = None  # CTC models: greedy or beam (None: the model's choice)
     lm: str | None = None
     compute: str = DEFAULT_COMPUTE
-    source: Source | None = None
+    sources: tuple[LabelledSource, ...] = ()  # none: the user picks in the picker
     theme: str | None = None
     demo: bool = False
     sessions_dir: Path | None = None
@@ -113,8 +118,7 @@ class CaptionsScreen(MainScreen):
     def on_mount(self) -> None:
         app = self.app
         assert isinstance(app, CaptionsApp)
-        if app.channel is not None and app.chunk_seconds is not None:
-            self.query_one(LatencyPane).start(app.channel.stats, app.chunk_seconds)
+        app.show_channels(self)
         app.sync_screens()
 
 
@@ -144,24 +148,25 @@ class CaptionsApp(App[Path | None]):
         for theme in self.theme_set.themes:
             self.register_theme(theme)
         self.model_name = options.model
-        self.chunk_seconds: float | None = None
+        self.model: AsrModel | None = None
         self.engine_label: str | None = None  # known once the model is loaded
         self.session = CaptionSession(
             options.model,
             directory=options.sessions_dir,
             on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
         )
-        self.channel: Channel | None = None
-        """The session's one channel, once the model is loaded."""
-        self.source: Source | None = options.source
+        self.sources: dict[ChannelId, LabelledSource] = self._by_channel(options.sources)
+        """What is captioned, by channel: "" for one source, else each source's label."""
         self.probe: ProbeHandle | None = None
-        self.generation = 0
-        """Counts source sessions; events of an older one only deliver their final text."""
+        self.generation: dict[ChannelId, int] = {}
+        """Counts each channel's source sessions; an older one only delivers its final text."""
         self.paused = False
         self.started_at = clock()
         self.state = "starting"
         self.status_text: tuple[str, Severity] = ("Loading the model…", "information")
-        self._retry: Timer | None = None
+        self._retry: dict[ChannelId, Timer] = {}
+        self.capturing: set[ChannelId] = set()
+        """Channels whose source has started and not ended."""
         self._exit_status = 0
 
     # -- start-up -------------------------------------------------------------
@@ -182,7 +187,7 @@ class CaptionsApp(App[Path | None]):
         self.set_interval(1.0, self.sync_screens)
         # After the first paint: importing torch in a thread still competes for the GIL.
         self.call_after_refresh(self.load_model)
-        if self.source is None:
+        if not self.sources:
             self.push_screen(PickerScreen(self.backend.list_devices), self._picked)
         else:
             await self.push_screen(self._new_captions_screen())
@@ -218,16 +223,11 @@ class CaptionsApp(App[Path | None]):
         self.status(f"Downloading the model (first use only): {message.label} {share}")
 
     def on_model_loaded(self, message: ModelLoaded) -> None:
-        self.chunk_seconds = message.model.format.chunk_seconds
+        self.model = message.model
         self.engine_label = message.model.engine
-        engine = self.backend.create_engine(message.model, self.decode_options, self._listen)
-        label = self.source.label if self.source else ""
-        self.channel = self.session.add_channel(CHANNEL, label, engine, self.chunk_seconds)
-        if (screen := self.captions) is not None:
-            screen.query_one(LatencyPane).start(self.channel.stats, self.chunk_seconds)
         self.status(f"Model {message.name} is ready.")
-        if self.source is not None and not self.paused:
-            self.start_source()
+        if self.sources and not self.paused:
+            self.start_sources()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place background failures land."""
@@ -251,85 +251,145 @@ class CaptionsApp(App[Path | None]):
     def _new_captions_screen(self) -> CaptionsScreen:
         return CaptionsScreen(display=readable, demo=self.options.demo)
 
+    @staticmethod
+    def _by_channel(sources: Iterable[LabelledSource]) -> dict[ChannelId, LabelledSource]:
+        chosen = list(sources)
+        return dict(zip(channel_ids(chosen), chosen, strict=True)) if chosen else {}
+
+    @property
+    def source_label(self) -> str:
+        """What the session bar names: the source, or the labels of several."""
+        if list(self.sources) == [""]:
+            return self.sources[""].source.label
+        return ", ".join(self.sources) or "-"
+
+    def show_channels(self, screen: CaptionsScreen) -> None:
+        """Give ``screen`` a meter and a latency figure for each source, labelled if several."""
+        channels = [(c, self.session.channels.get(c)) for c in self.sources] or [("", None)]
+        screen.set_channels(
+            [(c, channel.stats if channel is not None else None) for c, channel in channels]
+        )
+
     def _captions(self) -> CaptionsScreen:
         screen = self.captions
         assert screen is not None, "caption commands run only on the captions screen"
         return screen
 
-    async def _picked(self, device: CaptureDevice | None) -> None:
+    async def _picked(self, devices: list[CaptureDevice] | None) -> None:
         self.stop_probe(wait=True)  # some devices can be opened only once
-        if device is not None:
-            await self.use_source(device.source())
+        if devices:
+            await self.use_sources(labelled_devices(devices))
 
     async def use_source(self, source: Source) -> None:
-        """Caption ``source`` from now on, in the same session and transcript."""
-        self.source = source
+        """Caption ``source`` alone from now on, in the same session and transcript."""
+        await self.use_sources(list(only(source)))
+
+    async def use_sources(self, sources: list[LabelledSource]) -> None:
+        """Caption ``sources`` from now on (several: meeting mode), in the same session."""
+        self.stop_sources()
+        self.sources = self._by_channel(sources)
         self.paused = False
         if self.captions is None:
             await self.push_screen(self._new_captions_screen())
-        if self.channel is not None:
-            self.start_source()
         else:
-            self.status(f"Loading the model; captions of {source.label} start when it is ready.")
+            self.show_channels(self._captions())
+        if self.model is not None:
+            self.start_sources()
+        else:
+            self.status(
+                f"Loading the model; captions of {self.source_label} start when it is ready."
+            )
 
-    def start_source(self) -> None:
-        assert self.source is not None and self.channel is not None
-        self.stop_source()
-        self.generation += 1
+    def start_sources(self) -> None:
+        """(Re)start every chosen source, each on its channel, creating channels as needed."""
+        assert self.model is not None
+        for channel_id, chosen in self.sources.items():
+            self.start_source(channel_id, chosen)
+        if (screen := self.captions) is not None:
+            self.show_channels(screen)
+
+    def start_source(self, channel_id: ChannelId, chosen: LabelledSource) -> None:
+        assert self.model is not None
+        if channel_id not in self.session.channels:
+            engine = self.backend.create_engine(
+                self.model, self.decode_options, partial(self._listen, channel_id)
+            )
+            self.session.add_channel(
+                channel_id, chosen.label, engine, self.model.format.chunk_seconds, chosen.role
+            )
+        self.stop_source(channel_id)
+        self.generation[channel_id] = self.generation.get(channel_id, 0) + 1
         self.set_state("starting")
-        self.session.start(CHANNEL, self.source)
+        self.session.start(channel_id, chosen.source)
 
-    def stop_source(self) -> None:
-        """End the running source session; its last words arrive as a final event."""
-        if self._retry is not None:
-            self._retry.stop()
-            self._retry = None
-        if self.channel is not None:
-            self.session.stop(CHANNEL)
+    def stop_sources(self) -> None:
+        for channel_id in list(self.session.channels):
+            self.stop_source(channel_id)
 
-    def _listen(self, event: LiveEvent) -> None:
-        """The engine's listener, on its inference thread."""
-        self.post_message(EngineEvent(event, self.generation))
+    def stop_source(self, channel_id: ChannelId) -> None:
+        """End the channel's running source session; its last words arrive as a final event."""
+        if (retry := self._retry.pop(channel_id, None)) is not None:
+            retry.stop()
+        if channel_id in self.session.channels:
+            self.session.stop(channel_id)
+
+    def _listen(self, channel_id: ChannelId, event: LiveEvent) -> None:
+        """A channel's engine listener, on its inference thread."""
+        self.post_message(EngineEvent(event, self.generation.get(channel_id, 0), channel_id))
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
+        from tui_captions.core.events import (
+            RecognizerUpdate,
+            SourceEnded,
+            SourceQuiet,
+            SourceStarted,
+        )
 
-        event, current = message.event, message.generation == self.generation
-        pane = self._captions().query_one(TranscriptPane)
-        for segment in self.session.accept(CHANNEL, event):  # never lost, even if stale
+        event, channel_id = message.event, message.channel
+        current = message.generation == self.generation.get(channel_id)
+        screen = self._captions()
+        pane = screen.query_one(TranscriptPane)
+        for segment in self.session.accept(channel_id, event):  # never lost, even if stale
             pane.add_final(segment)
         if isinstance(event, RecognizerUpdate) and current:
-            pane.set_partial(event.partial)
-            self._captions().query_one(LevelMeter).show(
-                event.rms_dbfs, event.peak_dbfs, event.overflow
-            )
-            self._captions().query_one(LatencyPane).add(event)
+            pane.set_partial(event.partial, channel_id)
+            screen.meter(channel_id).show(event.rms_dbfs, event.peak_dbfs, event.overflow)
+            screen.latency(channel_id).add(event)
         elif isinstance(event, SourceStarted) and current:
+            self.capturing.add(channel_id)
             self.set_state("live")
             native = "" if event.description == event.label else f" ({event.description})"
             self.status(f"Listening to {event.label}{native}.")
+        elif isinstance(event, SourceQuiet):
+            pane.set_partial("", channel_id)
         elif isinstance(event, SourceEnded):
-            pane.set_partial("")
+            pane.set_partial("", channel_id)
             if current:
-                self._source_ended(event.reason, event.error)
+                self.capturing.discard(channel_id)
+                self._source_ended(channel_id, event.reason, event.error)
 
-    def _source_ended(self, reason: str, error: str | None) -> None:
+    def _source_ended(self, channel_id: ChannelId, reason: str, error: str | None) -> None:
+        lead = f"{channel_id}: " if channel_id else ""
         if reason == "error":
             self.set_state("source lost")
-            text = error or "the capture stopped"
+            text = f"{lead}{error or 'the capture stopped'}"
             self.notify(text, title="Capture stopped", severity="error", timeout=8)
             self.status(
                 f"{text} · retrying every {RETRY_SECONDS:.0f} s · s: pick another source", "error"
             )
-            self._retry = self.set_timer(RETRY_SECONDS, self._retry_source)
+            self._retry[channel_id] = self.set_timer(
+                RETRY_SECONDS, partial(self._retry_source, channel_id)
+            )
         elif reason == "end":
-            self.set_state("ended")
-            self.status("The input ended. s: pick another source · ctrl+s: save · q: quit")
+            if not self.capturing:
+                self.set_state("ended")
+            self.status(f"{lead}The input ended. s: pick another source · ctrl+s: save · q: quit")
 
-    def _retry_source(self) -> None:
-        self._retry = None
-        if self.source is not None and self.channel is not None and not self.paused:
-            self.start_source()
+    def _retry_source(self, channel_id: ChannelId) -> None:
+        self._retry.pop(channel_id, None)
+        chosen = self.sources.get(channel_id)
+        if chosen is not None and self.model is not None and not self.paused:
+            self.start_source(channel_id, chosen)
 
     def on_picker_screen_shown(self) -> None:
         self.sync_screens()
@@ -359,12 +419,12 @@ class CaptionsApp(App[Path | None]):
     def action_toggle_pause(self) -> None:
         if self.paused:
             self.paused = False
-            if self.source is not None and self.channel is not None:
-                self.start_source()
+            if self.sources and self.model is not None:
+                self.start_sources()
                 self.status("Resumed.")
         else:
             self.paused = True
-            self.stop_source()
+            self.stop_sources()
             self.set_state("paused")
             self.status("Paused: the device is free. p: resume")
 
@@ -396,7 +456,7 @@ class CaptionsApp(App[Path | None]):
 
     def action_help(self) -> None:
         about = [
-            ("Source", self.source.label if self.source else "none yet"),
+            ("Source", self.source_label if self.sources else "none yet"),
             ("Model", f"{self.model_name} ({self.compute_label})"),
         ]
         self.push_screen(HelpScreen(KEYS, about))
@@ -430,7 +490,7 @@ class CaptionsApp(App[Path | None]):
 
     async def action_quit(self) -> None:
         self.stop_probe(wait=True)  # the device is free when the app is gone
-        self.stop_source()
+        self.stop_sources()
         # The engine's last event (its final words) was posted from its thread, which
         # reaches the queue on the loop's next turn: let it, then close after it.
         await asyncio.sleep(0)
@@ -467,7 +527,7 @@ class CaptionsApp(App[Path | None]):
             for line in screen.query(StatusLine):
                 line.show(*self.status_text)
             for bar in screen.query(SessionBar):
-                bar.source = short_name(self.source.label) if self.source else "-"
+                bar.source = short_name(self.source_label)
                 bar.model = short_name(self.model_name)
                 bar.compute = self.compute_label
                 bar.state = self.state

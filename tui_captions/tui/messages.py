@@ -38,8 +38,9 @@ class Levels(Message):
 
 
 class EngineEvent(Message):
-    """A live-engine event from session number ``generation`` (older sessions are ignored)."""
+    """A live-engine event of ``channel`` from its source session number ``generation``
+    (older sessions only deliver their final text)."""
 
-    def __init__(self, event: LiveEvent, generation: int) -> None:
+    def __init__(self, event: LiveEvent, generation: int, channel: str = "") -> None:
         super().__init__()
-        self.event, self.generation = event, generation
+        self.event, self.generation, self.channel = event, generation, channel

@@ -53,7 +53,13 @@ APP_VARIABLES = {
     "latency-good": "success",
     "latency-fair": "warning",
     "latency-bad": "error",
+    # Meeting mode: each source's label in its own colour, in the order they were added.
+    "source-1": "primary",
+    "source-2": "accent",
+    "source-3": "success",
+    "source-4": "secondary",
 }
+SOURCE_COLOURS = 4
 
 
 class ThemeFileError(ValueError):

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui_captions.core.stats import LiveStats
 from tui_captions.tui.widgets.bars import SessionBar, StatusLine
 from tui_captions.tui.widgets.latency import LatencyPane
 from tui_captions.tui.widgets.levels import LevelMeter
@@ -60,3 +61,32 @@ class MainScreen(Screen[None]):
                     yield LatencyPane()
         yield StatusLine()
         yield Footer()
+
+    def set_channels(self, channels: list[tuple[str, LiveStats | None]]) -> None:
+        """One meter and one latency figure per channel; labelled when there are several.
+
+        One source keeps the full-size meter (with its history); several share the
+        side column, each meter and figure under its source's label.
+        """
+        several = len(channels) > 1
+        wanted = [channel for channel, _ in channels]
+        if [m.channel for m in self.query(LevelMeter)] != wanted:
+            levels, latency = self.query_one("#levels-box"), self.query_one("#latency-box")
+            self.query(LevelMeter).remove()
+            self.query(LatencyPane).remove()
+            levels.mount_all(
+                LevelMeter(history=not several, channel=c, label=c if several else "")
+                for c in wanted
+            )
+            latency.mount_all(
+                LatencyPane(channel=c, label=c if several else "", compact=several) for c in wanted
+            )
+        for channel, stats in channels:
+            if stats is not None:
+                self.latency(channel).start(stats, stats.chunk_seconds)
+
+    def meter(self, channel: str) -> LevelMeter:
+        return next(m for m in self.query(LevelMeter) if m.channel == channel)
+
+    def latency(self, channel: str) -> LatencyPane:
+        return next(p for p in self.query(LatencyPane) if p.channel == channel)

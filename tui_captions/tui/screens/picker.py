@@ -1,6 +1,8 @@
 """The device picker: sources as ``captions-tui devices`` lists them, filter, level meter.
 
-Typing goes to the filter box; arrow keys move the table; Enter starts. The
+Typing goes to the filter box; arrow keys move the table; space marks sources
+to caption together (meeting mode); Enter starts the marked ones, or the
+highlighted one when none is marked. The
 highlighted device is opened by a level probe (after a short pause, so
 scrolling through the list does not open every device) so the user can see
 which microphone hears them. The screen knows nothing of the app: it is given
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
 PROBE_DELAY_S = 0.4
 COLUMNS = ("Name", "Kind", "Host API", "Ch", "Rate")
+MARK = "●"
 
 
 def device_key(device: CaptureDevice) -> str:
@@ -43,11 +47,20 @@ def matches(device: CaptureDevice, text: str) -> bool:
     return all(word in haystack for word in text.lower().split())
 
 
-class PickerScreen(Screen["CaptureDevice | None"]):
-    """Dismisses with the chosen device, or None when cancelled (only if cancellable)."""
+class FilterInput(Input):
+    """The filter box; space is not typed but marks a source (meeting mode)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return key != "space" and super().check_consume_key(key, character)
+
+
+class PickerScreen(Screen["list[CaptureDevice] | None"]):
+    """Dismisses with the chosen devices (the marked ones in the order they were marked,
+    else the highlighted one), or None when cancelled (only if cancellable)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start", priority=True),
+        Binding("space", "mark", "Mark", priority=True),
         Binding("f5,ctrl+r", "refresh", "Refresh"),
         Binding("up", "move(-1)", "Up", show=False, priority=True),
         Binding("down", "move(1)", "Down", show=False, priority=True),
@@ -87,15 +100,17 @@ class PickerScreen(Screen["CaptureDevice | None"]):
         self._list_devices = list_devices
         self._probe_timer: Timer | None = None
         self._probe_key: str | None = None
+        self.marked: list[str] = []
+        """Device keys marked with space, in order: their labels follow this order."""
 
     def compose(self) -> ComposeResult:
         yield Static("Choose an audio source", id="title")
         yield Static(
-            "Type to filter · ↑↓ move · Enter start · F5 refresh · ctrl+q quit\n"
-            "★ system default · system audio = monitors: what the computer plays",
+            "Type to filter · ↑↓ move · space mark · Enter start · F5 refresh · ^q quit\n"
+            "★ system default · ● marked: captioned together · system audio = what it plays",
             id="hint",
         )
-        yield Input(placeholder="filter…", id="filter")
+        yield FilterInput(placeholder="filter…", id="filter")
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
@@ -129,7 +144,7 @@ class PickerScreen(Screen["CaptureDevice | None"]):
         shown = [device for device in self.devices if matches(device, text)]
         for device in shown:
             table.add_row(
-                f"{'★' if device.is_default else ' '} {device.name}",
+                self._name_cell(device),
                 "system audio" if device.monitor else "input",
                 device.host_api,
                 str(device.channels),
@@ -195,12 +210,32 @@ class PickerScreen(Screen["CaptureDevice | None"]):
             row = min(max(0, table.cursor_row + rows), table.row_count - 1)
             table.move_cursor(row=row)
 
-    def action_start(self) -> None:
+    def action_mark(self) -> None:
+        """Mark the highlighted source to caption it with the others marked (or unmark it)."""
         device = self._highlighted()
         if device is None:
+            return
+        key = device_key(device)
+        if key in self.marked:
+            self.marked.remove(key)
+        else:
+            self.marked.append(key)
+        table = self.query_one(DataTable)
+        table.update_cell_at(Coordinate(table.cursor_row, 0), self._name_cell(device))
+
+    def _name_cell(self, device: CaptureDevice) -> str:
+        mark = MARK if device_key(device) in self.marked else " "
+        return f"{mark}{'★' if device.is_default else ' '} {device.name}"
+
+    def action_start(self) -> None:
+        by_key = {device_key(d): d for d in self.devices}
+        chosen = [by_key[k] for k in self.marked if k in by_key]
+        if not chosen and (device := self._highlighted()) is not None:
+            chosen = [device]
+        if not chosen:
             self.notify("Nothing to start: no source is highlighted.", severity="warning")
             return
-        self.dismiss(device)  # the app frees the probe's device before it opens it
+        self.dismiss(chosen)  # the app frees the probe's device before it opens it
 
     def action_cancel(self) -> None:
         if self.cancellable:

@@ -65,6 +65,7 @@ class LatencyPane(Widget):
     LatencyPane > .latency-pane--fair { color: $latency-fair; }
     LatencyPane > .latency-pane--bad { color: $latency-bad; }
     LatencyPane > .latency-pane--label { color: $text-muted; }
+    LatencyPane.-compact { min-height: 1; }
     LatencyPane > .latency-pane--warning {
         color: $background;
         background: $error;
@@ -72,8 +73,21 @@ class LatencyPane(Widget):
     }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        channel: str = "",
+        label: str = "",
+        compact: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self.channel = channel
+        self.label = label
+        self.compact = compact
+        """Several sources: each one's figures on one line under its label, no sparkline."""
+        self.set_class(compact, "-compact")
         self.stats: LiveStats | None = None
         self.chunk_seconds = 0.0
         self.series: deque[float] = deque()
@@ -110,6 +124,18 @@ class LatencyPane(Widget):
             return Text("waiting for audio…", label)
         figures = self.stats.summary()
         width = max(4, self.content_size.width)
+        if self.compact:
+            lines = [
+                Text.assemble(
+                    (f"{self.label[:5]:<6}", label),
+                    self._figure(figures["latency_ms_p50"]),
+                    (" / ", label),
+                    self._figure(figures["latency_ms_p95"]),
+                    (" ms  drop ", label),
+                    str(figures["dropped"]),
+                )
+            ]
+            return Text("\n").join(lines + self._warnings(figures))
         lines = [
             sparkline(list(self.series), 0.0, SPARK_CEILING_MS, width, self._band_style),
             Text.assemble(
@@ -130,6 +156,9 @@ class LatencyPane(Widget):
                 str(figures["dropped"]),
             ),
         ]
+        return Text("\n").join(lines + self._warnings(figures))
+
+    def _warnings(self, figures: dict[str, float | int | None]) -> list[Text]:
         rtf = figures["rtf"]
         warning = behind(
             int(figures["queue_depth"] or 0),
@@ -137,7 +166,6 @@ class LatencyPane(Widget):
             self.chunk_seconds,
             self._chunks_since_drop * self.chunk_seconds,
         )
-        if warning:
-            style = self.get_component_rich_style("latency-pane--warning")
-            lines.append(Text(f"! {warning}", style))
-        return Text("\n").join(lines)
+        if not warning:
+            return []
+        return [Text(f"! {warning}", self.get_component_rich_style("latency-pane--warning"))]

@@ -61,12 +61,23 @@ class LevelMeter(Widget):
     LevelMeter > .level-meter--empty { color: $foreground 35%; }
     LevelMeter > .level-meter--label { color: $text-muted; }
     LevelMeter > .level-meter--clip { color: $background; background: $error; text-style: bold; }
+    LevelMeter.-labelled { min-height: 1; }
     """
 
     def __init__(
-        self, history: bool = False, *, id: str | None = None, classes: str | None = None
+        self,
+        history: bool = False,
+        *,
+        channel: str = "",
+        label: str = "",
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
+        self.channel = channel
+        self.label = label
+        """Several sources: each meter is one line, led by its source's label."""
+        self.set_class(bool(label), "-labelled")
         self.show_history = history
         self.history: deque[float] = deque(maxlen=HISTORY_LENGTH)
         self.clip_hold = 0
@@ -94,6 +105,16 @@ class LevelMeter(Widget):
     def render(self) -> RenderableType:
         label = self.get_component_rich_style("level-meter--label")
         empty = self.get_component_rich_style("level-meter--empty")
+        if self.label:
+            name = self.label[:LABEL_WIDTH].ljust(LABEL_WIDTH + 1)
+            width = max(4, self.content_size.width - len(name) - VALUE_WIDTH)
+            meter = bar(self.rms, FLOOR_DBFS, 0.0, width, self._band_style, empty)
+            figure = (
+                Text(" CLIP".rjust(VALUE_WIDTH), self.get_component_rich_style("level-meter--clip"))
+                if self.clip_hold
+                else Text(format_level(self.rms), label)
+            )
+            return Text.assemble((name, label), meter, figure)
         width = max(4, self.content_size.width - LABEL_WIDTH - VALUE_WIDTH)
         lines = []
         for name, value in (("RMS", self.rms), ("Peak", self.peak)):

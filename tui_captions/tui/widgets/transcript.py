@@ -19,6 +19,7 @@ from textual.widgets import RichLog, Static
 
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import elapsed
+from tui_captions.tui.themes import SOURCE_COLOURS
 
 FOLLOWING = "following"
 NOT_FOLLOWING = "scrolled up · f to follow"
@@ -27,7 +28,10 @@ NOT_FOLLOWING = "scrolled up · f to follow"
 class TranscriptLog(RichLog):
     """Reports when the user scrolls away from the end, so the pane can stop following."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"transcript-log--time"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "transcript-log--time",
+        *(f"transcript-log--source-{n}" for n in range(1, SOURCE_COLOURS + 1)),
+    }
 
     DEFAULT_CSS = """
     TranscriptLog {
@@ -38,6 +42,10 @@ class TranscriptLog(RichLog):
         scrollbar-size-vertical: 1;
     }
     TranscriptLog > .transcript-log--time { color: $text-muted; }
+    TranscriptLog > .transcript-log--source-1 { color: $source-1; text-style: bold; }
+    TranscriptLog > .transcript-log--source-2 { color: $source-2; text-style: bold; }
+    TranscriptLog > .transcript-log--source-3 { color: $source-3; text-style: bold; }
+    TranscriptLog > .transcript-log--source-4 { color: $source-4; text-style: bold; }
     """
 
     def __init__(self, on_scrolled_up: Callable[[], None], *, id: str | None = None) -> None:
@@ -81,6 +89,9 @@ class TranscriptPane(Vertical):
         self._display = display
         self.shown: list[Segment] = []
         """Segments on screen since the last clear (the session's transcript is kept elsewhere)."""
+        self.partials: dict[str, str] = {}
+        """Each source's text that may still change ("" channel: the only source)."""
+        self._colours: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         yield TranscriptLog(self._scrolled_up, id="finals")
@@ -95,16 +106,29 @@ class TranscriptPane(Vertical):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
 
     def add_final(self, segment: Segment) -> None:
+        """Lines of several sources are shown by start time: one that ends later but began
+        earlier goes above those that began after it."""
         self.shown.append(segment)
-        self._write(segment)
+        if len(self.shown) > 1 and segment.start < self.shown[-2].start:
+            self.shown.sort(key=lambda s: s.start)
+            self.redraw()
+        else:
+            self._write(segment)
 
-    def set_partial(self, text: str) -> None:
-        self.query_one("#partial", Static).update(self._display(text) if text else "")
+    def set_partial(self, text: str, channel: str = "") -> None:
+        self.partials[channel] = text
+        lines = [
+            (self._label(c) + " " if c else "") + self._display(t)
+            for c, t in self.partials.items()
+            if t
+        ]
+        self.query_one("#partial", Static).update("\n".join(lines))
 
     def clear_view(self) -> None:
         self.shown.clear()
         self.log_view.clear()
-        self.set_partial("")
+        for channel in list(self.partials):
+            self.set_partial("", channel)
 
     def redraw(self) -> None:
         """Re-render the lines, whose styles were fixed when written (after a theme change)."""
@@ -117,8 +141,20 @@ class TranscriptPane(Vertical):
         line = Table.grid(padding=(0, 2))
         line.add_column(no_wrap=True)
         line.add_column(ratio=1)
-        line.add_row(Text(elapsed(segment.start), time_style), self._display(segment.text))
+        text = Text(self._display(segment.text))
+        if segment.channel:
+            style = self.log_view.get_component_rich_style(self._colour_class(segment.channel))
+            text = Text.assemble((self._label(segment.channel), style), " ", text)
+        line.add_row(Text(elapsed(segment.start), time_style), text)
         self.log_view.write(line, expand=True)
+
+    def _colour_class(self, channel: str) -> str:
+        number = self._colours.setdefault(channel, len(self._colours) % SOURCE_COLOURS + 1)
+        return f"transcript-log--source-{number}"
+
+    @staticmethod
+    def _label(channel: str) -> str:
+        return f"{channel}:"
 
     def _scrolled_up(self) -> None:
         self.following = False
