@@ -55,6 +55,8 @@ def test_scale_places_ticks_and_drops_overlaps() -> None:
 def test_behind_warns_on_backlog_recent_drops_and_slow_compute() -> None:
     assert behind(2, 0.1, 0.16, math.inf) is None
     assert behind(7, 0.1, 0.16, math.inf) == "behind by 1.1 s of audio"
+    assert behind(1, 0.3, 1.0, math.inf) is None  # a CTC hop waiting: the normal rhythm
+    assert behind(2, 0.3, 1.0, math.inf) == "behind by 2.0 s of audio"
     assert behind(0, 0.1, 0.16, 2.0) == "behind: audio dropped"
     assert behind(0, 0.1, 0.16, 20.0) is None
     assert behind(0, 1.25, 0.16, math.inf) == "behind: RTF 1.25 > 1"

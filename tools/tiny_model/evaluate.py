@@ -30,7 +30,7 @@ from tools.tiny_model.data import SAMPLE_RATE, Utterance, build_set, make_uttera
 from tools.tiny_model.frontend import offline_features
 from tools.tiny_model.train import FIXTURE_DIR
 from tui_captions.asr.defaults import QUANTIZE_MODES
-from tui_captions.asr.engine import DecodeOptions
+from tui_captions.asr.engine import DecodeOptions, RecognizerStream
 from tui_captions.asr.features import FeatureExtractor
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.recognizer import Recognizer
@@ -59,10 +59,11 @@ def wer(references: Sequence[str], hypotheses: Sequence[str]) -> float:
     return errors / sum(len(r.split()) for r in references)
 
 
-def transcribe_streaming(recognizer: Recognizer, samples: np.ndarray) -> str:
-    """Feed one utterance chunk by chunk (last chunk zero-padded), as live audio arrives."""
+def transcribe_streaming(recognizer: RecognizerStream, samples: np.ndarray) -> str:
+    """Feed one utterance chunk by chunk (last chunk zero-padded), as live audio arrives;
+    any engine's stream."""
     recognizer.reset()
-    size = recognizer.config.chunk_samples
+    size = recognizer.format.chunk_samples
     padded = np.zeros(-(-len(samples) // size) * size, dtype=np.float32)
     padded[: len(samples)] = samples
     texts = []

@@ -36,7 +36,8 @@ def behind(
 ) -> str | None:
     """Why the recognizer is falling behind (short: the pane is narrow), or None if it keeps up."""
     backlog_s = queue_depth * chunk_seconds
-    if backlog_s >= BEHIND_BACKLOG_SECONDS:
+    # One chunk waiting while one decodes is the normal rhythm, even of a 1 s chunk (CTC).
+    if backlog_s >= BEHIND_BACKLOG_SECONDS and queue_depth >= 2:
         return f"behind by {backlog_s:.1f} s of audio"
     if seconds_since_drop < RECENT_DROP_SECONDS:
         return "behind: audio dropped"
