@@ -1,74 +1,15 @@
-"""A private PulseAudio server with null sinks: a real capture device without sound hardware.
-
-The server runs in a temporary runtime directory with only the modules the
-tests need (``-n``), so it never touches a developer's own sound server.
-``PULSE_SERVER`` points every client of the test session (pactl, paplay,
-the capture worker's PortAudio ``pulse`` device) at it. As root (CI) the
-daemon warns but runs; ``--system`` is not needed.
-"""
+"""Pytest fixtures over the private PulseAudio server (``tools/pulse.py``)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-_START_TIMEOUT_S = 10.0
+from tools.pulse import NullSink, PulseServer, loaded_modules, pactl, private_pulse
 
-
-@dataclass
-class NullSink:
-    """A sink whose ``monitor`` source captures whatever is played into it."""
-
-    name: str
-    module: int
-
-    @property
-    def monitor(self) -> str:
-        return f"{self.name}.monitor"
-
-    def play(self, wav: Path) -> subprocess.Popen[bytes]:
-        """Start playing a WAV file into this sink (returns at once)."""
-        return subprocess.Popen(["paplay", f"--device={self.name}", str(wav)])
-
-    def unload(self) -> None:
-        """Remove the sink (and its monitor), like unplugging a device."""
-        pactl("unload-module", str(self.module))
-
-
-@dataclass
-class PulseServer:
-    socket: Path
-
-    def add_sink(self, label: str) -> NullSink:
-        name = f"{label}_{uuid.uuid4().hex[:6]}"
-        module = pactl(
-            "load-module",
-            "module-null-sink",
-            f"sink_name={name}",
-            f"sink_properties=device.description={name}",
-        )
-        return NullSink(name, int(module))
-
-
-def pactl(*args: str) -> str:
-    result = subprocess.run(
-        ["pactl", *args], capture_output=True, text=True, timeout=10, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"pactl {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout.strip()
-
-
-def loaded_modules() -> set[str]:
-    return {line.split("\t")[0] for line in pactl("list", "short", "modules").splitlines()}
+__all__ = ["NullSink", "PulseServer", "pactl"]
 
 
 @pytest.fixture(scope="session")
@@ -77,59 +18,11 @@ def pulse_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServ
     for tool in ("pulseaudio", "pactl", "paplay"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is not installed (apt-get install pulseaudio)")
-    runtime = tmp_path_factory.mktemp("pulse")
-    socket = runtime / "native"
-    env = {
-        **os.environ,
-        "HOME": str(runtime),
-        "XDG_RUNTIME_DIR": str(runtime),
-        "PULSE_RUNTIME_PATH": str(runtime),
-    }
-    env.pop("PULSE_SERVER", None)
-    log = (runtime / "daemon.log").open("wb")
-    daemon = subprocess.Popen(
-        [
-            "pulseaudio",
-            "--daemonize=no",
-            "--exit-idle-time=-1",
-            "--disallow-exit",
-            "--use-pid-file=no",
-            "-n",
-            "--log-target=stderr",
-            f"--load=module-native-protocol-unix socket={socket} auth-anonymous=1",
-            "--load=module-null-sink sink_name=default_sink",
-        ],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    saved = os.environ.get("PULSE_SERVER")
-    os.environ["PULSE_SERVER"] = f"unix:{socket}"
     try:
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while True:
-            try:
-                pactl("info")
-                break
-            except RuntimeError:
-                if daemon.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    text = (runtime / "daemon.log").read_text(errors="replace")
-                    pytest.fail(f"PulseAudio did not start:\n{text[-2000:]}")
-                time.sleep(0.1)
-        yield PulseServer(socket)
-    finally:
-        if saved is None:
-            os.environ.pop("PULSE_SERVER", None)
-        else:
-            os.environ["PULSE_SERVER"] = saved
-        daemon.terminate()
-        try:
-            daemon.wait(5)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.close()
+        with private_pulse(tmp_path_factory.mktemp("pulse")) as server:
+            yield server
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
