@@ -156,3 +156,26 @@ def test_enter_without_marks_starts_the_highlighted_source_alone(tmp_path: Path)
             assert app.source_label == "Built-in Microphone (alsa_input.pci)"
 
     asyncio.run(flow())
+
+
+def test_the_partial_text_sits_under_the_last_line_and_stays_in_view(tmp_path: Path) -> None:
+    async def flow() -> None:
+        from textual.widgets import Static
+
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            pane = app.screen.query_one(TranscriptPane)
+            partial = pane.query_one("#partial", Static)
+            log = pane.log_view
+            assert partial.region.y == log.region.bottom  # right under the last final line
+            assert partial.region.bottom < pane.region.bottom - 5  # the pane is not full yet
+            finals = tuple(Segment(10 + i, 20.0 + i, 21.0 + i, f"line {i}") for i in range(60))
+            app.post_message(EngineEvent(update(99, "still", finals, -20, 50), app.generation[""]))
+            await pilot.pause()
+            await pilot.pause()
+            assert partial.region.height >= 1
+            assert partial.region.bottom <= pane.region.bottom - 1  # inside the border
+            assert log.scroll_y == log.max_scroll_y > 0  # following, the last line shown
+
+    asyncio.run(flow())

@@ -37,7 +37,7 @@ class TranscriptLog(RichLog):
     TranscriptLog {
         background: $surface;
         border: none;
-        height: 1fr;
+        height: auto;  /* grows with its lines: the partial text sits right under them */
         padding: 0 1;
         scrollbar-size-vertical: 1;
     }
@@ -123,6 +123,17 @@ class TranscriptPane(Vertical):
             if t
         ]
         self.query_one("#partial", Static).update("\n".join(lines))
+        self.call_after_refresh(self._fit_log)
+
+    def on_resize(self) -> None:
+        self._fit_log()
+
+    def _fit_log(self) -> None:
+        """The log takes the pane's height less the partial text's, and scrolls within it."""
+        partial = self.query_one("#partial", Static)
+        room = max(1, self.content_size.height - partial.outer_size.height)
+        if self.log_view.styles.max_height != room:
+            self.log_view.styles.max_height = room
 
     def clear_view(self) -> None:
         self.shown.clear()
