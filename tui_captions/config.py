@@ -18,6 +18,7 @@ from typing import TypeVar
 from tui_captions import paths
 from tui_captions.asr.defaults import COMPUTE_DEVICES, DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.engine import DecodeOptions, RunOptions
+from tui_captions.core.watch import parse_watch
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,6 +36,8 @@ class Settings:
     quantize: str | None = None
     endpoint_silence: float | None = None
     max_segment: float | None = None
+    watch: tuple[str, ...] | None = None  # watch-words and phrases, lower-case
+    watch_bell: bool | None = None  # None: ring the terminal bell on a watch-word
 
     def run_options(self, threads: int, quantize: str | None, compute: str) -> RunOptions:
         """How to run the model, from the command line's choices and this file.
@@ -46,6 +49,10 @@ class Settings:
         return RunOptions(
             threads, _one_of(chosen, QUANTIZE_MODES), _one_of(compute, COMPUTE_DEVICES)
         )
+
+    def watch_words(self, option: str | None) -> tuple[str, ...]:
+        """``--watch`` if given, else the file's list."""
+        return parse_watch(option) if option is not None else self.watch or ()
 
     def decode_options(
         self,
@@ -102,7 +109,16 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
         ):
             return Settings(), f"settings file {path} ignored: '{key}' must be seconds above 0"
         seconds[key] = None if value is None else float(value)
-    return Settings(theme=theme, quantize=quantize, **seconds), None
+    watch = data.get("watch")
+    if watch is not None and (
+        not isinstance(watch, list) or not all(isinstance(w, str) and w.strip() for w in watch)
+    ):
+        return Settings(), f"settings file {path} ignored: 'watch' must be a list of words"
+    bell = data.get("watch_bell")
+    if bell is not None and not isinstance(bell, bool):
+        return Settings(), f"settings file {path} ignored: 'watch_bell' must be true or false"
+    words = None if watch is None else parse_watch(",".join(watch))
+    return Settings(theme, quantize, **seconds, watch=words, watch_bell=bell), None
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> str | None:

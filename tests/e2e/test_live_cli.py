@@ -130,3 +130,17 @@ def test_live_captions_of_speech_played_into_the_sink(tmp_path: Path, null_sink:
     assert process.returncode == 130, stderr
     words = set(stdout.split())
     assert len(words & set(text.split())) >= 4, stdout
+
+
+def test_watch_words_mark_their_lines_in_jsonl(tmp_path: Path) -> None:
+    speech = tmp_path / "speech.wav"
+    subprocess.run(
+        ["espeak-ng", "-s", "150", "-w", str(speech), "the dog is green [[_:_:_:_:]]"], check=True
+    )
+    result = cli(
+        "live", "--input", str(speech), "--model", str(TINY_MODEL), "--format", "jsonl",
+        "--watch", "Green,purple",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    finals = [json.loads(line) for line in result.stdout.splitlines()]
+    assert any(e.get("watch") == ["green"] and "green" in e["text"] for e in finals), finals

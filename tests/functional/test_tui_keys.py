@@ -179,3 +179,37 @@ def test_the_partial_text_sits_under_the_last_line_and_stays_in_view(tmp_path: P
             assert log.scroll_y == log.max_scroll_y > 0  # following, the last line shown
 
     asyncio.run(flow())
+
+
+def test_a_watch_word_highlights_its_line_notifies_and_rings(tmp_path: Path) -> None:
+    """The fixed feed says "meet again on friday": watching "Friday" highlights that line,
+    notifies with its time and text, and rings the bell (unless the settings say not to)."""
+
+    async def flow(bell_setting: str) -> tuple[int, list[str]]:
+        settings = tmp_path / "settings.toml"
+        settings.write_text(bell_setting)
+        app = fixed_app(tmp_path, "captions-dark", with_source=True, watch="Friday")
+        rings = []
+        app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            await pilot.pause()
+            notes = [f"{n.title}|{n.message}" for n in app._notifications]
+            pane = app.screen.query_one(TranscriptPane)
+            watch_style = pane.log_view.get_component_rich_style("transcript-log--watch")
+            highlighted = {
+                segment.text.strip()
+                for strip in pane.log_view.lines
+                for segment in strip
+                if segment.style is not None and segment.style.bgcolor == watch_style.bgcolor
+            }
+            assert watch_style.bgcolor is not None
+            assert "friday" in " ".join(highlighted) and "fox" not in " ".join(highlighted)
+        return len(rings), notes
+
+    rings, notes = asyncio.run(flow(""))
+    assert rings == 1
+    assert [n for n in notes if n.startswith("Said: friday|")] == [
+        "Said: friday|00:04  I think we should meet again on friday"
+    ]
+    assert asyncio.run(flow("watch_bell = false\n"))[0] == 0

@@ -92,7 +92,12 @@ MEETING = (
 
 
 def fixed_app(
-    tmp: Path, theme: str, with_source: bool, demo: bool = False, meeting: bool = False
+    tmp: Path,
+    theme: str,
+    with_source: bool,
+    demo: bool = False,
+    meeting: bool = False,
+    watch: str | None = None,
 ) -> CaptionsApp:
     """The app on one fixed source (``with_source``), on two (``meeting``), or in the picker."""
     sources = MEETING if meeting else only(FfmpegSource("meeting.wav")) if with_source else ()
@@ -101,6 +106,7 @@ def fixed_app(
         beam=4,
         threads=1,
         sources=sources,
+        watch=watch,
         theme=theme,
         demo=demo,
         sessions_dir=tmp / "sessions",

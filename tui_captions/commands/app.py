@@ -9,7 +9,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui_captions.commands.common import add_model_options, add_source_options, resolve_sources
+from tui_captions.commands.common import (
+    add_model_options,
+    add_source_options,
+    add_watch_option,
+    resolve_sources,
+)
 
 if TYPE_CHECKING:
     from tui_captions.tui.app import AppOptions
@@ -19,6 +24,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     """The app's options, on the top-level parser (``captions-tui [options]``)."""
     group = parser.add_argument_group("captions app (when no command is given)")
     add_source_options(group)  # none: choose in the picker
+    add_watch_option(group)
     group.add_argument("--theme", metavar="NAME", help="colour theme (t cycles them in the app)")
     add_model_options(group)  # type: ignore[arg-type]
 
@@ -47,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
             max_segment=args.max_segment,
             decoder=args.decoder,
             lm=args.lm,
+            watch=args.watch,
             compute=args.compute,
             sources=tuple(resolve_sources(args)),
             theme=args.theme,

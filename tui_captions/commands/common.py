@@ -38,6 +38,7 @@ from tui_captions.errors import UserError
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel, DecodeOptions
     from tui_captions.audio.protocol import Source
+    from tui_captions.config import Settings
     from tui_captions.pipeline.session import LabelledSource, Role
 
 stderr = Console(stderr=True)
@@ -174,6 +175,16 @@ def resolve_sources(args: argparse.Namespace) -> list[LabelledSource]:
     ]
 
 
+def add_watch_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--watch",
+        metavar="WORD[,WORD...]",
+        help="words or phrases to be told about: their lines are highlighted, with a "
+        'notification and the terminal bell (jsonl: a "watch" list on such lines; '
+        "default: the settings file's 'watch')",
+    )
+
+
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
@@ -265,9 +276,9 @@ def download_progress() -> Iterator[DownloadProgress]:
             progress.stop()
 
 
-def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions]:
+def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions, Settings]:
     """The model as the options and settings say (threads, download with a progress bar,
-    quantization), and how its streams decode."""
+    quantization), how its streams decode, and the settings for the rest."""
     from tui_captions.asr.registry import open_for_running
     from tui_captions.config import load_settings
 
@@ -279,4 +290,4 @@ def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions]:
         args.beam, args.endpoint_silence, args.max_segment, args.decoder, args.lm
     )
     with download_progress() as progress:
-        return open_for_running(args.model, progress, run, decode), decode
+        return open_for_running(args.model, progress, run, decode), decode, settings

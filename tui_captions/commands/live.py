@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from tui_captions.commands.common import (
     add_model_options,
     add_source_options,
+    add_watch_option,
     load_model,
     resolve_sources,
     seconds,
@@ -56,6 +57,7 @@ def add_parser(subparsers: Any) -> None:
         "the end of an input exits 0.",
     )
     add_source_options(parser)
+    add_watch_option(parser)
     add_model_options(parser)
     parser.add_argument("--format", choices=LIVE_FORMATS, default="text", help="output format")
     parser.add_argument(
@@ -93,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.sessions import recording_path
 
-    model, decode = load_model(args)
+    model, decode, settings = load_model(args)
     session = CaptionSession(args.model, on_warning=warn)
     # One source: the session's only channel, named after it, as ever; several: by label.
     by_channel = dict(zip(channel_ids(sources), sources, strict=True))
@@ -113,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         session.add_channel(
             channel, labelled.label, engine, model.format.chunk_seconds, labelled.role
         )
-    printer = _Printer(args, open_writer(args.format, sys.stdout), sys.stdout, session)
+    writer = open_writer(args.format, sys.stdout, settings.watch_words(args.watch))
+    printer = _Printer(args, writer, sys.stdout, session)
     for channel, labelled in by_channel.items():
         session.start(channel, labelled.source)
     status = 0

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.core.stats import compute_summary
     from tui_captions.transcript.formats import open_writer
 
-    model, decode = load_model(args)
+    model, decode, _ = load_model(args)
     recognizer = model.create_stream(decode)
     stream_format = model.format
     blocks = decode_audio(args.audio, stream_format.sample_rate)

@@ -20,6 +20,7 @@ from typing import Any, Protocol, TextIO
 
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import clock
+from tui_captions.core.watch import watched
 
 
 def final_event(segment: Segment) -> dict[str, Any]:
@@ -58,11 +59,17 @@ class TextWriter:
 
 
 class JsonLinesWriter:
-    def __init__(self, out: TextIO) -> None:
+    """``watch``: lines that say one of these words get a ``"watch"`` list of them."""
+
+    def __init__(self, out: TextIO, watch: tuple[str, ...] = ()) -> None:
         self._out = out
+        self._watch = watch
 
     def write(self, segment: Segment) -> None:
-        self._out.write(json.dumps(final_event(segment)) + "\n")
+        event = final_event(segment)
+        if hits := watched(segment.text, self._watch):
+            event["watch"] = hits
+        self._out.write(json.dumps(event) + "\n")
         self._out.flush()
 
 
@@ -119,8 +126,11 @@ def by_suffix(suffix: str) -> TranscriptFormat:
     raise ValueError(f"unknown transcript format {suffix!r}")
 
 
-def open_writer(fmt: str, out: TextIO) -> SegmentWriter:
-    """The streaming writer of the format named ``fmt`` (one of :data:`STREAM_FORMATS`)."""
+def open_writer(fmt: str, out: TextIO, watch: tuple[str, ...] = ()) -> SegmentWriter:
+    """The streaming writer of the format named ``fmt`` (one of :data:`STREAM_FORMATS`);
+    jsonl marks the lines that say a ``watch`` word."""
+    if fmt == "jsonl":
+        return JsonLinesWriter(out, watch)
     writer = next(f.writer for f in REGISTRY if f.name == fmt)
     assert writer is not None, f"{fmt} has no streaming writer"
     return writer(out)

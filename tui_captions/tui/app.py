@@ -29,7 +29,9 @@ from textual.worker import Worker, WorkerState
 
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.config import load_settings, save_settings
+from tui_captions.core import timefmt
 from tui_captions.core.names import short_name
+from tui_captions.core.watch import watched
 from tui_captions.errors import UserError
 from tui_captions.pipeline.session import (
     CaptionSession,
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
+    from tui_captions.core.segments import Segment
 
 RETRY_SECONDS = 3.0
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
@@ -100,6 +103,7 @@ class AppOptions:
     max_segment: float | None = None
     decoder: str | None = None  # CTC models: greedy or beam (None: the model's choice)
     lm: str | None = None
+    watch: str | None = None  # --watch; None: the settings file's list
     compute: str = DEFAULT_COMPUTE
     sources: tuple[LabelledSource, ...] = ()  # none: the user picks in the picker
     theme: str | None = None
@@ -147,6 +151,7 @@ class CaptionsApp(App[Path | None]):
         super().__init__()
         for theme in self.theme_set.themes:
             self.register_theme(theme)
+        self.watch_words = self.settings.watch_words(options.watch)
         self.model_name = options.model
         self.model: AsrModel | None = None
         self.engine_label: str | None = None  # known once the model is loaded
@@ -249,7 +254,7 @@ class CaptionsApp(App[Path | None]):
         return next((s for s in self.screen_stack if isinstance(s, CaptionsScreen)), None)
 
     def _new_captions_screen(self) -> CaptionsScreen:
-        return CaptionsScreen(display=readable, demo=self.options.demo)
+        return CaptionsScreen(display=readable, demo=self.options.demo, watch=self.watch_words)
 
     @staticmethod
     def _by_channel(sources: Iterable[LabelledSource]) -> dict[ChannelId, LabelledSource]:
@@ -351,6 +356,8 @@ class CaptionsApp(App[Path | None]):
         pane = screen.query_one(TranscriptPane)
         for segment in self.session.accept(channel_id, event):  # never lost, even if stale
             pane.add_final(segment)
+            if hits := watched(segment.text, self.watch_words):
+                self._watch_word(segment, hits)
         if isinstance(event, RecognizerUpdate) and current:
             pane.set_partial(event.partial, channel_id)
             screen.meter(channel_id).show(event.rms_dbfs, event.peak_dbfs, event.overflow)
@@ -367,6 +374,16 @@ class CaptionsApp(App[Path | None]):
             if current:
                 self.capturing.discard(channel_id)
                 self._source_ended(channel_id, event.reason, event.error)
+
+    def _watch_word(self, segment: Segment, hits: list[str]) -> None:
+        who = f"{segment.channel}: " if segment.channel else ""
+        self.notify(
+            f"{timefmt.elapsed(segment.start)}  {who}{readable(segment.text)}",
+            title=f"Said: {', '.join(hits)}",
+            timeout=10,
+        )
+        if self.settings.watch_bell is not False:
+            self.bell()
 
     def _source_ended(self, channel_id: ChannelId, reason: str, error: str | None) -> None:
         lead = f"{channel_id}: " if channel_id else ""

@@ -41,17 +41,20 @@ class MainScreen(Screen[None]):
     }
     """
 
-    def __init__(self, display: Callable[[str], str] = str, demo: bool = False) -> None:
+    def __init__(
+        self, display: Callable[[str], str] = str, demo: bool = False, watch: tuple[str, ...] = ()
+    ) -> None:
         super().__init__()
         self._display = display
         self._demo = demo
+        self._watch = watch
 
     def compose(self) -> ComposeResult:
         yield SessionBar()
         if self._demo:
             yield Static(DEMO_NOTE, id="demo-note")
         with Horizontal(id="body"):
-            yield TranscriptPane(self._display)
+            yield TranscriptPane(self._display, watch=self._watch)
             with Vertical(id="side"):
                 with Vertical(id="levels-box") as levels:
                     levels.border_title = "Levels"

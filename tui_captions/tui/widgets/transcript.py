@@ -19,6 +19,7 @@ from textual.widgets import RichLog, Static
 
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import elapsed
+from tui_captions.core.watch import watched
 from tui_captions.tui.themes import SOURCE_COLOURS
 
 FOLLOWING = "following"
@@ -30,6 +31,7 @@ class TranscriptLog(RichLog):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "transcript-log--time",
+        "transcript-log--watch",
         *(f"transcript-log--source-{n}" for n in range(1, SOURCE_COLOURS + 1)),
     }
 
@@ -42,6 +44,7 @@ class TranscriptLog(RichLog):
         scrollbar-size-vertical: 1;
     }
     TranscriptLog > .transcript-log--time { color: $text-muted; }
+    TranscriptLog > .transcript-log--watch { background: $warning 25%; text-style: bold; }
     TranscriptLog > .transcript-log--source-1 { color: $source-1; text-style: bold; }
     TranscriptLog > .transcript-log--source-2 { color: $source-2; text-style: bold; }
     TranscriptLog > .transcript-log--source-3 { color: $source-3; text-style: bold; }
@@ -83,8 +86,16 @@ class TranscriptPane(Vertical):
 
     following: reactive[bool] = reactive(True)
 
-    def __init__(self, display: Callable[[str], str] = str, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        display: Callable[[str], str] = str,
+        *,
+        watch: tuple[str, ...] = (),
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
+        self.watch_words = watch
+        """Lines that say one of these are highlighted."""
         self.border_title = "Transcript"
         self._display = display
         self.shown: list[Segment] = []
@@ -132,8 +143,7 @@ class TranscriptPane(Vertical):
         """The log takes the pane's height less the partial text's, and scrolls within it."""
         partial = self.query_one("#partial", Static)
         room = max(1, self.content_size.height - partial.outer_size.height)
-        if self.log_view.styles.max_height != room:
-            self.log_view.styles.max_height = room
+        self.log_view.styles.max_height = room
 
     def clear_view(self) -> None:
         self.shown.clear()
@@ -153,6 +163,8 @@ class TranscriptPane(Vertical):
         line.add_column(no_wrap=True)
         line.add_column(ratio=1)
         text = Text(self._display(segment.text))
+        if watched(segment.text, self.watch_words):
+            text.stylize(self.log_view.get_component_rich_style("transcript-log--watch"))
         if segment.channel:
             style = self.log_view.get_component_rich_style(self._colour_class(segment.channel))
             text = Text.assemble((self._label(segment.channel), style), " ", text)
