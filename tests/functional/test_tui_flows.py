@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
@@ -32,6 +33,7 @@ from tui_captions.transcript.journal import read_journal
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.screens.dialogs import ErrorScreen, SaveDialog
 from tui_captions.tui.screens.picker import PickerScreen
+from tui_captions.tui.widgets.bars import SessionBar
 from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
@@ -59,12 +61,15 @@ def sentence_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return espeak_wav(directory / "sentence.wav", f"{SENTENCE} [[_:_:_:_:]]")
 
 
-def make_app(tmp_path: Path, model: Path | str, source: Source | None = None) -> CaptionsApp:
+def make_app(
+    tmp_path: Path, model: Path | str, source: Source | None = None, record: bool = False
+) -> CaptionsApp:
     return CaptionsApp(
         AppOptions(
             model=str(model),
             beam=4,
             threads=1,
+            record=record,
             sources=only(source) if source is not None else (),
             sessions_dir=tmp_path / "sessions",
             settings_path=tmp_path / "settings.toml",
@@ -407,5 +412,27 @@ def test_meeting_mode_captions_two_sinks_each_under_its_label(
         journal = app.return_value
         assert journal is not None
         assert read_journal(journal).channels == {"Ann": "Ann", "Bo": "Bo"}
+
+    run(flow())
+
+
+def test_record_saves_the_audio_beside_the_journal_and_the_bar_says_rec(
+    tmp_path: Path, tiny_model: Path, sentence_wav: Path
+) -> None:
+    from tui_captions.audio.decode import decode_audio
+    from tui_captions.transcript.sessions import recording_path
+
+    async def flow() -> None:
+        app = make_app(tmp_path, tiny_model, FfmpegSource(str(sentence_wav)), record=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.state == "ended", "the end of the file")
+            assert "REC" in str(app._captions().query_one(SessionBar).render())
+            await pilot.press("q")
+        journal = app.return_value
+        assert journal is not None
+        recorded = np.concatenate(list(decode_audio(str(recording_path(journal)), 16000)))
+        heard = np.concatenate(list(decode_audio(str(sentence_wav), 16000)))
+        assert abs(len(recorded) - len(heard)) <= 2560  # all of it, to the last chunk
+        assert np.abs(recorded).max() > 0.05
 
     run(flow())

@@ -21,6 +21,7 @@ from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
 from tui_captions.core.segments import Segment
+from tui_captions.pipeline.recording import Recorder
 from tui_captions.pipeline.session import ChannelEngine, LabelledSource, only
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import LevelsCallback, Listener, ProbeHandle
@@ -76,7 +77,11 @@ class FixedBackend:
         return FixedModel()
 
     def create_engine(
-        self, model: AsrModel, options: DecodeOptions, listener: Listener
+        self,
+        model: AsrModel,
+        options: DecodeOptions,
+        listener: Listener,
+        recorder: Recorder | None = None,
     ) -> ChannelEngine:
         return Idle()
 

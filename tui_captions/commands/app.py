@@ -25,6 +25,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("captions app (when no command is given)")
     add_source_options(group)  # none: choose in the picker
     add_watch_option(group)
+    group.add_argument(
+        "--record",
+        action="store_true",
+        help="also save the 16 kHz audio next to the session journal (FLAC), as live does",
+    )
     group.add_argument("--theme", metavar="NAME", help="colour theme (t cycles them in the app)")
     add_model_options(group)  # type: ignore[arg-type]
 
@@ -54,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
             decoder=args.decoder,
             lm=args.lm,
             watch=args.watch,
+            record=args.record,
             compute=args.compute,
             sources=tuple(resolve_sources(args)),
             theme=args.theme,

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
     from tui_captions.core.segments import Segment
+    from tui_captions.pipeline.recording import Recorder
 
 RETRY_SECONDS = 3.0
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
@@ -104,6 +105,7 @@ class AppOptions:
     decoder: str | None = None  # CTC models: greedy or beam (None: the model's choice)
     lm: str | None = None
     watch: str | None = None  # --watch; None: the settings file's list
+    record: bool = False  # also save the audio next to the journal (one source)
     compute: str = DEFAULT_COMPUTE
     sources: tuple[LabelledSource, ...] = ()  # none: the user picks in the picker
     theme: str | None = None
@@ -170,6 +172,7 @@ class CaptionsApp(App[Path | None]):
         self.state = "starting"
         self.status_text: tuple[str, Severity] = ("Loading the model…", "information")
         self._retry: dict[ChannelId, Timer] = {}
+        self.recorder: Recorder | None = None
         self.capturing: set[ChannelId] = set()
         """Channels whose source has started and not ended."""
         self._exit_status = 0
@@ -317,7 +320,10 @@ class CaptionsApp(App[Path | None]):
         assert self.model is not None
         if channel_id not in self.session.channels:
             engine = self.backend.create_engine(
-                self.model, self.decode_options, partial(self._listen, channel_id)
+                self.model,
+                self.decode_options,
+                partial(self._listen, channel_id),
+                self._recorder_for(channel_id),
             )
             self.session.add_channel(
                 channel_id, chosen.label, engine, self.model.format.chunk_seconds, chosen.role
@@ -326,6 +332,24 @@ class CaptionsApp(App[Path | None]):
         self.generation[channel_id] = self.generation.get(channel_id, 0) + 1
         self.set_state("starting")
         self.session.start(channel_id, chosen.source)
+
+    def _recorder_for(self, channel_id: ChannelId) -> Recorder | None:
+        """With --record, the one source's audio goes beside the journal, as in ``live``."""
+        if not self.options.record or self.recorder is not None or self.model is None:
+            return None
+        if channel_id:
+            self.notify("--record records one source; this meeting is not recorded.")
+            return None
+        from tui_captions.pipeline.recording import Recorder
+        from tui_captions.transcript.sessions import recording_path
+
+        path = recording_path(self.session.journal.path)
+        self.recorder = Recorder(
+            path,
+            self.model.format.sample_rate,
+            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+        )
+        return self.recorder
 
     def stop_sources(self) -> None:
         for channel_id in list(self.session.channels):
@@ -515,6 +539,8 @@ class CaptionsApp(App[Path | None]):
 
     def _close_and_exit(self) -> None:
         journal = self.session.close()
+        if self.recorder is not None:
+            self.recorder.close()
         if self._exit_status == 128 + signal.SIGHUP:
             # The terminal is gone and the session is saved: a write that failed before
             # the hang-up was handled can leave Textual's output thread dead and its
@@ -547,5 +573,6 @@ class CaptionsApp(App[Path | None]):
                 bar.source = short_name(self.source_label)
                 bar.model = short_name(self.model_name)
                 bar.compute = self.compute_label
+                bar.recording = self.recorder is not None
                 bar.state = self.state
                 bar.elapsed = self.elapsed()

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from tui_captions.asr.defaults import DownloadProgress
-    from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
+    from tui_captions.asr.engine import AsrModel, DecodeOptions, RecognizerStream, RunOptions
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
+    from tui_captions.pipeline.recording import Recorder
     from tui_captions.pipeline.session import ChannelEngine
 
 LevelsCallback = Callable[[float, float, bool], object]
@@ -41,7 +42,11 @@ class Backend(Protocol):
     ) -> AsrModel: ...
 
     def create_engine(
-        self, model: AsrModel, options: DecodeOptions, listener: Listener
+        self,
+        model: AsrModel,
+        options: DecodeOptions,
+        listener: Listener,
+        recorder: Recorder | None = None,
     ) -> ChannelEngine: ...
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle: ...
@@ -98,11 +103,20 @@ class RealBackend:
         return open_for_running(spec, progress, run, decode)
 
     def create_engine(
-        self, model: AsrModel, options: DecodeOptions, listener: Listener
+        self,
+        model: AsrModel,
+        options: DecodeOptions,
+        listener: Listener,
+        recorder: Recorder | None = None,
     ) -> ChannelEngine:
+        """A channel's engine; with ``recorder``, its audio is also saved as it is decoded."""
         from tui_captions.pipeline.channel import LiveEngine
+        from tui_captions.pipeline.recording import RecordingStream
 
-        return LiveEngine(model.create_stream(options), listener)
+        stream: RecognizerStream = model.create_stream(options)
+        if recorder is not None:
+            stream = RecordingStream(stream, recorder)
+        return LiveEngine(stream, listener)
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
         return LevelProbe(source, on_levels)

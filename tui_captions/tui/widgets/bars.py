@@ -17,7 +17,11 @@ Severity = Literal["information", "warning", "error"]
 class SessionBar(Widget):
     """What is being captioned, with what, for how long, and whether it is live."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"session-bar--label", "session-bar--state"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "session-bar--label",
+        "session-bar--state",
+        "session-bar--rec",
+    }
 
     DEFAULT_CSS = """
     SessionBar {
@@ -28,6 +32,7 @@ class SessionBar(Widget):
     }
     SessionBar > .session-bar--label { color: $text-muted; }
     SessionBar > .session-bar--state { color: $accent; text-style: bold; }
+    SessionBar > .session-bar--rec { color: $error; text-style: bold; }
     """
 
     source: reactive[str] = reactive("-")
@@ -35,12 +40,14 @@ class SessionBar(Widget):
     compute: reactive[str] = reactive("")
     elapsed: reactive[float] = reactive(0.0)
     state: reactive[str] = reactive("starting")
+    recording: reactive[bool] = reactive(False)
 
     def render(self) -> RenderableType:
         label = self.get_component_rich_style("session-bar--label")
         # The state first: with a long source name the end of the bar is cut off.
         return Text.assemble(
             (f"● {self.state}", self.get_component_rich_style("session-bar--state")),
+            ("  REC", self.get_component_rich_style("session-bar--rec")) if self.recording else "",
             "  ",
             timefmt.elapsed(self.elapsed),
             ("  source ", label),
