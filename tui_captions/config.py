@@ -26,7 +26,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 SETTINGS_FILE = "settings.toml"
-SECONDS_KEYS = ("endpoint_silence", "max_segment")
+SECONDS_KEYS = ("endpoint_silence", "max_segment", "clear_after")
+DEFAULT_STRIP_LINES = 3
 T = TypeVar("T", bound=str)
 
 
@@ -36,6 +37,8 @@ class Settings:
     quantize: str | None = None
     endpoint_silence: float | None = None
     max_segment: float | None = None
+    clear_after: float | None = None  # the caption strip empties after this much quiet
+    strip_lines: int | None = None  # rows of text in the caption strip
     watch: tuple[str, ...] | None = None  # watch-words and phrases, lower-case
     watch_bell: bool | None = None  # None: ring the terminal bell on a watch-word
 
@@ -118,7 +121,16 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
     if bell is not None and not isinstance(bell, bool):
         return Settings(), f"settings file {path} ignored: 'watch_bell' must be true or false"
     words = None if watch is None else parse_watch(",".join(watch))
-    return Settings(theme, quantize, **seconds, watch=words, watch_bell=bell), None
+    lines = data.get("strip_lines")
+    if lines is not None and (isinstance(lines, bool) or not isinstance(lines, int) or lines < 1):
+        return (
+            Settings(),
+            f"settings file {path} ignored: 'strip_lines' must be a whole number >= 1",
+        )
+    return (
+        Settings(theme, quantize, **seconds, strip_lines=lines, watch=words, watch_bell=bell),
+        None,
+    )
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> str | None:

@@ -213,3 +213,29 @@ def test_a_watch_word_highlights_its_line_notifies_and_rings(tmp_path: Path) -> 
         "Said: friday|00:04  I think we should meet again on friday"
     ]
     assert asyncio.run(flow("watch_bell = false\n"))[0] == 0
+
+
+def test_z_shows_the_caption_strip_and_clear_after_empties_it(tmp_path: Path) -> None:
+    async def flow() -> None:
+        from tui_captions.tui.widgets.bars import SessionBar
+
+        app = fixed_app(tmp_path, "captions-dark", with_source=True, strip_lines=2, clear=0.3)
+        async with app.run_test(size=(80, 5)) as pilot:
+            await started(pilot)
+            await pilot.press("z")
+            await pilot.pause()
+            await pilot.pause()
+            screen = app.screen
+            pane = screen.query_one(TranscriptPane)
+            assert not screen.query_one(SessionBar).display
+            assert pane.log_view.size.height == 2 and pane.log_view.size.width >= 76
+            assert "wrapping shows" in screen_text(app)  # the last line, whole width
+            app.post_message(EngineEvent(update(98, "", (), -20, 50), app.generation[""]))
+            await pilot.pause(0.6)  # quiet for longer than --clear-after
+            assert pane.shown == [] and "wrapping" not in screen_text(app)
+            assert len(app.session.journal.session().segments) == 4  # the journal keeps all
+            await pilot.press("z")
+            await pilot.pause()
+            assert screen.query_one(SessionBar).display
+
+    asyncio.run(flow())

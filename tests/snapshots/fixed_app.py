@@ -103,6 +103,8 @@ def fixed_app(
     demo: bool = False,
     meeting: bool = False,
     watch: str | None = None,
+    strip_lines: int | None = None,
+    clear: float | None = None,
 ) -> CaptionsApp:
     """The app on one fixed source (``with_source``), on two (``meeting``), or in the picker."""
     sources = MEETING if meeting else only(FfmpegSource("meeting.wav")) if with_source else ()
@@ -112,6 +114,8 @@ def fixed_app(
         threads=1,
         sources=sources,
         watch=watch,
+        strip_lines=strip_lines,
+        clear_after=clear,
         theme=theme,
         demo=demo,
         sessions_dir=tmp / "sessions",

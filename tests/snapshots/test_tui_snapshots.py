@@ -76,6 +76,23 @@ def test_meeting(
     assert snap_compare(app, terminal_size=size, run_before=meeting_ready)
 
 
+async def strip_ready(pilot: Pilot[Any]) -> None:
+    await captions_ready(pilot)
+    await pilot.press("z")
+    await pilot.pause()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 5), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", THEMES)
+def test_caption_strip(
+    snap_compare: Callable[..., bool], tmp_path: Path, theme: str, size: tuple[int, int]
+) -> None:
+    """z: the last three rows of text across the whole width, the partial text below."""
+    app = fixed_app(tmp_path, theme, with_source=True)
+    assert snap_compare(app, terminal_size=size, run_before=strip_ready)
+
+
 def test_demo_note(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
     app = fixed_app(tmp_path, "captions-dark", with_source=True, demo=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=captions_ready)

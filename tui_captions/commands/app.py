@@ -13,7 +13,9 @@ from tui_captions.commands.common import (
     add_model_options,
     add_source_options,
     add_watch_option,
+    positive_int,
     resolve_sources,
+    seconds,
 )
 
 if TYPE_CHECKING:
@@ -25,6 +27,20 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("captions app (when no command is given)")
     add_source_options(group)  # none: choose in the picker
     add_watch_option(group)
+    group.add_argument(
+        "--lines",
+        type=positive_int,
+        metavar="N",
+        help="rows of text in the caption strip (z; default: the settings file's "
+        "'strip_lines', else 3)",
+    )
+    group.add_argument(
+        "--clear-after",
+        type=seconds,
+        metavar="S",
+        help="the caption strip empties after S seconds without speech "
+        "(default: the settings file's 'clear_after', else never)",
+    )
     group.add_argument(
         "--record",
         action="store_true",
@@ -60,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
             lm=args.lm,
             watch=args.watch,
             record=args.record,
+            strip_lines=args.lines,
+            clear_after=args.clear_after,
             compute=args.compute,
             sources=tuple(resolve_sources(args)),
             theme=args.theme,

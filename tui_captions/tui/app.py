@@ -28,7 +28,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
-from tui_captions.config import load_settings, save_settings
+from tui_captions.config import DEFAULT_STRIP_LINES, load_settings, save_settings
 from tui_captions.core import timefmt
 from tui_captions.core.names import short_name
 from tui_captions.core.watch import watched
@@ -84,6 +84,7 @@ KEYS = (
         "c", "clear_view", "Clear", "Clear the view (the saved transcript keeps all)", footer=False
     ),
     KeyCommand("t", "cycle_theme", "Theme", "Next theme (remembered for next time)"),
+    KeyCommand("z", "toggle_strip", "Strip", "Caption strip: only the last lines, the whole width"),
     KeyCommand(
         "f,end", "toggle_follow", "Follow", "Follow new text, or stay where you are", footer=False
     ),
@@ -106,6 +107,8 @@ class AppOptions:
     lm: str | None = None
     watch: str | None = None  # --watch; None: the settings file's list
     record: bool = False  # also save the audio next to the journal (one source)
+    strip_lines: int | None = None  # --lines; None: the settings file's, else 3
+    clear_after: float | None = None  # --clear-after; None: the settings file's, else never
     compute: str = DEFAULT_COMPUTE
     sources: tuple[LabelledSource, ...] = ()  # none: the user picks in the picker
     theme: str | None = None
@@ -173,6 +176,10 @@ class CaptionsApp(App[Path | None]):
         self.status_text: tuple[str, Severity] = ("Loading the model…", "information")
         self._retry: dict[ChannelId, Timer] = {}
         self.recorder: Recorder | None = None
+        self.strip = False
+        self.strip_lines = options.strip_lines or self.settings.strip_lines or DEFAULT_STRIP_LINES
+        self.clear_after = options.clear_after or self.settings.clear_after
+        self._clear_timer: Timer | None = None
         self.capturing: set[ChannelId] = set()
         """Channels whose source has started and not ended."""
         self._exit_status = 0
@@ -380,9 +387,12 @@ class CaptionsApp(App[Path | None]):
         pane = screen.query_one(TranscriptPane)
         for segment in self.session.accept(channel_id, event):  # never lost, even if stale
             pane.add_final(segment)
+            self._text_came()
             if hits := watched(segment.text, self.watch_words):
                 self._watch_word(segment, hits)
         if isinstance(event, RecognizerUpdate) and current:
+            if event.partial and event.partial != pane.partials.get(channel_id):
+                self._text_came()
             pane.set_partial(event.partial, channel_id)
             screen.meter(channel_id).show(event.rms_dbfs, event.peak_dbfs, event.overflow)
             screen.latency(channel_id).add(event)
@@ -471,6 +481,22 @@ class CaptionsApp(App[Path | None]):
 
     def action_switch_source(self) -> None:
         self.push_screen(PickerScreen(self.backend.list_devices, cancellable=True), self._picked)
+
+    def action_toggle_strip(self) -> None:
+        self.strip = not self.strip
+        self._captions().show_strip(self.strip, self.strip_lines)
+        if self.strip:
+            self._text_came()  # the quiet starts counting now
+        elif self._clear_timer is not None:
+            self._clear_timer.stop()
+
+    def _text_came(self) -> None:
+        """In the strip with --clear-after: the text goes once it has been quiet that long."""
+        if not self.strip or self.clear_after is None:
+            return
+        if self._clear_timer is not None:
+            self._clear_timer.stop()
+        self._clear_timer = self.set_timer(self.clear_after, self.action_clear_view)
 
     def action_clear_view(self) -> None:
         self._captions().query_one(TranscriptPane).clear_view()

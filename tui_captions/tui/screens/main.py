@@ -39,6 +39,11 @@ class MainScreen(Screen[None]):
         height: auto;
         padding: 0 1;
     }
+    /* The caption strip: only the last lines of text, the whole width. */
+    MainScreen.-strip SessionBar, MainScreen.-strip #side, MainScreen.-strip StatusLine,
+    MainScreen.-strip Footer, MainScreen.-strip #demo-note { display: none; }
+    MainScreen.-strip TranscriptPane { border: none; }
+    MainScreen.-strip TranscriptLog { scrollbar-size-vertical: 0; }
     """
 
     def __init__(
@@ -64,6 +69,13 @@ class MainScreen(Screen[None]):
                     yield LatencyPane()
         yield StatusLine()
         yield Footer()
+
+    def show_strip(self, strip: bool, lines: int) -> None:
+        """The caption strip (``strip``) with the last ``lines`` rows of text, or the panes."""
+        self.set_class(strip, "-strip")
+        pane = self.query_one(TranscriptPane)
+        pane.strip_rows = lines if strip else None
+        self.call_after_refresh(pane.redraw)  # wrapped again at the new width
 
     def set_channels(self, channels: list[tuple[str, LiveStats | None]]) -> None:
         """One meter and one latency figure per channel; labelled when there are several.

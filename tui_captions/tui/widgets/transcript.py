@@ -85,6 +85,8 @@ class TranscriptPane(Vertical):
     """
 
     following: reactive[bool] = reactive(True)
+    strip_rows: reactive[int | None] = reactive[int | None](None)
+    """In the caption strip: how many rows of final text show above the partial text."""
 
     def __init__(
         self,
@@ -139,11 +141,19 @@ class TranscriptPane(Vertical):
     def on_resize(self) -> None:
         self._fit_log()
 
+    def watch_strip_rows(self) -> None:
+        self._fit_log()
+
     def _fit_log(self) -> None:
-        """The log takes the pane's height less the partial text's, and scrolls within it."""
+        """The log takes the pane's height less the partial text's (in the strip: its rows),
+        and scrolls within it."""
         partial = self.query_one("#partial", Static)
         room = max(1, self.content_size.height - partial.outer_size.height)
+        if self.strip_rows is not None:
+            room = min(room, self.strip_rows)
         self.log_view.styles.max_height = room
+        if self.following:
+            self.log_view.scroll_end(animate=False)
 
     def clear_view(self) -> None:
         self.shown.clear()
