@@ -141,3 +141,20 @@ def test_export_by_unique_start_of_an_id(
     assert main(["export", date]) == 2
     error = capsys.readouterr().err
     assert complete.id in error and interrupted.id in error
+
+
+def test_sessions_grep_lists_matching_lines_with_times(
+    two_sessions: tuple[SessionJournal, SessionJournal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    complete, interrupted = two_sessions
+    assert main(["sessions", "--grep", "CUT"]) == 0
+    out = capsys.readouterr().out
+    assert interrupted.id in out and complete.id not in out
+    assert "[00:00:00.500] i was cut" in out and "off here" not in out
+    assert main(["sessions", "--grep", "session", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert [(s["id"], [line["text"] for line in s["lines"]]) for s in found] == [
+        (complete.id, ["first session"])
+    ]
+    assert main(["sessions", "--grep", "nobody said this"]) == 1
+    assert "No saved session says" in capsys.readouterr().out

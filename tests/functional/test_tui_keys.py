@@ -239,3 +239,39 @@ def test_z_shows_the_caption_strip_and_clear_after_empties_it(tmp_path: Path) ->
             assert screen.query_one(SessionBar).display
 
     asyncio.run(flow())
+
+
+def test_slash_searches_n_and_shift_n_jump_and_escape_ends(tmp_path: Path) -> None:
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            lines = tuple(
+                Segment(
+                    10 + i, 20.0 + i, 21.0 + i, f"line {i}" + (" budget" if i % 20 == 5 else "")
+                )
+                for i in range(60)
+            )
+            app.post_message(EngineEvent(update(99, "", lines, -20, 50), app.generation[""]))
+            await pilot.pause()
+            pane = app.screen.query_one(TranscriptPane)
+            await pilot.press("slash", *"BUDGET")
+            await pilot.pause()
+            assert pane.query_text == "budget" and len(pane.matches()) == 3
+            assert "3 lines say 'BUDGET'" in app.status_text[0]
+            await pilot.press("enter")  # the first match; n and N jump from here
+            await pilot.pause()
+            assert not pane.following and "Match 1 of 3" in app.status_text[0]
+            first = pane.log_view.scroll_y
+            await pilot.press("n")
+            await pilot.pause()
+            assert "Match 2 of 3" in app.status_text[0] and pane.log_view.scroll_y > first
+            await pilot.press("N", "N")
+            await pilot.pause()
+            assert "Match 3 of 3" in app.status_text[0]  # round from the first to the last
+            assert "Line 45 budget" in screen_text(app)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert pane.query_text == "" and not app.screen.has_class("-searching")
+
+    asyncio.run(flow())

@@ -93,6 +93,21 @@ def test_caption_strip(
     assert snap_compare(app, terminal_size=size, run_before=strip_ready)
 
 
+async def search_ready(pilot: Pilot[Any]) -> None:
+    await captions_ready(pilot)
+    await pilot.press("slash", *"the", "enter")
+    await pilot.pause()
+    pilot.app.screen.query_one("#search", Input).cursor_blink = False
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_search(snap_compare: Callable[..., bool], tmp_path: Path, theme: str) -> None:
+    """/: the matches highlighted, the search line above the status line."""
+    app = fixed_app(tmp_path, theme, with_source=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=search_ready)
+
+
 def test_demo_note(snap_compare: Callable[..., bool], tmp_path: Path) -> None:
     app = fixed_app(tmp_path, "captions-dark", with_source=True, demo=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=captions_ready)

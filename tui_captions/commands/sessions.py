@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from tui_captions.core.timefmt import duration
-from tui_captions.transcript.journal import sessions_dir
+from tui_captions.core.timefmt import clock, duration
+from tui_captions.transcript.formats import labelled
+from tui_captions.transcript.journal import Session, sessions_dir
 from tui_captions.transcript.sessions import list_sessions, recording_path
 
 
@@ -23,12 +25,20 @@ def add_parser(subparsers: Any) -> None:
         "source, segment count, and whether the session was interrupted (no normal end).",
     )
     parser.add_argument("--json", action="store_true", help="one JSON array on stdout")
+    parser.add_argument(
+        "--grep",
+        metavar="TEXT",
+        help="only sessions with lines that say TEXT (case-insensitive), with those lines "
+        "and their times",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     directory = sessions_dir()
     sessions = list_sessions(directory)
+    if args.grep is not None:
+        return grep(sessions, args.grep, args.json)
     if args.json:
         rows = [
             {
@@ -69,3 +79,38 @@ def run(args: argparse.Namespace) -> int:
         )
     console.print(table)
     return 0
+
+
+def grep(sessions: list[tuple[Path, Session]], text: str, as_json: bool) -> int:
+    """Sessions whose lines say ``text``, newest last; exit 1 when none does (as grep)."""
+    wanted = " ".join(text.lower().split())
+    found = [
+        (path, session, [s for s in session.segments if wanted in s.text.lower()])
+        for path, session in sessions
+    ]
+    found = [(path, session, lines) for path, session, lines in found if lines]
+    if as_json:
+        rows = [
+            {
+                "id": session.id,
+                "started": session.started.isoformat(),
+                "journal": str(path),
+                "lines": [
+                    {"start": s.start, "end": s.end, "text": s.text}
+                    | ({"source": s.channel} if s.channel else {})
+                    for s in lines
+                ],
+            }
+            for path, session, lines in found
+        ]
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return 0 if found else 1
+    console = Console(highlight=False)
+    for _, session, lines in found:
+        console.print(f"[bold]{session.id}[/]  {session.started:%Y-%m-%d %H:%M}  {session.source}")
+        for s in lines:
+            console.print(f"  [{clock(s.start, '.')}] {labelled(s)}", markup=False)
+    if not found:
+        console.print(f"No saved session says {text!r}.")
+    return 0 if found else 1

@@ -25,6 +25,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
@@ -88,6 +89,12 @@ KEYS = (
     KeyCommand(
         "f,end", "toggle_follow", "Follow", "Follow new text, or stay where you are", footer=False
     ),
+    KeyCommand(
+        "slash", "search", "Search", "Search the transcript; n / N: next / previous", display="/"
+    ),
+    KeyCommand("n", "search_next(1)", "Next", "Next match of the search", footer=False),
+    KeyCommand("N", "search_next(-1)", "Previous", "Previous match", footer=False),
+    KeyCommand("escape", "end_search", "End search", "End the search", footer=False),
     KeyCommand("question_mark", "help", "Help", "Show the keys", display="?"),
     KeyCommand("q", "quit", "Quit", "Quit; the transcript stays saved in the sessions folder"),
 )
@@ -497,6 +504,40 @@ class CaptionsApp(App[Path | None]):
         if self._clear_timer is not None:
             self._clear_timer.stop()
         self._clear_timer = self.set_timer(self.clear_after, self.action_clear_view)
+
+    def action_search(self) -> None:
+        screen = self._captions()
+        screen.add_class("-searching")
+        screen.query_one("#search", Input).focus()
+
+    def on_input_changed(self, message: Input.Changed) -> None:
+        if message.input.id == "search":
+            count = self._captions().query_one(TranscriptPane).search(message.value)
+            self.status(f"{count} lines say {message.value!r}" if message.value else "Search.")
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        if message.input.id == "search":
+            self.screen.set_focus(None)  # n and N now jump
+            self.action_search_next(1)
+
+    def action_search_next(self, step: int) -> None:
+        pane = self._captions().query_one(TranscriptPane)
+        if not pane.query_text:
+            return
+        found = pane.jump(step)
+        if found is None:
+            self.status(f"Nothing says {pane.query_text!r}.", "warning")
+        else:
+            self.status(f"Match {found[0]} of {found[1]} · n / N: next / previous · Esc: done")
+
+    def action_end_search(self) -> None:
+        screen = self._captions()
+        if screen.has_class("-searching"):
+            screen.remove_class("-searching")
+            screen.query_one("#search", Input).value = ""
+            screen.query_one(TranscriptPane).search("")
+            screen.set_focus(None)
+            self.status("Search ended · f: follow new text")
 
     def action_clear_view(self) -> None:
         self._captions().query_one(TranscriptPane).clear_view()

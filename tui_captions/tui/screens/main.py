@@ -7,7 +7,7 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from tui_captions.core.stats import LiveStats
 from tui_captions.tui.widgets.bars import SessionBar, StatusLine
@@ -15,6 +15,7 @@ from tui_captions.tui.widgets.latency import LatencyPane
 from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
+SEARCH_HINT = "search the transcript…  Enter: first match · n / N: next / previous · Esc: done"
 DEMO_NOTE = (
     "DEMO: a tiny model trained by this project knows only a small vocabulary and one "
     "synthetic voice; it will not understand you. Run captions-tui for real captions."
@@ -42,6 +43,8 @@ class MainScreen(Screen[None]):
     /* The caption strip: only the last lines of text, the whole width. */
     MainScreen.-strip SessionBar, MainScreen.-strip #side, MainScreen.-strip StatusLine,
     MainScreen.-strip Footer, MainScreen.-strip #demo-note { display: none; }
+    MainScreen #search { display: none; margin: 0 1; }
+    MainScreen.-searching #search { display: block; }
     MainScreen.-strip TranscriptPane { border: none; }
     MainScreen.-strip TranscriptLog { scrollbar-size-vertical: 0; }
     """
@@ -67,6 +70,9 @@ class MainScreen(Screen[None]):
                 with Vertical(id="latency-box") as latency:
                     latency.border_title = "Latency (last minute)"
                     yield LatencyPane()
+        yield Input(
+            placeholder="search the transcript…  Enter: first match · Esc: done", id="search"
+        )
         yield StatusLine()
         yield Footer()
 

@@ -32,6 +32,7 @@ class TranscriptLog(RichLog):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "transcript-log--time",
         "transcript-log--watch",
+        "transcript-log--match",
         *(f"transcript-log--source-{n}" for n in range(1, SOURCE_COLOURS + 1)),
     }
 
@@ -45,6 +46,7 @@ class TranscriptLog(RichLog):
     }
     TranscriptLog > .transcript-log--time { color: $text-muted; }
     TranscriptLog > .transcript-log--watch { background: $warning 25%; text-style: bold; }
+    TranscriptLog > .transcript-log--match { background: $accent; color: $background; }
     TranscriptLog > .transcript-log--source-1 { color: $source-1; text-style: bold; }
     TranscriptLog > .transcript-log--source-2 { color: $source-2; text-style: bold; }
     TranscriptLog > .transcript-log--source-3 { color: $source-3; text-style: bold; }
@@ -102,6 +104,10 @@ class TranscriptPane(Vertical):
         self._display = display
         self.shown: list[Segment] = []
         """Segments on screen since the last clear (the session's transcript is kept elsewhere)."""
+        self.query_text = ""
+        """Being searched for (lower case): its matches are highlighted."""
+        self._rows: list[int] = []  # the first log row of each shown segment
+        self._found: int | None = None  # the shown segment the last jump went to
         self.partials: dict[str, str] = {}
         """Each source's text that may still change ("" channel: the only source)."""
         self._colours: dict[str, int] = {}
@@ -155,8 +161,38 @@ class TranscriptPane(Vertical):
         if self.following:
             self.log_view.scroll_end(animate=False)
 
+    def search(self, text: str) -> int:
+        """Highlight ``text`` (case-insensitive) in the shown lines; how many lines say it."""
+        self.query_text = " ".join(text.lower().split())
+        self._found = None
+        self.redraw()
+        return len(self.matches())
+
+    def matches(self) -> list[int]:
+        """Shown segments that say the searched text."""
+        if not self.query_text:
+            return []
+        return [i for i, s in enumerate(self.shown) if self.query_text in s.text.lower()]
+
+    def jump(self, step: int) -> tuple[int, int] | None:
+        """Scroll to the next (``step`` 1) or previous (-1) matching line; following stops.
+        Returns which match of how many, or None when nothing matches."""
+        found = self.matches()
+        if not found:
+            return None
+        if self._found is None:
+            position = 0 if step > 0 else len(found) - 1
+        else:
+            later = [n for n, i in enumerate(found) if (i - self._found) * step > 0]
+            position = later[0 if step > 0 else -1] if later else (0 if step > 0 else -1)
+        self._found = found[position]
+        self.following = False
+        self.log_view.scroll_to(y=self._rows[self._found], animate=False)
+        return position % len(found) + 1, len(found)
+
     def clear_view(self) -> None:
         self.shown.clear()
+        self._rows.clear()
         self.log_view.clear()
         for channel in list(self.partials):
             self.set_partial("", channel)
@@ -164,6 +200,7 @@ class TranscriptPane(Vertical):
     def redraw(self) -> None:
         """Re-render the lines, whose styles were fixed when written (after a theme change)."""
         self.log_view.clear()
+        self._rows.clear()
         for segment in self.shown:
             self._write(segment)
 
@@ -175,6 +212,10 @@ class TranscriptPane(Vertical):
         text = Text(self._display(segment.text))
         if watched(segment.text, self.watch_words):
             text.stylize(self.log_view.get_component_rich_style("transcript-log--watch"))
+        if self.query_text:
+            match = self.log_view.get_component_rich_style("transcript-log--match")
+            text.highlight_words([self.query_text], match, case_sensitive=False)
+        self._rows.append(len(self.log_view.lines))
         if segment.channel:
             style = self.log_view.get_component_rich_style(self._colour_class(segment.channel))
             text = Text.assemble((self._label(segment.channel), style), " ", text)
