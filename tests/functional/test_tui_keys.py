@@ -205,6 +205,11 @@ def test_a_watch_word_highlights_its_line_notifies_and_rings(tmp_path: Path) -> 
             }
             assert watch_style.bgcolor is not None
             assert "friday" in " ".join(highlighted) and "fox" not in " ".join(highlighted)
+            from tui_captions.tui.widgets.figures import SessionFigures
+
+            figures = app.screen.query_one(SessionFigures)
+            assert (figures.lines, figures.words, figures.watched) == (4, 39, 1)
+            assert figures.journal == "every line saved"
         return len(rings), notes
 
     rings, notes = asyncio.run(flow(""))

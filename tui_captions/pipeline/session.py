@@ -211,6 +211,11 @@ class CaptionSession:
         return self._journal
 
     @property
+    def final_count(self) -> int:
+        """Final lines so far (journaled)."""
+        return self._next_id
+
+    @property
     def journal_if_open(self) -> SessionJournal | None:
         return self._journal
 

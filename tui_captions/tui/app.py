@@ -57,6 +57,7 @@ from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
 from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
+from tui_captions.tui.widgets.figures import SessionFigures
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ KEYS = (
     KeyCommand(
         "c", "clear_view", "Clear", "Clear the view (the saved transcript keeps all)", footer=False
     ),
-    KeyCommand("t", "cycle_theme", "Theme", "Next theme (remembered for next time)"),
+    KeyCommand("t", "cycle_theme", "Theme", "Next theme (remembered for next time)", footer=False),
     KeyCommand("z", "toggle_strip", "Strip", "Caption strip: only the last lines, the whole width"),
     KeyCommand(
         "f,end", "toggle_follow", "Follow", "Follow new text, or stay where you are", footer=False
@@ -183,6 +184,7 @@ class CaptionsApp(App[Path | None]):
         self.status_text: tuple[str, Severity] = ("Loading the model…", "information")
         self._retry: dict[ChannelId, Timer] = {}
         self.recorder: Recorder | None = None
+        self.watch_hits = 0
         self.strip = False
         self.strip_lines = options.strip_lines or self.settings.strip_lines or DEFAULT_STRIP_LINES
         self.clear_after = options.clear_after or self.settings.clear_after
@@ -396,7 +398,9 @@ class CaptionsApp(App[Path | None]):
             pane.add_final(segment)
             self._text_came()
             if hits := watched(segment.text, self.watch_words):
+                self.watch_hits += 1
                 self._watch_word(segment, hits)
+        self._show_figures(screen)
         if isinstance(event, RecognizerUpdate) and current:
             if event.partial and event.partial != pane.partials.get(channel_id):
                 self._text_came()
@@ -415,6 +419,15 @@ class CaptionsApp(App[Path | None]):
             if current:
                 self.capturing.discard(channel_id)
                 self._source_ended(channel_id, event.reason, event.error)
+
+    def _show_figures(self, screen: CaptionsScreen) -> None:
+        figures = screen.query_one(SessionFigures)
+        session = self.session
+        said = [s.text for s in screen.query_one(TranscriptPane).shown]
+        figures.lines, figures.words = session.final_count, sum(len(t.split()) for t in said)
+        figures.watched = self.watch_hits
+        if session.journal_if_open is not None:
+            figures.journal = "every line saved"
 
     def _watch_word(self, segment: Segment, hits: list[str]) -> None:
         who = f"{segment.channel}: " if segment.channel else ""

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input, Static
 
 from tui_captions.core.stats import LiveStats
 from tui_captions.tui.widgets.bars import SessionBar, StatusLine
+from tui_captions.tui.widgets.figures import SessionFigures
 from tui_captions.tui.widgets.latency import LatencyPane
 from tui_captions.tui.widgets.levels import LevelMeter
 from tui_captions.tui.widgets.transcript import TranscriptPane
@@ -70,6 +71,9 @@ class MainScreen(Screen[None]):
                 with Vertical(id="latency-box") as latency:
                     latency.border_title = "Latency (last minute)"
                     yield LatencyPane()
+                with Vertical(id="session-box") as figures:
+                    figures.border_title = "This session"
+                    yield SessionFigures()
         yield Input(
             placeholder="search the transcript…  Enter: first match · Esc: done", id="search"
         )
