@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
 
+from tests.model_dirs import copy_model, edit_config
 from tui_captions.asr.model_dir import (
     CONFIG_FILE,
     STATS_FILE,
@@ -24,16 +23,7 @@ from tui_captions.errors import ModelError
 
 @pytest.fixture
 def model_copy(micro_model_dir: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "model"
-    shutil.copytree(micro_model_dir, target)
-    return target
-
-
-def edit_config(directory: Path, change: Callable[[dict[str, Any]], object]) -> None:
-    path = directory / CONFIG_FILE
-    blob = json.loads(path.read_text())
-    change(blob)
-    path.write_text(json.dumps(blob))
+    return copy_model(micro_model_dir, tmp_path)
 
 
 def test_a_written_directory_loads_back(micro_model_dir: Path) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 import pytest
 import torch
 
+from tests.model_dirs import copy_model, edit_config
 from tui_captions.asr.catalog import WAV2VEC2_LIBRISPEECH_CONFIG
 from tui_captions.asr.engine import RunOptions
 from tui_captions.asr.model_dir import CONFIG_FILE, WEIGHTS_FILE
@@ -22,16 +21,7 @@ from tui_captions.errors import ModelError
 
 @pytest.fixture
 def model_copy(wav2vec2_model_dir: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "model"
-    shutil.copytree(wav2vec2_model_dir, target)
-    return target
-
-
-def edit_config(directory: Path, change: Callable[[dict[str, Any]], object]) -> None:
-    path = directory / CONFIG_FILE
-    blob = json.loads(path.read_text())
-    change(blob)
-    path.write_text(json.dumps(blob))
+    return copy_model(wav2vec2_model_dir, tmp_path)
 
 
 def test_the_directory_format_picks_the_engine(wav2vec2_model_dir: Path) -> None:

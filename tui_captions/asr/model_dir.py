@@ -93,19 +93,7 @@ class ModelConfig:
         def bad(problem: str) -> ModelError:
             return ModelError(f"{where}: {problem}")
 
-        if not isinstance(blob, dict):
-            raise bad("expected a JSON object")
-        if blob.get("format") != FORMAT:
-            raise bad(
-                f"format is {blob.get('format')!r}, not {FORMAT!r}: "
-                "this is not a captions-tui model directory"
-            )
-        if blob.get("version") != VERSION:
-            raise bad(
-                f"format version {blob.get('version')!r} is not supported "
-                f"(this captions-tui reads version {VERSION}); "
-                "update captions-tui or re-create the model directory"
-            )
+        blob = config_object(blob, where, FORMAT, VERSION)
         values: dict[str, int] = {}
         for name in (*_INT_FIELDS, "blank"):
             value = blob.get(name)
@@ -140,6 +128,24 @@ class ModelConfig:
             raise ModelError(
                 f"model_kwargs in {CONFIG_FILE} do not describe a model: {exc}"
             ) from exc
+
+
+def config_object(blob: object, where: Path, fmt: str, version: int) -> dict[str, Any]:
+    """A parsed ``config.json`` of format ``fmt`` at ``version``, or the problem named."""
+    if not isinstance(blob, dict):
+        raise ModelError(f"{where}: expected a JSON object")
+    if blob.get("format") != fmt:
+        raise ModelError(
+            f"{where}: format is {blob.get('format')!r}, not {fmt!r}: "
+            "this is not a captions-tui model directory"
+        )
+    if blob.get("version") != version:
+        raise ModelError(
+            f"{where}: format version {blob.get('version')!r} is not supported "
+            f"(this captions-tui reads version {version} of {fmt}); "
+            "update captions-tui or re-create the model directory"
+        )
+    return blob
 
 
 @dataclass(frozen=True)

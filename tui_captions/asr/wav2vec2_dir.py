@@ -27,6 +27,7 @@ from tui_captions.asr.engine import StreamFormat
 from tui_captions.asr.model_dir import (
     CONFIG_FILE,
     WEIGHTS_FILE,
+    config_object,
     load_weights,
     read_json,
     save_weights,
@@ -135,14 +136,7 @@ class Wav2Vec2Config:
         def bad(problem: str) -> ModelError:
             return ModelError(f"{where}: {problem}")
 
-        if not isinstance(blob, dict):
-            raise bad("expected a JSON object")
-        if blob.get("version") != VERSION:
-            raise bad(
-                f"format version {blob.get('version')!r} is not supported "
-                f"(this captions-tui reads version {VERSION} of {FORMAT}); "
-                "update captions-tui or re-create the model directory"
-            )
+        blob = config_object(blob, where, FORMAT, VERSION)
         kwargs = blob.get("model_kwargs")
         if not isinstance(kwargs, dict):
             raise bad("'model_kwargs' must be an object of wav2vec2_model arguments")
