@@ -21,7 +21,9 @@ from tools.tiny_model.evaluate import wer
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-ctc"
 TEST_SEED = 3
 SENTENCES = 25
-MAX_WER = 0.25  # the bar
+# The bar is 25 %; the committed fixture measured 12.3 % (fp32) and 11.6 % (int8)
+# here, so the test holds it to 18 %: a regression of a few words fails it.
+MAX_WER = 0.18
 
 
 @pytest.mark.parametrize("quantize", ["none", "int8"])
