@@ -436,3 +436,23 @@ def test_record_saves_the_audio_beside_the_journal_and_the_bar_says_rec(
         assert np.abs(recorded).max() > 0.05
 
     run(flow())
+
+
+def test_the_app_drives_the_ctc_engine_as_it_drives_the_rnnt(
+    tmp_path: Path, sentence_wav: Path
+) -> None:
+    """The tiny wav2vec2 CTC model on a file: the same screens, the words, the engine named."""
+    ctc_model = Path(__file__).parents[1] / "fixtures" / "tiny-ctc"
+
+    async def flow() -> None:
+        app = make_app(tmp_path, ctc_model, FfmpegSource(str(sentence_wav)))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.state == "ended", "the end of the file")
+            await pilot.pause()
+            assert len(set(shown_text(app).split()) & WORDS) >= MIN_WORDS, shown_text(app)
+            assert "(ctc, cpu int8)" in str(app._captions().query_one(SessionBar).render())
+            await pilot.press("q")
+        journal = app.return_value
+        assert journal is not None and read_journal(journal).segments
+
+    run(flow())
