@@ -45,3 +45,11 @@ def test_every_format_carries_the_source_and_one_source_looks_as_before() -> Non
     captions = webvtt.from_string(written["vtt"]).captions
     assert [(c.voice, c.text) for c in captions] == [("Them", "hello there"), (None, "hello there")]
     assert final_event(labelled)["source"] == "Them" and "source" not in final_event(plain)
+
+
+def test_a_microphone_line_that_ends_first_is_echo_of_what_system_audio_is_saying() -> None:
+    guard = EchoGuard(window_s=3.0)
+    guard.saying("Them", "the dog is green and the we today", 3.0)
+    assert guard.is_echo(Segment(0, 0.5, 2.2, "the dog is green and the war"))
+    guard.saying("Them", "", 3.2)  # the partial ended
+    assert not guard.is_echo(Segment(1, 0.5, 2.2, "the dog is green and the war"))

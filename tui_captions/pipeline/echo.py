@@ -2,9 +2,9 @@
 
 A microphone's final line is dropped when most of its words were in a line
 of system audio that ended within a few seconds of it on the session's time
-line. The system audio's line is the clean copy (it did not cross the room),
-and usually ends first: the sound reaches the microphone later, through the
-speakers. A microphone line that ends first is kept.
+line, or that system audio is saying right now (its partial text): the
+system audio's copy is the clean one (it did not cross the room), and the
+microphone's may end first, cut short by a pause the speakers blurred.
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ class EchoGuard:
         self._window_s = window_s
         self._share = share
         self._system: deque[Segment] = deque()
+        self._saying: dict[str, Segment] = {}  # each system source's partial text, and when
+
+    def saying(self, channel: str, text: str, at: float) -> None:
+        """A system source's partial text at ``at`` on the time line."""
+        self._saying[channel] = Segment(0, at, at, text)
 
     def heard(self, segment: Segment) -> None:
         """A final line of system audio."""
@@ -34,7 +39,7 @@ class EchoGuard:
         words = Counter(segment.text.lower().split())
         if not words:
             return False
-        for line in self._system:
+        for line in (*self._system, *self._saying.values()):
             if abs(line.end - segment.end) > self._window_s:
                 continue
             shared = sum((words & Counter(line.text.lower().split())).values())

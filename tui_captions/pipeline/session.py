@@ -173,6 +173,9 @@ class CaptionSession:
         channel = self.channels[channel_id]
         if isinstance(event, RecognizerUpdate):
             channel.stats.add(event)
+            if channel.role == "system":
+                at = channel.engine.position * channel.stats.chunk_seconds
+                self._echo.saying(channel_id, event.partial, at)
         if not isinstance(event, (RecognizerUpdate, SourceQuiet, SourceEnded)) or not event.finals:
             return ()
         journal = self.journal
