@@ -39,10 +39,17 @@ class EchoGuard:
         words = Counter(segment.text.lower().split())
         if not words:
             return False
-        for line in (*self._system, *self._saying.values()):
+        for line in self._system:
             if abs(line.end - segment.end) > self._window_s:
                 continue
             shared = sum((words & Counter(line.text.lower().split())).values())
             if shared >= self._share * sum(words.values()):
+                return True
+        # What system audio is still saying is only the start of its line: most of *its*
+        # words (three at least) in the microphone's line make that line its echo.
+        for line in self._saying.values():
+            said = Counter(line.text.lower().split())
+            shared = sum((words & said).values())
+            if shared >= max(3, self._share * sum(said.values())):
                 return True
         return False
