@@ -185,6 +185,7 @@ class CaptionsApp(App[Path | None]):
         self._retry: dict[ChannelId, Timer] = {}
         self.recorder: Recorder | None = None
         self.watch_hits = 0
+        self.words_said = 0  # in the session's final lines: counted once each, not per chunk
         self.strip = False
         self.strip_lines = options.strip_lines or self.settings.strip_lines or DEFAULT_STRIP_LINES
         self.clear_after = options.clear_after or self.settings.clear_after
@@ -396,6 +397,7 @@ class CaptionsApp(App[Path | None]):
         pane = screen.query_one(TranscriptPane)
         for segment in self.session.accept(channel_id, event):  # never lost, even if stale
             pane.add_final(segment)
+            self.words_said += len(segment.text.split())
             self._text_came()
             if hits := watched(segment.text, self.watch_words):
                 self.watch_hits += 1
@@ -423,8 +425,7 @@ class CaptionsApp(App[Path | None]):
     def _show_figures(self, screen: CaptionsScreen) -> None:
         figures = screen.query_one(SessionFigures)
         session = self.session
-        said = [s.text for s in screen.query_one(TranscriptPane).shown]
-        figures.lines, figures.words = session.final_count, sum(len(t.split()) for t in said)
+        figures.lines, figures.words = session.final_count, self.words_said
         figures.watched = self.watch_hits
         if session.journal_if_open is not None:
             figures.journal = "every line saved"
