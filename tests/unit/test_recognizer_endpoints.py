@@ -16,24 +16,23 @@ from tui_captions.asr.tokens import Detokenizer
 
 
 class ScriptedSearch:
-    """Stands in for RNNTBeamSearch: chunk n's best hypothesis is script[n] (after the blank)."""
+    """Stands in for the transducer step: chunk n's best hypothesis is script[n] (after the
+    blank)."""
 
     def __init__(self, script: Sequence[Sequence[int]], blank: int) -> None:
         self.script = list(script)
         self.blank = blank
         self.seeded_with: list[object] = []
 
-    def infer(
-        self,
-        features: torch.Tensor,
-        length: torch.Tensor,
-        beam: int,
-        state: object = None,
-        hypothesis: object = None,
-    ) -> tuple[list[tuple[list[int], None, None, float]], object]:
-        self.seeded_with.append(hypothesis)
+    def encode(self, features: torch.Tensor, state: object = None) -> tuple[torch.Tensor, object]:
+        return features, "state"
+
+    def search(
+        self, encoded: torch.Tensor, hypotheses: object, beam: int
+    ) -> list[tuple[list[int], None, None, float]]:
+        self.seeded_with.append(hypotheses)
         tokens = [self.blank, *self.script.pop(0)]
-        return [(tokens, None, None, 0.0)], "state"
+        return [(tokens, None, None, 0.0)]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +48,7 @@ def run(
 ) -> tuple[Recognizer, ScriptedSearch, list[StepResult]]:
     recognizer = Recognizer(files, options)
     search = ScriptedSearch(script, files.config.blank)
-    recognizer._decoder = search
+    recognizer._transducer = search  # type: ignore[assignment]  # a stand-in, by duck typing
     silence = np.zeros(files.config.chunk_samples, dtype=np.float32)
     steps = [
         recognizer.accept(silence, None if indices is None else indices[n])

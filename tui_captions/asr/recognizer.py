@@ -1,8 +1,9 @@
 """The streaming recognizer: audio chunks in, partial text and final segments out.
 
-Each chunk is decoded exactly as torchaudio's streaming tutorial does it
-(previous chunk's look-ahead prepended, streaming features,
-``RNNTBeamSearch.infer`` carrying the encoder state and the hypothesis list).
+Each chunk is decoded as torchaudio's streaming tutorial does it (previous
+chunk's look-ahead prepended, streaming features, the Emformer's streaming step
+carrying its state, ``RNNTBeamSearch``'s algorithm carrying the hypothesis
+list), through :mod:`tui_captions.asr.transducer`, which computes the same.
 Unlike the tutorial, the hypothesis is cut at endpoints: the text becomes a
 final segment and the search restarts from a fresh hypothesis, so the work per
 chunk stays flat however long the session runs.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torchaudio.models import Hypothesis, RNNTBeamSearch
+from torchaudio.models import Hypothesis
 
 from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
@@ -24,6 +25,7 @@ from tui_captions.asr.features import FeatureExtractor
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.runtime import plain_executor, prepare_model
 from tui_captions.asr.tokens import Detokenizer
+from tui_captions.asr.transducer import streaming_transducer
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ModelError
 
@@ -47,10 +49,10 @@ class Recognizer:
             )
         self._device = torch.device(files.compute)
         self._features = FeatureExtractor(files.config, files.stats).to(self._device).eval()
-        self._decoder = (
+        self._transducer = (
             files.search
             if files.search is not None
-            else RNNTBeamSearch(files.model, files.config.blank)
+            else streaming_transducer(files.model, files.config.blank)
         )
         self._tracker = SegmentTracker(
             files.config.chunk_seconds,
@@ -67,6 +69,7 @@ class Recognizer:
         self._hypotheses: list[Hypothesis] | None = None
         self._tracker.reset()
         self._chunks_seen = 0
+        self.stage_ms: dict[str, float] = {}  # the last chunk's time per stage (benchmarks)
 
     @property
     def audio_seconds(self) -> float:
@@ -92,16 +95,26 @@ class Recognizer:
         with_context = torch.cat((self._context, chunk))
         self._context = chunk[-self.config.context_samples :]
         features = self._features(with_context)
-        length = torch.tensor([features.shape[0]], device=self._device)
+        featured = self._synchronized()
         with plain_executor():
-            self._hypotheses, self._state = self._decoder.infer(
-                features, length, self.options.beam, state=self._state, hypothesis=self._hypotheses
-            )
-        if self._device.type == "cuda":  # the chunk's time includes the GPU's work
-            torch.cuda.synchronize(self._device)
+            encoded, self._state = self._transducer.encode(features, self._state)
+            encoded_at = self._synchronized()
+            self._hypotheses = self._transducer.search(encoded, self._hypotheses, self.options.beam)
+        searched = self._synchronized()
+        self.stage_ms = {
+            "features": (featured - started) * 1000.0,
+            "encoder": (encoded_at - featured) * 1000.0,
+            "search": (searched - encoded_at) * 1000.0,
+        }
         tokens = self._hypotheses[0][0][1:]  # every hypothesis starts with the blank it grew from
         finals = self._close_segment() if self._tracker.update(tokens, index) else ()
         return StepResult(self._tracker.partial, finals, (time.perf_counter() - started) * 1000.0)
+
+    def _synchronized(self) -> float:
+        """Now, after the GPU's queued work (a chunk's time includes it)."""
+        if self._device.type == "cuda":
+            torch.cuda.synchronize(self._device)
+        return time.perf_counter()
 
     def finish(self, flush: bool = True) -> tuple[Segment, ...]:
         """End of input: whatever is still partial becomes final.

@@ -14,10 +14,10 @@ import warnings
 from typing import TypeVar
 
 import torch
-from torchaudio.models import RNNTBeamSearch
 
 from tui_captions.asr.defaults import DEFAULT_THREADS, QUANTIZE_MODES
 from tui_captions.asr.model_dir import ModelFiles
+from tui_captions.asr.transducer import streaming_transducer
 from tui_captions.errors import ComputeError
 
 
@@ -73,17 +73,16 @@ def place(model: ModuleT, quantize: str = "none", compute: str = "cpu") -> Modul
 
 
 def compile_search(files: ModelFiles) -> torch.jit.ScriptModule:
-    """torchaudio's beam search and model, compiled by TorchScript.
+    """The model's streaming step (:mod:`tui_captions.asr.transducer`), compiled by TorchScript.
 
-    The same ops in the same order (the parity tests hold it to the reference's
-    text chunk by chunk), minus the Python between them: with ~6 rows per
-    matmul that dispatch was half of a chunk (base model, int8 encoder: 15 ms
-    -> 7.5 ms). Run it under ``plain_executor()``.
+    Compiled, the Python between the ops is gone: with ~5 rows per matmul that
+    dispatch was half of a chunk (base model, int8 encoder: 15 ms -> 7.5 ms).
+    Run it under ``plain_executor()``.
     """
     with warnings.catch_warnings():  # TorchScript's notice that it is deprecated
         warnings.simplefilter("ignore")
         search: torch.jit.ScriptModule = torch.jit.script(
-            RNNTBeamSearch(files.model, files.config.blank)
+            streaming_transducer(files.model, files.config.blank)
         )
     return search
 

@@ -1,0 +1,307 @@
+"""The Emformer RNN-T's streaming step, without the work torchaudio's general code does per chunk.
+
+torchaudio's ``transcribe_streaming`` serves any batch and memory-bank setting:
+per layer and chunk it builds attention and padding masks, splits and re-joins
+the right context and the utterance four times, and re-slices the whole state.
+With one stream and no memory bank (every model the catalog ships) those steps
+change nothing, but at ~5 rows per matrix they cost as much as the matrices
+(base model: 11 ms of a 14 ms chunk, half of it outside the linear layers).
+
+Here a layer keeps its rows as one block, ``[right context; utterance]``, in
+the order torchaudio joins them, and runs the same operations on them in the
+same order, so the numbers are the same; the left context is the last keys and
+values of the block itself, a view, not a copy. The beam search is torchaudio's
+algorithm (``RNNTBeamSearch``) with one change in how it is computed: the
+joiner's output for the hypotheses a chunk starts with is computed for all of
+the chunk's frames in one call, since most frames only extend them with blanks.
+"""
+
+from __future__ import annotations
+
+import torch
+from torchaudio.models import RNNT, Hypothesis, RNNTBeamSearch
+from torchaudio.models.emformer import _EmformerLayer
+
+# A hypothesis while a chunk is searched: torchaudio's four fields, the row of its
+# predictor output in the chunk's joiner table (-1: none) and its key.
+_Hypothesis = tuple[list[int], torch.Tensor, list[list[torch.Tensor]], float, int, str]
+
+
+def _no_hypotheses() -> list[_Hypothesis]:
+    """An empty list TorchScript can type (it takes ``[]`` for a list of tensors)."""
+    empty: list[_Hypothesis] = []
+    return empty
+
+
+def supports(model: RNNT) -> bool:
+    """Whether this module can run ``model``: an Emformer transcriber without a memory bank."""
+    transformer = getattr(model.transcriber, "transformer", None)
+    layers = getattr(transformer, "emformer_layers", None)
+    return layers is not None and all(not layer.use_mem for layer in layers)
+
+
+class _Layer(torch.nn.Module):
+    """One Emformer layer's inference step on the block ``[right context; utterance]``."""
+
+    def __init__(self, layer: _EmformerLayer) -> None:
+        super().__init__()
+        attention = layer.attention
+        self.norm_input = layer.layer_norm_input
+        self.to_query = attention.emb_to_query
+        self.to_key_value = attention.emb_to_key_value
+        self.out_proj = attention.out_proj
+        self.feed_forward = layer.pos_ff
+        self.norm_output = layer.layer_norm_output
+        self.heads = attention.num_heads
+        self.head_dim = attention.input_dim // attention.num_heads
+        self.scaling = attention.scaling
+        self.left_context = layer.left_context_length
+
+    def forward(
+        self, block: torch.Tensor, right: int, keys: torch.Tensor, values: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``block`` (right + utterance rows, D); ``keys``/``values``: the left context."""
+        normed = self.norm_input(block)
+        query = self.to_query(normed)
+        key, value = self.to_key_value(normed).chunk(chunks=2, dim=1)
+        # Keys in torchaudio's order: right context, left context, utterance.
+        key = torch.cat([key[:right], keys, key[right:]])
+        value = torch.cat([value[:right], values, value[right:]])
+        query = query.view(-1, self.heads, self.head_dim).transpose(0, 1)
+        head_keys = key.view(-1, self.heads, self.head_dim).transpose(0, 1)
+        head_values = value.view(-1, self.heads, self.head_dim).transpose(0, 1)
+        weights = torch.bmm(query * self.scaling, head_keys.transpose(1, 2))
+        probs = torch.nn.functional.softmax(weights, dim=-1)
+        attended = torch.bmm(probs, head_values).transpose(0, 1).contiguous().view(block.shape)
+        out = self.out_proj(attended) + block
+        out = self.feed_forward(out) + out
+        out = self.norm_output(out)
+        # The next left context: the last ``left_context`` utterance keys and values so far.
+        start = max(right, key.size(0) - self.left_context)
+        return out, key[start:], value[start:]
+
+
+class TorchaudioTransducer(RNNTBeamSearch):  # type: ignore[misc]  # torchaudio is untyped
+    """torchaudio's own code, for models :class:`StreamingTransducer` does not run, with the
+    encoder step and the search as two calls (so each can be timed)."""
+
+    @torch.jit.export
+    def encode(
+        self, features: torch.Tensor, state: list[list[torch.Tensor]] | None
+    ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
+        length = torch.tensor([features.size(0)], device=features.device)
+        encoded, _, state = self.model.transcribe_streaming(features.unsqueeze(0), length, state)
+        return encoded, state
+
+    @torch.jit.export
+    def search(
+        self, encoded: torch.Tensor, hypotheses: list[Hypothesis] | None, beam_width: int
+    ) -> list[Hypothesis]:
+        searched: list[Hypothesis] = self._search(encoded, hypotheses, beam_width)
+        return searched
+
+
+class StreamingTransducer(torch.nn.Module):
+    """One stream's encoder step and beam search, as two calls (so each can be timed)."""
+
+    def __init__(self, model: RNNT, blank: int, step_max_tokens: int = 100) -> None:
+        super().__init__()
+        if not supports(model):
+            raise ValueError("StreamingTransducer runs Emformer transcribers without memory")
+        transcriber = model.transcriber
+        transformer = transcriber.transformer
+        self.input_linear = transcriber.input_linear
+        self.stride = transcriber.time_reduction.stride
+        self.layers = torch.nn.ModuleList([_Layer(layer) for layer in transformer.emformer_layers])
+        self.output_linear = transcriber.output_linear
+        self.output_norm = transcriber.layer_norm
+        self.right_context = transformer.right_context_length
+        self.frames = (transformer.segment_length + transformer.right_context_length) * self.stride
+        self.model = model
+        self.blank = blank
+        self.step_max_tokens = step_max_tokens
+
+    @torch.jit.export
+    def encode(
+        self, features: torch.Tensor, state: list[list[torch.Tensor]] | None
+    ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
+        """One chunk of features ``(frames, mels)`` to encoder frames ``(1, T, D)``."""
+        if features.size(0) // self.stride * self.stride != self.frames:
+            raise ValueError(f"a chunk is {self.frames} feature frames, got {features.size(0)}")
+        # All frames through the input layer, as torchaudio: int8 scales its input by all rows.
+        reduced = self.input_linear(features)[: self.frames]
+        reduced = reduced.reshape(self.frames // self.stride, -1)
+        right = self.right_context
+        block = torch.cat([reduced[-right:], reduced[:-right]])
+        new_state: list[list[torch.Tensor]] = []
+        for index, layer in enumerate(self.layers):
+            if state is None:
+                empty = block.new_zeros((0, block.size(1)))
+                keys, values = empty, empty
+            else:
+                keys, values = state[index][0], state[index][1]
+            block, keys, values = layer(block, right, keys, values)
+            new_state.append([keys, values])
+        encoded = self.output_norm(self.output_linear(block[right:]))
+        return encoded.unsqueeze(0), new_state
+
+    @torch.jit.export
+    def search(
+        self, encoded: torch.Tensor, hypotheses: list[Hypothesis] | None, beam_width: int
+    ) -> list[Hypothesis]:
+        """torchaudio's ``RNNTBeamSearch._search``, step for step.
+
+        Hypotheses carry two more fields while a chunk is searched: the row of
+        their predictor output in ``table`` (the joiner over all frames for the
+        hypotheses the chunk started with; -1 for those made since) and their
+        key, the text of their tokens, made once instead of at every comparison.
+        """
+        if hypotheses is None:
+            hypotheses = self._initial_hypotheses(encoded.device)
+        b_hypos = [(h[0], h[1], h[2], h[3], row, str(h[0])) for row, h in enumerate(hypotheses)]
+        table = self._log_probs(encoded, torch.stack([h[1] for h in b_hypos]))
+        for t in range(encoded.size(1)):
+            frame = encoded[:, t : t + 1]
+            a_hypos = b_hypos
+            b_hypos = _no_hypotheses()
+            key_to_b_hypo: dict[str, _Hypothesis] = {}
+            symbols_current_t = 0
+            while a_hypos:
+                next_token_probs = self._frame_log_probs(frame, table[:, t], a_hypos)
+                b_hypos = self._gen_b_hypos(b_hypos, a_hypos, next_token_probs, key_to_b_hypo)
+                if symbols_current_t == self.step_max_tokens:
+                    break
+                a_hypos = self._gen_a_hypos(a_hypos, b_hypos, next_token_probs, beam_width)
+                if a_hypos:
+                    symbols_current_t += 1
+            _, sorted_idx = torch.tensor(
+                [h[3] / (len(h[0]) + 1) for h in b_hypos]  # torchaudio's default sort key
+            ).topk(beam_width)
+            b_hypos = [b_hypos[idx] for idx in sorted_idx]
+        return [(h[0], h[1], h[2], h[3]) for h in b_hypos]
+
+    def _initial_hypotheses(self, device: torch.device) -> list[Hypothesis]:
+        one = torch.tensor([1], device=device)
+        out, _, state = self.model.predict(torch.tensor([[self.blank]], device=device), one, None)
+        return [([self.blank], out[0].detach(), state, 0.0)]
+
+    def _log_probs(self, frames: torch.Tensor, predictor_out: torch.Tensor) -> torch.Tensor:
+        """Joiner log-probabilities ``(hypotheses, frames, tokens)`` for ``frames`` (1, T, D),
+        on the CPU, where the search's scores are."""
+        joined, _, _ = self.model.join(
+            frames,
+            torch.tensor([frames.size(1)], device=frames.device),
+            predictor_out,
+            torch.ones(predictor_out.size(0), dtype=torch.long, device=frames.device),
+        )
+        return torch.nn.functional.log_softmax(joined, dim=3)[:, :, 0].cpu()
+
+    def _frame_log_probs(
+        self, frame: torch.Tensor, table: torch.Tensor, hypos: list[_Hypothesis]
+    ) -> torch.Tensor:
+        """One frame's ``(hypotheses, tokens)``: from the table where it has the row."""
+        fresh: list[torch.Tensor] = []
+        for h in hypos:
+            if h[4] < 0:
+                fresh.append(h[1])
+        if not fresh:
+            return table.index_select(0, torch.tensor([h[4] for h in hypos]))
+        computed = self._log_probs(frame, torch.stack(fresh))[:, 0]
+        rows: list[torch.Tensor] = []
+        fresh_index = 0
+        for h in hypos:
+            if h[4] < 0:
+                rows.append(computed[fresh_index])
+                fresh_index += 1
+            else:
+                rows.append(table[h[4]])
+        return torch.stack(rows)
+
+    def _gen_b_hypos(
+        self,
+        b_hypos: list[_Hypothesis],
+        a_hypos: list[_Hypothesis],
+        next_token_probs: torch.Tensor,
+        key_to_b_hypo: dict[str, _Hypothesis],
+    ) -> list[_Hypothesis]:
+        """Each hypothesis extended by a blank, merged with its equal in ``b_hypos``; sorted."""
+        for i in range(len(a_hypos)):
+            h_a = a_hypos[i]
+            append_blank_score = h_a[3] + next_token_probs[i, -1]
+            if h_a[5] in key_to_b_hypo:
+                h_b = key_to_b_hypo[h_a[5]]
+                for j in range(len(b_hypos)):
+                    if b_hypos[j][5] == h_b[5]:
+                        del b_hypos[j]
+                        break
+                score = float(torch.tensor(h_b[3]).logaddexp(append_blank_score))
+            else:
+                score = float(append_blank_score)
+            h_b = (h_a[0], h_a[1], h_a[2], score, h_a[4], h_a[5])
+            b_hypos.append(h_b)
+            key_to_b_hypo[h_b[5]] = h_b
+        _, sorted_idx = torch.tensor([h[3] for h in b_hypos]).sort()
+        return [b_hypos[idx] for idx in sorted_idx]
+
+    def _gen_a_hypos(
+        self,
+        a_hypos: list[_Hypothesis],
+        b_hypos: list[_Hypothesis],
+        next_token_probs: torch.Tensor,
+        beam_width: int,
+    ) -> list[_Hypothesis]:
+        """The best non-blank extensions that beat the ``beam_width``-th blank-extended one."""
+        hypo_scores = torch.tensor([h[3] for h in a_hypos]).unsqueeze(1)
+        nonblank_scores = hypo_scores + next_token_probs[:, :-1]
+        nbest_scores, nbest_idx = nonblank_scores.reshape(-1).topk(beam_width)
+        nbest_hypo_idx = nbest_idx.div(nonblank_scores.shape[1], rounding_mode="trunc")
+        nbest_token = nbest_idx % nonblank_scores.shape[1]
+        b_nbest_score = -float("inf") if len(b_hypos) < beam_width else b_hypos[-beam_width][3]
+        scores: list[float] = nbest_scores.tolist()
+        hypo_idx: list[int] = nbest_hypo_idx.tolist()
+        token_idx: list[int] = nbest_token.tolist()
+        base_hypos: list[_Hypothesis] = []
+        new_tokens: list[int] = []
+        new_scores: list[float] = []
+        for i in range(beam_width):
+            if scores[i] > b_nbest_score:
+                base_hypos.append(a_hypos[hypo_idx[i]])
+                new_tokens.append(token_idx[i])
+                new_scores.append(scores[i])
+        if not base_hypos:
+            return _no_hypotheses()
+        return self._gen_new_hypos(base_hypos, new_tokens, new_scores)
+
+    def _gen_new_hypos(
+        self, base_hypos: list[_Hypothesis], tokens: list[int], scores: list[float]
+    ) -> list[_Hypothesis]:
+        """The predictor, once for all new hypotheses; each keeps a view of its state row."""
+        states: list[list[torch.Tensor]] = []
+        for i in range(len(base_hypos[0][2])):
+            states.append(
+                [
+                    torch.cat([h[2][i][j] for h in base_hypos])
+                    for j in range(len(base_hypos[0][2][i]))
+                ]
+            )
+        device = base_hypos[0][1].device
+        pred_out, _, pred_states = self.model.predict(
+            torch.tensor([[token] for token in tokens], device=device),
+            torch.ones(len(base_hypos), dtype=torch.long, device=device),
+            states,
+        )
+        new_hypos: list[_Hypothesis] = []
+        for i, h_a in enumerate(base_hypos):
+            new_tokens = h_a[0] + [tokens[i]]
+            state = [[part[i : i + 1] for part in layer] for layer in pred_states]
+            new_hypos.append(
+                (new_tokens, pred_out[i].detach(), state, scores[i], -1, str(new_tokens))
+            )
+        return new_hypos
+
+
+def streaming_transducer(model: RNNT, blank: int) -> StreamingTransducer | TorchaudioTransducer:
+    """The fast step where it runs ``model``; torchaudio's otherwise."""
+    if supports(model):
+        return StreamingTransducer(model, blank)
+    return TorchaudioTransducer(model, blank)
