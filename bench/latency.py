@@ -4,11 +4,12 @@
     python -m bench.latency --long-minutes 10 --reference-minutes 3
 
 Both decode the same audio (espeak-ng speech, repeated) with the same random
-model directory, one torch thread, chunk by chunk in turn (so load changes hit
-both alike). Printed: per-chunk p50/p95/max, RTF and
-the ratios reference/ours; with --long-minutes, the first-minute and
-last-minute medians of each (the reference re-reads its whole, growing
-hypothesis every chunk; ours restarts it at endpoints).
+model directory, one torch thread, in turns of a few seconds of audio (so load
+changes hit both alike). Printed: per-chunk p50/p95/max, RTF, where a chunk's
+time goes (features, encoder step, search: mean ms per chunk) and the ratios
+reference/ours; with --long-minutes, the first-minute and last-minute medians
+of each (the reference re-reads its whole, growing hypothesis every chunk;
+ours restarts it at endpoints).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import statistics
 import subprocess
 import tempfile
 import time
@@ -40,6 +42,7 @@ SPEECH = (
     "the weather today is mild with a light wind from the west and a chance of rain "
     "later in the evening so take a coat if you go out after dinner"
 )
+STAGES = ("features", "encoder", "search")
 # Blank-logit offsets that make random models emit a few tokens per second of audio.
 BLANK_BIAS = {"base": 4.0, "small": 4.0}
 
@@ -63,6 +66,21 @@ def timed(step: Callable[[np.ndarray], object], chunks: list[np.ndarray]) -> lis
     return times
 
 
+@dataclasses.dataclass
+class Timings:
+    """Per-chunk wall time of one pipeline, and of each of its stages."""
+
+    totals: list[float] = dataclasses.field(default_factory=list)
+    stages: dict[str, list[float]] = dataclasses.field(
+        default_factory=lambda: {stage: [] for stage in STAGES}
+    )
+
+    def add(self, total: float, stage_ms: dict[str, float]) -> None:
+        self.totals.append(total)
+        for stage in STAGES:
+            self.stages[stage].append(stage_ms[stage])
+
+
 def summary(times: list[float], chunk_seconds: float) -> dict[str, float]:
     per_minute = round(60 / chunk_seconds)
     return {
@@ -72,6 +90,14 @@ def summary(times: list[float], chunk_seconds: float) -> dict[str, float]:
         "rtf": sum(times) / 1000 / (len(times) * chunk_seconds),
         "first_min_p50": percentile(times[:per_minute], 50),
         "last_min_p50": percentile(times[-per_minute:], 50),
+    }
+
+
+def timings_summary(timings: Timings, chunk_seconds: float) -> dict[str, Any]:
+    """``summary`` of the totals, plus each stage's mean (means add up to the total's)."""
+    return {
+        **summary(timings.totals, chunk_seconds),
+        "stages_mean_ms": {stage: statistics.fmean(ms) for stage, ms in timings.stages.items()},
     }
 
 
@@ -92,23 +118,37 @@ def run_reference(files: ModelFiles, beam: int, chunks: list[np.ndarray]) -> lis
 
 
 def run_side_by_side(
-    files: ModelFiles, prepared: ModelFiles, beam: int, chunks: list[np.ndarray], seed_beam: int
-) -> tuple[list[float], list[float], float]:
-    """Both pipelines on each chunk in turn, so load changes hit them alike.
+    files: ModelFiles,
+    prepared: ModelFiles,
+    beam: int,
+    chunks: list[np.ndarray],
+    seed_beam: int,
+    block: int,
+) -> tuple[Timings, Timings, float]:
+    """Both pipelines over the same audio in turn, ``block`` chunks at a time.
 
-    The reference decodes ``files`` (fp32, torchaudio's Python search); ours
-    ``prepared`` (as the app runs it). Returns per-chunk times of ours and of
-    the reference, and the reference's token rate (tokens per second of
-    audio), which is what makes it grow.
+    Turns of a few seconds let load changes hit both alike, while each runs as
+    it would alone: turns of one chunk had the reference's 300 MB of fp32
+    weights push ours out of the caches before every chunk of ours (base int8:
+    ~11 ms per chunk alone, ~15 ms so interleaved). The reference decodes
+    ``files`` (fp32, torchaudio's Python search); ours ``prepared`` (as the app
+    runs it). Returns the timings of ours and of the reference, and the
+    reference's token rate (tokens per second of audio), which is what makes
+    it grow.
     """
     recognizer = Recognizer(prepared, DecodeOptions(beam=beam))
     reference = ReferencePipeline(files, beam_width=seed_beam)
-    ours_times, reference_times = [], []
-    for chunk in chunks:
-        ours_times += timed(recognizer.accept, [chunk])
-        reference_times += timed(lambda c: reference.infer(torch.from_numpy(c)), [chunk])
+    ours, theirs = Timings(), Timings()
+    for start in range(0, len(chunks), block):
+        turn = chunks[start : start + block]
+        for chunk in turn:
+            (total,) = timed(recognizer.accept, [chunk])
+            ours.add(total, recognizer.stage_ms)
+        for chunk in turn:
+            (total,) = timed(lambda c: reference.infer(torch.from_numpy(c)), [chunk])
+            theirs.add(total, reference.stage_ms)
     tokens = len(reference.hypotheses[0][0]) - 1 if reference.hypotheses else 0
-    return ours_times, reference_times, tokens / (len(chunks) * files.config.chunk_seconds)
+    return ours, theirs, tokens / (len(chunks) * files.config.chunk_seconds)
 
 
 def main() -> None:
@@ -135,6 +175,12 @@ def main() -> None:
         "--uncompiled",
         action="store_true",
         help="ours through torchaudio's Python search, to show what compiling it gains",
+    )
+    parser.add_argument(
+        "--turn-seconds",
+        type=float,
+        default=4.0,
+        help="audio each pipeline decodes per turn in the side-by-side run (default: 4)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -169,12 +215,17 @@ def run_all(
     if args.uncompiled:
         prepared = dataclasses.replace(prepared, search=None)
     results["compiled"] = not args.uncompiled
-    ours_times, reference_times, token_rate = run_side_by_side(
-        files, prepared, args.beam, first(args.seconds / 60), args.seed_beam or args.beam
+    ours_timings, reference_timings, token_rate = run_side_by_side(
+        files,
+        prepared,
+        args.beam,
+        first(args.seconds / 60),
+        args.seed_beam or args.beam,
+        max(1, round(args.turn_seconds / config.chunk_seconds)),
     )
     ours, reference = (
-        summary(ours_times, config.chunk_seconds),
-        summary(reference_times, config.chunk_seconds),
+        timings_summary(ours_timings, config.chunk_seconds),
+        timings_summary(reference_timings, config.chunk_seconds),
     )
     results["short"] = {
         "seconds": args.seconds,
@@ -216,9 +267,14 @@ def report(results: dict[str, Any], as_json: bool) -> None:
         f"{'compiled' if results['compiled'] else 'uncompiled'} search; "
         f"reference: beam {results['seed_beam']}, fp32"
     )
-    print(f"{'':>22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'RTF':>7}")
+    stages = "".join(f" {stage:>9}" for stage in STAGES)
+    print(f"{'':>22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'RTF':>7} |{stages} (mean ms)")
     for name, row in (("reference (seed 000)", reference), ("ours", ours)):
-        print(f"{name:>22} {row['p50']:8.1f} {row['p95']:8.1f} {row['max']:8.1f} {row['rtf']:7.3f}")
+        means = "".join(f" {row['stages_mean_ms'][stage]:9.2f}" for stage in STAGES)
+        print(
+            f"{name:>22} {row['p50']:8.1f} {row['p95']:8.1f} {row['max']:8.1f} "
+            f"{row['rtf']:7.3f} |{means}"
+        )
     short = results["short"]
     print(f"speed-up p50 x{short['speedup_p50']:.2f}, p95 x{short['speedup_p95']:.2f}")
     print(f"reference emits {short['reference_tokens_per_s']} tokens per second of audio")

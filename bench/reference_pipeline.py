@@ -49,24 +49,33 @@ class ReferencePipeline:
         self.hypotheses = None
         self.context = torch.zeros(config.context_samples)
         self.segment_length = config.chunk_samples
+        self.stage_ms: dict[str, float] = {}  # the last chunk's time per stage
 
     @torch.inference_mode()
     def infer(self, chunk: torch.Tensor) -> str:
-        """One chunk; returns the transcript of the whole session so far, as the seed prints it."""
+        """One chunk; returns the transcript of the whole session so far, as the seed prints it.
+
+        ``decoder.infer`` is called as its two halves (the encoder's streaming step,
+        then the search), which is all it does, so that ``stage_ms`` can time each.
+        """
+        started = time.perf_counter()
         if chunk.size(0) < self.segment_length:
             chunk = torch.nn.functional.pad(chunk, (0, self.segment_length - chunk.size(0)))
         segment = torch.cat((self.context, chunk))
         self.context = chunk[-self.context.size(0) :]
         features, length = self.feature_extractor(segment)
-        self.hypotheses, self.state = self.decoder.infer(
-            features, length, self.beam_width, state=self.state, hypothesis=self.hypotheses
+        featured = time.perf_counter()
+        encoded, _, self.state = self.decoder.model.transcribe_streaming(
+            features.unsqueeze(0), length, self.state
         )
+        encoded_at = time.perf_counter()
+        self.hypotheses = self.decoder._search(encoded, self.hypotheses, self.beam_width)
+        self.stage_ms = {
+            "features": (featured - started) * 1000.0,
+            "encoder": (encoded_at - featured) * 1000.0,
+            "search": (time.perf_counter() - encoded_at) * 1000.0,
+        }
         return str(self.token_processor(self.hypotheses[0][0], lstrip=False))
-
-    def timed_infer(self, chunk: torch.Tensor) -> tuple[str, float]:
-        started = time.perf_counter()
-        text = self.infer(chunk)
-        return text, (time.perf_counter() - started) * 1000.0
 
 
 class GreedyCTCDecoder(torch.nn.Module):
