@@ -50,7 +50,11 @@ class _Layer(torch.nn.Module):
         self.to_query = attention.emb_to_query
         self.to_key_value = attention.emb_to_key_value
         self.out_proj = attention.out_proj
-        self.feed_forward = layer.pos_ff
+        # pos_ff without its dropouts (identity at inference): LayerNorm, Linear, GELU, Linear.
+        self.feed_forward_norm = layer.pos_ff[0]
+        self.feed_forward_in = layer.pos_ff[1]
+        self.activation = layer.pos_ff[2]
+        self.feed_forward_out = layer.pos_ff[4]
         self.norm_output = layer.layer_norm_output
         self.heads = attention.num_heads
         self.head_dim = attention.input_dim // attention.num_heads
@@ -74,7 +78,8 @@ class _Layer(torch.nn.Module):
         probs = torch.nn.functional.softmax(weights, dim=-1)
         attended = torch.bmm(probs, head_values).transpose(0, 1).contiguous().view(block.shape)
         out = self.out_proj(attended) + block
-        out = self.feed_forward(out) + out
+        hidden = self.activation(self.feed_forward_in(self.feed_forward_norm(out)))
+        out = self.feed_forward_out(hidden) + out
         out = self.norm_output(out)
         # The next left context: the last ``left_context`` utterance keys and values so far.
         start = max(right, key.size(0) - self.left_context)
