@@ -36,6 +36,8 @@ def assert_text_equals_reference(files: ModelFiles, speech_wav: Path, beam: int)
     reference = ReferencePipeline(files, beam_width=beam)
     for index, chunk in enumerate(speech_chunks(files, speech_wav)):
         step = ours.accept(chunk)
+        assert set(ours.stage_ms) == {"features", "encoder", "search"}
+        assert 0 < sum(ours.stage_ms.values()) <= step.compute_ms
         expected = reference.infer(torch.from_numpy(chunk)).strip()
         assert step.finals == (), f"an endpoint fired at chunk {index}: parity needs none"
         assert step.partial == expected, f"chunk {index} differs"
