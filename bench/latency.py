@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument(
         "--uncompiled",
         action="store_true",
-        help="ours through torchaudio's Python search, to show what compiling it gains",
+        help="ours with the streaming step in Python, to show what compiling it gains",
     )
     parser.add_argument(
         "--turn-seconds",
