@@ -126,7 +126,10 @@ class StreamingTransducer(torch.nn.Module):
         self.output_norm = transcriber.layer_norm
         self.right_context = transformer.right_context_length
         self.frames = (transformer.segment_length + transformer.right_context_length) * self.stride
-        self.model = model
+        # The predictor and joiner, not the whole model: compiling this module then compiles
+        # only what it runs (torchaudio's general encoder code is left out of it).
+        self.predictor = model.predictor
+        self.joiner = model.joiner
         self.blank = blank
         self.step_max_tokens = step_max_tokens
 
@@ -191,13 +194,13 @@ class StreamingTransducer(torch.nn.Module):
 
     def _initial_hypotheses(self, device: torch.device) -> list[Hypothesis]:
         one = torch.tensor([1], device=device)
-        out, _, state = self.model.predict(torch.tensor([[self.blank]], device=device), one, None)
+        out, _, state = self.predictor(torch.tensor([[self.blank]], device=device), one, None)
         return [([self.blank], out[0].detach(), state, 0.0)]
 
     def _log_probs(self, frames: torch.Tensor, predictor_out: torch.Tensor) -> torch.Tensor:
         """Joiner log-probabilities ``(hypotheses, frames, tokens)`` for ``frames`` (1, T, D),
         on the CPU, where the search's scores are."""
-        joined, _, _ = self.model.join(
+        joined, _, _ = self.joiner(
             frames,
             torch.tensor([frames.size(1)], device=frames.device),
             predictor_out,
@@ -294,7 +297,7 @@ class StreamingTransducer(torch.nn.Module):
                 ]
             )
         device = base_hypos[0][1].device
-        pred_out, _, pred_states = self.model.predict(
+        pred_out, _, pred_states = self.predictor(
             torch.tensor([[token] for token in tokens], device=device),
             torch.ones(len(base_hypos), dtype=torch.long, device=device),
             states,
