@@ -49,15 +49,15 @@ def test_every_format_carries_the_source_and_one_source_looks_as_before() -> Non
 
 def test_a_microphone_line_that_ends_first_is_echo_of_what_system_audio_is_saying() -> None:
     guard = EchoGuard(window_s=3.0)
-    guard.saying("Them", "the dog is green and the we today", 3.0)
+    guard.saying("Them", "the dog is green and the we today")
     assert guard.is_echo(Segment(0, 0.5, 2.2, "the dog is green and the war"))
-    guard.saying("Them", "", 3.2)  # the partial ended
+    guard.saying("Them", "")  # the partial ended
     assert not guard.is_echo(Segment(1, 0.5, 2.2, "the dog is green and the war"))
 
 
 def test_the_start_of_what_system_audio_says_is_enough_to_tell_an_echo() -> None:
     guard = EchoGuard(window_s=3.0)
-    guard.saying("Them", "the dog is green", 2.5)
+    guard.saying("Them", "the dog is green")
     assert guard.is_echo(Segment(0, 0.5, 2.4, "the dog is green and the war"))
-    guard.saying("Them", "the dog", 2.6)  # two words tell nothing
+    guard.saying("Them", "the dog")  # two words tell nothing
     assert not guard.is_echo(Segment(1, 0.5, 2.4, "the dog is green and the war"))

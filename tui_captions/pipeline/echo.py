@@ -22,11 +22,11 @@ class EchoGuard:
         self._window_s = window_s
         self._share = share
         self._system: deque[Segment] = deque()
-        self._saying: dict[str, Segment] = {}  # each system source's partial text, and when
+        self._saying: dict[str, str] = {}  # each system source's partial text
 
-    def saying(self, channel: str, text: str, at: float) -> None:
-        """A system source's partial text at ``at`` on the time line."""
-        self._saying[channel] = Segment(0, at, at, text)
+    def saying(self, channel: str, text: str) -> None:
+        """A system source's partial text now."""
+        self._saying[channel] = text
 
     def heard(self, segment: Segment) -> None:
         """A final line of system audio."""
@@ -47,8 +47,8 @@ class EchoGuard:
                 return True
         # What system audio is still saying is only the start of its line: most of *its*
         # words (three at least) in the microphone's line make that line its echo.
-        for line in self._saying.values():
-            said = Counter(line.text.lower().split())
+        for text in self._saying.values():
+            said = Counter(text.lower().split())
             shared = sum((words & said).values())
             if shared >= max(3, self._share * sum(said.values())):
                 return True

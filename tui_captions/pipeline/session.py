@@ -174,8 +174,7 @@ class CaptionSession:
         if isinstance(event, RecognizerUpdate):
             channel.stats.add(event)
             if channel.role == "system":
-                at = channel.engine.position * channel.stats.chunk_seconds
-                self._echo.saying(channel_id, event.partial, at)
+                self._echo.saying(channel_id, event.partial)
         if not isinstance(event, (RecognizerUpdate, SourceQuiet, SourceEnded)) or not event.finals:
             return ()
         journal = self.journal
