@@ -66,6 +66,20 @@ def timed(step: Callable[[np.ndarray], object], chunks: list[np.ndarray]) -> lis
     return times
 
 
+def paced_compute(
+    recognizer: Recognizer, chunks: list[np.ndarray], period_s: float | None
+) -> list[float]:
+    """Per-chunk compute, each chunk handed over every ``period_s`` as a live capture does
+    (``None``: back to back, the decoder never waiting for audio)."""
+    times = []
+    started = time.perf_counter()
+    for index, chunk in enumerate(chunks):
+        if period_s is not None:
+            time.sleep(max(0.0, started + (index + 1) * period_s - time.perf_counter()))
+        times.append(recognizer.accept(chunk).compute_ms)
+    return times
+
+
 @dataclasses.dataclass
 class Timings:
     """Per-chunk wall time of one pipeline, and of each of its stages."""

@@ -16,7 +16,6 @@ import contextlib
 import multiprocessing
 import os
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.latency import BLANK_BIAS, speech_chunks, summary
+from bench.latency import BLANK_BIAS, paced_compute, speech_chunks, summary
 from tools.random_model import make_random_model
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.engine import DecodeOptions
@@ -52,19 +51,6 @@ def cpu_hog(processes: int) -> Iterator[None]:
             hog.join()
 
 
-def decode(
-    recognizer: Recognizer, chunks: list[np.ndarray], chunk_seconds: float, paced: bool
-) -> list[float]:
-    """Per-chunk compute; ``paced``: each chunk handed over when a live capture would."""
-    times = []
-    started = time.perf_counter()
-    for index, chunk in enumerate(chunks):
-        if paced:
-            time.sleep(max(0.0, started + (index + 1) * chunk_seconds - time.perf_counter()))
-        times.append(recognizer.accept(chunk).compute_ms)
-    return times
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=["base", "small"], default="base")
@@ -86,6 +72,7 @@ def main() -> None:
         files = load_model_dir(model_dir)
         config = files.config
         chunks = speech_chunks(Path(work), args.seconds, config.chunk_samples, config.sample_rate)
+    period = config.chunk_seconds if args.paced else None
     print(f"{args.size} model, beam {args.beam}, {args.seconds:.0f} s of audio, {cores} cores")
     print(f"{'compute':>8} {'threads':>7} {'load':>10} {'p50 ms':>8} {'p95 ms':>8} {'p95 x':>6}")
     for quantize in args.quantize:
@@ -96,7 +83,7 @@ def main() -> None:
             for loaded in (False, True):
                 recognizer = Recognizer(prepared, DecodeOptions(beam=args.beam))
                 with cpu_hog(cores) if loaded else contextlib.nullcontext():
-                    times = decode(recognizer, chunks, config.chunk_seconds, args.paced)
+                    times = paced_compute(recognizer, chunks, period)
                 row = summary(times, config.chunk_seconds)
                 quiet_p95 = row["p95"] if not loaded else quiet_p95
                 label = f"{cores} hogs" if loaded else "quiet"

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.latency import BLANK_BIAS, SPEECH
+from bench.latency import BLANK_BIAS, SPEECH, paced_compute
 from tests.audio_files import write_audio
 from tools.random_model import make_random_model
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
@@ -60,12 +60,9 @@ def long_speech(path: Path, minutes: float, rate: int) -> Path:
 
 def fresh_recognizer_median(files: ModelFiles, audio: Path, chunks: int, speed: float) -> float:
     """Median compute of a new recognizer over the first ``chunks`` chunks, paced as the soak."""
-    recognizer = Recognizer(files)
     samples = iter(decode_audio(str(audio), files.config.sample_rate))
-    times = []
-    for chunk in itertools.islice(fixed_chunks(samples, files.config.chunk_samples), chunks):
-        times.append(recognizer.accept(chunk).compute_ms)
-        time.sleep(max(0.0, files.config.chunk_seconds / speed - times[-1] / 1000))
+    first = list(itertools.islice(fixed_chunks(samples, files.config.chunk_samples), chunks))
+    times = paced_compute(Recognizer(files), first, files.config.chunk_seconds / speed)
     return percentile(times, 50)
 
 
