@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tools.random_model import make_random_model
 from tools.random_wav2vec2 import make_random_wav2vec2
@@ -18,6 +20,17 @@ from tui_captions.asr.runtime import configure_threads
 configure_threads()
 
 pytest_plugins = ["tests.pulse"]
+
+# Property-based tests: a few dozen generated cases on every run (each run draws new
+# ones; a failure prints the case and its seed), many more with HYPOTHESIS_PROFILE=nightly.
+# Tests that start real processes take a quarter of the profile's count.
+settings.register_profile(
+    "default", max_examples=24, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "nightly", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -15,6 +15,9 @@ import numpy as np
 from tui_captions.audio.chunking import Regrouper
 from tui_captions.errors import AudioSourceError
 
+# FFmpeg's resampler (SWR_CH_MAX) takes no more; no recorder we know of writes more.
+MAX_CHANNELS = 64
+
 
 def check_input_format(source: str, input_format: str | None) -> None:
     """Reject an input format name FFmpeg does not know, without opening anything."""
@@ -36,7 +39,8 @@ def _open(
         return av.open(source, mode="r", format=input_format, options=options, timeout=10.0)
     except av.error.FFmpegError as exc:
         raise AudioSourceError(
-            f"{source}: not an audio file, or one FFmpeg cannot read ({_reason(exc)})"
+            f"{source}: not an audio file, or one FFmpeg cannot read ({_reason(exc)}); "
+            "check that it plays in a media player"
         ) from None
     except ValueError as exc:  # unknown input format name
         raise AudioSourceError(
@@ -100,34 +104,96 @@ class DecodedAudio:
         self.source_rate = float(context.sample_rate or 0)
         self.channels = int(context.channels or 0)
         self.description = (
-            f"{source} ({self._container.format.name}, {context.name}, "
-            f"{self.source_rate:g} Hz, {self.channels} ch)"
+            f"{self._container.format.name}, {context.name}, "
+            f"{self.source_rate:g} Hz, {self.channels} ch"
         )
+        """What it natively is (the source itself is named by whoever shows this)."""
 
     def blocks(self, rate: int) -> Iterator[np.ndarray]:
-        """Yield float32 mono blocks at ``rate`` until the source ends, then close it."""
-        resampler: av.AudioResampler | None = None
+        """Yield float32 mono blocks at ``rate`` until the source ends, then close it.
+
+        A damaged packet is skipped, as FFmpeg's own tools do, and decoding goes on;
+        a source that yields no audio at all is an error.
+        """
+        damaged = 0
+        samples = 0
         try:
-            for frame in self._container.decode(self._stream):
-                if resampler is None:
-                    resampler = av.AudioResampler(
-                        format="fltp", layout=frame.layout.name, rate=rate
-                    )
-                yield from _planar_means(resampler.resample(frame))
-            if resampler is not None:
-                yield from _planar_means(resampler.resample(None))
+            for block in self._mono(rate):
+                if block is None:
+                    damaged += 1
+                elif block.size:
+                    samples += block.size
+                    yield block
         except av.error.FFmpegError as exc:
             raise AudioSourceError(f"{self._source}: decoding failed ({_reason(exc)})") from None
         finally:
             self._container.close()
+        if not samples:
+            why = f"all {damaged} of its packets are damaged" if damaged else "it is empty"
+            raise AudioSourceError(
+                f"{self._source}: no audio could be decoded ({why}); check that it plays "
+                "in a media player"
+            )
+
+    def _mono(self, rate: int) -> Iterator[np.ndarray | None]:
+        """Mono blocks packet by packet; None for a packet that could not be decoded."""
+        mixer: _MonoMixer | None = None
+        for packet in self._container.demux(self._stream):
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                yield None
+                continue
+            for frame in frames:
+                if mixer is None or not mixer.takes(frame):
+                    if mixer is not None:  # the stream changed layout, format or rate
+                        yield from mixer.flush()
+                    mixer = _MonoMixer(frame, rate, self._source)
+                yield from mixer.push(frame)
+        if mixer is not None:
+            yield from mixer.flush()
 
     def close(self) -> None:
         self._container.close()
 
 
-def _planar_means(frames: list[av.AudioFrame]) -> Iterator[np.ndarray]:
-    for frame in frames:
-        yield frame.to_ndarray().mean(axis=0, dtype=np.float32)
+class _MonoMixer:
+    """Frames of one layout, format and rate -> mono float32 blocks at ``rate``.
+
+    FFmpeg's resampler converts the rate and the sample format to packed
+    float, keeping every channel; the mono mix is then the plain mean of the
+    channels. Packed on purpose: PyAV's planar frames with 8 or more channels
+    report a plane too many, and reading them faults (issue 22).
+    """
+
+    def __init__(self, first: av.AudioFrame, rate: int, source: str) -> None:
+        self.channels = first.layout.nb_channels
+        if not 1 <= self.channels <= MAX_CHANNELS:
+            raise AudioSourceError(
+                f"{source}: audio with {self.channels} channels cannot be captioned "
+                f"(FFmpeg's resampler takes 1 to {MAX_CHANNELS}); mix it down first, "
+                "e.g. `ffmpeg -i IN -ac 1 OUT.wav`"
+            )
+        self._key = _frame_key(first)
+        self._resampler = av.AudioResampler(format="flt", layout=first.layout, rate=rate)
+
+    def takes(self, frame: av.AudioFrame) -> bool:
+        return _frame_key(frame) == self._key
+
+    def push(self, frame: av.AudioFrame) -> Iterator[np.ndarray]:
+        yield from self._means(self._resampler.resample(frame))
+
+    def flush(self) -> Iterator[np.ndarray]:
+        yield from self._means(self._resampler.resample(None))
+
+    def _means(self, frames: list[av.AudioFrame]) -> Iterator[np.ndarray]:
+        for frame in frames:
+            packed = frame.to_ndarray().reshape(-1, self.channels)
+            yield packed.mean(axis=1, dtype=np.float32)
+
+
+def _frame_key(frame: av.AudioFrame) -> tuple[str, int, str, int]:
+    return (frame.layout.name, frame.layout.nb_channels, frame.format.name, frame.sample_rate)
 
 
 def decode_audio(
