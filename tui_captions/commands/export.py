@@ -10,6 +10,7 @@ from typing import Any
 from tui_captions.errors import UserError
 from tui_captions.transcript.exports import export_session
 from tui_captions.transcript.formats import EXPORT_FORMATS
+from tui_captions.transcript.output import written_whole
 from tui_captions.transcript.sessions import LAST, load_session
 
 
@@ -67,9 +68,6 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None:
         export_session(session, fmt, sys.stdout, **options)
         return 0
-    try:
-        with args.output.open("w", encoding="utf-8") as out:
-            export_session(session, fmt, out, **options)
-    except OSError as exc:
-        raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    with written_whole(args.output) as out:
+        export_session(session, fmt, out, **options)
     return 0

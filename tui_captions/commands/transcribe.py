@@ -7,10 +7,16 @@ import json
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_captions.commands.common import add_model_options, load_model
-from tui_captions.transcript.formats import STREAM_FORMATS
+from tui_captions.errors import AudioSourceError
+from tui_captions.transcript.formats import STREAM_FORMATS, SegmentWriter, open_writer
+from tui_captions.transcript.output import check_output, written_whole
+
+if TYPE_CHECKING:
+    from tui_captions.asr.engine import AsrModel, DecodeOptions
+    from tui_captions.audio.decode import DecodedAudio
 
 
 def add_parser(subparsers: Any) -> None:
@@ -32,38 +38,57 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # torch is imported here, not at start-up, so `--help` and errors stay fast.
-    from tui_captions.audio.decode import decode_audio, fixed_chunks
+    from tui_captions.audio.decode import DecodedAudio
     from tui_captions.core.stats import compute_summary
-    from tui_captions.transcript.formats import open_writer
 
+    # A bad file or output path fails in milliseconds, before the model loads.
+    audio = DecodedAudio(args.audio)
+    if args.output is not None:
+        check_output(args.output)
     model, decode, _ = load_model(args)
-    recognizer = model.create_stream(decode)
-    stream_format = model.format
-    blocks = decode_audio(args.audio, stream_format.sample_rate)
-    compute_ms: list[float] = []
-    interrupted = False
     with ExitStack() as stack:
-        out: TextIO = (
-            stack.enter_context(args.output.open("w", encoding="utf-8"))
-            if args.output
-            else sys.stdout
+        out: TextIO = stack.enter_context(written_whole(args.output)) if args.output else sys.stdout
+        compute_ms, interrupted, failure = _transcribe(
+            audio, model, decode, open_writer(args.format, out)
         )
-        writer = open_writer(args.format, out)
-        try:
-            for chunk in fixed_chunks(blocks, stream_format.chunk_samples):
-                step = recognizer.accept(chunk)
-                compute_ms.append(step.compute_ms)
-                for segment in step.finals:
-                    writer.write(segment)
-        except KeyboardInterrupt:
-            interrupted = True
-        for segment in recognizer.finish():
-            writer.write(segment)
     if args.stats:
         summary = {
             "compute": model.run.compute,
             "quantize": model.run.quantize,
-            **compute_summary(compute_ms, stream_format.chunk_seconds),
+            **compute_summary(compute_ms, model.format.chunk_seconds),
         }
         print(json.dumps(summary), file=sys.stderr)
+    if failure is not None:
+        raise failure
     return 130 if interrupted else 0
+
+
+def _transcribe(
+    audio: DecodedAudio, model: AsrModel, decode: DecodeOptions, writer: SegmentWriter
+) -> tuple[list[float], bool, AudioSourceError | None]:
+    """Decode ``audio`` to the end, a Ctrl+C or a decoding failure, writing each final line:
+    per-chunk compute, whether it was interrupted, and the failure (its text is kept)."""
+    from tui_captions.audio.decode import fixed_chunks
+
+    recognizer = model.create_stream(decode)
+    stream_format = model.format
+    compute_ms: list[float] = []
+    interrupted = False
+    failure: AudioSourceError | None = None
+    try:
+        for chunk in fixed_chunks(
+            audio.blocks(stream_format.sample_rate), stream_format.chunk_samples
+        ):
+            step = recognizer.accept(chunk)
+            compute_ms.append(step.compute_ms)
+            for segment in step.finals:
+                writer.write(segment)
+    except KeyboardInterrupt:
+        interrupted = True
+    except AudioSourceError as exc:
+        if not compute_ms:  # nothing was heard: no transcript to keep
+            raise
+        failure = AudioSourceError(f"{exc}; the text before it was written")
+    for segment in recognizer.finish():
+        writer.write(segment)
+    return compute_ms, interrupted, failure

@@ -412,8 +412,7 @@ class CaptionsApp(App[Path | None]):
         elif isinstance(event, SourceStarted) and current:
             self.capturing.add(channel_id)
             self.set_state("live")
-            native = "" if event.description == event.label else f" ({event.description})"
-            self.status(f"Listening to {event.label}{native}.")
+            self.status(f"Listening to {event.summary}.")
         elif isinstance(event, SourceQuiet):
             pane.set_partial("", channel_id)
         elif isinstance(event, SourceEnded):
@@ -591,14 +590,15 @@ class CaptionsApp(App[Path | None]):
         if request is None:
             return
         from tui_captions.transcript.exports import export_session
+        from tui_captions.transcript.output import written_whole
 
         session = self.session.journal.session()
         try:
             request.path.parent.mkdir(parents=True, exist_ok=True)
-            with request.path.open("w", encoding="utf-8") as out:
+            with written_whole(request.path) as out:
                 export_session(session, request.fmt, out)
-        except OSError as exc:
-            self.notify(f"Not saved: {exc.strerror or exc}", severity="error")
+        except (OSError, UserError) as exc:  # the folder could not be made, or the file
+            self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}", severity="error")
             return
         self.notify(f"Saved {len(session.segments)} segments to {request.path}")
         self.status(f"Saved to {request.path}")

@@ -1,0 +1,115 @@
+"""Output paths that cannot be written: one line naming the path, exit 2, no half-written file.
+
+``transcribe -o`` and ``export -o`` as a user runs them (real processes, real
+file systems): a missing folder, a folder that refuses files (/proc, /sys),
+a folder given as the file, and a really full disk (a 16 kB tmpfs, where the
+test may mount one). A file that was there before stays as it was.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tui_captions.core.segments import Segment
+from tui_captions.transcript.journal import SessionJournal, sessions_dir
+
+MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
+CLI = [sys.executable, "-m", "tui_captions.cli"]
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *map(str, args)], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def refused(result: subprocess.CompletedProcess[str], path: Path, advice: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("captions-tui: error: cannot write"), lines
+    assert str(path) in lines[0] and advice in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def saved_session() -> str:
+    journal = SessionJournal.create("mic", "demo-tiny", directory=sessions_dir())
+    for n in range(40):
+        journal.append(Segment(n, n, n + 0.8, f"line number {n} of a saved session"))
+    journal.close({"chunks": 250})
+    return journal.id
+
+
+def command(name: str, speech_wav: Path, session: str) -> list[str | Path]:
+    if name == "transcribe":
+        return ["transcribe", speech_wav, "--model", MODEL, "--format", "srt"]
+    return ["export", session, "--format", "srt"]
+
+
+COMMANDS = ("transcribe", "export")
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize(
+    ("where", "advice"),
+    [
+        ("/proc/x.srt", "a file cannot be created in /proc"),  # the issue's traceback
+        ("/sys/x.srt", "the folder /sys cannot be written to"),
+        ("MISSING/x.srt", "does not exist: create it or choose another"),
+        ("FOLDER", "is a folder: give a file name in it"),
+    ],
+)
+def test_unwritable_output_paths_are_refused_in_one_line(
+    name: str,
+    where: str,
+    advice: str,
+    speech_wav: Path,
+    saved_session: str,
+    tmp_path: Path,
+) -> None:
+    path = Path(
+        where.replace("MISSING", str(tmp_path / "missing")).replace("FOLDER", str(tmp_path))
+    )
+    refused(cli(*command(name, speech_wav, saved_session), "-o", path), path, advice)
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_a_full_disk_leaves_the_old_file_as_it_was(
+    name: str, speech_wav: Path, saved_session: str, tiny_fs: Path
+) -> None:
+    target = tiny_fs / "talk.srt"
+    target.write_text("an older transcript\n")
+    filler = tiny_fs / "filler"
+    with filler.open("wb", buffering=0) as fill, pytest.raises(OSError, match="No space"):
+        while True:
+            fill.write(b"x" * 512)
+    refused(cli(*command(name, speech_wav, saved_session), "-o", target), target, "disk is full")
+    assert target.read_text() == "an older transcript\n"
+    assert sorted(p.name for p in tiny_fs.iterdir()) == ["filler", "talk.srt"]  # no leftovers
+    filler.unlink()  # room again: the same command now writes the whole file
+    written = cli(*command(name, speech_wav, saved_session), "-o", target)
+    assert written.returncode == 0, written.stderr
+    assert target.read_text().startswith("1\n00:00:0")
