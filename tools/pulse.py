@@ -45,13 +45,15 @@ class NullSink:
 class PulseServer:
     socket: Path
 
-    def add_sink(self, label: str) -> NullSink:
+    def add_sink(self, label: str, channels: int | None = None) -> NullSink:
+        """A null sink (of ``channels`` channels; the server's default: 2)."""
         name = f"{label}_{uuid.uuid4().hex[:6]}"
         module = pactl(
             "load-module",
             "module-null-sink",
             f"sink_name={name}",
             f"sink_properties=device.description={name}",
+            *([f"channels={channels}"] if channels else []),
         )
         return NullSink(name, int(module))
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tests.audio_files import write_audio
-from tests.pulse import NullSink
+from tests.pulse import NullSink, PulseServer
 from tui_captions.audio.chunking import Regrouper
 from tui_captions.audio.decode import decode_audio
 from tui_captions.audio.devices import find_device, list_devices
@@ -223,10 +223,17 @@ def envelope(samples: np.ndarray) -> np.ndarray:
     return np.array([np.sqrt(np.mean(p.astype(np.float64) ** 2)) for p in pieces])
 
 
-def test_monitor_capture_matches_what_was_played(tmp_path: Path, null_sink: NullSink) -> None:
+@pytest.mark.parametrize("channels", [2, 8])
+def test_monitor_capture_matches_what_was_played(
+    tmp_path: Path, pulse_server: PulseServer, channels: int
+) -> None:
+    """Also from a source of 8 channels (a multi-channel interface): opened with all of
+    them, mixed to their plain mean."""
+    null_sink = pulse_server.add_sink("capture", channels)
     played = speech(tmp_path, "one two three, the quick brown fox jumps over the lazy dog")
     device = find_device(null_sink.monitor, list_devices())
     assert device.monitor and device.pulse_source == null_sink.monitor
+    assert device.channels == channels
     worker = CaptureWorker(device.source(), RATE, SIZE)
     worker.start()
     chunks: list[AudioChunk] = []
@@ -236,6 +243,7 @@ def test_monitor_capture_matches_what_was_played(tmp_path: Path, null_sink: Null
         while not isinstance(started, Started):
             started = worker.get(5.0)
             assert not isinstance(started, WorkerError), started
+        assert started.channels == channels
         player = null_sink.play(played)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and (player.poll() is None or len(received) < 8):

@@ -51,6 +51,7 @@ _RESYNC_S = 0.5  # an FFmpeg source this far behind its pace restarts its time l
 _CONTROL_PUT_TIMEOUT_S = 1.0
 _ORPHAN_CHECK_S = 0.25  # the watchdog's look at the parent, where the kernel cannot tell us
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PULSE_MAX_CHANNELS = 32  # PA_CHANNELS_MAX: what a sound server's stream can carry
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -225,7 +226,6 @@ def _device_blocks(
 
     check_present()
     rate = int(source.sample_rate)
-    channels = max(1, min(source.channels, 2))
     captured: queue.SimpleQueue[tuple[np.ndarray, float, bool]] = queue.SimpleQueue()
 
     def callback(indata: np.ndarray, frames: int, times: Any, status: Any) -> None:
@@ -238,17 +238,23 @@ def _device_blocks(
             (indata.copy(), min(now, first + (frames - 1) / rate), bool(status.input_overflow))
         )
 
-    try:
-        stream = sd.InputStream(
-            device=source.portaudio_device,
-            channels=channels,
-            samplerate=rate,
-            dtype="float32",
-            callback=callback,
-        )
-        stream.start()
-    except (sd.PortAudioError, ValueError) as exc:
-        raise AudioSourceError(f"{source.label}: cannot open the device ({exc})") from None
+    stream: Any = None
+    problem: Exception | None = None
+    for channels in _channel_counts(source):
+        try:
+            stream = sd.InputStream(
+                device=source.portaudio_device,
+                channels=channels,
+                samplerate=rate,
+                dtype="float32",
+                callback=callback,
+            )
+            stream.start()
+            break
+        except (sd.PortAudioError, ValueError) as exc:
+            problem = exc
+    else:
+        raise AudioSourceError(f"{source.label}: cannot open the device ({problem})") from None
     send.control(Started(source.label, float(rate), channels))
     resampler = MonoResampler(sample_rate)
     last_check = time.monotonic()
@@ -272,6 +278,21 @@ def _device_blocks(
     finally:
         # Closing a device whose server vanished can block: never wait for it.
         threading.Thread(target=stream.abort, daemon=True).start()
+
+
+def _channel_counts(source: DeviceSource) -> list[int]:
+    """The channel counts to open the device with, in order of preference.
+
+    A sound server's source is opened with all its channels (it says how many it
+    has, and mixes nothing then): the mono mix is their plain mean, as for files.
+    A PortAudio device's count is often a virtual maximum (ALSA's ``default``
+    says 32 or more), so it is opened with two, or with all of them if two are
+    refused (interfaces that only run with all their inputs).
+    """
+    every = max(1, min(source.channels, PULSE_MAX_CHANNELS))
+    if source.pulse_source is not None:
+        return [every]
+    return list(dict.fromkeys((min(every, 2), every)))
 
 
 def _describe_exit(code: int | None) -> str:
