@@ -51,6 +51,24 @@ def test_sessions_table(
     assert rows.index(first) < rows.index(second)
 
 
+def test_a_long_source_path_shows_as_its_name_on_one_row(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The table names the file; ``--json`` keeps the whole path (issue 22: the path
+    wrapped over four rows)."""
+    path = "/home/someone/recordings/2026/december/board-meetings/quarterly-review.flac"
+    journal = SessionJournal.create(path, "demo-tiny")
+    journal.append(Segment(0, 0.0, 1.0, "hello"))
+    journal.close({})
+    assert main(["sessions"]) == 0
+    rows = [r for r in capsys.readouterr().out.splitlines() if r.strip()]
+    row = next(r for r in rows if journal.id in r)
+    assert "quarterly-review.flac" in row and "/home/someone" not in row
+    assert len([r for r in rows if "flac" in r or "board" in r]) == 1
+    assert main(["sessions", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["source"] == path
+
+
 def test_sessions_json(
     two_sessions: tuple[SessionJournal, SessionJournal], capsys: pytest.CaptureFixture[str]
 ) -> None:

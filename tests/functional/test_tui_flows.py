@@ -227,6 +227,12 @@ def test_demo_plays_the_bundled_clip_under_a_visible_demo_note(tmp_path: Path) -
             await wait_for(pilot, lambda: app.captions is not None, "the captions screen")
             note = app.screen.query_one("#demo-note", Static)
             assert "demo" in str(note.render()).lower()
+            # The status line names the clip once, by its name (issue 22: its whole path
+            # twice, cut off at the edge).
+            await wait_for(pilot, lambda: app.state == "live", "the clip playing", 60)
+            assert (
+                app.status_text[0] == "Listening to demo_speech.flac (flac, flac, 16000 Hz, 1 ch)."
+            )
             await wait_for(
                 pilot,
                 lambda: len(expected & set(shown_text(app).lower().split())) >= 8,

@@ -200,7 +200,7 @@ class _Printer:
             lead = f"{label}: " if label else ""
             if isinstance(event, SourceStarted):
                 print(
-                    f"captions-tui: {lead}capturing {event.description} "
+                    f"captions-tui: {lead}capturing {event.summary} "
                     f"(started in {event.startup_ms:.0f} ms); Ctrl+C stops",
                     file=sys.stderr,
                     flush=True,

@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from tui_captions.core.names import short_name
 from tui_captions.core.timefmt import clock, duration
 from tui_captions.transcript.formats import labelled
 from tui_captions.transcript.journal import Session, sessions_dir
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     table = Table(box=None, padding=(0, 1, 0, 0), caption=f"{len(sessions)} in {directory}")
     for name in ("session", "started", "duration"):
         table.add_column(name, no_wrap=True)
-    table.add_column("source", overflow="fold", min_width=8)
+    # The source's name on one row (a file's, not its whole path; --json has the path).
+    table.add_column("source", no_wrap=True, overflow="ellipsis", min_width=8)
     for name in ("segs", "state", "audio"):
         table.add_column(name, no_wrap=True)
     for path, s in sessions:
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             s.id,
             s.started.strftime("%Y-%m-%d %H:%M"),
             duration(s.duration),
-            s.source,
+            short_name(s.source),
             str(len(s.segments)),
             "[yellow]interrupted[/]" if s.interrupted else "complete",
             "flac" if recording_path(path).exists() else "",

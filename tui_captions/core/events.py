@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui_captions.core.names import short_name
 from tui_captions.core.segments import Segment
 
 
@@ -16,6 +17,12 @@ class SourceStarted:
     sample_rate: float
     channels: int
     startup_ms: float
+
+    @property
+    def summary(self) -> str:
+        """The source and, if it says more, what it natively is: "talk.flac (flac, ...)"."""
+        name = short_name(self.label)
+        return name if self.description == self.label else f"{name} ({self.description})"
 
 
 @dataclass(frozen=True)
