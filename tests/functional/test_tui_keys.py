@@ -197,9 +197,10 @@ def test_a_watch_word_highlights_its_line_notifies_and_rings(tmp_path: Path) -> 
             notes = [f"{n.title}|{n.message}" for n in app._notifications]
             pane = app.screen.query_one(TranscriptPane)
             watch_style = pane.log_view.get_component_rich_style("transcript-log--watch")
+            log = pane.log_view
             highlighted = {
                 segment.text.strip()
-                for strip in pane.log_view.lines
+                for strip in (log.render_line(y) for y in range(log.size.height))
                 for segment in strip
                 if segment.style is not None and segment.style.bgcolor == watch_style.bgcolor
             }

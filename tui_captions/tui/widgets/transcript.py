@@ -1,21 +1,28 @@
 """The transcript pane: timestamped final segments, the partial text below, follow mode.
 
-Final lines go to a :class:`RichLog` (its scrollback holds the whole
-session); the partial text, which changes every chunk, lives in its own line
-under it. The view follows new text unless the user scrolls up.
+Final lines go to a :class:`TranscriptLog`, which draws only the rows on
+screen (it holds the whole session's segments, not their rendering); the
+partial text, which changes every chunk, lives in its own line under it. The
+view follows new text unless the user scrolls up.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable
 from typing import ClassVar
 
-from rich.table import Table
+from rich.segment import Segment as RichSegment
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.cache import LRUCache
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.reactive import reactive
-from textual.widgets import RichLog, Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
 
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import elapsed
@@ -26,8 +33,17 @@ FOLLOWING = "following"
 NOT_FOLLOWING = "scrolled up · f to follow"
 
 
-class TranscriptLog(RichLog):
-    """Reports when the user scrolls away from the end, so the pane can stop following."""
+class TranscriptLog(ScrollView):
+    """The session's final lines, drawn on demand: the cost of a line stays flat.
+
+    Each segment's rows are rendered when first shown (time, then its text
+    wrapped beside it) and kept in a bounded cache; the log itself keeps the
+    segments, in start-time order, and how many rows each takes at the
+    current width. A line that began before others is inserted where it
+    belongs; only what is on screen is drawn again, never the session. A
+    search, a theme change or a new width drops the cached rows (a new width
+    also measures every line again, once).
+    """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "transcript-log--time",
@@ -43,6 +59,8 @@ class TranscriptLog(RichLog):
         height: auto;  /* grows with its lines: the partial text sits right under them */
         padding: 0 1;
         scrollbar-size-vertical: 1;
+        overflow-x: hidden;
+        overflow-y: scroll;  /* a fixed width: a scrollbar appearing would re-wrap every line */
     }
     TranscriptLog > .transcript-log--time { color: $text-muted; }
     TranscriptLog > .transcript-log--watch { background: $warning 25%; text-style: bold; }
@@ -53,9 +71,154 @@ class TranscriptLog(RichLog):
     TranscriptLog > .transcript-log--source-4 { color: $source-4; text-style: bold; }
     """
 
-    def __init__(self, on_scrolled_up: Callable[[], None], *, id: str | None = None) -> None:
-        super().__init__(wrap=True, min_width=1, markup=False, auto_scroll=True, id=id)
+    CACHED_SEGMENTS = 512
+    """Segments whose rows are kept rendered; others are rendered again when shown."""
+
+    def __init__(
+        self,
+        on_scrolled_up: Callable[[], None],
+        display: Callable[[str], str] = str,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
         self._on_scrolled_up = on_scrolled_up
+        self._display = display
+        self.auto_scroll = True
+        self.segments: list[Segment] = []
+        """Shown since the last clear, in start-time order."""
+        self._starts: list[float] = []
+        self._heights: list[int] = []  # rows of each segment at self._width
+        self._tops: list[int] | None = [0]  # first row of each segment (None: to compute)
+        self._width = 0
+        self._rows: LRUCache[tuple[Segment, int], list[Strip]] = LRUCache(self.CACHED_SEGMENTS)
+        self.watch_words: tuple[str, ...] = ()
+        self.query_text = ""
+        self._colours: dict[str, int] = {}
+
+    # -- content --------------------------------------------------------------------------
+
+    def add(self, segment: Segment) -> int:
+        """Show ``segment`` where its start time puts it; returns its index."""
+        index = bisect.bisect_right(self._starts, segment.start)
+        self.segments.insert(index, segment)
+        self._starts.insert(index, segment.start)
+        self._heights.insert(index, len(self._rendered(segment)) if self._width else 1)
+        self._tops = None
+        self._resize_virtual()
+        if index < len(self.segments) - 1:
+            self.refresh()  # the lines under it moved down (only the screen is drawn)
+        if self.auto_scroll:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
+        return index
+
+    def clear(self) -> None:
+        self.segments.clear()
+        self._starts.clear()
+        self._heights.clear()
+        self._tops = [0]
+        self._rows.clear()
+        self._resize_virtual()
+        self.refresh()
+
+    def restyle(self) -> None:
+        """Draw the shown rows again (a search, a theme); their heights do not change."""
+        self._rows.clear()
+        self.refresh()
+
+    def row_of(self, index: int) -> int:
+        """The first row of segment ``index``."""
+        return self._row_tops()[index]
+
+    # -- layout and drawing ------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width and width != self._width:
+            self._width = width
+            self._rows.clear()
+            self._heights = [len(self._rendered(s)) for s in self.segments]
+            self._tops = None
+            self._resize_virtual()
+            if self.auto_scroll:
+                self.scroll_end(animate=False, immediate=False, x_axis=False)
+
+    def _resize_virtual(self) -> None:
+        size = Size(self._width, self._row_tops()[-1])
+        grown = size.height >= self.virtual_size.height
+        if grown and self.virtual_size.height > self.container_size.height:
+            # Already taller than the room it has: its height on screen stays, so no
+            # layout of the screen is needed, only its scrollbar (a layout would
+            # render every widget again, on every line).
+            self.set_reactive(TranscriptLog.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
+        else:
+            self.virtual_size = size
+
+    def _row_tops(self) -> list[int]:
+        if self._tops is None:
+            self._tops = [0, *itertools.accumulate(self._heights)]
+        return self._tops
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        tops = self._row_tops()
+        index = bisect.bisect_right(tops, row) - 1
+        if row >= tops[-1] or index >= len(self.segments) or not self._width:
+            return Strip.blank(width, self.rich_style)
+        rows = self._rendered(self.segments[index])
+        offset = row - tops[index]
+        line = rows[offset] if offset < len(rows) else Strip.blank(self._width)
+        return line.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_style(
+            self.rich_style
+        )
+
+    def _rendered(self, segment: Segment) -> list[Strip]:
+        """The segment's rows at the current width: its time, then its wrapped text."""
+        key = (segment, self._width)
+        cached = self._rows.get(key)
+        if cached is not None:
+            return cached
+        time_text = elapsed(segment.start)
+        lead = len(time_text) + 2
+        console = self.app.console
+        options = console.options.update_width(max(1, self._width - lead))
+        lines = console.render_lines(self._text(segment), options, pad=True)
+        time_style = self.get_component_rich_style("transcript-log--time")
+        rows = [
+            Strip(
+                [RichSegment(time_text, time_style), RichSegment("  ")]
+                if number == 0
+                else [RichSegment(" " * lead)]
+            ).extend_cell_length(lead)
+            for number in range(len(lines))
+        ]
+        rows = [Strip.join([head, Strip(line)]) for head, line in zip(rows, lines, strict=True)]
+        self._rows[key] = rows
+        return rows
+
+    def _text(self, segment: Segment) -> Text:
+        text = Text(self._display(segment.text))
+        if watched(segment.text, self.watch_words):
+            text.stylize(self.get_component_rich_style("transcript-log--watch"))
+        if self.query_text:
+            match = self.get_component_rich_style("transcript-log--match")
+            text.highlight_words([self.query_text], match, case_sensitive=False)
+        if segment.channel:
+            style = self.get_component_rich_style(self._colour_class(segment.channel))
+            text = Text.assemble((f"{segment.channel}:", style), " ", text)
+        return text
+
+    def _colour_class(self, channel: str) -> str:
+        number = self._colours.setdefault(channel, len(self._colours) % SOURCE_COLOURS + 1)
+        return f"transcript-log--source-{number}"
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._rows.clear()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -98,23 +261,28 @@ class TranscriptPane(Vertical):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.watch_words = watch
-        """Lines that say one of these are highlighted."""
+        self._watch = watch
         self.border_title = "Transcript"
         self._display = display
-        self.shown: list[Segment] = []
-        """Segments on screen since the last clear (the session's transcript is kept elsewhere)."""
-        self.query_text = ""
-        """Being searched for (lower case): its matches are highlighted."""
-        self._rows: list[int] = []  # the first log row of each shown segment
-        self._found: int | None = None  # the shown segment the last jump went to
+        self._found: Segment | None = None  # the segment the last jump went to
         self.partials: dict[str, str] = {}
         """Each source's text that may still change ("" channel: the only source)."""
-        self._colours: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
-        yield TranscriptLog(self._scrolled_up, id="finals")
+        log = TranscriptLog(self._scrolled_up, self._display, id="finals")
+        log.watch_words = self._watch
+        yield log
         yield Static("", id="partial")
+
+    @property
+    def shown(self) -> list[Segment]:
+        """Segments on screen since the last clear (the session's transcript is kept elsewhere)."""
+        return self.log_view.segments
+
+    @property
+    def query_text(self) -> str:
+        """Being searched for (lower case): its matches are highlighted."""
+        return self.log_view.query_text
 
     @property
     def log_view(self) -> TranscriptLog:
@@ -126,15 +294,12 @@ class TranscriptPane(Vertical):
 
     def add_final(self, segment: Segment) -> None:
         """Lines of several sources are shown by start time: one that ends later but began
-        earlier goes above those that began after it."""
-        self.shown.append(segment)
-        if len(self.shown) > 1 and segment.start < self.shown[-2].start:
-            self.shown.sort(key=lambda s: s.start)
-            self.redraw()
-        else:
-            self._write(segment)
+        earlier goes above those that began after it (inserted there, nothing redrawn)."""
+        self.log_view.add(segment)
 
     def set_partial(self, text: str, channel: str = "") -> None:
+        if self.partials.get(channel) == text:
+            return  # most chunks change nothing: no layout for them
         self.partials[channel] = text
         lines = [
             (self._label(c) + " " if c else "") + self._display(t)
@@ -162,10 +327,11 @@ class TranscriptPane(Vertical):
             self.log_view.scroll_end(animate=False)
 
     def search(self, text: str) -> int:
-        """Highlight ``text`` (case-insensitive) in the shown lines; how many lines say it."""
-        self.query_text = " ".join(text.lower().split())
+        """Highlight ``text`` (case-insensitive) in the shown lines; how many lines say it.
+        Matches are found in the segments; only the rows on screen are drawn again."""
+        self.log_view.query_text = " ".join(text.lower().split())
         self._found = None
-        self.redraw()
+        self.log_view.restyle()
         return len(self.matches())
 
     def matches(self) -> list[int]:
@@ -180,54 +346,28 @@ class TranscriptPane(Vertical):
         found = self.matches()
         if not found:
             return None
-        if self._found is None:
+        # Where the last jump went, even if lines were inserted above it since.
+        last = self.shown.index(self._found) if self._found in self.shown else None
+        if last is None:
             position = 0 if step > 0 else len(found) - 1
         else:
-            later = [n for n, i in enumerate(found) if (i - self._found) * step > 0]
+            later = [n for n, i in enumerate(found) if (i - last) * step > 0]
             position = later[0 if step > 0 else -1] if later else (0 if step > 0 else -1)
-        self._found = found[position]
+        self._found = self.shown[found[position]]
         self.following = False
-        self.log_view.scroll_to(y=self._rows[self._found], animate=False)
+        self.log_view.scroll_to(y=self.log_view.row_of(found[position]), animate=False)
         return position % len(found) + 1, len(found)
 
     def clear_view(self) -> None:
-        self.shown.clear()
-        self._rows.clear()
         self.log_view.clear()
         for channel in list(self.partials):
             self.set_partial("", channel)
 
     def redraw(self) -> None:
-        """Re-render the lines, whose styles were fixed when written (after a theme change)."""
-        self.log_view.clear()
-        self._rows.clear()
-        for segment in self.shown:
-            self._write(segment)
+        """Draw the shown lines again (after a theme change: their styles)."""
+        self.log_view.restyle()
 
-    def _write(self, segment: Segment) -> None:
-        time_style = self.log_view.get_component_rich_style("transcript-log--time")
-        line = Table.grid(padding=(0, 2))
-        line.add_column(no_wrap=True)
-        line.add_column(ratio=1)
-        text = Text(self._display(segment.text))
-        if watched(segment.text, self.watch_words):
-            text.stylize(self.log_view.get_component_rich_style("transcript-log--watch"))
-        if self.query_text:
-            match = self.log_view.get_component_rich_style("transcript-log--match")
-            text.highlight_words([self.query_text], match, case_sensitive=False)
-        self._rows.append(len(self.log_view.lines))
-        if segment.channel:
-            style = self.log_view.get_component_rich_style(self._colour_class(segment.channel))
-            text = Text.assemble((self._label(segment.channel), style), " ", text)
-        line.add_row(Text(elapsed(segment.start), time_style), text)
-        self.log_view.write(line, expand=True)
-
-    def _colour_class(self, channel: str) -> str:
-        number = self._colours.setdefault(channel, len(self._colours) % SOURCE_COLOURS + 1)
-        return f"transcript-log--source-{number}"
-
-    @staticmethod
-    def _label(channel: str) -> str:
+    def _label(self, channel: str) -> str:
         return f"{channel}:"
 
     def _scrolled_up(self) -> None:
