@@ -10,14 +10,12 @@ download never looks like a model. The beam decoder's LibriSpeech lexicon and
 
 from __future__ import annotations
 
-import http.client
+import hashlib
 import json
 import os
 import shutil
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,8 +23,12 @@ from typing import Any
 import torch
 
 from tui_captions import paths
+from tui_captions.asr.avsr import MODEL_FILE as AV_MODEL_FILE
+from tui_captions.asr.avsr import TOKENIZER_FILE as AV_TOKENIZER_FILE
+from tui_captions.asr.avsr import load_avsr
 from tui_captions.asr.ctc import LexiconFiles
 from tui_captions.asr.defaults import (
+    AV_MODEL,
     DEFAULT_MODEL,
     DEMO_MODEL,
     LM_NAMES,
@@ -34,6 +36,7 @@ from tui_captions.asr.defaults import (
     WAV2VEC2_MODEL,
     DownloadProgress,
 )
+from tui_captions.asr.engine import RunOptions
 from tui_captions.asr.model_dir import (
     CONFIG_FILE,
     STATS_FILE,
@@ -48,6 +51,7 @@ from tui_captions.asr.wav2vec2_dir import (
     read_wav2vec2_config,
     read_wav2vec2_weights,
 )
+from tui_captions.core.download import download
 from tui_captions.errors import ModelError
 
 FRONT_END: dict[str, int] = {
@@ -120,6 +124,8 @@ class RemoteModel:
     check: Callable[[Path], object]
     # Turns the published weights into the directory's (run on the staged copy).
     convert: Callable[[Path], None] | None = None
+    # Files whose published checksum is known: a download that differs is refused.
+    sha256: dict[str, str] = field(default_factory=dict)
 
 
 def _check_wav2vec2(directory: Path) -> object:
@@ -201,6 +207,18 @@ REMOTE_MODELS = {
         check=load_model_dir,
     ),
     WAV2VEC2_MODEL: WAV2VEC2_LIBRISPEECH,
+    # Seed 001's device AV-ASR model: the tutorial's two files, as they are (the TorchScript
+    # file is code: it is loaded only from here or from a directory the user names).
+    AV_MODEL: RemoteModel(
+        name=AV_MODEL,
+        base_url="https://download.pytorch.org/torchaudio/tutorial-assets/",
+        files={AV_MODEL_FILE: AV_MODEL_FILE, AV_TOKENIZER_FILE: AV_TOKENIZER_FILE},
+        config=None,
+        check=lambda directory: load_avsr(directory, RunOptions(1, "none", "cpu")),
+        sha256={
+            AV_TOKENIZER_FILE: "856dfe3dc9c9192d9f84b6860c39ac6fb26af76aea998b2bab3c00321dbde1b1"
+        },
+    ),
 }
 
 
@@ -244,7 +262,14 @@ def materialize(
     staging.mkdir()
     try:
         for file_name, key in remote.files.items():
-            _download(remote.base_url + key, staging / file_name, file_name, progress, remote)
+            download(remote.base_url + key, staging / file_name, file_name, progress, remote.name)
+        for file_name, expected in remote.sha256.items():
+            digest = hashlib.sha256((staging / file_name).read_bytes()).hexdigest()
+            if digest != expected:
+                raise ModelError(
+                    f"the downloaded {file_name} of {remote.name!r} is not the published file "
+                    f"(sha256 {digest[:12]}…, expected {expected[:12]}…); try again"
+                )
         if remote.config is not None:
             blob = json.dumps(remote.config.to_json(), indent=2)
             (staging / CONFIG_FILE).write_text(blob + "\n")
@@ -264,42 +289,3 @@ def materialize(
         return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _download(
-    url: str, dest: Path, label: str, progress: DownloadProgress | None, remote: RemoteModel
-) -> None:
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response, dest.open("wb") as out:
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-            done = 0
-            if progress:
-                progress(label, done, total)
-            while block := response.read(1 << 20):
-                out.write(block)
-                done += len(block)
-                if progress:
-                    progress(label, done, total)
-    except http.client.HTTPException as exc:  # e.g. the connection closed mid-file
-        raise ModelError(
-            f"the download of {url} broke off ({type(exc).__name__}); try again"
-        ) from None
-    except urllib.error.HTTPError as exc:
-        raise ModelError(
-            f"could not download the model {remote.name!r}: {url} answered "
-            f"{exc.code} {exc.reason}; try again later, or run with --model PATH "
-            "pointing at a local model directory"
-        ) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise ModelError(
-            f"could not download the model {remote.name!r} from {url} ({reason}). "
-            "Models are fetched once, on first use, and need the internet; "
-            "offline, run with --model PATH pointing at a local model directory "
-            "(see README, 'Local models')."
-        ) from None
-    if total is not None and done != total:
-        raise ModelError(
-            f"the download of {url} stopped early ({done} of {total} bytes); try again"
-        )

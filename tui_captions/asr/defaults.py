@@ -6,8 +6,9 @@ means ``captions-tui --help`` and the TUI's first paint never wait for torch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Literal
+
+from tui_captions.core.download import DownloadProgress as DownloadProgress  # for importers
 
 Quantize = Literal["none", "int8"]
 Compute = Literal["cpu", "cuda"]
@@ -15,7 +16,8 @@ Compute = Literal["cpu", "cuda"]
 DEFAULT_MODEL = "emformer-librispeech"
 DEMO_MODEL = "demo-tiny"
 WAV2VEC2_MODEL = "wav2vec2-librispeech"
-MODEL_NAMES = (DEFAULT_MODEL, WAV2VEC2_MODEL, DEMO_MODEL)
+AV_MODEL = "avsr-device"  # seed 001's audio-visual model (camera + microphone)
+MODEL_NAMES = (DEFAULT_MODEL, WAV2VEC2_MODEL, AV_MODEL, DEMO_MODEL)
 # Language models the CTC beam decoder can fetch by name (torchaudio's decoder assets).
 LM_NAMES = ("librispeech-4-gram", "librispeech-3-gram")
 CTC_DECODERS = ("greedy", "beam")
@@ -31,6 +33,3 @@ DEFAULT_QUANTIZE: Quantize = "int8"
 # Where the model runs. CUDA is optional and never needed by the tests.
 COMPUTE_DEVICES: tuple[Compute, ...] = ("cpu", "cuda")
 DEFAULT_COMPUTE: Compute = "cpu"
-
-# (file label, bytes done, bytes in all or None when the server does not say)
-DownloadProgress = Callable[[str, int, int | None], None]
