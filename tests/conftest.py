@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from tools.random_model import make_random_model
 from tools.random_wav2vec2 import make_random_wav2vec2
 from tui_captions.asr.runtime import configure_threads
+from tui_captions.text.names import BUNDLED
 
 # In-process decoding runs on the app's thread policy: with torch's default of one
 # thread per core, a busy neighbour makes every chunk many times slower.
@@ -36,10 +37,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 @pytest.fixture(autouse=True, scope="session")
 def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Sessions that tests start (live, the TUI) are journaled here, never in the user's data dir,
-    and the user's settings file is not read; child processes inherit both."""
+    and the user's settings file is not read; child processes inherit both. Their settings
+    name the bundled punctuation model: the published one is a download (tested on loopback)."""
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
-    patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))
+    config = tmp_path_factory.mktemp("config-home")
+    patch.setenv("XDG_CONFIG_HOME", str(config))
+    settings = config / "captions-tui" / "settings.toml"
+    settings.parent.mkdir()
+    settings.write_text(f'punctuation = "{BUNDLED}"\n')
     yield
     patch.undo()
 

@@ -8,6 +8,7 @@ from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
 from tui_captions.core.segments import Segment
 from tui_captions.pipeline.session import CaptionSession
+from tui_captions.text.postprocess import TextContext
 from tui_captions.transcript.journal import read_journal
 
 
@@ -44,8 +45,8 @@ def test_segments_get_session_ids_and_their_channel_and_are_journaled_first(
         "hello"
     ]
     second = session.accept("system", SourceEnded("end", (Segment(0, 0.5, 2.0, "hi"),), 0))
-    assert first == (Segment(0, 0.0, 1.0, "hello", "mic"),)
-    assert second == (Segment(1, 0.5, 2.0, "hi", "system"),)
+    assert first == (Segment(0, 0.0, 1.0, "hello", "mic", "Hello"),)
+    assert second == (Segment(1, 0.5, 2.0, "hi", "system", "Hi"),)
     assert session.accept("mic", SourceStarted("You", "wav", 16000, 1, 5.0)) == ()
     assert session.close() is journal
     assert mic.calls == system.calls == ["stop"]
@@ -98,3 +99,39 @@ def test_a_source_added_after_the_journal_opened_is_journaled_with_its_label(
         ("", "before"), ("Them", "the call"), ("You", "my words"),
     ]  # fmt: skip
     assert saved.stats["You.echo_dropped"] == 1
+
+
+class Recorded:
+    """A post-processor that says what it was given: each line with its source's context."""
+
+    name = "recorded"
+
+    def final(self, text: str, before: TextContext) -> str:
+        return f"[{' '.join(before.words)}|{before.last}] {text.upper()}"
+
+    def partial(self, text: str) -> str:
+        return text
+
+
+def test_each_final_line_is_made_readable_after_its_sources_earlier_lines(
+    tmp_path: Path,
+) -> None:
+    """The seam: a line is read with that source's previous words (not the other source's),
+    and the journal keeps the words and their readable form."""
+    session = CaptionSession("demo-tiny", directory=tmp_path, post=Recorded())
+    session.add_channel("You", "You", FakeEngine(), 0.16)
+    session.add_channel("Them", "Them", FakeEngine(), 0.16)
+    shown = [
+        *session.accept("You", update((Segment(0, 0.0, 1.0, "so we begin"),))),
+        *session.accept("Them", update((Segment(0, 0.5, 1.5, "hello all"),))),
+        *session.accept("You", update((Segment(1, 2.0, 3.0, "with the plan"),))),
+    ]
+    assert [s.display for s in shown] == [
+        "[|] SO WE BEGIN",
+        "[|] HELLO ALL",
+        "[so we begin|[|] SO WE BEGIN] WITH THE PLAN",
+    ]
+    journal = session.close()
+    assert journal is not None
+    saved = read_journal(journal.path).segments
+    assert [(s.text, s.display) for s in saved] == [(s.text, s.display) for s in shown]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui_captions.core.segments import Segment
-from tui_captions.transcript.readable import readable, readable_segment
+from tui_captions.text.rules import readable
 
 
 @pytest.mark.parametrize(
@@ -36,8 +35,3 @@ from tui_captions.transcript.readable import readable, readable_segment
 )
 def test_readable(raw: str, expected: str) -> None:
     assert readable(raw) == expected
-
-
-def test_readable_segment_keeps_times_and_id() -> None:
-    segment = Segment(7, 1.5, 2.25, "i see")
-    assert readable_segment(segment) == Segment(7, 1.5, 2.25, "I see")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import timedelta
@@ -13,9 +14,9 @@ import srt
 import webvtt
 
 from tui_captions.core.segments import Segment
+from tui_captions.text.rules import readable
 from tui_captions.transcript.exports import export_session
 from tui_captions.transcript.journal import Session, SessionJournal, read_journal
-from tui_captions.transcript.readable import readable
 
 SEGMENTS = [
     Segment(0, 0.32, 1.6, "hello there i'm here"),
@@ -27,8 +28,8 @@ SEGMENTS = [
 @pytest.fixture(params=["complete", "interrupted"])
 def session(request: pytest.FixtureRequest, tmp_path: Path) -> Session:
     journal = SessionJournal.create("talk.wav", "demo-tiny", directory=tmp_path)
-    for segment in SEGMENTS:
-        journal.append(segment)
+    for segment in SEGMENTS:  # as a session journals them: with their readable form
+        journal.append(dataclasses.replace(segment, display=readable(segment.text)))
     if request.param == "complete":
         journal.close({"latency_ms_p50": 42.0, "chunks": 100})
     return read_journal(journal.path)
@@ -54,7 +55,7 @@ def test_srt_round_trips(session: Session) -> None:
 
 def test_vtt_round_trips(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "out.vtt"
-    path.write_text(exported(session, "vtt", readable=False))
+    path.write_text(exported(session, "vtt", raw=True))
     captions = webvtt.read(str(path)).captions
     assert [c.start for c in captions] == ["00:00:00.320", "00:00:02.400", "00:01:01.123"]
     assert [c.end for c in captions] == ["00:00:01.600", "00:00:04.000", "01:02:05.500"]
@@ -71,7 +72,8 @@ def test_json_has_segments_metadata_and_stats(session: Session) -> None:
         {} if session.interrupted else {"latency_ms_p50": 42.0, "chunks": 100}
     )
     assert document["segments"] == [
-        {"id": s.id, "start": s.start, "end": s.end, "text": readable(s.text)} for s in SEGMENTS
+        {"id": s.id, "start": s.start, "end": s.end, "text": readable(s.text), "raw": s.text}
+        for s in SEGMENTS
     ]
 
 
@@ -81,7 +83,7 @@ def test_txt_plain_raw_and_with_timestamps(session: Session) -> None:
         "I think it works",
         "Over an hour later",
     ]
-    assert exported(session, "txt", readable=False).splitlines() == [s.text for s in SEGMENTS]
+    assert exported(session, "txt", raw=True).splitlines() == [s.text for s in SEGMENTS]
     assert exported(session, "txt", timestamps=True).splitlines()[2] == (
         "[00:01:01.123] Over an hour later"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import dataclasses
 import json
 import os
 import subprocess
@@ -15,7 +15,6 @@ import pytest
 from tui_captions import __version__
 from tui_captions.core.segments import Segment
 from tui_captions.errors import UserError
-from tui_captions.transcript.exports import export_session
 from tui_captions.transcript.journal import SessionJournal, parse_journal, read_journal
 
 SEGMENTS = [
@@ -39,9 +38,9 @@ def test_journal_lines_on_disk(tmp_path: Path) -> None:
     assert header["model"] == "demo-tiny"
     assert header["app_version"] == __version__
     assert header["id"] == journal.id
-    assert header["format"] == 2 and header["channels"] == [{"id": "", "label": "talk.wav"}]
+    assert header["format"] == 3 and header["channels"] == [{"id": "", "label": "talk.wav"}]
     for segment in SEGMENTS:
-        journal.append(segment)
+        journal.append(dataclasses.replace(segment, display=segment.text.capitalize() + "."))
         # durable before append returns: a reader sees it at once
         assert lines_of(journal.path)[-1]["text"] == segment.text
     journal.close({"latency_ms_p50": 12.5, "chunks": 40, "empty": float("nan")})
@@ -52,9 +51,11 @@ def test_journal_lines_on_disk(tmp_path: Path) -> None:
         "start": 2.4,
         "end": 4.0,
         "text": "i'm fine thanks",
+        "display": "I'm fine thanks.",
         "id": 1,
         "channel": "",
     }
+    assert read_journal(journal.path).segments[1].display == "I'm fine thanks."
     assert records[-1]["stats"] == {"latency_ms_p50": 12.5, "chunks": 40, "empty": None}
 
 
@@ -240,9 +241,14 @@ def test_a_format_1_journal_lists_and_exports_as_before(tmp_path: Path) -> None:
     assert listing.returncode == 0, listing.stderr
     (row,) = json.loads(listing.stdout)
     assert (row["id"], row["segments"], row["interrupted"]) == ("20261122-132331-a1ba", 2, False)
-    out = io.StringIO()
-    export_session(session, "srt", out)
-    assert out.getvalue() == (
+    exported = subprocess.run(  # no readable text was journaled: the rules make it
+        [sys.executable, "-m", "tui_captions.cli", "export", str(path), "--format", "srt"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout == (
         "1\n00:00:00,320 --> 00:00:01,600\nHello there\n\n"
         "2\n00:00:02,400 --> 00:00:04,000\nI'm fine thanks\n\n"
     )

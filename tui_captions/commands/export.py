@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
 
+from tui_captions.commands.common import add_punctuation_option, load_post
 from tui_captions.errors import UserError
 from tui_captions.transcript.exports import export_session
 from tui_captions.transcript.formats import EXPORT_FORMATS
+from tui_captions.transcript.journal import Session
 from tui_captions.transcript.output import written_whole
 from tui_captions.transcript.sessions import LAST, load_session
 
@@ -20,7 +23,9 @@ def add_parser(subparsers: Any) -> None:
         help="write a saved session as txt, srt, vtt or json",
         description="Write a saved session's final segments (interrupted sessions too) "
         "as plain text, SRT or WebVTT subtitles, or JSON with session metadata and "
-        "latency statistics. Text gets sentence case and a capital I unless --raw.",
+        "latency statistics. Lines are written as they were shown (punctuated and "
+        "capitalised; older sessions get sentence case) unless --raw; --punctuate "
+        "punctuates them again with the punctuation model.",
     )
     parser.add_argument(
         "session",
@@ -35,8 +40,15 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here, not stdout")
     parser.add_argument(
-        "--raw", action="store_true", help="the model's text as journaled (no sentence case)"
+        "--raw", action="store_true", help="the recogniser's words as journaled (no punctuation)"
     )
+    parser.add_argument(
+        "--punctuate",
+        action="store_true",
+        help="punctuate and capitalise the lines again with the punctuation model "
+        "(an older session, or a better model since)",
+    )
+    add_punctuation_option(parser)
     parser.add_argument(
         "--timestamps", action="store_true", help="txt: start time before each segment"
     )
@@ -54,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
         fmt = suffix if suffix in EXPORT_FORMATS else "txt"
     _, session = load_session(args.session)
+    if args.punctuate and args.raw:
+        raise UserError("--punctuate and --raw contradict each other: choose one")
+    if not args.raw:
+        session = _readable(session, args.punctuate, args.punctuation)
     if args.source is not None and args.source not in session.channels.values():
         known = ", ".join(repr(label) for label in session.channels.values() if label)
         raise UserError(
@@ -64,10 +80,33 @@ def run(args: argparse.Namespace) -> int:
                 else ": it has one source; export it without --source"
             )
         )
-    options = {"readable": not args.raw, "timestamps": args.timestamps, "source": args.source}
+    options = {"raw": args.raw, "timestamps": args.timestamps, "source": args.source}
     if args.output is None:
         export_session(session, fmt, sys.stdout, **options)
         return 0
     with written_whole(args.output) as out:
         export_session(session, fmt, out, **options)
     return 0
+
+
+def _readable(session: Session, punctuate: bool, punctuation: str | None) -> Session:
+    """Every line with its readable form: as journaled, or made again by the punctuation
+    model (``punctuate``); lines journaled without one (before journal format 3) get
+    the rules. Each source's lines are read after that source's earlier ones."""
+    from tui_captions.config import load_settings
+    from tui_captions.text.postprocess import RuleCaser, TextContext, TextPostProcessor
+
+    if not punctuate and all(s.display for s in session.segments):
+        return session
+    post: TextPostProcessor = (
+        load_post(punctuation, load_settings()[0]) if punctuate else RuleCaser()
+    )
+    before: dict[str, TextContext] = {}
+    segments = []
+    for segment in session.segments:
+        if punctuate or not segment.display:
+            context = before.setdefault(segment.channel, TextContext())
+            segment = dataclasses.replace(segment, display=post.final(segment.text, context))
+            context.add(segment.text, segment.display)
+        segments.append(segment)
+    return dataclasses.replace(session, segments=tuple(segments))

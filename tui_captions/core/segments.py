@@ -9,8 +9,10 @@ from dataclasses import dataclass
 class Segment:
     """Text between two endpoints; times are seconds of audio from the session start.
 
-    ``channel`` names the source it came from in a session ("" for the only one);
-    the session, not the recognizer, numbers segments (``id``).
+    ``text`` is the recogniser's words as it wrote them; ``display`` the same words
+    made readable (punctuation and capitals: ``tui_captions.text``), "" until a
+    session has made it. ``channel`` names the source it came from in a session
+    ("" for the only one); the session, not the recognizer, numbers segments (``id``).
     """
 
     id: int
@@ -18,3 +20,8 @@ class Segment:
     end: float
     text: str
     channel: str = ""
+    display: str = ""
+
+    def shown(self, raw: bool = False) -> str:
+        """What a reader gets: the readable text (the words as written with ``raw``)."""
+        return self.text if raw else self.display or self.text

@@ -1,8 +1,10 @@
 """A captioning session: its channels (one per source), its journal and its figures.
 
 The app and ``live`` both run on it, so what a session is lives in one place:
-each final segment gets the session's id and its channel, is journaled
-(written and fsynced) and only then handed back for display; each channel
+each final segment gets the session's id and its channel and its readable
+form (the post-processor: punctuation and capitals, reading the line after
+that source's previous ones), is journaled (written and fsynced) with both
+its words and its readable form, and only then handed back for display; each channel
 keeps its latency figures; closing stops every channel and ends the journal
 with their statistics. Events come from the channels' inference threads;
 :meth:`CaptionSession.accept` runs on the front end's own thread, so the
@@ -18,11 +20,13 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from tui_captions.audio.devices import CaptureDevice
-from tui_captions.audio.protocol import Source
+from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceQuiet
 from tui_captions.core.segments import Segment
 from tui_captions.core.stats import LiveStats
+from tui_captions.errors import UserError
 from tui_captions.pipeline.echo import EchoGuard
+from tui_captions.text.postprocess import RuleCaser, TextContext, TextPostProcessor
 from tui_captions.transcript.journal import SessionJournal, Stats, WarningHandler
 
 ChannelId = str
@@ -70,6 +74,29 @@ def only(source: Source) -> tuple[LabelledSource]:
     return (LabelledSource(source, source.label, "other"),)
 
 
+def for_model(sources: list[LabelledSource], wants_video: bool) -> list[LabelledSource]:
+    """The sources as the model reads them: an audio-visual model takes a file's own video
+    or a camera beside the microphone; a pairing that cannot work is refused now, before
+    anything starts."""
+    paired = []
+    for labelled in sources:
+        source = labelled.source
+        if not wants_video and source.camera is not None:
+            raise UserError(
+                "--camera needs an audio-visual model (--model avsr-device, or a directory of "
+                "its two files); this model hears only"
+            )
+        if wants_video and source.camera is None:
+            if not isinstance(source, FfmpegSource):
+                raise UserError(
+                    f"{source.label}: an audio-visual model reads the speaker's face: add "
+                    "--camera DEVICE beside the microphone, or give a video file (--input)"
+                )
+            source = dataclasses.replace(source, video=True)
+        paired.append(dataclasses.replace(labelled, source=source))
+    return paired
+
+
 def channel_ids(sources: list[LabelledSource]) -> list[ChannelId]:
     """One source: the session's only channel, ""; several: each by its label."""
     return [""] if len(sources) == 1 else [s.label for s in sources]
@@ -110,8 +137,12 @@ class CaptionSession:
         *,
         directory: Path | None = None,
         on_warning: WarningHandler | None = None,
+        post: TextPostProcessor | None = None,
     ) -> None:
         self.model_name = model_name
+        self.post: TextPostProcessor = post or RuleCaser()
+        """Makes each final line readable; the app swaps in the model once it has loaded."""
+        self._before: dict[ChannelId, TextContext] = {}  # per source: what it said last
         self.channels: dict[ChannelId, Channel] = {}
         self._directory = directory
         self._on_warning = on_warning
@@ -185,7 +216,12 @@ class CaptionSession:
             elif channel.role == "microphone" and self._echo.is_echo(segment):
                 channel.echo_dropped += 1
                 continue
-            final = dataclasses.replace(segment, id=self._next_id, channel=channel_id)
+            before = self._before.setdefault(channel_id, TextContext())
+            display = self.post.final(segment.text, before)
+            before.add(segment.text, display)
+            final = dataclasses.replace(
+                segment, id=self._next_id, channel=channel_id, display=display
+            )
             self._next_id += 1
             journal.append(final)  # first: whatever is shown is on disk
             finals.append(final)

@@ -1,19 +1,16 @@
-"""Readability for display and export: sentence case and a capital "I".
+"""Readability without a model: sentence case and a capital "I".
 
-The model writes lower case without punctuation. Two simple rules make the
-text easier to read without guessing at grammar: the first letter of each
-segment (and of each sentence, if the text has end marks) is capitalised, and
-so is the standalone pronoun "i" with its contractions ("i'm" -> "I'm").
-Letters are only ever raised, so any case a model does produce is kept. The
-journal keeps the raw text; this is applied on the way out.
+The recognisers write lower case without punctuation. Two simple rules make
+the text easier to read without guessing at grammar: the first letter of each
+line (and of each sentence, if the text has end marks) is capitalised, and so
+is the standalone pronoun "i" with its contractions ("i'm" -> "I'm"). Letters
+are only ever raised, so any case a model does produce is kept. The partial
+text always gets these; final lines get them when no punctuation model runs.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-
-from tui_captions.core.segments import Segment
 
 # "i" as a whole word: not inside a word or a contraction ("it's", "ain't"),
 # not part of an abbreviation like "i.e."; "i'm", "i'd", "i'll", "i've" match.
@@ -23,10 +20,10 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[^\w]*?([^\W\d_])")
 
 
 def readable(text: str) -> str:
-    """Sentence case and "I"; the function the screen and the exports share."""
-    text = _PRONOUN.sub("I", text)
-    return _SENTENCE_START.sub(lambda m: m.group(0)[:-1] + m.group(1).upper(), text)
+    """Sentence case and "I"."""
+    return _SENTENCE_START.sub(lambda m: m.group(0)[:-1] + m.group(1).upper(), pronoun(text))
 
 
-def readable_segment(segment: Segment) -> Segment:
-    return dataclasses.replace(segment, text=readable(segment.text))
+def pronoun(text: str) -> str:
+    """The pronoun "i" (and "i'm", "i'll"...) as "I"."""
+    return _PRONOUN.sub("I", text)

@@ -2,6 +2,8 @@
 
 Text, SRT and WebVTT go through the same writers ``transcribe`` streams with;
 JSON adds what only a whole session has (metadata and latency statistics).
+Each line's readable text is the one the session made (journal format 3);
+a caller exporting an older journal fills it in first (``captions-tui export``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import Any, TextIO
 from tui_captions.core.segments import Segment
 from tui_captions.transcript.formats import TextWriter, by_suffix
 from tui_captions.transcript.journal import Session
-from tui_captions.transcript.readable import readable_segment
 
 
 def export_session(
@@ -21,28 +22,29 @@ def export_session(
     fmt: str,
     out: TextIO,
     *,
-    readable: bool = True,
+    raw: bool = False,
     timestamps: bool = False,
     source: str | None = None,
 ) -> None:
-    """Write ``session`` as ``fmt``; ``readable`` applies sentence case and "I",
-    ``timestamps`` puts each segment's start time before it in ``txt``; ``source``
-    keeps one source's lines of a session of several."""
-    kept = [s for s in session.segments if source is None or s.channel == source]
-    segments: Sequence[Segment] = [readable_segment(s) for s in kept] if readable else kept
+    """Write ``session`` as ``fmt``: each line's readable text (``raw``: the recogniser's
+    words); ``timestamps`` puts each segment's start time before it in ``txt``;
+    ``source`` keeps one source's lines of a session of several."""
+    segments = [s for s in session.segments if source is None or s.channel == source]
     spec = by_suffix(fmt)
     if spec.writer is None:
-        json.dump(_document(session, segments), out, indent=2, ensure_ascii=False)
+        json.dump(_document(session, segments, raw), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return
     writer = (
-        TextWriter(out, timestamps=timestamps) if spec.writer is TextWriter else spec.writer(out)
+        TextWriter(out, raw=raw, timestamps=timestamps)
+        if spec.writer is TextWriter
+        else spec.writer(out, raw=raw)
     )
     for segment in segments:
         writer.write(segment)
 
 
-def _document(session: Session, segments: Sequence[Segment]) -> dict[str, Any]:
+def _document(session: Session, segments: Sequence[Segment], raw: bool) -> dict[str, Any]:
     return {
         "session": {
             "id": session.id,
@@ -56,7 +58,8 @@ def _document(session: Session, segments: Sequence[Segment]) -> dict[str, Any]:
         },
         "stats": session.stats,
         "segments": [
-            {"id": s.id, "start": s.start, "end": s.end, "text": s.text}
+            {"id": s.id, "start": s.start, "end": s.end, "text": s.shown(raw)}
+            | ({"raw": s.text} if s.shown(raw) != s.text else {})
             | ({"source": s.channel} if s.channel else {})
             for s in segments
         ],

@@ -23,22 +23,26 @@ from tui_captions.core.timefmt import clock
 from tui_captions.core.watch import watched
 
 
-def final_event(segment: Segment) -> dict[str, Any]:
-    """The ``jsonl`` event of a final segment (a contract for scripts; the journal reuses it)."""
+def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
+    """The ``jsonl`` event of a final segment (a contract for scripts): ``text`` is the
+    readable line (the recogniser's words with ``raw``), ``raw`` the words when they differ."""
     event: dict[str, Any] = {
         "type": "final",
         "start": round(segment.start, 3),
         "end": round(segment.end, 3),
-        "text": segment.text,
+        "text": segment.shown(raw),
     }
+    if event["text"] != segment.text:
+        event["raw"] = segment.text
     if segment.channel:
         event["source"] = segment.channel
     return event
 
 
-def labelled(segment: Segment) -> str:
+def labelled(segment: Segment, raw: bool = False) -> str:
     """The text led by its source's label, when the session has several."""
-    return f"{segment.channel}: {segment.text}" if segment.channel else segment.text
+    text = segment.shown(raw)
+    return f"{segment.channel}: {text}" if segment.channel else text
 
 
 class SegmentWriter(Protocol):
@@ -46,27 +50,31 @@ class SegmentWriter(Protocol):
 
 
 class TextWriter:
-    """One line per segment, optionally led by its start time as ``[HH:MM:SS.mmm]``."""
+    """One line per segment, optionally led by its start time as ``[HH:MM:SS.mmm]``.
 
-    def __init__(self, out: TextIO, *, timestamps: bool = False) -> None:
+    Every writer writes the readable text; ``raw``: the recogniser's words."""
+
+    def __init__(self, out: TextIO, *, raw: bool = False, timestamps: bool = False) -> None:
         self._out = out
+        self._raw = raw
         self._timestamps = timestamps
 
     def write(self, segment: Segment) -> None:
         prefix = f"[{clock(segment.start, '.')}] " if self._timestamps else ""
-        self._out.write(f"{prefix}{labelled(segment)}\n")
+        self._out.write(f"{prefix}{labelled(segment, self._raw)}\n")
         self._out.flush()
 
 
 class JsonLinesWriter:
     """``watch``: lines that say one of these words get a ``"watch"`` list of them."""
 
-    def __init__(self, out: TextIO, watch: tuple[str, ...] = ()) -> None:
+    def __init__(self, out: TextIO, *, raw: bool = False, watch: tuple[str, ...] = ()) -> None:
         self._out = out
+        self._raw = raw
         self._watch = watch
 
     def write(self, segment: Segment) -> None:
-        event = final_event(segment)
+        event = final_event(segment, self._raw)
         if hits := watched(segment.text, self._watch):
             event["watch"] = hits
         self._out.write(json.dumps(event) + "\n")
@@ -74,26 +82,31 @@ class JsonLinesWriter:
 
 
 class SrtWriter:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, raw: bool = False) -> None:
         self._out = out
+        self._raw = raw
         self._cues = 0
 
     def write(self, segment: Segment) -> None:
         self._cues += 1
         start, end = clock(segment.start, ","), clock(segment.end, ",")
-        self._out.write(f"{self._cues}\n{start} --> {end}\n{labelled(segment)}\n\n")
+        text = labelled(segment, self._raw)
+        self._out.write(f"{self._cues}\n{start} --> {end}\n{text}\n\n")
         self._out.flush()
 
 
 class VttWriter:
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, raw: bool = False) -> None:
         self._out = out
+        self._raw = raw
         out.write("WEBVTT\n\n")
         out.flush()
 
     def write(self, segment: Segment) -> None:
         start, end = clock(segment.start, "."), clock(segment.end, ".")
-        text = f"<v {segment.channel}>{segment.text}</v>" if segment.channel else segment.text
+        text = segment.shown(self._raw)
+        if segment.channel:
+            text = f"<v {segment.channel}>{text}</v>"
         self._out.write(f"{start} --> {end}\n{text}\n\n")
         self._out.flush()
 
@@ -104,7 +117,7 @@ class TranscriptFormat:
 
     name: str
     suffix: str
-    writer: Callable[[TextIO], SegmentWriter] | None  # None: a whole session at once
+    writer: Callable[..., SegmentWriter] | None  # (out, raw=...); None: a whole session at once
     exported: bool  # offered by `export` and the app's save dialog
 
 
@@ -126,11 +139,13 @@ def by_suffix(suffix: str) -> TranscriptFormat:
     raise ValueError(f"unknown transcript format {suffix!r}")
 
 
-def open_writer(fmt: str, out: TextIO, watch: tuple[str, ...] = ()) -> SegmentWriter:
+def open_writer(
+    fmt: str, out: TextIO, watch: tuple[str, ...] = (), raw: bool = False
+) -> SegmentWriter:
     """The streaming writer of the format named ``fmt`` (one of :data:`STREAM_FORMATS`);
-    jsonl marks the lines that say a ``watch`` word."""
+    jsonl marks the lines that say a ``watch`` word; ``raw``: the recogniser's words."""
     if fmt == "jsonl":
-        return JsonLinesWriter(out, watch)
+        return JsonLinesWriter(out, raw=raw, watch=watch)
     writer = next(f.writer for f in REGISTRY if f.name == fmt)
     assert writer is not None, f"{fmt} has no streaming writer"
-    return writer(out)
+    return writer(out, raw=raw)

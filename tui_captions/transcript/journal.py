@@ -4,10 +4,11 @@ Nothing a user heard may be lost, so each final segment is written and
 fsynced before :meth:`SessionJournal.append` returns; a ``kill -9`` keeps
 every segment that was shown. The file holds a header line (format 2: with
 the session's channels, one per source), one ``final`` line per segment
-(raw model text, readability is applied on display and export; format 2:
-with its channel) and, if the session ended normally, an ``end`` line with
-latency statistics. A session without an ``end`` line was interrupted.
-Format 1 journals (no channels: every segment is channel "") read as before.
+(the recogniser's words, ``text``; format 2: with its channel; format 3:
+with its readable form, ``display``, punctuated and capitalised) and, if the
+session ended normally, an ``end`` line with latency statistics. A session
+without an ``end`` line was interrupted. Format 1 journals (no channels:
+every segment is channel "") and format 2 (no ``display``) read as before.
 
 Failing storage (unwritable directory, full disk) never stops captioning:
 the journal reports one warning, keeps unwritten lines in memory, retries
@@ -33,9 +34,8 @@ from tui_captions import __version__
 from tui_captions.core.segments import Segment
 from tui_captions.errors import UserError
 from tui_captions.paths import data_dir
-from tui_captions.transcript.formats import final_event
 
-JOURNAL_FORMAT = 2
+JOURNAL_FORMAT = 3
 SUFFIX = ".jsonl"
 
 Stats = Mapping[str, float | int | None]
@@ -132,7 +132,15 @@ class SessionJournal:
         with self._lock:
             if self._closed:
                 raise RuntimeError("append to a closed session journal")
-            record = {**final_event(segment), "id": segment.id, "channel": segment.channel}
+            record = {
+                "type": "final",
+                "start": round(segment.start, 3),
+                "end": round(segment.end, 3),
+                "text": segment.text,
+                **({"display": segment.display} if segment.display else {}),
+                "id": segment.id,
+                "channel": segment.channel,
+            }
             self._lines.append(_encode(record))
             self._flush()
 
@@ -280,6 +288,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
                         float(record["end"]),
                         str(record["text"]),
                         str(record.get("channel", "")),  # format 1 had no channels
+                        str(record.get("display", "")),  # formats 1 and 2: none
                     )
                 )
             elif kind == "channel":
