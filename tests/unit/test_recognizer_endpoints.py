@@ -28,11 +28,11 @@ class ScriptedSearch:
         return features, "state"
 
     def search(
-        self, encoded: torch.Tensor, hypotheses: object, beam: int
-    ) -> list[tuple[list[int], None, None, float]]:
+        self, encoded: torch.Tensor, hypotheses: object, beam: int, context: object = None
+    ) -> list[tuple[list[int], None, None, float, int, float, float]]:
         self.seeded_with.append(hypotheses)
         tokens = [self.blank, *self.script.pop(0)]
-        return [(tokens, None, None, 0.0)]
+        return [(tokens, None, None, 0.0, 0, 0.0, 0.0)]
 
 
 @pytest.fixture(scope="module")

@@ -72,10 +72,11 @@ class SegmentTracker:
         quiet = open_segment.quiet_chunks >= self._quiet_chunks_for_endpoint
         return bool(open_segment.tokens) and quiet
 
-    def close(self) -> tuple[Segment, ...]:
-        """Emit the open text as a final segment (none if it is empty) and open a new one."""
+    def close(self, tokens: Sequence[int] | None = None) -> tuple[Segment, ...]:
+        """Emit the open text as a final segment (none if it is empty) and open a new one;
+        ``tokens``: what the search finally chose for it, if not its last best."""
         open_segment, self._open = self._open, _OpenSegment()
-        text = self._detokenize(open_segment.tokens)
+        text = self._detokenize(open_segment.tokens if tokens is None else tokens)
         if not text or open_segment.start is None:
             return ()
         segment = Segment(self._next_id, open_segment.start, open_segment.end, text)

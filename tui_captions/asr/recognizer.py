@@ -17,15 +17,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torchaudio.models import Hypothesis
 
+from tui_captions.asr.context_graph import ContextGraph, build_graph
 from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.features import FeatureExtractor
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.runtime import plain_executor, prepare_model
 from tui_captions.asr.tokens import Detokenizer
-from tui_captions.asr.transducer import streaming_transducer
+from tui_captions.asr.transducer import Hypothesis, finished, streaming_transducer
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ModelError
 
@@ -54,6 +54,7 @@ class Recognizer:
             if files.search is not None
             else streaming_transducer(files.model, files.config.blank)
         )
+        self._graph = self._hotword_graph(files) if self.options.hotwords else None
         self._tracker = SegmentTracker(
             files.config.chunk_seconds,
             Detokenizer(files.tokenizer),
@@ -77,9 +78,13 @@ class Recognizer:
 
     @torch.inference_mode()
     def accept(
-        self, samples: np.ndarray | torch.Tensor, chunk_index: int | None = None
+        self,
+        samples: np.ndarray | torch.Tensor,
+        chunk_index: int | None = None,
+        video: np.ndarray | None = None,
     ) -> StepResult:
-        """Decode one chunk of ``chunk_samples`` mono samples at the model's rate.
+        """Decode one chunk of ``chunk_samples`` mono samples at the model's rate (an
+        audio-only model: ``video`` is never given).
 
         ``chunk_index`` places the chunk on the session's time line (chunks a
         capture dropped leave gaps); by default chunks are taken as contiguous.
@@ -99,7 +104,9 @@ class Recognizer:
         with plain_executor():
             encoded, self._state = self._transducer.encode(features, self._state)
             encoded_at = self._synchronized()
-            self._hypotheses = self._transducer.search(encoded, self._hypotheses, self.options.beam)
+            self._hypotheses = self._transducer.search(
+                encoded, self._hypotheses, self.options.beam, self._graph
+            )
         searched = self._synchronized()
         self.stage_ms = {
             "features": (featured - started) * 1000.0,
@@ -132,8 +139,17 @@ class Recognizer:
 
     def _close_segment(self) -> tuple[Segment, ...]:
         """Emit the open text (if any) and restart the search from a fresh hypothesis."""
-        self._hypotheses = None
-        return self._tracker.close()
+        hypotheses, self._hypotheses = self._hypotheses, None
+        if hypotheses is None or self._graph is None:
+            return self._tracker.close()
+        return self._tracker.close(finished(hypotheses, self._graph)[1:])
+
+    def _hotword_graph(self, files: ModelFiles) -> ContextGraph:
+        """The hotwords as the model's tokenizer writes them; the blank is no piece."""
+        tokenizer = files.tokenizer
+        pieces = [tokenizer.id_to_piece(i) for i in range(tokenizer.get_piece_size())]
+        pieces += [""] * (files.config.num_symbols - len(pieces))
+        return build_graph(self.options.hotwords, tokenizer.encode, pieces, tokenizer.unk_id())
 
 
 @dataclass(frozen=True)

@@ -18,17 +18,30 @@ with is computed for all of the chunk's frames in one call (one read of its
 4 MB output layer instead of one a frame), since most frames only extend them
 with blanks. In fp32 that is the same arithmetic; int8 quantizes the call's
 input as one, so its scores move within int8's rounding.
+
+With hotwords, a hypothesis also carries where it stands in their context graph
+(:mod:`tui_captions.asr.context_graph`): each token is scored with the bonus or the
+give-back the graph says, and the beam keeps what it keeps with those scores.
+Without hotwords the search is the same as before, step for step.
 """
 
 from __future__ import annotations
 
 import torch
-from torchaudio.models import RNNT, Hypothesis, RNNTBeamSearch
+from torchaudio.models import RNNT
 from torchaudio.models.emformer import _EmformerLayer
 
-# A hypothesis while a chunk is searched: torchaudio's four fields, the row of its
-# predictor output in the chunk's joiner table (-1: none) and its key.
-_Hypothesis = tuple[list[int], torch.Tensor, list[list[torch.Tensor]], float, int, str]
+from tui_captions.asr.context_graph import ContextGraph
+
+# A hypothesis between chunks: torchaudio's four fields (tokens, predictor output, predictor
+# state, score), then its place in the hotword graph: node, the earned bonus it no longer
+# risks (floor), and the bonus of a phrase just completed, kept if a new word follows.
+Hypothesis = tuple[list[int], torch.Tensor, list[list[torch.Tensor]], float, int, float, float]
+# While a chunk is searched it also has the row of its predictor output in the chunk's
+# joiner table (-1: none) and its key (its tokens as text).
+_Hypothesis = tuple[
+    list[int], torch.Tensor, list[list[torch.Tensor]], float, int, str, int, float, float
+]
 
 
 def _no_hypotheses() -> list[_Hypothesis]:
@@ -90,87 +103,35 @@ class _Layer(torch.nn.Module):
         return out, key[start:], value[start:]
 
 
-class TorchaudioTransducer(RNNTBeamSearch):  # type: ignore[misc]  # torchaudio is untyped
-    """torchaudio's own code, for models :class:`StreamingTransducer` does not run, with the
-    encoder step and the search as two calls (so each can be timed)."""
+class TransducerSearch(torch.nn.Module):
+    """torchaudio's ``RNNTBeamSearch._search``, step for step, over a predictor and joiner.
 
-    @torch.jit.export
-    def encode(
-        self, features: torch.Tensor, state: list[list[torch.Tensor]] | None
-    ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
-        length = torch.tensor([features.size(0)], device=features.device)
-        encoded, _, state = self.model.transcribe_streaming(features.unsqueeze(0), length, state)
-        return encoded, state
-
-    @torch.jit.export
-    def search(
-        self, encoded: torch.Tensor, hypotheses: list[Hypothesis] | None, beam_width: int
-    ) -> list[Hypothesis]:
-        searched: list[Hypothesis] = self._search(encoded, hypotheses, beam_width)
-        return searched
-
-
-class StreamingTransducer(torch.nn.Module):
-    """One stream's encoder step and beam search, as two calls (so each can be timed)."""
+    Hypotheses carry two more fields while a chunk is searched: the row of
+    their predictor output in ``table`` (the joiner over all frames for the
+    hypotheses the chunk started with; -1 for those made since) and their
+    key, the text of their tokens, made once instead of at every comparison.
+    """
 
     def __init__(self, model: RNNT, blank: int, step_max_tokens: int = 100) -> None:
         super().__init__()
-        if not supports(model):
-            raise ValueError("StreamingTransducer runs Emformer transcribers without memory")
-        transcriber = model.transcriber
-        transformer = transcriber.transformer
-        self.input_linear = transcriber.input_linear
-        self.stride = transcriber.time_reduction.stride
-        self.layers = torch.nn.ModuleList([_Layer(layer) for layer in transformer.emformer_layers])
-        self.output_linear = transcriber.output_linear
-        self.output_norm = transcriber.layer_norm
-        self.right_context = transformer.right_context_length
-        self.frames = (transformer.segment_length + transformer.right_context_length) * self.stride
-        # The predictor and joiner, not the whole model: compiling this module then compiles
-        # only what it runs (torchaudio's general encoder code is left out of it).
         self.predictor = model.predictor
         self.joiner = model.joiner
         self.blank = blank
         self.step_max_tokens = step_max_tokens
 
-    @torch.jit.export
-    def encode(
-        self, features: torch.Tensor, state: list[list[torch.Tensor]] | None
-    ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
-        """One chunk of features ``(frames, mels)`` to encoder frames ``(1, T, D)``."""
-        if features.size(0) // self.stride * self.stride != self.frames:
-            raise ValueError(f"a chunk is {self.frames} feature frames, got {features.size(0)}")
-        # All frames through the input layer, as torchaudio: int8 scales its input by all rows.
-        reduced = self.input_linear(features)[: self.frames]
-        reduced = reduced.reshape(self.frames // self.stride, -1)
-        right = self.right_context
-        block = torch.cat([reduced[-right:], reduced[:-right]])
-        new_state: list[list[torch.Tensor]] = []
-        for index, layer in enumerate(self.layers):
-            if state is None:
-                empty = block.new_zeros((0, block.size(1)))
-                keys, values = empty, empty
-            else:
-                keys, values = state[index][0], state[index][1]
-            block, keys, values = layer(block, right, keys, values)
-            new_state.append([keys, values])
-        encoded = self.output_norm(self.output_linear(block[right:]))
-        return encoded.unsqueeze(0), new_state
-
-    @torch.jit.export
-    def search(
-        self, encoded: torch.Tensor, hypotheses: list[Hypothesis] | None, beam_width: int
+    def forward(
+        self,
+        encoded: torch.Tensor,
+        hypotheses: list[Hypothesis] | None,
+        beam_width: int,
+        context: ContextGraph | None,
     ) -> list[Hypothesis]:
-        """torchaudio's ``RNNTBeamSearch._search``, step for step.
-
-        Hypotheses carry two more fields while a chunk is searched: the row of
-        their predictor output in ``table`` (the joiner over all frames for the
-        hypotheses the chunk started with; -1 for those made since) and their
-        key, the text of their tokens, made once instead of at every comparison.
-        """
         if hypotheses is None:
             hypotheses = self._initial_hypotheses(encoded.device)
-        b_hypos = [(h[0], h[1], h[2], h[3], row, str(h[0])) for row, h in enumerate(hypotheses)]
+        b_hypos = [
+            (h[0], h[1], h[2], h[3], row, str(h[0]), h[4], h[5], h[6])
+            for row, h in enumerate(hypotheses)
+        ]
         table = self._log_probs(encoded, torch.stack([h[1] for h in b_hypos]))
         for t in range(encoded.size(1)):
             frame = encoded[:, t : t + 1]
@@ -183,19 +144,19 @@ class StreamingTransducer(torch.nn.Module):
                 b_hypos = self._gen_b_hypos(b_hypos, a_hypos, next_token_probs, key_to_b_hypo)
                 if symbols_current_t == self.step_max_tokens:
                     break
-                a_hypos = self._gen_a_hypos(a_hypos, b_hypos, next_token_probs, beam_width)
+                a_hypos = self._gen_a_hypos(a_hypos, b_hypos, next_token_probs, beam_width, context)
                 if a_hypos:
                     symbols_current_t += 1
             _, sorted_idx = torch.tensor(
                 [h[3] / (len(h[0]) + 1) for h in b_hypos]  # torchaudio's default sort key
             ).topk(beam_width)
             b_hypos = [b_hypos[idx] for idx in sorted_idx]
-        return [(h[0], h[1], h[2], h[3]) for h in b_hypos]
+        return [(h[0], h[1], h[2], h[3], h[6], h[7], h[8]) for h in b_hypos]
 
     def _initial_hypotheses(self, device: torch.device) -> list[Hypothesis]:
         one = torch.tensor([1], device=device)
         out, _, state = self.predictor(torch.tensor([[self.blank]], device=device), one, None)
-        return [([self.blank], out[0].detach(), state, 0.0)]
+        return [([self.blank], out[0].detach(), state, 0.0, 0, 0.0, 0.0)]
 
     def _log_probs(self, frames: torch.Tensor, predictor_out: torch.Tensor) -> torch.Tensor:
         """Joiner log-probabilities ``(hypotheses, frames, tokens)`` for ``frames`` (1, T, D),
@@ -249,7 +210,7 @@ class StreamingTransducer(torch.nn.Module):
                 score = float(torch.tensor(h_b[3]).logaddexp(append_blank_score))
             else:
                 score = float(append_blank_score)
-            h_b = (h_a[0], h_a[1], h_a[2], score, h_a[4], h_a[5])
+            h_b = (h_a[0], h_a[1], h_a[2], score, h_a[4], h_a[5], h_a[6], h_a[7], h_a[8])
             b_hypos.append(h_b)
             key_to_b_hypo[h_b[5]] = h_b
         _, sorted_idx = torch.tensor([h[3] for h in b_hypos]).sort()
@@ -261,10 +222,14 @@ class StreamingTransducer(torch.nn.Module):
         b_hypos: list[_Hypothesis],
         next_token_probs: torch.Tensor,
         beam_width: int,
+        context: ContextGraph | None,
     ) -> list[_Hypothesis]:
-        """The best non-blank extensions that beat the ``beam_width``-th blank-extended one."""
+        """The best non-blank extensions that beat the ``beam_width``-th blank-extended one
+        (hotword bonuses included in their scores)."""
         hypo_scores = torch.tensor([h[3] for h in a_hypos]).unsqueeze(1)
         nonblank_scores = hypo_scores + next_token_probs[:, :-1]
+        if context is not None:
+            nonblank_scores = nonblank_scores + self._bonuses(a_hypos, context)
         nbest_scores, nbest_idx = nonblank_scores.reshape(-1).topk(beam_width)
         nbest_hypo_idx = nbest_idx.div(nonblank_scores.shape[1], rounding_mode="trunc")
         nbest_token = nbest_idx % nonblank_scores.shape[1]
@@ -282,10 +247,38 @@ class StreamingTransducer(torch.nn.Module):
                 new_scores.append(scores[i])
         if not base_hypos:
             return _no_hypotheses()
-        return self._gen_new_hypos(base_hypos, new_tokens, new_scores)
+        return self._gen_new_hypos(base_hypos, new_tokens, new_scores, context)
+
+    def _bonuses(self, hypos: list[_Hypothesis], context: ContextGraph) -> torch.Tensor:
+        """``(hypotheses, tokens - 1)``: what each next token would earn or give back."""
+        width = context.tokens - 1
+        rows: list[torch.Tensor] = []
+        for h in hypos:
+            node, floor, pending = h[6], h[7], h[8]
+            # Any token that matches nothing gives back the unconfirmed part of the match...
+            row = torch.full([width], floor - context.score[node])
+            # ...and the bonus of a phrase just completed, unless it starts a new word.
+            if pending != 0.0:
+                row = row - pending * (1.0 - context.word_start[:width])
+            candidates: list[int] = []
+            walk = node
+            while True:
+                candidates.extend(context.children[walk])
+                if walk == 0:
+                    break
+                walk = context.fail[walk]
+            for token in candidates:
+                if token < width:
+                    row[token] = advance(context, node, floor, pending, token)[3]
+            rows.append(row)
+        return torch.stack(rows)
 
     def _gen_new_hypos(
-        self, base_hypos: list[_Hypothesis], tokens: list[int], scores: list[float]
+        self,
+        base_hypos: list[_Hypothesis],
+        tokens: list[int],
+        scores: list[float],
+        context: ContextGraph | None,
     ) -> list[_Hypothesis]:
         """The predictor, once for all new hypotheses; each keeps a view of its state row."""
         states: list[list[torch.Tensor]] = []
@@ -306,10 +299,150 @@ class StreamingTransducer(torch.nn.Module):
         for i, h_a in enumerate(base_hypos):
             new_tokens = h_a[0] + [tokens[i]]
             state = [[part[i : i + 1] for part in layer] for layer in pred_states]
+            node, floor, pending = h_a[6], h_a[7], h_a[8]
+            if context is not None:
+                advanced = advance(context, node, floor, pending, tokens[i])
+                node, floor, pending = advanced[0], advanced[1], advanced[2]
             new_hypos.append(
-                (new_tokens, pred_out[i].detach(), state, scores[i], -1, str(new_tokens))
+                (
+                    new_tokens,
+                    pred_out[i].detach(),
+                    state,
+                    scores[i],
+                    -1,
+                    str(new_tokens),
+                    node,
+                    floor,
+                    pending,
+                )
             )
         return new_hypos
+
+
+def advance(
+    context: ContextGraph, node: int, floor: float, pending: float, token: int
+) -> tuple[int, float, float, float]:
+    """A hypothesis's place in the hotword graph after ``token`` (node, floor, pending)
+    and what the token earns or gives back."""
+    change = 0.0
+    if pending != 0.0 and context.word_start[token] == 0.0:
+        change -= pending  # the phrase was only the start of a longer word
+    key = node * context.tokens + token
+    if key in context.goto:
+        child = context.goto[key]
+        change += context.score[child] - context.score[node]
+    else:  # the match falls off: keep what its longest suffix that goes on has earned
+        walk = context.fail[node] if node != 0 else 0
+        while walk != 0 and walk * context.tokens + token not in context.goto:
+            walk = context.fail[walk]
+        child = context.goto.get(walk * context.tokens + token, 0)
+        change += context.score[child] - (context.score[node] - floor)
+        floor = 0.0
+    pending = 0.0
+    if context.end[child]:
+        pending = context.score[child] - floor
+        floor = context.score[child]
+        if context.leaf[child]:
+            child, floor = 0, 0.0
+    return child, floor, pending, change
+
+
+def finished(hypotheses: list[Hypothesis], context: ContextGraph | None) -> list[int]:
+    """The tokens a line ends with: the best hypothesis once the partial hotword matches
+    it still risks are given back (its completed ones are kept: the line ends a word)."""
+    if context is None:
+        return hypotheses[0][0]
+    best = max(
+        hypotheses,
+        key=lambda h: (h[3] - (context.score[h[4]] - h[5])) / (len(h[0]) + 1),
+    )
+    return best[0]
+
+
+class TorchaudioTransducer(torch.nn.Module):
+    """torchaudio's own encoder step, for models :class:`StreamingTransducer` does not run
+    (a memory bank), with the same search; two calls, so each can be timed."""
+
+    def __init__(self, model: RNNT, blank: int) -> None:
+        super().__init__()
+        self.model = model
+        self.searcher = TransducerSearch(model, blank)
+
+    @torch.jit.export
+    def encode(
+        self, features: torch.Tensor, state: list[list[torch.Tensor]] | None
+    ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
+        length = torch.tensor([features.size(0)], device=features.device)
+        encoded, _, state = self.model.transcribe_streaming(features.unsqueeze(0), length, state)
+        return encoded, state
+
+    @torch.jit.export
+    def search(
+        self,
+        encoded: torch.Tensor,
+        hypotheses: list[Hypothesis] | None,
+        beam_width: int,
+        context: ContextGraph | None = None,
+    ) -> list[Hypothesis]:
+        searched: list[Hypothesis] = self.searcher(encoded, hypotheses, beam_width, context)
+        return searched
+
+
+class StreamingTransducer(torch.nn.Module):
+    """One stream's encoder step and beam search, as two calls (so each can be timed)."""
+
+    def __init__(self, model: RNNT, blank: int, step_max_tokens: int = 100) -> None:
+        super().__init__()
+        if not supports(model):
+            raise ValueError("StreamingTransducer runs Emformer transcribers without memory")
+        transcriber = model.transcriber
+        transformer = transcriber.transformer
+        self.input_linear = transcriber.input_linear
+        self.stride = transcriber.time_reduction.stride
+        self.layers = torch.nn.ModuleList([_Layer(layer) for layer in transformer.emformer_layers])
+        self.output_linear = transcriber.output_linear
+        self.output_norm = transcriber.layer_norm
+        self.right_context = transformer.right_context_length
+        self.frames = (transformer.segment_length + transformer.right_context_length) * self.stride
+        # The predictor and joiner, not the whole model: compiling this module then compiles
+        # only what it runs (torchaudio's general encoder code is left out of it).
+        self.searcher = TransducerSearch(model, blank, step_max_tokens)
+
+    @torch.jit.export
+    def encode(
+        self, features: torch.Tensor, state: list[list[torch.Tensor]] | None
+    ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
+        """One chunk of features ``(frames, mels)`` to encoder frames ``(1, T, D)``."""
+        if features.size(0) // self.stride * self.stride != self.frames:
+            raise ValueError(f"a chunk is {self.frames} feature frames, got {features.size(0)}")
+        # All frames through the input layer, as torchaudio: int8 scales its input by all rows.
+        reduced = self.input_linear(features)[: self.frames]
+        reduced = reduced.reshape(self.frames // self.stride, -1)
+        right = self.right_context
+        block = torch.cat([reduced[-right:], reduced[:-right]])
+        new_state: list[list[torch.Tensor]] = []
+        for index, layer in enumerate(self.layers):
+            if state is None:
+                empty = block.new_zeros((0, block.size(1)))
+                keys, values = empty, empty
+            else:
+                keys, values = state[index][0], state[index][1]
+            block, keys, values = layer(block, right, keys, values)
+            new_state.append([keys, values])
+        encoded = self.output_norm(self.output_linear(block[right:]))
+        return encoded.unsqueeze(0), new_state
+
+    @torch.jit.export
+    def search(
+        self,
+        encoded: torch.Tensor,
+        hypotheses: list[Hypothesis] | None,
+        beam_width: int,
+        context: ContextGraph | None = None,
+    ) -> list[Hypothesis]:
+        """The beam search over one chunk's encoder frames (see :class:`TransducerSearch`)."""
+        searched: list[Hypothesis] = self.searcher(encoded, hypotheses, beam_width, context)
+        return searched
 
 
 def streaming_transducer(model: RNNT, blank: int) -> StreamingTransducer | TorchaudioTransducer:

@@ -1,0 +1,67 @@
+"""Hotwords: the phrases the RNN-T search should prefer, as the user gives them.
+
+Parsing only (options, settings, files), importable without torch; the
+search's graph of them is :mod:`tui_captions.asr.context_graph`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui_captions.errors import UserError
+
+
+class HotwordError(UserError):
+    """Hotwords that cannot be used: the app goes on without them, a command stops."""
+
+
+DEFAULT_HOTWORD_SCORE = 1.5
+"""Log-probability added per token of a hotword: enough to carry a word the model heard
+but ranked a little lower, not enough to write it where nothing like it was said."""
+
+
+@dataclass(frozen=True)
+class Hotword:
+    phrase: str
+    score: float
+
+
+def parse_hotwords(text: str, score: float) -> list[Hotword]:
+    """``"Alice,budget review :2.5"`` -> each phrase (lower case) with its score."""
+    return [word for part in text.split(",") if (word := _hotword(part, score, "--hotwords"))]
+
+
+def read_hotwords_file(path: Path, score: float) -> list[Hotword]:
+    """One phrase a line, ``phrase :score`` to give it its own; blank lines and # comments
+    are skipped. An unreadable or empty file is a :class:`HotwordError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise HotwordError(f"{path}: the hotwords file cannot be read ({reason})") from None
+    words = [
+        word
+        for number, line in enumerate(text.splitlines(), 1)
+        if not line.lstrip().startswith("#")
+        and (word := _hotword(line, score, f"{path}, line {number}"))
+    ]
+    if not words:
+        raise HotwordError(f"{path}: the hotwords file has no phrase (one phrase a line)")
+    return words
+
+
+def _hotword(text: str, default: float, where: str) -> Hotword | None:
+    phrase, _, given = text.rpartition(" :") if " :" in text else (text, "", "")
+    phrase = " ".join(phrase.lower().split())
+    if not phrase:
+        return None
+    try:
+        score = float(given) if given else default
+    except ValueError:
+        raise HotwordError(
+            f"{where}: {given!r} after ' :' is not a score (e.g. 'budget review :2')"
+        ) from None
+    if not 0 < score <= 20:
+        raise HotwordError(f"{where}: the score of {phrase!r} must be above 0 and at most 20")
+    return Hotword(phrase, score)
