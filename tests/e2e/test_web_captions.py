@@ -1,0 +1,156 @@
+"""Captions in a real browser: `live --serve` captions speech with the tiny model while headless
+Chromium shows the page and the overlay; the token; twenty clients, some vanishing."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.audio_files import write_audio
+from tests.browser import browser
+from tests.conftest import espeak_wav
+from tui_captions.audio.decode import decode_audio
+
+MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
+CLI = [sys.executable, "-m", "tui_captions.cli"]
+SENTENCES = ("the old man and the young woman walk near the river", "my mother has a green hat")
+RATE = 16_000
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def talk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both sentences twice, with pauses: about 20 s at real-time pace."""
+    folder = tmp_path_factory.mktemp("web")
+    parts = []
+    pause = np.zeros(int(1.2 * RATE), dtype=np.float32)
+    for index, sentence in enumerate(SENTENCES * 2):
+        wav = espeak_wav(folder / f"s{index}.wav", sentence)
+        parts += [np.concatenate(list(decode_audio(str(wav), RATE))), pause]
+    return write_audio(folder / "talk.wav", np.concatenate(parts), RATE)
+
+
+class Live:
+    """`live --input ... --serve ...` running; its URL read from its first lines."""
+
+    def __init__(self, talk: Path, serve: str, *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [*CLI, "live", "--input", str(talk), "--model", str(MODEL), "--serve", serve,
+             "--format", "jsonl", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.process.stderr is not None
+        self.stderr: list[str] = []
+        while not any("captions at" in line for line in self.stderr):
+            line = self.process.stderr.readline()
+            assert line, f"live ended before serving: {self.stderr}"
+            self.stderr.append(line)
+        self.url = re.search(r"captions at (\S+)", "".join(self.stderr))[1]  # type: ignore[index]
+
+    def finish(self) -> tuple[list[dict[str, object]], str]:
+        out, err = self.process.communicate(timeout=120)
+        assert self.process.returncode == 0, "".join(self.stderr) + err
+        return [json.loads(line) for line in out.splitlines()], "".join(self.stderr) + err
+
+
+@pytest.fixture
+def live(talk: Path) -> Iterator[Live]:
+    running = Live(talk, "127.0.0.1:0", "--stats-every", "30")
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+
+
+def said(text: str) -> set[str]:
+    return set(re.sub(r"[^\w' ]", " ", text.lower()).split())
+
+
+def test_the_page_and_the_overlay_show_the_spoken_words(live: Live) -> None:
+    base = live.url.rstrip("/")
+    with browser() as page, browser() as overlay:
+        page.open(base + "/")
+        overlay.open(base + "/overlay?lines=1&size=30&theme=captions-light")
+        words = said(" ".join(SENTENCES))
+        page.wait_for(lambda text: len(said(text) & words) >= 8, "the spoken words", 40)
+        assert page.evaluate("getComputedStyle(document.body).fontSize") == "40px"
+        background = overlay.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgba(0, 0, 0, 0)"  # transparent for OBS
+        overlay.wait_for(lambda text: len(said(text) & words) >= 3, "the last line", 40)
+        events, _ = live.finish()
+        finals = [e for e in events if e["type"] == "final"]
+        assert finals and all(said(str(e["text"])) <= said(page.text()) for e in finals)
+        last = overlay.evaluate("document.querySelectorAll('#lines p').length")
+        assert last == 1  # the overlay keeps only ?lines=1
+
+
+def test_the_page_shows_a_line_soon_after_it_is_journaled(live: Live) -> None:
+    with browser() as page:
+        page.open(live.url)
+        assert live.process.stdout is not None
+        first = json.loads(live.process.stdout.readline())  # printed once journaled
+        journaled = time.monotonic()
+        page.wait_for(lambda text: said(str(first["text"])) <= said(text), "the first line", 10)
+        assert time.monotonic() - journaled < 3.0
+        live.finish()
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def test_another_address_needs_the_token(talk: Path) -> None:
+    host = "127.0.0.2"  # loopback, but not 127.0.0.1: a token is needed all the same
+    server = Live(talk, f"{host}:{free_port(host)}")
+    try:
+        token = re.search(r"token=([\w-]+)", server.url)
+        assert token is not None, server.url
+        base = server.url.split("?")[0]
+        for path in ("", "overlay", "events"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path, timeout=5)
+            assert refused.value.code == 403
+        with urllib.request.urlopen(f"{base}overlay?token={token[1]}", timeout=5) as ok:
+            assert ok.status == 200 and b"new EventSource" in ok.read()
+    finally:
+        server.process.kill()
+        server.process.wait()
+
+
+def test_twenty_clients_some_vanishing_never_slow_captioning(live: Live) -> None:
+    base = live.url.rstrip("/")
+    host, port = base.split("//")[1].split(":")
+    clients = []
+    for _ in range(20):
+        sock = socket.create_connection((host, int(port)), timeout=5)
+        sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        clients.append(sock)
+    time.sleep(2.0)
+    for sock in clients[:5]:  # vanish without a word (as a phone losing its network)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.close()
+    for sock in clients[5:10]:
+        sock.settimeout(0.1)  # connected, never reading again: a stalled client
+    events, _ = live.finish()
+    stats = [e for e in events if e["type"] == "stats"]
+    assert stats and stats[-1]["dropped"] == 0, stats
+    received = b""
+    clients[12].settimeout(5)
+    while b'"type": "final"' not in received:
+        received += clients[12].recv(65536)
+    for sock in clients[5:]:
+        sock.close()
+    assert [e for e in events if e["type"] == "final"]
