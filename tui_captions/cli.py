@@ -8,11 +8,20 @@ import sys
 from collections.abc import Sequence
 
 from tui_captions import __version__
-from tui_captions.commands import app, demo, devices, export, live, sessions, transcribe
+from tui_captions.commands import (
+    app,
+    demo,
+    devices,
+    export,
+    live,
+    punctuate,
+    sessions,
+    transcribe,
+)
 from tui_captions.errors import UserError
 from tui_captions.signals import exit_status, stop_on_signals
 
-COMMANDS = (transcribe, live, devices, sessions, export, demo)
+COMMANDS = (transcribe, live, devices, sessions, export, punctuate, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,12 @@ from typing import TypeVar
 from tui_captions import paths
 from tui_captions.asr.defaults import COMPUTE_DEVICES, DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.engine import DecodeOptions, RunOptions
+from tui_captions.asr.hotwords import (
+    DEFAULT_HOTWORD_SCORE,
+    Hotword,
+    parse_hotwords,
+    read_hotwords_file,
+)
 from tui_captions.core.watch import parse_watch
 
 if sys.version_info >= (3, 11):
@@ -41,6 +47,10 @@ class Settings:
     strip_lines: int | None = None  # rows of text in the caption strip
     watch: tuple[str, ...] | None = None  # watch-words and phrases, lower-case
     watch_bell: bool | None = None  # None: ring the terminal bell on a watch-word
+    punctuation: str | None = None  # a punctuation model's name or directory, or "none"
+    hotwords: tuple[str, ...] | None = None  # phrases the search prefers ("phrase :score")
+    hotword_score: float | None = None  # their bonus per token
+    watch_hotwords: bool | None = None  # None: watch-words are hotwords too
 
     def run_options(self, threads: int, quantize: str | None, compute: str) -> RunOptions:
         """How to run the model, from the command line's choices and this file.
@@ -64,6 +74,7 @@ class Settings:
         max_segment: float | None,
         decoder: str | None = None,
         lm: str | None = None,
+        hotwords: tuple[Hotword, ...] = (),
     ) -> DecodeOptions:
         """How each stream decodes: the command line's endpoints, else the file's, else the
         defaults; a CTC model's decoder and language model as the command line names them."""
@@ -74,7 +85,33 @@ class Settings:
             max_segment or self.max_segment or defaults.max_segment_s,
             decoder,
             lm,
+            hotwords,
         )
+
+    def hotword_list(self, choice: HotwordChoice, watch: tuple[str, ...]) -> tuple[Hotword, ...]:
+        """``--hotwords`` (else the file's list), ``--hotwords-file`` and the watch-words (unless
+        the user says not), each phrase once; :class:`UserError` for a bad file or score."""
+        score = choice.score or self.hotword_score or DEFAULT_HOTWORD_SCORE
+        listed = choice.phrases if choice.phrases is not None else ",".join(self.hotwords or ())
+        found = parse_hotwords(listed, score)
+        if choice.file is not None:
+            found += read_hotwords_file(choice.file, score)
+        if choice.watch_too and self.watch_hotwords is not False:
+            found += [Hotword(word, score) for word in watch]
+        unique: dict[str, Hotword] = {}
+        for hotword in found:
+            unique.setdefault(hotword.phrase, hotword)
+        return tuple(unique.values())
+
+
+@dataclass(frozen=True)
+class HotwordChoice:
+    """What the command line said about hotwords (None: the settings file's)."""
+
+    phrases: str | None = None  # --hotwords
+    file: Path | None = None  # --hotwords-file
+    score: float | None = None  # --hotword-score
+    watch_too: bool = True  # not --no-watch-hotwords
 
 
 def _one_of(value: str, choices: tuple[T, ...]) -> T:
@@ -121,6 +158,31 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
     if bell is not None and not isinstance(bell, bool):
         return Settings(), f"settings file {path} ignored: 'watch_bell' must be true or false"
     words = None if watch is None else parse_watch(",".join(watch))
+    hotwords = data.get("hotwords")
+    if hotwords is not None and (
+        not isinstance(hotwords, list)
+        or not all(isinstance(w, str) and w.strip() for w in hotwords)
+    ):
+        return Settings(), f"settings file {path} ignored: 'hotwords' must be a list of phrases"
+    hotword_score = data.get("hotword_score")
+    if hotword_score is not None and (
+        isinstance(hotword_score, bool)
+        or not isinstance(hotword_score, (int, float))
+        or not 0 < hotword_score <= 20
+    ):
+        return (
+            Settings(),
+            f"settings file {path} ignored: 'hotword_score' must be above 0, at most 20",
+        )
+    watch_hotwords = data.get("watch_hotwords")
+    if watch_hotwords is not None and not isinstance(watch_hotwords, bool):
+        return Settings(), f"settings file {path} ignored: 'watch_hotwords' must be true or false"
+    punctuation = data.get("punctuation")
+    if punctuation is not None and (not isinstance(punctuation, str) or not punctuation.strip()):
+        return Settings(), (
+            f"settings file {path} ignored: 'punctuation' must be a model name, a folder or "
+            '"none"'
+        )
     lines = data.get("strip_lines")
     if lines is not None and (isinstance(lines, bool) or not isinstance(lines, int) or lines < 1):
         return (
@@ -128,7 +190,18 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
             f"settings file {path} ignored: 'strip_lines' must be a whole number >= 1",
         )
     return (
-        Settings(theme, quantize, **seconds, strip_lines=lines, watch=words, watch_bell=bell),
+        Settings(
+            theme,
+            quantize,
+            **seconds,
+            strip_lines=lines,
+            watch=words,
+            watch_bell=bell,
+            punctuation=punctuation,
+            hotwords=None if hotwords is None else tuple(hotwords),
+            hotword_score=None if hotword_score is None else float(hotword_score),
+            watch_hotwords=watch_hotwords,
+        ),
         None,
     )
 

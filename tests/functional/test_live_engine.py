@@ -21,9 +21,11 @@ from tui_captions.pipeline.channel import LiveEngine
 class SlowRecognizer(Recognizer):
     """The real recognizer on a machine far slower than real time."""
 
-    def accept(self, samples: np.ndarray, chunk_index: int | None = None) -> StepResult:  # type: ignore[override]
+    def accept(  # type: ignore[override]
+        self, samples: np.ndarray, chunk_index: int | None = None, video: np.ndarray | None = None
+    ) -> StepResult:
         time.sleep(0.25)
-        return super().accept(samples, chunk_index)
+        return super().accept(samples, chunk_index, video)
 
 
 def run_session(

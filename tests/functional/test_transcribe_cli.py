@@ -16,6 +16,7 @@ import pytest
 
 from tests.audio_files import read_audio, write_audio
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE
+from tui_captions.text.names import BUNDLED
 
 COMMAND = [sys.executable, "-m", "tui_captions.cli"]
 
@@ -85,6 +86,7 @@ def test_quantize_from_settings_file_and_command_line(
 
     def used(*options: str) -> tuple[str, str]:
         command = [*COMMAND, "transcribe", str(speech_wav), "--model", str(micro_model_dir)]
+        command += ["--punctuation", BUNDLED]  # the file below may be ignored: no download
         result = subprocess.run(
             [*command, "--stats", *options], capture_output=True, text=True, timeout=120, env=env
         )
@@ -206,7 +208,7 @@ def test_endpoint_options_end_lines_where_they_say(tmp_path: Path) -> None:
     assert all(s["end"] - s["start"] <= 1.0 + 0.8 for s in short)
     settings = tmp_path / "captions-tui" / "settings.toml"
     settings.parent.mkdir()
-    settings.write_text("endpoint_silence = 2.0\n")
+    settings.write_text(f'endpoint_silence = 2.0\npunctuation = "{BUNDLED}"\n')
     from_file = segments(env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)})
     assert len(from_file) == len(segments("--endpoint-silence", "2"))
     bad = transcribe(DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0")

@@ -29,6 +29,7 @@ from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.commands.demo import demo_options
 from tui_captions.errors import UserError
 from tui_captions.pipeline.session import only
+from tui_captions.text.names import BUNDLED
 from tui_captions.transcript.journal import read_journal
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.screens.dialogs import ErrorScreen, SaveDialog
@@ -70,6 +71,7 @@ def make_app(
             beam=4,
             threads=1,
             record=record,
+            punctuation=BUNDLED,
             sources=only(source) if source is not None else (),
             sessions_dir=tmp_path / "sessions",
             settings_path=tmp_path / "settings.toml",
@@ -399,7 +401,7 @@ def test_meeting_mode_captions_two_sinks_each_under_its_label(
     async def flow() -> None:
         app = CaptionsApp(
             AppOptions(
-                model=str(tiny_model), beam=4, threads=1, sources=sources,
+                model=str(tiny_model), beam=4, threads=1, sources=sources, punctuation=BUNDLED,
                 sessions_dir=tmp_path / "sessions", settings_path=tmp_path / "settings.toml",
                 user_themes_dir=tmp_path / "themes",
             )

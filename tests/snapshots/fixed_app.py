@@ -7,6 +7,7 @@ what is injected here, so snapshots are byte-for-byte repeatable.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 from tui_captions.asr.defaults import DownloadProgress
@@ -23,6 +24,7 @@ from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
 from tui_captions.core.segments import Segment
 from tui_captions.pipeline.recording import Recorder
 from tui_captions.pipeline.session import ChannelEngine, LabelledSource, only
+from tui_captions.text.postprocess import RuleCaser, TextPostProcessor
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import LevelsCallback, Listener, ProbeHandle
 from tui_captions.tui.messages import EngineEvent
@@ -84,6 +86,11 @@ class FixedBackend:
         recorder: Recorder | None = None,
     ) -> ChannelEngine:
         return Idle()
+
+    def load_post(
+        self, spec: str | None, notice: Callable[[str], None], progress: DownloadProgress
+    ) -> TextPostProcessor:
+        return RuleCaser()  # the snapshots show sentence case: no model to vary
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
         on_levels(-23.5, -9.2, False)

@@ -17,19 +17,32 @@ import numpy as np
 
 from tui_captions.asr.defaults import DEFAULT_BEAM, Compute, Quantize
 from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
+from tui_captions.asr.hotwords import Hotword
 from tui_captions.core.segments import Segment
 
 
 @dataclass(frozen=True)
 class StreamFormat:
-    """The audio a stream takes: mono float32 at ``sample_rate``, ``chunk_samples`` a chunk."""
+    """What a stream takes: mono float32 at ``sample_rate``, ``chunk_samples`` a chunk, and
+    for an audio-visual model ``video_fps`` face crops a second, ``crop`` pixels square."""
 
     sample_rate: int
     chunk_samples: int
+    video_fps: int = 0  # 0: audio only
+    crop: int = 0
 
     @property
     def chunk_seconds(self) -> float:
         return self.chunk_samples / self.sample_rate
+
+    @property
+    def wants_video(self) -> bool:
+        return self.video_fps > 0
+
+    @property
+    def frames_per_chunk(self) -> int:
+        """Video frames that belong to one chunk of audio."""
+        return round(self.chunk_seconds * self.video_fps)
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,10 @@ class DecodeOptions:
     # language model for the beam search (e.g. "librispeech-4-gram") instead of its own.
     decoder: str | None = None
     lm: str | None = None
+    # Phrases the search should prefer (RNN-T engines; see asr/hotwords.py).
+    hotwords: tuple[Hotword, ...] = ()
+    # An audio-visual model: False blanks the video (--video off).
+    video: bool = True
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,12 @@ class RecognizerStream(Protocol):
     @property
     def format(self) -> StreamFormat: ...
 
-    def accept(self, samples: np.ndarray, chunk_index: int | None = None) -> StepResult: ...
+    def accept(
+        self, samples: np.ndarray, chunk_index: int | None = None, video: np.ndarray | None = None
+    ) -> StepResult:
+        """One chunk; ``video``: its face crops ``(frames, crop, crop)`` uint8, for a stream
+        whose format wants them (None: none were seen)."""
+        ...
 
     def finish(self) -> tuple[Segment, ...]: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_captions.asr import model_dir
+from tui_captions.asr.avsr import is_av_directory, load_avsr
 from tui_captions.asr.catalog import language_model_files, model_directory
 from tui_captions.asr.defaults import DownloadProgress
 from tui_captions.asr.engine import AsrModel, DecodeOptions, EngineLoader, RunOptions
@@ -21,8 +22,11 @@ ENGINES: dict[str, EngineLoader] = {
 
 
 def engine_for(directory: Path) -> EngineLoader:
-    """The loader of the directory's format; a foreign format names the file."""
+    """The loader of the directory's format; a foreign format names the file. The
+    audio-visual model's directory is the tutorial's two files, with no config.json."""
     path = directory / model_dir.CONFIG_FILE
+    if is_av_directory(directory) and not path.exists():
+        return load_avsr
     if not directory.is_dir():
         raise ModelError(
             f"{directory}: not a model directory (expected a folder holding {path.name} "

@@ -22,6 +22,7 @@ import torch
 from tui_captions.asr.catalog import language_model_files
 from tui_captions.asr.ctc import BeamSearch, GreedyPath, LabelText, LexiconFiles
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
+from tui_captions.asr.hotwords import HotwordError
 from tui_captions.asr.runtime import place
 from tui_captions.asr.wav2vec2_dir import (
     LEXICON_FILE,
@@ -52,6 +53,12 @@ class Wav2Vec2Engine:
         return "ctc"
 
     def create_stream(self, options: DecodeOptions) -> Wav2Vec2Stream:
+        if options.hotwords:
+            raise HotwordError(
+                f"{self.directory}: hotwords need the RNN-T engine (the search they bias); "
+                "this is a wav2vec2 CTC model: run it without --hotwords, or use an "
+                "Emformer RNN-T model"
+            )
         return Wav2Vec2Stream(self, options)
 
     def lexicon_files(self, lm: str | None) -> LexiconFiles:
@@ -132,7 +139,9 @@ class Wav2Vec2Stream:
         if self._beam is not None:
             self._beam.reset()
 
-    def accept(self, samples: np.ndarray, chunk_index: int | None = None) -> StepResult:
+    def accept(
+        self, samples: np.ndarray, chunk_index: int | None = None, video: np.ndarray | None = None
+    ) -> StepResult:
         """Slide the window by one hop of samples and decode it.
 
         ``chunk_index`` places the chunk on the stream's time line; chunks a

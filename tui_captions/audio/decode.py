@@ -6,22 +6,27 @@ resampled by FFmpeg's resampler, never decimated; channels are averaged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 
 from tui_captions.audio.chunking import Regrouper
+from tui_captions.audio.protocol import Camera
 from tui_captions.errors import AudioSourceError
 
+FRAME_WIDTH = 600  # video frames are read at this width (the seed's 600x340), height to scale
 # FFmpeg's resampler (SWR_CH_MAX) takes no more; no recorder we know of writes more.
 MAX_CHANNELS = 64
 
 
 def check_input_format(source: str, input_format: str | None) -> None:
     """Reject an input format name FFmpeg does not know, without opening anything."""
-    if input_format is not None and input_format not in av.formats_available:
+    # FFmpeg names some formats twice ("video4linux2,v4l2"): either name is known.
+    known = {name for names in av.formats_available for name in names.split(",")}
+    if input_format is not None and input_format not in known:
         raise AudioSourceError(
             f"{source}: input format {input_format!r} is not known to FFmpeg "
             "(see `ffmpeg -formats`; devices are e.g. alsa, pulse, avfoundation, dshow)"
@@ -48,6 +53,26 @@ def _open(
         ) from None
     except OSError as exc:
         raise AudioSourceError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+
+
+def open_video(camera: Camera) -> tuple[av.container.InputContainer, str]:
+    """A camera (any FFmpeg video input) opened, and what it sends; one clear error if not."""
+    check_input_format(camera.label, camera.input_format)
+    try:
+        container = av.open(
+            camera.url, mode="r", format=camera.input_format, options=camera.options, timeout=10.0
+        )
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        reason = _reason(exc) if isinstance(exc, av.error.FFmpegError) else str(exc)
+        raise AudioSourceError(
+            f"{camera.label}: the camera cannot be opened ({reason}); check that it is "
+            "plugged in and not in use by another program"
+        ) from None
+    if not container.streams.video:
+        container.close()
+        raise AudioSourceError(f"{camera.label}: sends no video; is it a camera?")
+    context = container.streams.video[0].codec_context
+    return container, f"{container.format.name}, {context.name}, {context.width}x{context.height}"
 
 
 def _reason(exc: av.error.FFmpegError) -> str:
@@ -93,13 +118,33 @@ class DecodedAudio:
         source: str,
         input_format: str | None = None,
         options: dict[str, str] | None = None,
+        video: bool = False,
     ) -> None:
         self._source = source
         self._container = _open(source, input_format, options or {})
         if not self._container.streams.audio:
+            what = "a video without sound" if self._container.streams.video else "not an audio file"
             self._container.close()
-            raise AudioSourceError(f"{source}: not an audio file (FFmpeg finds no audio stream)")
+            raise AudioSourceError(
+                f"{source}: {what} (FFmpeg finds no audio stream); captions need speech"
+            )
         self._stream = self._container.streams.audio[0]
+        self._video: av.VideoStream | None = None
+        self.on_frame: Callable[[np.ndarray, float], None] | None = None
+        """With ``video``: called with each frame (RGB, 600 wide) and its time in seconds."""
+        self.audio_start: float | None = None  # the time of the first sample, in seconds
+        if video:
+            if not self._container.streams.video:
+                self._container.close()
+                raise AudioSourceError(
+                    f"{source}: has no video; an audio-visual model reads the speaker's face: "
+                    "give a video of them, or a --camera beside the microphone"
+                )
+            self._video = self._container.streams.video[0]
+            self.video_description = (
+                f"{self._video.codec_context.name}, {self._video.codec_context.width}x"
+                f"{self._video.codec_context.height}"
+            )
         context = self._stream.codec_context
         self.source_rate = float(context.sample_rate or 0)
         self.channels = int(context.channels or 0)
@@ -136,15 +181,25 @@ class DecodedAudio:
             )
 
     def _mono(self, rate: int) -> Iterator[np.ndarray | None]:
-        """Mono blocks packet by packet; None for a packet that could not be decoded."""
+        """Mono blocks packet by packet; None for a packet that could not be decoded.
+        Video frames (when asked for) go to :attr:`on_frame` as they are decoded."""
         mixer: _MonoMixer | None = None
-        for packet in self._container.demux(self._stream):
+        streams = [self._stream] if self._video is None else [self._stream, self._video]
+        for packet in self._container.demux(*streams):
             try:
                 frames = packet.decode()
             except av.error.FFmpegError:
-                yield None
+                if packet.stream is self._stream:
+                    yield None
+                continue
+            if packet.stream is not self._stream:
+                self._frames(frames)
                 continue
             for frame in frames:
+                if not isinstance(frame, av.AudioFrame):
+                    continue
+                if self.audio_start is None:
+                    self.audio_start = float(frame.time or 0.0)
                 if mixer is None or not mixer.takes(frame):
                     if mixer is not None:  # the stream changed layout, format or rate
                         yield from mixer.flush()
@@ -152,6 +207,15 @@ class DecodedAudio:
                 yield from mixer.push(frame)
         if mixer is not None:
             yield from mixer.flush()
+
+    def _frames(self, frames: list[Any]) -> None:
+        for frame in frames:
+            if self.on_frame is None or not isinstance(frame, av.VideoFrame):
+                continue
+            if frame.time is not None:
+                height = max(2, round(FRAME_WIDTH * frame.height / frame.width / 2) * 2)
+                picture = frame.reformat(width=FRAME_WIDTH, height=height, format="rgb24")
+                self.on_frame(picture.to_ndarray(), float(frame.time))
 
     def close(self) -> None:
         self._container.close()

@@ -14,6 +14,20 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class Camera:
+    """An FFmpeg video input beside the audio (v4l2 on Linux, avfoundation, dshow; lavfi for
+    tests): its frames are cropped to the face for an audio-visual model."""
+
+    url: str
+    input_format: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.input_format}:{self.url}" if self.input_format else self.url
+
+
+@dataclass(frozen=True)
 class DeviceSource:
     """A PortAudio input device, or a PulseAudio/PipeWire source opened through it.
 
@@ -27,6 +41,7 @@ class DeviceSource:
     channels: int
     sample_rate: float
     pulse_source: str | None = None
+    camera: Camera | None = None  # an audio-visual model's video
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,8 @@ class FfmpegSource:
     input_format: str | None = None
     options: dict[str, str] = field(default_factory=dict)
     speed: float = 1.0
+    camera: Camera | None = None  # an audio-visual model's video, if not the input's own
+    video: bool = False  # an audio-visual model: crop faces from the input's own video
 
     @property
     def label(self) -> str:
@@ -65,6 +82,8 @@ class AudioChunk:
     rms_dbfs: float
     peak_dbfs: float
     overflow: bool = False
+    crops: np.ndarray | None = None  # an audio-visual source: (frames, 44, 44) uint8 faces
+    faces: int = 0  # of those, how many show a face (the others are black)
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,7 @@ class Started:
     description: str
     sample_rate: float
     channels: int
+    video: str | None = None  # what the video is, for an audio-visual source
 
 
 ErrorKind = Literal["open", "lost", "died"]

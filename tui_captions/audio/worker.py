@@ -22,6 +22,7 @@ import threading
 import time
 import types
 from collections.abc import Iterator
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.queues import Queue
 from typing import Any
@@ -31,6 +32,7 @@ import numpy as np
 from tui_captions.audio.chunking import Chunker
 from tui_captions.audio.protocol import (
     AudioChunk,
+    Camera,
     DeviceSource,
     EndOfStream,
     FfmpegSource,
@@ -51,6 +53,7 @@ _RESYNC_S = 0.5  # an FFmpeg source this far behind its pace restarts its time l
 _CONTROL_PUT_TIMEOUT_S = 1.0
 _ORPHAN_CHECK_S = 0.25  # the watchdog's look at the parent, where the kernel cannot tell us
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+CAMERA_GONE_S = 1.0  # a camera silent this long after its last frame is lost
 PULSE_MAX_CHANNELS = 32  # PA_CHANNELS_MAX: what a sound server's stream can carry
 
 
@@ -113,6 +116,14 @@ class _Sender:
             self._out.put(message, timeout=_CONTROL_PUT_TIMEOUT_S)
 
 
+@dataclass(frozen=True)
+class Video:
+    """An audio-visual model's video: frames a second, and how many go with a chunk."""
+
+    fps: int
+    frames_per_chunk: int
+
+
 def worker_main(
     source: Source,
     sample_rate: int,
@@ -120,6 +131,7 @@ def worker_main(
     out: Queue[WorkerMessage],
     stop_reader: Connection,
     parent_pid: int,
+    video: Video | None = None,
 ) -> None:
     """Entry point of the spawned process: capture, hand over what was sent, leave."""
     die_with_parent(parent_pid)
@@ -128,7 +140,7 @@ def worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     stop = StopSignal(stop_reader)
-    capture(source, sample_rate, chunk_samples, out, stop)
+    capture(source, sample_rate, chunk_samples, out, stop, video)
     if stop.is_set():
         # Nobody may read what is still buffered; do not hang on exit flushing it.
         out.cancel_join_thread()
@@ -146,43 +158,157 @@ def capture(
     chunk_samples: int,
     out: Queue[WorkerMessage],
     stop: StopSignal,
+    video: Video | None = None,
 ) -> None:
-    """Read ``source`` until it ends, fails or ``stop`` is set, sending chunks and the outcome."""
+    """Read ``source`` until it ends, fails or ``stop`` is set, sending chunks and the outcome.
+    With ``video``, each chunk also carries the face crops of its frames."""
     send = _Sender(out)
     chunker = Chunker(chunk_samples, sample_rate)
+    frames: _Frames | None = None
     try:
+        frames = _Frames(source, video) if video is not None else None
         blocks = (
-            _device_blocks(source, sample_rate, send, stop)
+            _device_blocks(source, sample_rate, send, stop, frames)
             if isinstance(source, DeviceSource)
-            else _ffmpeg_blocks(source, sample_rate, send, stop)
+            else _ffmpeg_blocks(source, sample_rate, send, stop, frames)
         )
         for block, t_last, overflow in blocks:
-            for chunk in chunker.push(block, t_last, overflow):
+            chunks = chunker.push(block, t_last, overflow)
+            for chunk in chunks if frames is None else frames.attach(chunks):
                 send.chunk(chunk)
         if not stop.is_set():
             tail = chunker.flush()
-            if tail is not None:
-                send.chunk(tail)
+            chunks = [tail] if tail is not None else []
+            for chunk in chunks if frames is None else frames.attach(chunks, end=True):
+                send.chunk(chunk)
             send.control(EndOfStream(chunker.next_seq))
     except AudioSourceError as exc:
         send.control(WorkerError("lost" if send.started else "open", str(exc)))
     except Exception as exc:  # a bug, but the user still deserves one clear line
         send.control(WorkerError("lost", f"{source.label}: capture failed ({exc!r})"))
+    finally:
+        if frames is not None:
+            frames.close()
+
+
+class _Frames:
+    """A source's video: its face crops, put on the chunks' clock (monotonic time).
+
+    A camera is read by a thread of its own (its frames timed as they come); a file's
+    own video is decoded with its audio, each frame timed where its audio is released.
+    """
+
+    def __init__(self, source: Source, video: Video) -> None:
+        from tui_captions.audio.video import FaceCrops, WithVideo
+
+        self.crops = FaceCrops()
+        self.chunks = WithVideo(video.fps, video.frames_per_chunk)
+        self._lock = threading.Lock()
+        self._camera: _CameraReader | None = None
+        if source.camera is not None:
+            self._camera = _CameraReader(source.camera, self)
+        elif not (isinstance(source, FfmpegSource) and source.video):
+            raise AudioSourceError(
+                f"{source.label}: an audio-visual model needs video: a --camera beside the "
+                "microphone, or a video file of the speaker"
+            )
+        self.description: str | None = self._camera.description if self._camera else None
+
+    def add(self, frame: np.ndarray, at: float) -> None:
+        """A frame shown at monotonic time ``at`` (any thread)."""
+        face = self.crops.push(frame)
+        with self._lock:
+            self.chunks.slots.add(at, face)
+
+    def attach(self, chunks: list[AudioChunk], end: bool = False) -> list[AudioChunk]:
+        now = None
+        if self._camera is not None:
+            self._camera.check()
+            now = time.monotonic()
+        with self._lock:
+            ready = self.chunks.push(chunks, now)
+            return ready + self.chunks.flush() if end else ready
+
+    def ended(self) -> None:
+        """No more frames will come (the camera stopped)."""
+        with self._lock:
+            self.chunks.slots.ended = True
+
+    def close(self) -> None:
+        if self._camera is not None:
+            self._camera.stop()
+
+
+class _CameraReader:
+    """Frames from an FFmpeg video input on a thread; a camera that fails is reported."""
+
+    def __init__(self, camera: Camera, frames: _Frames) -> None:
+        from tui_captions.audio.decode import open_video
+
+        self._container, self.description = open_video(camera)
+        self._camera = camera
+        self._frames = frames
+        self._stopping = threading.Event()
+        self.problem: str | None = None
+        self._ended_at = 0.0
+        self._thread = threading.Thread(target=self._read, name="captions-camera", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        from tui_captions.audio.decode import FRAME_WIDTH
+
+        try:
+            for frame in self._container.decode(video=0):
+                if self._stopping.is_set():
+                    return
+                height = max(2, round(FRAME_WIDTH * frame.height / frame.width / 2) * 2)
+                picture = frame.reformat(width=FRAME_WIDTH, height=height, format="rgb24")
+                self._frames.add(picture.to_ndarray(), time.monotonic())
+            problem = f"{self._camera.label}: the camera stopped sending frames"
+        except Exception as exc:  # FFmpeg's errors and a vanished device alike
+            problem = f"{self._camera.label}: the camera failed ({exc})"
+        self._ended_at = time.monotonic()
+        self.problem = problem
+        self._frames.ended()
+
+    def check(self) -> None:
+        """A camera gone for more than a second (an input ending with it is no loss)."""
+        gone = self.problem is not None and time.monotonic() - self._ended_at > CAMERA_GONE_S
+        if gone and not self._stopping.is_set():
+            raise AudioSourceError(f"{self.problem} (unplugged or taken by another program?)")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with contextlib.suppress(Exception):
+            self._container.close()
 
 
 Block = tuple[np.ndarray, float, bool]  # 16 kHz mono samples, capture time of last, overflow
 
 
 def _ffmpeg_blocks(
-    source: FfmpegSource, sample_rate: int, send: _Sender, stop: StopSignal
+    source: FfmpegSource,
+    sample_rate: int,
+    send: _Sender,
+    stop: StopSignal,
+    frames: _Frames | None = None,
 ) -> Iterator[Block]:
     """Decoded blocks released at ``source.speed`` x real time (live sources set the pace)."""
     from tui_captions.audio.decode import DecodedAudio
 
-    decoded = DecodedAudio(source.url, source.input_format, source.options)
-    send.control(Started(decoded.description, decoded.source_rate, decoded.channels))
+    own_video = frames is not None and source.camera is None
+    decoded = DecodedAudio(source.url, source.input_format, source.options, video=own_video)
+    video = decoded.video_description if own_video else frames.description if frames else None
+    send.control(Started(decoded.description, decoded.source_rate, decoded.channels, video))
     started = time.monotonic()
     released = 0
+    if own_video and frames is not None:
+        # A frame at media time t shows when the audio of that time is released.
+        def timed(frame: np.ndarray, at: float) -> None:
+            origin = decoded.audio_start or 0.0
+            frames.add(frame, started + (at - origin) / source.speed)
+
+        decoded.on_frame = timed
     try:
         for block in decoded.blocks(sample_rate):
             released += block.size
@@ -201,7 +327,11 @@ def _ffmpeg_blocks(
 
 
 def _device_blocks(
-    source: DeviceSource, sample_rate: int, send: _Sender, stop: StopSignal
+    source: DeviceSource,
+    sample_rate: int,
+    send: _Sender,
+    stop: StopSignal,
+    frames: _Frames | None = None,
 ) -> Iterator[Block]:
     """Blocks from a PortAudio input stream, resampled; a stalled device is reported lost."""
     if source.pulse_source is not None:
@@ -255,7 +385,9 @@ def _device_blocks(
             problem = exc
     else:
         raise AudioSourceError(f"{source.label}: cannot open the device ({problem})") from None
-    send.control(Started(source.label, float(rate), channels))
+    send.control(
+        Started(source.label, float(rate), channels, frames.description if frames else None)
+    )
     resampler = MonoResampler(sample_rate)
     last_check = time.monotonic()
     last_block = last_check + FIRST_DATA_TIMEOUT_S - STALL_TIMEOUT_S
@@ -325,15 +457,17 @@ class CaptureWorker:
         sample_rate: int,
         chunk_samples: int,
         queue_seconds: float = QUEUE_SECONDS,
+        video: Video | None = None,
     ) -> None:
         self.source = source
         context = mp.get_context("spawn")
         chunks = max(1, round(queue_seconds * sample_rate / chunk_samples))
         self._queue: Queue[WorkerMessage] = context.Queue(chunks)
         self._stop_reader, self._stop = context.Pipe(duplex=False)
+        args = (source, sample_rate, chunk_samples, self._queue, self._stop_reader, os.getpid())
         self._process = context.Process(
             target=worker_main,
-            args=(source, sample_rate, chunk_samples, self._queue, self._stop_reader, os.getpid()),
+            args=(*args, video),
             name="captions-capture",
             daemon=True,
         )

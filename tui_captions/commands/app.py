@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 from tui_captions.commands.common import (
     add_model_options,
+    add_serve_option,
     add_source_options,
     add_watch_option,
+    hotword_choice,
     positive_int,
     resolve_sources,
     seconds,
@@ -47,6 +49,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="also save the 16 kHz audio next to the session journal (FLAC), as live does",
     )
     group.add_argument("--theme", metavar="NAME", help="colour theme (t cycles them in the app)")
+    add_serve_option(group)
     add_model_options(group)  # type: ignore[arg-type]
 
 
@@ -75,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
             decoder=args.decoder,
             lm=args.lm,
             watch=args.watch,
+            punctuation=args.punctuation,
+            hotwords=hotword_choice(args),
+            serve=args.serve,
             record=args.record,
             strip_lines=args.lines,
             clear_after=args.clear_after,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -38,8 +40,10 @@ from tui_captions.errors import UserError
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel, DecodeOptions
     from tui_captions.audio.protocol import Source
-    from tui_captions.config import Settings
+    from tui_captions.config import HotwordChoice, Settings
     from tui_captions.pipeline.session import LabelledSource, Role
+    from tui_captions.text.postprocess import TextPostProcessor
+    from tui_captions.web.server import CaptionServer
 
 stderr = Console(stderr=True)
 
@@ -56,6 +60,16 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
 
 
@@ -128,6 +142,26 @@ def add_source_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
         "You for an input device, Them for system audio, else the file's name)",
     )
     parser.add_argument(
+        "--camera",
+        metavar="DEVICE",
+        help="an audio-visual model's camera, beside the --device microphone: an FFmpeg video "
+        "input (/dev/video0 through v4l2 on Linux; with --camera-format avfoundation or dshow "
+        "elsewhere)",
+    )
+    parser.add_argument(
+        "--camera-format",
+        metavar="FMT",
+        help="FFmpeg input format of --camera (default: v4l2 for /dev/video*, else FFmpeg's guess)",
+    )
+    parser.add_argument(
+        "--camera-option",
+        type=_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="FFmpeg input option for --camera (repeatable), e.g. video_size=640x480",
+    )
+    parser.add_argument(
         "--input-format",
         metavar="FMT",
         help="FFmpeg input format for --input, e.g. alsa, pulse, avfoundation, dshow",
@@ -169,9 +203,30 @@ def resolve_sources(args: argparse.Namespace) -> list[LabelledSource]:
             DecodedAudio(spec.value).close()
         found.append((source, spec.label or short_name(spec.value), "other"))
     labels = unique_labels([label for _, label, _ in found])
-    return [
+    sources = [
         LabelledSource(source, label, role)
         for (source, _, role), label in zip(found, labels, strict=True)
+    ]
+    return with_camera(sources, args)
+
+
+def with_camera(sources: list[LabelledSource], args: argparse.Namespace) -> list[LabelledSource]:
+    """``--camera`` beside the one source it goes with."""
+    from tui_captions.audio.decode import check_input_format
+    from tui_captions.audio.protocol import Camera
+
+    if args.camera is None:
+        if args.camera_format or args.camera_option:
+            raise UserError("--camera-format and --camera-option go with --camera")
+        return sources
+    if len(sources) != 1:
+        raise UserError("--camera goes beside one source (the speaker's microphone or stream)")
+    input_format = args.camera_format or ("v4l2" if args.camera.startswith("/dev/video") else None)
+    check_input_format(args.camera, input_format)
+    camera = Camera(args.camera, input_format, dict(args.camera_option))
+    (labelled,) = sources
+    return [
+        dataclasses.replace(labelled, source=dataclasses.replace(labelled.source, camera=camera))
     ]
 
 
@@ -239,6 +294,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_COMPUTE,
         help=f"where the model runs (default: {DEFAULT_COMPUTE})",
     )
+    add_punctuation_option(parser)
+    add_hotword_options(parser)
     parser.add_argument(
         "--quantize",
         choices=QUANTIZE_MODES,
@@ -246,6 +303,107 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "weights, exact (default: the settings file's 'quantize', else "
         f"{DEFAULT_QUANTIZE} on the CPU and none on CUDA)",
     )
+
+
+def add_punctuation_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    from tui_captions.text.names import BUNDLED, DEFAULT_PUNCTUATION, NO_MODEL, PUBLISHED
+
+    parser.add_argument(
+        "--punctuation",
+        metavar="NAME|PATH",
+        help=f"punctuation and capitals for final lines: {PUBLISHED} (the published model, "
+        f"downloaded on first use), {BUNDLED} (bundled, small), a model directory, or "
+        f"{NO_MODEL} (sentence case only; default: the settings file's 'punctuation', else "
+        f"{DEFAULT_PUNCTUATION})",
+    )
+
+
+def add_hotword_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    from tui_captions.asr.hotwords import DEFAULT_HOTWORD_SCORE
+
+    parser.add_argument(
+        "--hotwords",
+        metavar="PHRASE[,PHRASE...]",
+        help="names and jargon the recogniser should prefer (RNN-T models), e.g. "
+        '"Alice,budget review :2.5" (a phrase\'s own score after " :"; default: the '
+        "settings file's 'hotwords'); watch-words are hotwords too",
+    )
+    parser.add_argument(
+        "--hotwords-file",
+        type=Path,
+        metavar="FILE",
+        help="more hotwords: one phrase a line, optionally followed by ' :score'",
+    )
+    parser.add_argument(
+        "--hotword-score",
+        type=positive_number,
+        metavar="S",
+        help="bonus per token of a hotword, in log-probability (default: the settings file's "
+        f"'hotword_score', else {DEFAULT_HOTWORD_SCORE:g})",
+    )
+    parser.add_argument(
+        "--no-watch-hotwords",
+        action="store_true",
+        help="watch-words stay watch-words only: the search does not prefer them",
+    )
+
+
+def hotword_choice(args: argparse.Namespace) -> HotwordChoice:
+    from tui_captions.config import HotwordChoice
+
+    return HotwordChoice(
+        args.hotwords, args.hotwords_file, args.hotword_score, not args.no_watch_hotwords
+    )
+
+
+def add_serve_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--serve",
+        metavar="[HOST:]PORT",
+        help="also show the captions in a browser: a page at http://HOST:PORT/, an OBS "
+        "overlay at /overlay and the events at /events (HOST 127.0.0.1 by default; any "
+        "other address needs the token printed with the URL)",
+    )
+
+
+def start_server(serve: str | None) -> CaptionServer | None:
+    """The caption server ``--serve`` asks for, listening; one line if it cannot."""
+    if serve is None:
+        return None
+    from tui_captions.web.pages import builtin_themes
+    from tui_captions.web.server import CaptionServer, parse_address
+
+    host, port = parse_address(serve)
+    server = CaptionServer(host, port, builtin_themes())
+    server.start()
+    return server
+
+
+def add_video_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--video",
+        choices=("on", "off"),
+        default="on",
+        help="an audio-visual model: off blanks the video (as a covered camera; to compare, "
+        "or when the face is not the speaker's)",
+    )
+
+
+def add_raw_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="the recogniser's words as it wrote them (no punctuation or capitals)",
+    )
+
+
+def load_post(option: str | None, settings: Settings) -> TextPostProcessor:
+    """The punctuation model the option or the settings name (downloaded with a progress
+    bar the first time); one warning and sentence case only if it cannot be used."""
+    from tui_captions.text.catalog import open_post_processor
+
+    with download_progress() as progress:
+        return open_post_processor(option or settings.punctuation, warn, progress)
 
 
 @contextmanager
@@ -286,8 +444,12 @@ def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions, Setti
     if problem:
         warn(problem)
     run = settings.run_options(args.threads, args.quantize, args.compute)
+    watch = settings.watch_words(getattr(args, "watch", None))
+    hotwords = settings.hotword_list(hotword_choice(args), watch)
     decode = settings.decode_options(
-        args.beam, args.endpoint_silence, args.max_segment, args.decoder, args.lm
+        args.beam, args.endpoint_silence, args.max_segment, args.decoder, args.lm, hotwords
     )
+    if getattr(args, "video", "on") == "off":
+        decode = dataclasses.replace(decode, video=False)
     with download_progress() as progress:
         return open_for_running(args.model, progress, run, decode), decode, settings

@@ -46,12 +46,14 @@ def demo_options(theme: str | None, threads: int) -> AppOptions:
     """The app's options for the demo: the bundled clip in real time, the bundled model."""
     from tui_captions.audio.protocol import FfmpegSource
     from tui_captions.pipeline.session import only
+    from tui_captions.text.names import BUNDLED
     from tui_captions.tui.app import AppOptions
 
     return AppOptions(
         model=DEMO_MODEL,
         beam=DEFAULT_BEAM,
         threads=threads,
+        punctuation=BUNDLED,  # offline as the rest of the demo
         sources=only(FfmpegSource(str(demo_clip()))),
         theme=theme,
         demo=True,

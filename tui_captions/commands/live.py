@@ -27,15 +27,21 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_captions.commands.common import (
     add_model_options,
+    add_raw_option,
+    add_serve_option,
     add_source_options,
+    add_video_option,
     add_watch_option,
     load_model,
+    load_post,
     resolve_sources,
     seconds,
+    start_server,
     warn,
 )
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
+from tui_captions.transcript.formats import final_event
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import RecognizerStream
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
     from tui_captions.core.stats import LiveStats
     from tui_captions.pipeline.session import CaptionSession
     from tui_captions.transcript.formats import SegmentWriter
+    from tui_captions.web.server import CaptionServer
 
 LIVE_FORMATS = ("text", "jsonl")  # of the stream formats, those that print line by line
 
@@ -60,6 +67,9 @@ def add_parser(subparsers: Any) -> None:
     add_watch_option(parser)
     add_model_options(parser)
     parser.add_argument("--format", choices=LIVE_FORMATS, default="text", help="output format")
+    add_raw_option(parser)
+    add_serve_option(parser)
+    add_video_option(parser)
     parser.add_argument(
         "--partials", action="store_true", help="also print partial text events (jsonl only)"
     )
@@ -91,12 +101,17 @@ def run(args: argparse.Namespace) -> int:
 
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream
-    from tui_captions.pipeline.session import CaptionSession, channel_ids
+    from tui_captions.pipeline.session import CaptionSession, channel_ids, for_model
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.sessions import recording_path
 
+    server = start_server(args.serve)  # a taken port fails now, not after the model loads
     model, decode, settings = load_model(args)
-    session = CaptionSession(args.model, on_warning=warn)
+    sources = for_model(sources, model.format.wants_video)
+    post = load_post(args.punctuation, settings)
+    if server is not None:
+        print(f"captions-tui: captions at {server.url}", file=sys.stderr, flush=True)
+    session = CaptionSession(args.model, on_warning=warn, post=post)
     # One source: the session's only channel, named after it, as ever; several: by label.
     by_channel = dict(zip(channel_ids(sources), sources, strict=True))
     journal = session.open_journal(
@@ -115,8 +130,8 @@ def run(args: argparse.Namespace) -> int:
         session.add_channel(
             channel, labelled.label, engine, model.format.chunk_seconds, labelled.role
         )
-    writer = open_writer(args.format, sys.stdout, settings.watch_words(args.watch))
-    printer = _Printer(args, writer, sys.stdout, session)
+    writer = open_writer(args.format, sys.stdout, settings.watch_words(args.watch), args.raw)
+    printer = _Printer(args, writer, sys.stdout, session, server)
     for channel, labelled in by_channel.items():
         session.start(channel, labelled.source)
     status = 0
@@ -134,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         session.close()
         if recorder is not None:
             recorder.close()
+        if server is not None:
+            server.stop()
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:
@@ -166,12 +183,16 @@ class _Printer:
         writer: SegmentWriter,
         out: TextIO,
         session: CaptionSession,
+        server: CaptionServer | None = None,
     ) -> None:
         self._writer = writer
+        self._server = server
+        self._raw = bool(args.raw)
         self._session = session
         self._out = out
         self._jsonl = args.format == "jsonl"
         self._partials = bool(args.partials)
+        self._partial_text = (lambda text: text) if args.raw else session.post.partial
         self._stats_every: float | None = args.stats_every
         self._partial: dict[str, str] = {}
         self._ended: set[str] = set()
@@ -207,9 +228,17 @@ class _Printer:
                 )
             elif isinstance(event, RecognizerUpdate):
                 self._finals(channel, event)
-                if self._partials and event.partial != self._partial.get(channel, ""):
-                    partial = {"type": "partial", "seq": event.seq, "text": event.partial}
-                    self._event(partial | ({"source": label} if label else {}))
+                if self._jsonl and event.faces is not None:  # an audio-visual source
+                    faces = {"type": "faces", "seq": event.seq, "faces": event.faces}
+                    self._event(faces | ({"source": label} if label else {}))
+                if event.partial != self._partial.get(channel, ""):
+                    text = self._partial_text(event.partial)
+                    partial = {"type": "partial", "seq": event.seq, "text": text}
+                    partial |= {"source": label} if label else {}
+                    if self._partials:
+                        self._event(partial)
+                    if self._server is not None:
+                        self._server.publish(partial)
                 self._partial[channel] = event.partial
             elif isinstance(event, SourceQuiet):
                 self._finals(channel, event)
@@ -231,6 +260,8 @@ class _Printer:
     def _finals(self, channel: str, event: LiveEvent) -> None:
         for segment in self._session.accept(channel, event):  # journaled, then printed
             self._writer.write(segment)
+            if self._server is not None:
+                self._server.publish(final_event(segment, self._raw))
 
     def stats(self, channel: str) -> None:
         stats: LiveStats = self._session.channels[channel].stats

@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_captions.commands.common import add_model_options, load_model
+from tui_captions.commands.common import (
+    add_model_options,
+    add_raw_option,
+    add_video_option,
+    load_model,
+    load_post,
+    warn,
+)
 from tui_captions.errors import AudioSourceError
 from tui_captions.transcript.formats import STREAM_FORMATS, SegmentWriter, open_writer
 from tui_captions.transcript.output import check_output, written_whole
 
 if TYPE_CHECKING:
-    from tui_captions.asr.engine import AsrModel, DecodeOptions
+    import numpy as np
+
+    from tui_captions.asr.engine import AsrModel, DecodeOptions, StreamFormat
     from tui_captions.audio.decode import DecodedAudio
+    from tui_captions.core.segments import Segment
+    from tui_captions.text.postprocess import TextPostProcessor
 
 
 def add_parser(subparsers: Any) -> None:
@@ -29,6 +43,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("audio", help="audio file or URL")
     add_model_options(parser)
     parser.add_argument("--format", choices=STREAM_FORMATS, default="text", help="output format")
+    add_raw_option(parser)
+    add_video_option(parser)
     parser.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here, not stdout")
     parser.add_argument(
         "--stats", action="store_true", help="print per-chunk compute figures as JSON on stderr"
@@ -45,50 +61,98 @@ def run(args: argparse.Namespace) -> int:
     audio = DecodedAudio(args.audio)
     if args.output is not None:
         check_output(args.output)
-    model, decode, _ = load_model(args)
+    model, decode, settings = load_model(args)
+    if model.format.wants_video:  # the file's video too: fails now if it has none
+        audio.close()
+        audio = DecodedAudio(args.audio, video=True)
+    post = None if args.raw else load_post(args.punctuation, settings)
     with ExitStack() as stack:
         out: TextIO = stack.enter_context(written_whole(args.output)) if args.output else sys.stdout
-        compute_ms, interrupted, failure = _transcribe(
-            audio, model, decode, open_writer(args.format, out)
-        )
+        writer = _Readable(open_writer(args.format, out, raw=args.raw), post)
+        done = _transcribe(audio, model, decode, writer)
+    if model.format.wants_video and not done.faces:
+        warn(f"{args.audio}: no face was found in the video; captioned from the audio alone")
     if args.stats:
         summary = {
             "compute": model.run.compute,
             "quantize": model.run.quantize,
-            **compute_summary(compute_ms, model.format.chunk_seconds),
+            **compute_summary(done.compute_ms, model.format.chunk_seconds),
         }
+        if model.format.wants_video:
+            summary |= {"frames": done.frames, "faces": done.faces}
         print(json.dumps(summary), file=sys.stderr)
-    if failure is not None:
-        raise failure
-    return 130 if interrupted else 0
+    if done.failure is not None:
+        raise done.failure
+    return 130 if done.interrupted else 0
+
+
+class _Readable:
+    """Each final line made readable (with the lines before it) on its way to ``writer``."""
+
+    def __init__(self, writer: SegmentWriter, post: TextPostProcessor | None) -> None:
+        from tui_captions.text.postprocess import TextContext
+
+        self._writer = writer
+        self._post = post
+        self._before = TextContext()
+
+    def write(self, segment: Segment) -> None:
+        if self._post is not None:
+            display = self._post.final(segment.text, self._before)
+            self._before.add(segment.text, display)
+            segment = dataclasses.replace(segment, display=display)
+        self._writer.write(segment)
+
+
+@dataclass
+class _Done:
+    compute_ms: list[float] = field(default_factory=list)
+    interrupted: bool = False
+    failure: AudioSourceError | None = None  # decoding failed part-way: its text is kept
+    frames: int = 0  # an audio-visual model: video frames read, and how many showed a face
+    faces: int = 0
 
 
 def _transcribe(
-    audio: DecodedAudio, model: AsrModel, decode: DecodeOptions, writer: SegmentWriter
-) -> tuple[list[float], bool, AudioSourceError | None]:
-    """Decode ``audio`` to the end, a Ctrl+C or a decoding failure, writing each final line:
-    per-chunk compute, whether it was interrupted, and the failure (its text is kept)."""
-    from tui_captions.audio.decode import fixed_chunks
-
+    audio: DecodedAudio,
+    model: AsrModel,
+    decode: DecodeOptions,
+    writer: SegmentWriter,
+) -> _Done:
+    """Decode ``audio`` to the end, a Ctrl+C or a decoding failure, writing each final line."""
     recognizer = model.create_stream(decode)
-    stream_format = model.format
-    compute_ms: list[float] = []
-    interrupted = False
-    failure: AudioSourceError | None = None
+    done = _Done()
     try:
-        for chunk in fixed_chunks(
-            audio.blocks(stream_format.sample_rate), stream_format.chunk_samples
-        ):
-            step = recognizer.accept(chunk)
-            compute_ms.append(step.compute_ms)
+        for samples, crops, faces in _chunks(audio, model.format):
+            done.frames += 0 if crops is None else len(crops)
+            done.faces += faces
+            step = recognizer.accept(samples, video=crops)
+            done.compute_ms.append(step.compute_ms)
             for segment in step.finals:
                 writer.write(segment)
     except KeyboardInterrupt:
-        interrupted = True
+        done.interrupted = True
     except AudioSourceError as exc:
-        if not compute_ms:  # nothing was heard: no transcript to keep
+        if not done.compute_ms:  # nothing was heard: no transcript to keep
             raise
-        failure = AudioSourceError(f"{exc}; the text before it was written")
+        done.failure = AudioSourceError(f"{exc}; the text before it was written")
     for segment in recognizer.finish():
         writer.write(segment)
-    return compute_ms, interrupted, failure
+    return done
+
+
+def _chunks(
+    audio: DecodedAudio, stream_format: StreamFormat
+) -> Iterator[tuple[np.ndarray, np.ndarray | None, int]]:
+    """The file's chunks: samples, and for an audio-visual model their face crops."""
+    from tui_captions.audio.decode import fixed_chunks
+    from tui_captions.audio.video import chunks_with_video
+
+    rate, size = stream_format.sample_rate, stream_format.chunk_samples
+    if not stream_format.wants_video:
+        for samples in fixed_chunks(audio.blocks(rate), size):
+            yield samples, None, 0
+        return
+    fps, frames = stream_format.video_fps, stream_format.frames_per_chunk
+    for chunk in chunks_with_video(audio, rate, size, fps, frames):
+        yield chunk.samples, chunk.crops, chunk.faces

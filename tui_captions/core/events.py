@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from tui_captions.core.names import short_name
 from tui_captions.core.segments import Segment
 
@@ -17,12 +19,14 @@ class SourceStarted:
     sample_rate: float
     channels: int
     startup_ms: float
+    video: str | None = None  # what the video is, for an audio-visual source
 
     @property
     def summary(self) -> str:
         """The source and, if it says more, what it natively is: "talk.flac (flac, ...)"."""
         name = short_name(self.label)
-        return name if self.description == self.label else f"{name} ({self.description})"
+        said = name if self.description == self.label else f"{name} ({self.description})"
+        return f"{said}, video {self.video}" if self.video else said
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class RecognizerUpdate:
     rms_dbfs: float
     peak_dbfs: float
     overflow: bool
+    faces: int | None = None  # an audio-visual source: frames of the chunk with a face
+    face: np.ndarray | None = None  # and the last of those crops (44x44 uint8)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from tui_captions.asr.engine import RecognizerStream, StepResult
 from tui_captions.audio.protocol import AudioChunk, EndOfStream, Source, Started
-from tui_captions.audio.worker import QUEUE_SECONDS, CaptureWorker
+from tui_captions.audio.worker import QUEUE_SECONDS, CaptureWorker, Video
 from tui_captions.core.events import (
     LiveEvent,
     RecognizerUpdate,
@@ -70,8 +72,17 @@ class LiveEngine:
         if self.running:
             raise RuntimeError("a live session is already running; stop() it first")
         stream_format = self.recognizer.format
+        video = (
+            Video(stream_format.video_fps, stream_format.frames_per_chunk)
+            if stream_format.wants_video
+            else None
+        )
         self._worker = CaptureWorker(
-            source, stream_format.sample_rate, stream_format.chunk_samples, self._queue_seconds
+            source,
+            stream_format.sample_rate,
+            stream_format.chunk_samples,
+            self._queue_seconds,
+            video,
         )
         self._stopping = threading.Event()
         self.position = max(self.position, at or 0)
@@ -131,6 +142,7 @@ class LiveEngine:
                         message.sample_rate,
                         message.channels,
                         (time.monotonic() - launched) * 1000.0,
+                        message.video,
                     )
                 )
             elif isinstance(message, AudioChunk):
@@ -142,7 +154,7 @@ class LiveEngine:
                     if captured - index >= _GAP_CHUNKS:  # nothing came for a while
                         base += captured - index
                         index = captured
-                step = self.recognizer.accept(message.samples, chunk_index=index)
+                step = self.recognizer.accept(message.samples, index, message.crops)
                 self.position = base + expected_seq
                 last_chunk, partial = time.monotonic(), bool(step.partial)
                 self._listener(_update(message, step, worker.queue_depth(), dropped))
@@ -171,4 +183,14 @@ def _update(chunk: AudioChunk, step: StepResult, depth: int, dropped: int) -> Re
         rms_dbfs=chunk.rms_dbfs,
         peak_dbfs=chunk.peak_dbfs,
         overflow=chunk.overflow,
+        faces=None if chunk.crops is None else chunk.faces,
+        face=_last_face(chunk),
     )
+
+
+def _last_face(chunk: AudioChunk) -> np.ndarray | None:
+    """The chunk's last crop with a face (for the camera pane), if any."""
+    if chunk.crops is None:
+        return None
+    seen = [crop for crop in chunk.crops if crop.any()]
+    return seen[-1] if seen else None

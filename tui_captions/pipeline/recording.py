@@ -95,9 +95,11 @@ class RecordingStream:
     def format(self) -> StreamFormat:
         return self.recognizer.format
 
-    def accept(self, samples: np.ndarray, chunk_index: int | None = None) -> StepResult:
+    def accept(
+        self, samples: np.ndarray, chunk_index: int | None = None, video: np.ndarray | None = None
+    ) -> StepResult:
         self.recorder.write(samples, chunk_index)
-        return self.recognizer.accept(samples, chunk_index)
+        return self.recognizer.accept(samples, chunk_index, video)
 
     def finish(self) -> tuple[Segment, ...]:
         return self.recognizer.finish()

@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,7 +29,8 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
-from tui_captions.config import DEFAULT_STRIP_LINES, load_settings, save_settings
+from tui_captions.asr.hotwords import HotwordError
+from tui_captions.config import DEFAULT_STRIP_LINES, HotwordChoice, load_settings, save_settings
 from tui_captions.core import timefmt
 from tui_captions.core.names import short_name
 from tui_captions.core.watch import watched
@@ -39,13 +40,15 @@ from tui_captions.pipeline.session import (
     ChannelId,
     LabelledSource,
     channel_ids,
+    for_model,
     labelled_devices,
     only,
 )
 from tui_captions.signals import STOP_SIGNALS, detach_terminal
-from tui_captions.transcript.readable import readable
+from tui_captions.text.rules import readable
+from tui_captions.transcript.formats import final_event
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
-from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress
+from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
     HelpScreen,
@@ -57,6 +60,7 @@ from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
 from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
+from tui_captions.tui.widgets.camera import CameraPane
 from tui_captions.tui.widgets.figures import SessionFigures
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
@@ -64,9 +68,10 @@ if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
-    from tui_captions.core.events import LiveEvent
+    from tui_captions.core.events import LiveEvent, RecognizerUpdate
     from tui_captions.core.segments import Segment
     from tui_captions.pipeline.recording import Recorder
+    from tui_captions.web.server import CaptionServer
 
 RETRY_SECONDS = 3.0
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
@@ -114,6 +119,9 @@ class AppOptions:
     decoder: str | None = None  # CTC models: greedy or beam (None: the model's choice)
     lm: str | None = None
     watch: str | None = None  # --watch; None: the settings file's list
+    punctuation: str | None = None  # --punctuation; None: the settings file's, else the default
+    hotwords: HotwordChoice = field(default_factory=HotwordChoice)  # --hotwords and friends
+    serve: str | None = None  # --serve [HOST:]PORT: the captions in a browser too
     record: bool = False  # also save the audio next to the journal (one source)
     strip_lines: int | None = None  # --lines; None: the settings file's, else 3
     clear_after: float | None = None  # --clear-after; None: the settings file's, else never
@@ -158,13 +166,23 @@ class CaptionsApp(App[Path | None]):
         self.run_options = self.settings.run_options(
             options.threads, options.quantize, options.compute
         )
+        self.watch_words = self.settings.watch_words(options.watch)
+        self._hotword_problem: str | None = None
+        try:
+            hotwords = self.settings.hotword_list(options.hotwords, self.watch_words)
+        except HotwordError as exc:
+            hotwords, self._hotword_problem = (), f"{exc}; captions go on without hotwords"
         self.decode_options = self.settings.decode_options(
-            options.beam, options.endpoint_silence, options.max_segment, options.decoder, options.lm
+            options.beam,
+            options.endpoint_silence,
+            options.max_segment,
+            options.decoder,
+            options.lm,
+            hotwords,
         )
         super().__init__()
         for theme in self.theme_set.themes:
             self.register_theme(theme)
-        self.watch_words = self.settings.watch_words(options.watch)
         self.model_name = options.model
         self.model: AsrModel | None = None
         self.engine_label: str | None = None  # known once the model is loaded
@@ -192,6 +210,8 @@ class CaptionsApp(App[Path | None]):
         self._clear_timer: Timer | None = None
         self.capturing: set[ChannelId] = set()
         """Channels whose source has started and not ended."""
+        self.server: CaptionServer | None = None
+        self.seen_face = False  # an audio-visual model has had a face to read
         self._exit_status = 0
 
     # -- start-up -------------------------------------------------------------
@@ -209,6 +229,10 @@ class CaptionsApp(App[Path | None]):
         for problem in [*self.theme_set.problems, self._settings_problem]:
             if problem:
                 self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
+        if self._hotword_problem:
+            self.notify(self._hotword_problem, title="Hotwords", severity="warning", timeout=10)
+        if self.options.serve is not None:
+            self.start_server(self.options.serve)
         self.set_interval(1.0, self.sync_screens)
         # After the first paint: importing torch in a thread still competes for the GIL.
         self.call_after_refresh(self.load_model)
@@ -228,16 +252,55 @@ class CaptionsApp(App[Path | None]):
         )
         return DEFAULT_THEME
 
+    def start_server(self, serve: str) -> None:
+        """The captions in a browser too; a port that cannot be had is a notification."""
+        from tui_captions.web.pages import builtin_themes
+        from tui_captions.web.server import CaptionServer, parse_address
+
+        try:
+            host, port = parse_address(serve)
+            server = CaptionServer(host, port, builtin_themes())
+            server.start()
+        except UserError as exc:
+            self.notify(str(exc), title="Web captions", severity="error", timeout=10)
+            return
+        self.server = server
+        self.notify(f"Captions in a browser: {server.url}", title="Web captions", timeout=15)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        if self.server is not None:
+            self.server.publish(event)
+
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load_model(self) -> None:
         def progress(label: str, done: int, total: int | None) -> None:
             self.post_message(ModelProgress(label, done, total))
 
         options = self.options
-        model = self.backend.load_model(
-            options.model, self.run_options, self.decode_options, progress
-        )
+        decode = self.decode_options
+        # Hotwords the model cannot use are a notification, not a failed load: loaded
+        # without them, then tried.
+        without = dataclasses.replace(decode, hotwords=())
+        model = self.backend.load_model(options.model, self.run_options, without, progress)
+        if decode.hotwords:
+            try:
+                model.create_stream(decode)
+            except HotwordError as exc:
+                self._notice(f"{exc}; captions go on without hotwords")
+                self.decode_options = without
         self.post_message(ModelLoaded(model, options.model))
+        # Then the punctuation model: lines keep sentence case until it is ready.
+        post = self.backend.load_post(
+            options.punctuation or self.settings.punctuation, self._notice, progress
+        )
+        self.post_message(PostLoaded(post))
+
+    def _notice(self, text: str) -> None:
+        """A warning from a worker thread."""
+        self.call_from_thread(self.notify, text, severity="warning", timeout=10)
+
+    def on_post_loaded(self, message: PostLoaded) -> None:
+        self.session.post = message.post
 
     def on_model_progress(self, message: ModelProgress) -> None:
         mb = 1024 * 1024
@@ -326,8 +389,17 @@ class CaptionsApp(App[Path | None]):
             )
 
     def start_sources(self) -> None:
-        """(Re)start every chosen source, each on its channel, creating channels as needed."""
+        """(Re)start every chosen source, each on its channel, creating channels as needed;
+        a source the model cannot read (a microphone without a camera for an audio-visual
+        model) is said once, and nothing starts."""
         assert self.model is not None
+        try:
+            paired = for_model(list(self.sources.values()), self.model.format.wants_video)
+        except UserError as exc:
+            self.notify(str(exc), title="This source cannot feed this model", severity="error")
+            self.status(f"{exc} · s: pick another source", "error")
+            return
+        self.sources = self._by_channel(paired)
         for channel_id, chosen in self.sources.items():
             self.start_source(channel_id, chosen)
         if (screen := self.captions) is not None:
@@ -397,15 +469,24 @@ class CaptionsApp(App[Path | None]):
         pane = screen.query_one(TranscriptPane)
         for segment in self.session.accept(channel_id, event):  # never lost, even if stale
             pane.add_final(segment)
+            self.publish(final_event(segment))
             self.words_said += len(segment.text.split())
             self._text_came()
             if hits := watched(segment.text, self.watch_words):
                 self.watch_hits += 1
                 self._watch_word(segment, hits)
         self._show_figures(screen)
+        if isinstance(event, RecognizerUpdate) and current and event.faces is not None:
+            self._saw(screen, event)
         if isinstance(event, RecognizerUpdate) and current:
-            if event.partial and event.partial != pane.partials.get(channel_id):
-                self._text_came()
+            if event.partial != pane.partials.get(channel_id, ""):
+                if event.partial:
+                    self._text_came()
+                text = self.session.post.partial(event.partial)
+                self.publish(
+                    {"type": "partial", "seq": event.seq, "text": text}
+                    | ({"source": channel_id} if channel_id else {})
+                )
             pane.set_partial(event.partial, channel_id)
             screen.meter(channel_id).show(event.rms_dbfs, event.peak_dbfs, event.overflow)
             screen.latency(channel_id).add(event)
@@ -420,6 +501,19 @@ class CaptionsApp(App[Path | None]):
             if current:
                 self.capturing.discard(channel_id)
                 self._source_ended(channel_id, event.reason, event.error)
+
+    def _saw(self, screen: CaptionsScreen, event: RecognizerUpdate) -> None:
+        """An audio-visual source's window: its face crop on the camera pane."""
+        assert self.model is not None and event.faces is not None
+        screen.add_class("-av")
+        screen.query_one(CameraPane).show(
+            event.face, event.faces, self.model.format.frames_per_chunk
+        )
+        if not self.seen_face and event.faces:
+            self.seen_face = True
+            self.status("A face is in view: the model reads the lips too.")
+        elif not self.seen_face:
+            self.status("no face in view yet: captions from the audio alone", "warning")
 
     def _show_figures(self, screen: CaptionsScreen) -> None:
         figures = screen.query_one(SessionFigures)
@@ -572,13 +666,16 @@ class CaptionsApp(App[Path | None]):
     @property
     def compute_label(self) -> str:
         """The engine (once loaded) and how it runs: "ctc, cpu int8"."""
-        compute = self.run_options.compute_label
+        compute = (self.model.run if self.model is not None else self.run_options).compute_label
         return f"{self.engine_label}, {compute}" if self.engine_label else compute
 
     def action_help(self) -> None:
         about = [
             ("Source", self.source_label if self.sources else "none yet"),
             ("Model", f"{self.model_name} ({self.compute_label})"),
+            ("Punctuation", self.session.post.name),
+            ("Hotwords", ", ".join(h.phrase for h in self.decode_options.hotwords) or "none"),
+            ("In a browser", self.server.url if self.server is not None else "off (--serve)"),
         ]
         self.push_screen(HelpScreen(KEYS, about))
 
@@ -620,6 +717,8 @@ class CaptionsApp(App[Path | None]):
 
     def _close_and_exit(self) -> None:
         journal = self.session.close()
+        if self.server is not None:
+            self.server.stop()
         if self.recorder is not None:
             self.recorder.close()
         if self._exit_status == 128 + signal.SIGHUP:
@@ -655,5 +754,6 @@ class CaptionsApp(App[Path | None]):
                 bar.model = short_name(self.model_name)
                 bar.compute = self.compute_label
                 bar.recording = self.recorder is not None
+                bar.web = self.server.url if self.server is not None else ""
                 bar.state = self.state
                 bar.elapsed = self.elapsed()

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tui_captions.core.events import LiveEvent
     from tui_captions.pipeline.recording import Recorder
     from tui_captions.pipeline.session import ChannelEngine
+    from tui_captions.text.postprocess import TextPostProcessor
 
 LevelsCallback = Callable[[float, float, bool], object]
 Listener = Callable[["LiveEvent"], None]
@@ -48,6 +49,10 @@ class Backend(Protocol):
         listener: Listener,
         recorder: Recorder | None = None,
     ) -> ChannelEngine: ...
+
+    def load_post(
+        self, spec: str | None, notice: Callable[[str], None], progress: DownloadProgress
+    ) -> TextPostProcessor: ...
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle: ...
 
@@ -117,6 +122,13 @@ class RealBackend:
         if recorder is not None:
             stream = RecordingStream(stream, recorder)
         return LiveEngine(stream, listener)
+
+    def load_post(
+        self, spec: str | None, notice: Callable[[str], None], progress: DownloadProgress
+    ) -> TextPostProcessor:
+        from tui_captions.text.catalog import open_post_processor
+
+        return open_post_processor(spec, notice, progress)
 
     def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
         return LevelProbe(source, on_levels)

@@ -13,6 +13,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
     from tui_captions.core.events import LiveEvent
+    from tui_captions.text.postprocess import TextPostProcessor
 
 
 class ModelProgress(Message):
@@ -27,6 +28,14 @@ class ModelLoaded(Message):
     def __init__(self, model: AsrModel, name: str) -> None:
         super().__init__()
         self.model, self.name = model, name
+
+
+class PostLoaded(Message):
+    """The punctuation model (or the rules, if it cannot be had) for final lines."""
+
+    def __init__(self, post: TextPostProcessor) -> None:
+        super().__init__()
+        self.post = post
 
 
 class Levels(Message):

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input, Static
 
 from tui_captions.core.stats import LiveStats
 from tui_captions.tui.widgets.bars import SessionBar, StatusLine
+from tui_captions.tui.widgets.camera import CameraPane
 from tui_captions.tui.widgets.figures import SessionFigures
 from tui_captions.tui.widgets.latency import LatencyPane
 from tui_captions.tui.widgets.levels import LevelMeter
@@ -44,6 +45,8 @@ class MainScreen(Screen[None]):
     /* The caption strip: only the last lines of text, the whole width. */
     MainScreen.-strip SessionBar, MainScreen.-strip #side, MainScreen.-strip StatusLine,
     MainScreen.-strip Footer, MainScreen.-strip #demo-note { display: none; }
+    MainScreen #camera-box { display: none; }
+    MainScreen.-av #camera-box { display: block; }
     MainScreen #search { display: none; margin: 0 1; }
     MainScreen.-searching #search { display: block; }
     MainScreen.-strip TranscriptPane { border: none; }
@@ -65,6 +68,9 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"):
             yield TranscriptPane(self._display, watch=self._watch)
             with Vertical(id="side"):
+                with Vertical(id="camera-box") as camera:
+                    camera.border_title = "Camera"  # the crop the model sees
+                    yield CameraPane()
                 with Vertical(id="levels-box") as levels:
                     levels.border_title = "Levels"
                     yield LevelMeter(history=True)

@@ -41,6 +41,8 @@ class SessionBar(Widget):
     elapsed: reactive[float] = reactive(0.0)
     state: reactive[str] = reactive("starting")
     recording: reactive[bool] = reactive(False)
+    web: reactive[str] = reactive("")
+    """The caption page's address (with its token), when serving."""
 
     def render(self) -> RenderableType:
         label = self.get_component_rich_style("session-bar--label")
@@ -55,6 +57,8 @@ class SessionBar(Widget):
             ("  model ", label),
             self.model,
             (f" ({self.compute})" if self.compute else "", label),
+            ("  web ", label) if self.web else "",
+            self.web,
             no_wrap=True,
             overflow="ellipsis",
         )

@@ -77,13 +77,11 @@ class TranscriptLog(ScrollView):
     def __init__(
         self,
         on_scrolled_up: Callable[[], None],
-        display: Callable[[str], str] = str,
         *,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self._on_scrolled_up = on_scrolled_up
-        self._display = display
         self.auto_scroll = True
         self.segments: list[Segment] = []
         """Shown since the last clear, in start-time order."""
@@ -201,7 +199,7 @@ class TranscriptLog(ScrollView):
         return rows
 
     def _text(self, segment: Segment) -> Text:
-        text = Text(self._display(segment.text))
+        text = Text(segment.shown())
         if watched(segment.text, self.watch_words):
             text.stylize(self.get_component_rich_style("transcript-log--watch"))
         if self.query_text:
@@ -269,7 +267,7 @@ class TranscriptPane(Vertical):
         """Each source's text that may still change ("" channel: the only source)."""
 
     def compose(self) -> ComposeResult:
-        log = TranscriptLog(self._scrolled_up, self._display, id="finals")
+        log = TranscriptLog(self._scrolled_up, id="finals")
         log.watch_words = self._watch
         yield log
         yield Static("", id="partial")

@@ -1,0 +1,236 @@
+"""Train the tiny audio-visual model: the seed's architecture, a few million parameters.
+
+    .venv/bin/python -m tools.tiny_av.train [--minutes 120] [--threads 2]
+
+One command: it makes the talking faces (``data``; cached in ``.work/tiny_av/``),
+builds the seed's model (an audio ResNet on the 19.2 kHz waveform, a linear
+video front end, the fusion MLP, an Emformer RNN-T of 32-frame segments),
+starts its Emformer layers, predictor and joiner from the tiny Emformer's
+(``tests/fixtures/tiny-emformer``, the same words, tokenizer and frame rate
+near enough: 40 ms there, 33 ms here) and trains everything on sentences of
+the tiny vocabulary: white noise mixed into the audio at random SNRs down to
+-5 dB, and modality dropout (some steps with the video blanked, some with the
+audio silenced) so one model runs with or without its camera. Each sentence
+starts with the 4 black, silent frames the engine's cacher puts before a
+stream, so training sees the windows as the engine cuts them. The model is
+written to ``tests/fixtures/tiny-av/`` as the engine reads it (the tutorial's
+two file names, fp16 weights, and ``captions-tui.json``: it carries its state
+from window to window). Checkpoints go to ``.work/tiny_av/``; a run started
+again resumes. The log is printed and kept in ``tools/tiny_av/train.log``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sentencepiece as spm
+import torch
+
+from tools.avsr_model import DEVICE_RNNT, AvModel, Size, scaled
+from tools.tiny_av.data import WORK_DIR, AvSet, build_set
+from tools.tiny_model.data import make_utterances
+from tools.tiny_model.loss import rnnt_loss
+from tui_captions.asr.avsr import CONTEXT_FRAMES, HINTS_FILE, MEAN, MODEL_FILE, STD, TOKENIZER_FILE
+from tui_captions.asr.model_dir import load_model_dir
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = REPO / "tests" / "fixtures" / "tiny-emformer"
+FIXTURE = REPO / "tests" / "fixtures" / "tiny-av"
+LOG = Path(__file__).with_name("train.log")
+TRAIN_SEED, HELD_OUT_SEED = 21, 22
+SENTENCES, HELD_OUT = 8000, 300
+PER_FRAME = 640
+SIZE = Size(
+    channels=(16, 32, 64, 128),
+    blocks=(1, 1, 1, 1),
+    fusion=256,
+    features=256,
+    rnnt=scaled(
+        DEVICE_RNNT,
+        input_dim=256,
+        encoding_dim=256,
+        num_symbols=257,
+        time_reduction_input_dim=256,
+        transformer_num_heads=4,
+        transformer_ffn_dim=1024,
+        transformer_num_layers=4,
+        symbol_embedding_dim=256,
+        num_lstm_layers=1,
+    ),
+)
+BATCH_SECONDS = 40.0
+PEAK_LR, WARMUP = 6e-4, 200
+VIDEO_OFF, AUDIO_OFF, NOISY = 0.2, 0.15, 0.7
+SNR_DB = (-5.0, 20.0)
+
+
+def log(text: str) -> None:
+    line = f"{time.strftime('%H:%M:%S')} {text}"
+    print(line, flush=True)
+    with LOG.open("a") as out:
+        out.write(line + "\n")
+
+
+def build_model() -> AvModel:
+    """The seed's architecture at the tiny size, its transducer started from the tiny Emformer."""
+    model = AvModel(SIZE)
+    tiny = load_model_dir(TINY).model.state_dict()
+    ours = model.model.state_dict()
+    shared = {
+        k: v
+        for k, v in tiny.items()
+        if k in ours and ours[k].shape == v.shape and not k.startswith("transcriber.input_linear")
+    }
+    model.model.load_state_dict(shared, strict=False)
+    log(f"started {len(shared)} of {len(ours)} transducer tensors from {TINY.name}")
+    return model
+
+
+def noisy(audio: np.ndarray, rng: random.Random) -> np.ndarray:
+    """White noise at a random SNR (dB) against the speech's own power."""
+    power = float(np.mean(audio**2)) + 1e-10
+    snr = rng.uniform(*SNR_DB)
+    noise = np.random.default_rng(rng.randrange(2**31)).standard_normal(len(audio))
+    return (audio + noise.astype(np.float32) * math.sqrt(power / 10 ** (snr / 10))).astype(
+        np.float32
+    )
+
+
+def example(data: AvSet, index: int, rng: random.Random | None) -> tuple[np.ndarray, np.ndarray]:
+    """A sentence as the engine feeds it: 4 silent black frames, then its frames; audio
+    ``(frames * 640,)`` and normalised crops ``(frames, 44, 44)``; ``rng``: augmented."""
+    audio, crops = data.samples(index), data.crops(index).astype(np.float32)
+    frames = max(len(crops), math.ceil(len(audio) / PER_FRAME))
+    audio = np.pad(audio, (0, frames * PER_FRAME - len(audio)))
+    crops = np.pad(crops, ((0, frames - len(crops)), (0, 0), (0, 0)))
+    if rng is not None:
+        audio = audio * rng.uniform(0.3, 1.5)
+        if rng.random() < NOISY:
+            audio = noisy(audio, rng)
+        dropped = rng.random()
+        if dropped < VIDEO_OFF:
+            crops[:] = 0.0  # a black frame, as the engine's blank video
+        elif dropped < VIDEO_OFF + AUDIO_OFF:
+            audio[:] = 0.0
+    audio = np.pad(audio, (CONTEXT_FRAMES * PER_FRAME, 0))
+    crops = np.pad(crops, ((CONTEXT_FRAMES, 0), (0, 0), (0, 0)))
+    return audio.astype(np.float32), ((crops / 255.0 - MEAN) / STD).astype(np.float32)
+
+
+def loss_of(
+    model: AvModel, items: list[tuple[np.ndarray, np.ndarray]], targets: list[list[int]]
+) -> torch.Tensor:
+    frames = torch.tensor([len(v) for _, v in items])
+    width = int(frames.max())
+    right = SIZE.rnnt["right_context_length"]
+    audio = torch.zeros(len(items), (width + right) * PER_FRAME, 1)
+    video = torch.zeros(len(items), width + right, 1, 44, 44)
+    video[:] = (0.0 - MEAN) / STD  # padding: black frames
+    for row, (sound, crops) in enumerate(items):
+        audio[row, : len(sound), 0] = torch.from_numpy(sound)
+        video[row, : len(crops), 0] = torch.from_numpy(crops)
+    features = model(audio, video)  # the last ``right`` frames: the last segment's look-ahead
+    encodings, lengths = model.model.transcriber(features, frames)
+    label_lengths = torch.tensor([len(t) for t in targets], dtype=torch.int32)
+    labels = torch.zeros(len(targets), int(label_lengths.max()), dtype=torch.int32)
+    for row, target in enumerate(targets):
+        labels[row, : len(target)] = torch.tensor(target)
+    blank = SIZE.rnnt["num_symbols"] - 1
+    predicted, _, _ = model.model.predictor(
+        torch.nn.functional.pad(labels, (1, 0), value=blank), label_lengths + 1, None
+    )
+    logits, _, _ = model.model.joiner(encodings, lengths, predicted, label_lengths + 1)
+    return rnnt_loss(logits, labels, lengths.int(), label_lengths, blank)
+
+
+def batches(data: AvSet, rng: random.Random) -> list[int]:
+    chosen: list[int] = []
+    seconds = 0.0
+    while seconds < BATCH_SECONDS:
+        index = rng.randrange(len(data))
+        chosen.append(index)
+        seconds += len(data.samples(index)) / 19_200
+    return chosen
+
+
+def export(model: AvModel, directory: Path) -> None:
+    """The engine's directory: the scripted model (fp16 weights), the tokenizer, the hints."""
+    directory.mkdir(parents=True, exist_ok=True)
+    copy = AvModel(SIZE)
+    copy.load_state_dict(model.state_dict())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.script(copy.eval().half()).save(str(directory / MODEL_FILE))
+    (directory / TOKENIZER_FILE).write_bytes((TINY / "tokenizer.model").read_bytes())
+    (directory / HINTS_FILE).write_text(json.dumps({"window_state": "carry"}) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=120.0)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(TRAIN_SEED)
+    started = time.monotonic()
+    train = build_set(make_utterances(SENTENCES, TRAIN_SEED), TRAIN_SEED)
+    build_set(make_utterances(HELD_OUT, HELD_OUT_SEED), HELD_OUT_SEED)
+    log(f"data: {len(train)} sentences ({(time.monotonic() - started) / 60:.1f} min)")
+    pieces = spm.SentencePieceProcessor(model_file=str(TINY / "tokenizer.model"))
+    targets = [pieces.encode(u.text) for u in train.utterances]
+    model = build_model().train()
+    log(f"model: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters")
+    optimizer = torch.optim.Adam(model.parameters(), lr=PEAK_LR, betas=(0.9, 0.98))
+    checkpoint = WORK_DIR / "checkpoint.pt"
+    step, spent = 0, 0.0
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=True)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        step, spent = int(saved["step"]), float(saved["spent"])
+        log(f"resumed at step {step} ({spent / 60:.1f} min)")
+    rng = random.Random(TRAIN_SEED * 1000 + step)
+    budget = args.minutes * 60
+    clock = time.monotonic() - spent
+    losses: list[float] = []
+    while (spent := time.monotonic() - clock) < budget:
+        progress = spent / budget
+        lr = (
+            PEAK_LR
+            * min(1.0, (step + 1) / WARMUP)
+            * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+        )
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        chosen = batches(train, rng)
+        loss = loss_of(
+            model, [example(train, i, rng) for i in chosen], [targets[i] for i in chosen]
+        )
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+        optimizer.step()
+        step += 1
+        losses.append(float(loss.detach()))
+        if step % 25 == 0:
+            log(f"step {step} ({spent / 60:.1f} min) loss {np.mean(losses):.3f} lr {lr:.2e}")
+            losses = []
+        if step % 100 == 0:
+            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+            torch.save({**state, "step": step, "spent": spent}, checkpoint)
+            export(model, WORK_DIR / "latest")
+    log(f"trained {step} steps in {spent / 60:.1f} min")
+    export(model, FIXTURE)
+    sizes = {p.name: p.stat().st_size for p in FIXTURE.iterdir()}
+    log(f"wrote {FIXTURE}: {sizes}")
+
+
+if __name__ == "__main__":
+    main()
