@@ -29,9 +29,10 @@ import numpy as np
 import torch
 
 from bench.reference_pipeline import ReferencePipeline
-from tools.random_model import make_random_model
+from tools.random_model import make_random_model, pseudo_text
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.engine import DecodeOptions
+from tui_captions.asr.hotwords import DEFAULT_HOTWORD_SCORE, Hotword
 from tui_captions.asr.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.recognizer import Recognizer
 from tui_captions.asr.runtime import configure_threads, prepare_model
@@ -165,6 +166,52 @@ def run_side_by_side(
     return ours, theirs, tokens / (len(chunks) * files.config.chunk_seconds)
 
 
+def hotword_phrases(count: int, score: float = DEFAULT_HOTWORD_SCORE) -> tuple[Hotword, ...]:
+    """``count`` phrases of one to three words in the random model's pseudo-language."""
+    words = sorted({w for line in pseudo_text(200, seed=5) for w in line.split()})
+    rng = np.random.default_rng(5)
+    return tuple(
+        Hotword(" ".join(rng.choice(words, size=rng.integers(1, 4))), score) for _ in range(count)
+    )
+
+
+def run_hotword_cost(
+    prepared: ModelFiles, beam: int, chunks: list[np.ndarray], count: int, block: int
+) -> dict[str, Any]:
+    """Ours without hotwords, with ``count`` of them at score 0 (the graph walked, nothing
+    preferred: the same decisions) and at the default score, in turns over the same audio.
+
+    A random model's tokens are near equally likely, so the bonus makes it write many
+    more of the hotwords' pieces, and every token written costs a predictor step: the
+    third row measures that as well as the graph."""
+    runs = {
+        "none": (),
+        f"{count} hotwords, score 0": hotword_phrases(count, 0.0),
+        f"{count} hotwords": hotword_phrases(count),
+    }
+    recognizers = {
+        name: Recognizer(prepared, DecodeOptions(beam=beam, hotwords=hw))
+        for name, hw in runs.items()
+    }
+    timings = {name: Timings() for name in runs}
+    words = dict.fromkeys(runs, 0)
+    for start in range(0, len(chunks), block):
+        for name, recognizer in recognizers.items():
+            for chunk in chunks[start : start + block]:
+                started = time.perf_counter()
+                update = recognizer.accept(chunk)
+                timings[name].add((time.perf_counter() - started) * 1000.0, recognizer.stage_ms)
+                words[name] += sum(len(s.text.split()) for s in update.finals)
+    rows = {
+        name: {**timings_summary(t, prepared.config.chunk_seconds), "words": words[name]}
+        for name, t in timings.items()
+    }
+    none = rows["none"]["stages_mean_ms"]["search"]
+    for row in rows.values():
+        row["search_ratio"] = row["stages_mean_ms"]["search"] / none
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=["base", "small"], default="base")
@@ -195,6 +242,12 @@ def main() -> None:
         type=float,
         default=4.0,
         help="audio each pipeline decodes per turn in the side-by-side run (default: 4)",
+    )
+    parser.add_argument(
+        "--hotwords",
+        type=int,
+        default=0,
+        help="also time ours with this many hotwords against none (e.g. 100)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
@@ -249,6 +302,14 @@ def run_all(
         "speedup_p50": reference["p50"] / ours["p50"],
         "speedup_p95": reference["p95"] / ours["p95"],
     }
+    if args.hotwords:
+        results["hotwords"] = run_hotword_cost(
+            prepared,
+            args.beam,
+            first(args.seconds / 60),
+            args.hotwords,
+            max(1, round(args.turn_seconds / config.chunk_seconds)),
+        )
     if args.long_minutes:
         long_times, finals = run_ours(prepared, args.beam, first(args.long_minutes))
         long = summary(long_times, config.chunk_seconds)
@@ -292,6 +353,12 @@ def report(results: dict[str, Any], as_json: bool) -> None:
     short = results["short"]
     print(f"speed-up p50 x{short['speedup_p50']:.2f}, p95 x{short['speedup_p95']:.2f}")
     print(f"reference emits {short['reference_tokens_per_s']} tokens per second of audio")
+    for name, row in results.get("hotwords", {}).items():
+        print(
+            f"ours, {name}: p50 {row['p50']:.2f} ms, p95 {row['p95']:.2f} ms, search "
+            f"{row['stages_mean_ms']['search']:.3f} ms a chunk (mean, x{row['search_ratio']:.2f}), "
+            f"{row['words']} words written"
+        )
     for key in ("long_ours", "long_reference"):
         if key in results:
             row = results[key]

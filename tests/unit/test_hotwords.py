@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tui_captions.asr.context_graph import ContextGraph, build_graph
 from tui_captions.asr.hotwords import Hotword, parse_hotwords, read_hotwords_file
-from tui_captions.asr.transducer import advance, finished
+from tui_captions.asr.transducer import advance, bonus_row, finished
 from tui_captions.errors import UserError
 
 # A toy vocabulary: whole words (a leading ▁), word pieces, and an unknown id.
@@ -25,13 +28,28 @@ def graph(*phrases: str) -> ContextGraph:
     return build_graph([Hotword(p, S) for p in phrases], encode, PIECES, unknown=0)
 
 
+def step(
+    context: ContextGraph, state: tuple[int, float, float], token: int
+) -> tuple[int, float, float, float]:
+    """One hypothesis's (node, floor, pending) after ``token``, and what it earned."""
+    node, floor, pending = state
+    moved = advance(
+        context,
+        torch.tensor([node]),
+        torch.tensor([floor]),
+        torch.tensor([pending]),
+        torch.tensor([token]),
+    )
+    return int(moved[0]), float(moved[1]), float(moved[2]), float(moved[3])
+
+
 def earned(context: ContextGraph, words: str) -> float:
     """What the path earns by the end of the line (partial matches given back)."""
-    node, floor, pending, total = 0, 0.0, 0.0, 0.0
+    state, total = (0, 0.0, 0.0), 0.0
     for token in encode(words.replace("teach", "tea ch")):
-        node, floor, pending, change = advance(context, node, floor, pending, token)
-        total += change
-    return total - (context.score[node] - floor)
+        node, floor, pending, change = step(context, state, token)
+        state, total = (node, floor, pending), total + change
+    return total - (float(context.score[state[0]]) - state[1])
 
 
 @pytest.mark.parametrize(
@@ -51,10 +69,32 @@ def test_what_a_line_earns(phrases: tuple[str, ...], said: str, expected: float)
     assert earned(graph(*phrases), said) == pytest.approx(expected)
 
 
+WORDS = [p.lstrip("\u2581") for p in PIECES[1:-1]]
+
+
+@given(
+    phrases=st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3), min_size=1),
+    path=st.lists(st.integers(1, len(PIECES) - 2), max_size=12),
+)
+def test_the_search_rows_are_what_each_token_would_earn(
+    phrases: list[list[str]], path: list[int]
+) -> None:
+    """The row the beam search adds for every token at once is :func:`advance`, token by
+    token, in whatever state a path of tokens leaves a hypothesis."""
+    context = graph(*{" ".join(p) for p in phrases})
+    state = (0, 0.0, 0.0)
+    for token in [*path, None]:
+        row = bonus_row(context, *state).tolist()
+        assert row == pytest.approx([step(context, state, t)[3] for t in range(len(row))])
+        if token is not None:
+            node, floor, pending, _ = step(context, state, token)
+            state = (node, floor, pending)
+
+
 def test_the_line_end_gives_back_partial_matches_when_choosing_the_text() -> None:
     """At an endpoint the best hypothesis is chosen without what unfinished matches lent it."""
     context = graph("budget review")
-    node, floor, pending, _ = advance(context, 0, 0.0, 0.0, ID["budget"])
+    node, floor, pending, _ = step(context, (0, 0.0, 0.0), ID["budget"])
     lent = (
         [0, ID["budget"]],
         None,

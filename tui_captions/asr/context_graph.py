@@ -11,7 +11,9 @@ nothing there. Nothing is retrained: the bonus shifts which hypotheses the
 beam keeps (the scheme of icefall's and sherpa-onnx's context graphs; the
 walk itself is :func:`tui_captions.asr.transducer.advance`).
 
-:class:`ContextGraph` is plain lists, a dict and a tensor, so TorchScript can type it.
+:class:`ContextGraph` is a few tensors: the compiled search takes it on every chunk,
+and tensors cross into TorchScript as they are (lists and dicts are copied
+element by element: 100 hotwords' worth took longer than the search itself).
 """
 
 from __future__ import annotations
@@ -27,16 +29,26 @@ from tui_captions.asr.tokens import WORD_BOUNDARY
 
 
 class ContextGraph(NamedTuple):
-    """The graph in the form the search uses; node 0 is the root (no match)."""
+    """The graph as the search walks it; node 0 is the root (no match).
 
-    goto: dict[int, int]  # node * tokens + token -> child node
-    children: list[list[int]]  # the tokens with a child, per node
-    fail: list[int]  # the longest proper suffix of the node's match that is a node
-    score: list[float]  # what the match up to the node has earned
-    end: list[bool]  # a phrase ends here
-    leaf: list[bool]  # no phrase goes on from here
+    From a node, a token leads to the node of the longest match it continues:
+    its own child, or one found through failure links. The tokens that lead
+    anywhere but the root are listed per node (``reach_*``, node by node, then
+    by token), with keys ``node * tokens + token`` in ascending order to look
+    them up in one ``searchsorted``.
+    """
+
+    tokens: int  # the model's symbols, the blank (last) included
+    score: torch.Tensor  # (nodes,) what the match up to the node has earned
+    end: torch.Tensor  # (nodes,) bool: a phrase ends here
+    leaf: torch.Tensor  # (nodes,) bool: no phrase goes on from here
     word_start: torch.Tensor  # (tokens,) 1.0 where the piece begins a word
-    tokens: int
+    reach_offsets: torch.Tensor  # (nodes + 1,) each node's entries
+    reach_keys: torch.Tensor  # (entries,) node * tokens + token
+    reach_tokens: torch.Tensor  # (entries,)
+    reach_nodes: torch.Tensor  # (entries,) where the token leads
+    reach_indirect: torch.Tensor  # (entries,) 1.0 where through a failure link
+    root_row: torch.Tensor  # (tokens - 1,) what each token earns from the root
 
 
 @dataclass
@@ -77,17 +89,45 @@ def build_graph(
         nodes[at].end = True
     _link_failures(nodes)
     count = len(pieces)
-    starts = torch.tensor([1.0 if p.startswith(WORD_BOUNDARY) else 0.0 for p in pieces])
+    entries: list[tuple[int, int, int, float]] = []
+    offsets = [0]
+    for index in range(len(nodes)):
+        for token, (child, direct) in sorted(_reached(nodes, index, count - 1).items()):
+            entries.append((index * count + token, token, child, 0.0 if direct else 1.0))
+        offsets.append(len(entries))
+    score = torch.tensor([n.score for n in nodes])
+    root_row = torch.zeros(count - 1)
+    for token, child in nodes[0].next.items():
+        if token < count - 1:
+            root_row[token] = score[child]
+    columns = list(zip(*entries, strict=True)) if entries else [(), (), (), ()]
     return ContextGraph(
-        goto={index * count + t: c for index, n in enumerate(nodes) for t, c in n.next.items()},
-        children=[sorted(n.next) for n in nodes],
-        fail=[n.fail for n in nodes],
-        score=[n.score for n in nodes],
-        end=[n.end for n in nodes],
-        leaf=[not n.next for n in nodes],
-        word_start=starts,
         tokens=count,
+        score=score,
+        end=torch.tensor([n.end for n in nodes]),
+        leaf=torch.tensor([not n.next for n in nodes]),
+        word_start=torch.tensor([1.0 if p.startswith(WORD_BOUNDARY) else 0.0 for p in pieces]),
+        reach_offsets=torch.tensor(offsets),
+        reach_keys=torch.tensor(columns[0], dtype=torch.long),
+        reach_tokens=torch.tensor(columns[1], dtype=torch.long),
+        reach_nodes=torch.tensor(columns[2], dtype=torch.long),
+        reach_indirect=torch.tensor(columns[3], dtype=torch.float),
+        root_row=root_row,
     )
+
+
+def _reached(nodes: list[_Node], index: int, width: int) -> dict[int, tuple[int, bool]]:
+    """token -> (the node it leads to from node ``index``, whether directly), for the tokens
+    below ``width`` that lead anywhere but the root: the deepest match wins."""
+    found: dict[int, tuple[int, bool]] = {}
+    walk = index
+    while True:
+        for token, child in nodes[walk].next.items():
+            if token < width and token not in found:
+                found[token] = (child, walk == index)
+        if walk == 0:
+            return found
+        walk = nodes[walk].fail
 
 
 def _link_failures(nodes: list[_Node]) -> None:

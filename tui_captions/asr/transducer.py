@@ -251,27 +251,9 @@ class TransducerSearch(torch.nn.Module):
 
     def _bonuses(self, hypos: list[_Hypothesis], context: ContextGraph) -> torch.Tensor:
         """``(hypotheses, tokens - 1)``: what each next token would earn or give back."""
-        width = context.tokens - 1
-        rows: list[torch.Tensor] = []
-        for h in hypos:
-            node, floor, pending = h[6], h[7], h[8]
-            # Any token that matches nothing gives back the unconfirmed part of the match...
-            row = torch.full([width], floor - context.score[node])
-            # ...and the bonus of a phrase just completed, unless it starts a new word.
-            if pending != 0.0:
-                row = row - pending * (1.0 - context.word_start[:width])
-            candidates: list[int] = []
-            walk = node
-            while True:
-                candidates.extend(context.children[walk])
-                if walk == 0:
-                    break
-                walk = context.fail[walk]
-            for token in candidates:
-                if token < width:
-                    row[token] = advance(context, node, floor, pending, token)[3]
-            rows.append(row)
-        return torch.stack(rows)
+        if all(h[6] == 0 and h[7] == 0.0 and h[8] == 0.0 for h in hypos):
+            return context.root_row  # no hypothesis inside a match: one row for all
+        return torch.stack([bonus_row(context, h[6], h[7], h[8]) for h in hypos])
 
     def _gen_new_hypos(
         self,
@@ -295,14 +277,15 @@ class TransducerSearch(torch.nn.Module):
             torch.ones(len(base_hypos), dtype=torch.long, device=device),
             states,
         )
+        nodes: list[int] = [h[6] for h in base_hypos]
+        floors: list[float] = [h[7] for h in base_hypos]
+        pendings: list[float] = [h[8] for h in base_hypos]
+        if context is not None:
+            nodes, floors, pendings = _advanced(context, nodes, floors, pendings, tokens)
         new_hypos: list[_Hypothesis] = []
         for i, h_a in enumerate(base_hypos):
             new_tokens = h_a[0] + [tokens[i]]
             state = [[part[i : i + 1] for part in layer] for layer in pred_states]
-            node, floor, pending = h_a[6], h_a[7], h_a[8]
-            if context is not None:
-                advanced = advance(context, node, floor, pending, tokens[i])
-                node, floor, pending = advanced[0], advanced[1], advanced[2]
             new_hypos.append(
                 (
                     new_tokens,
@@ -311,40 +294,85 @@ class TransducerSearch(torch.nn.Module):
                     scores[i],
                     -1,
                     str(new_tokens),
-                    node,
-                    floor,
-                    pending,
+                    nodes[i],
+                    floors[i],
+                    pendings[i],
                 )
             )
         return new_hypos
 
 
+def _advanced(
+    context: ContextGraph,
+    nodes: list[int],
+    floors: list[float],
+    pendings: list[float],
+    tokens: list[int],
+) -> tuple[list[int], list[float], list[float]]:
+    """:func:`advance` for the search's plain lists."""
+    moved = advance(
+        context,
+        torch.tensor(nodes),
+        torch.tensor(floors),
+        torch.tensor(pendings),
+        torch.tensor(tokens),
+    )
+    new_nodes: list[int] = moved[0].tolist()
+    new_floors: list[float] = moved[1].tolist()
+    new_pendings: list[float] = moved[2].tolist()
+    return new_nodes, new_floors, new_pendings
+
+
+def bonus_row(context: ContextGraph, node: int, floor: float, pending: float) -> torch.Tensor:
+    """``(tokens - 1,)``: what :func:`advance` would give each next token, all at once."""
+    if node == 0 and floor == 0.0 and pending == 0.0:
+        return context.root_row
+    # A token that leads back to the root gives back the unconfirmed match...
+    row = torch.full([context.tokens - 1], floor - float(context.score[node]))
+    # ...one that goes on earns its node's score (keeping the floor only if the match went
+    # on through a failure link)...
+    first, last = int(context.reach_offsets[node]), int(context.reach_offsets[node + 1])
+    row[context.reach_tokens[first:last]] = (
+        context.score[context.reach_nodes[first:last]]
+        - context.score[node]
+        + floor * context.reach_indirect[first:last]
+    )
+    # ...and one inside a word takes back the bonus of a phrase just completed.
+    if pending != 0.0:
+        row = row - pending * (1.0 - context.word_start[:-1])
+    return row
+
+
 def advance(
-    context: ContextGraph, node: int, floor: float, pending: float, token: int
-) -> tuple[int, float, float, float]:
-    """A hypothesis's place in the hotword graph after ``token`` (node, floor, pending)
-    and what the token earns or gives back."""
-    change = 0.0
-    if pending != 0.0 and context.word_start[token] == 0.0:
-        change -= pending  # the phrase was only the start of a longer word
-    key = node * context.tokens + token
-    if key in context.goto:
-        child = context.goto[key]
-        change += context.score[child] - context.score[node]
-    else:  # the match falls off: keep what its longest suffix that goes on has earned
-        walk = context.fail[node] if node != 0 else 0
-        while walk != 0 and walk * context.tokens + token not in context.goto:
-            walk = context.fail[walk]
-        child = context.goto.get(walk * context.tokens + token, 0)
-        change += context.score[child] - (context.score[node] - floor)
-        floor = 0.0
-    pending = 0.0
-    if context.end[child]:
-        pending = context.score[child] - floor
-        floor = context.score[child]
-        if context.leaf[child]:
-            child, floor = 0, 0.0
-    return child, floor, pending, change
+    context: ContextGraph,
+    nodes: torch.Tensor,
+    floors: torch.Tensor,
+    pendings: torch.Tensor,
+    tokens: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Hypotheses' places in the hotword graph (node, floor, pending) after one more token
+    each, and what the token earns or gives back; one tensor entry per hypothesis."""
+    keys = nodes * context.tokens + tokens
+    found = torch.searchsorted(context.reach_keys, keys).clamp(max=context.reach_keys.numel() - 1)
+    goes_on = context.reach_keys[found] == keys
+    children = torch.where(goes_on, context.reach_nodes[found], torch.zeros_like(nodes))
+    indirect = torch.where(goes_on, context.reach_indirect[found], torch.ones_like(floors))
+    # A completed phrase's bonus is taken back if the token does not start a new word; a
+    # match that falls off (or goes on through a failure link) gives back all but the floor.
+    change = (
+        context.score[children]
+        - context.score[nodes]
+        + floors * indirect
+        - pendings * (1.0 - context.word_start[tokens])
+    )
+    floors = floors * (1.0 - indirect)
+    ends = context.end[children]
+    pendings = torch.where(ends, context.score[children] - floors, torch.zeros_like(floors))
+    floors = torch.where(ends, context.score[children], floors)
+    leaves = ends & context.leaf[children]
+    children = torch.where(leaves, torch.zeros_like(children), children)
+    floors = torch.where(leaves, torch.zeros_like(floors), floors)
+    return children, floors, pendings, change
 
 
 def finished(hypotheses: list[Hypothesis], context: ContextGraph | None) -> list[int]:
@@ -354,7 +382,7 @@ def finished(hypotheses: list[Hypothesis], context: ContextGraph | None) -> list
         return hypotheses[0][0]
     best = max(
         hypotheses,
-        key=lambda h: (h[3] - (context.score[h[4]] - h[5])) / (len(h[0]) + 1),
+        key=lambda h: (h[3] - (float(context.score[h[4]]) - h[5])) / (len(h[0]) + 1),
     )
     return best[0]
 
