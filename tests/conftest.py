@@ -41,13 +41,17 @@ def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     name the bundled punctuation model: the published one is a download (tested on loopback)."""
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
-    config = tmp_path_factory.mktemp("config-home")
-    patch.setenv("XDG_CONFIG_HOME", str(config))
-    settings = config / "captions-tui" / "settings.toml"
-    settings.parent.mkdir()
-    settings.write_text(f'punctuation = "{BUNDLED}"\n')
+    patch.setenv("XDG_CONFIG_HOME", settings_home(tmp_path_factory.mktemp("config-home")))
     yield
     patch.undo()
+
+
+def settings_home(folder: Path) -> str:
+    """A config home (``XDG_CONFIG_HOME``) of the tests' settings: the bundled punctuation."""
+    settings = folder / "captions-tui" / "settings.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(f'punctuation = "{BUNDLED}"\n')
+    return str(folder)
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +102,22 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("audio")
     text = "the quick brown fox jumps over the lazy dog near the river"
     return espeak_wav(directory / "speech.wav", text)
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 16 kB tmpfs: a disk that fills up (skipped where mounting is not allowed)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)

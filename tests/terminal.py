@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import time
 from collections.abc import Callable
@@ -18,6 +19,16 @@ class Terminal:
             ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
         )
         return result.stdout
+
+    def start(self, command: list[str], env: dict[str, str]) -> int:
+        """``command`` in a 110x30 pane with ``env``; after it ends the pane shows its exit
+        status (``EXIT=N``) for a minute. Returns the pane shell's pid."""
+        shell = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+        self.tmux(
+            "new-session", "-d", "-s", "app", "-x", "110", "-y", "30",
+            f"env {shell} {shlex.join(command)}; echo EXIT=$?; sleep 60",
+        )  # fmt: skip
+        return int(self.tmux("display-message", "-p", "-t", "app", "#{pane_pid}"))
 
     def screen(self, history: int = 0) -> str:
         """The visible screen, with ``history`` lines of scrollback above it."""

@@ -23,6 +23,8 @@ import torch
 from torch import nn
 from torchaudio.models import emformer_rnnt_model
 
+from tui_captions.asr.catalog import BASE_KWARGS
+
 SAMPLES_PER_FRAME = 640
 CROP = 44
 MODEL_FILE = "device_avsr_model.pt"
@@ -38,28 +40,17 @@ class Size:
     rnnt: dict[str, Any] = field(default_factory=dict)
 
 
+# The device model's RNN-T: torchaudio's Emformer base, with the seed's sizes (AV-FACTS).
 DEVICE_RNNT = {
+    **BASE_KWARGS,
     "input_dim": 512,
-    "encoding_dim": 1024,
     "num_symbols": 1024,
     "segment_length": 32,
-    "right_context_length": 4,
     "time_reduction_input_dim": 256,
     "time_reduction_stride": 1,
     "transformer_num_heads": 4,
     "transformer_ffn_dim": 1024,
     "transformer_num_layers": 12,
-    "transformer_dropout": 0.1,
-    "transformer_activation": "gelu",
-    "transformer_left_context_length": 30,
-    "transformer_max_memory_size": 0,
-    "transformer_weight_init_scale_strategy": "depthwise",
-    "transformer_tanh_on_mem": True,
-    "symbol_embedding_dim": 512,
-    "num_lstm_layers": 3,
-    "lstm_layer_norm": True,
-    "lstm_layer_norm_epsilon": 1e-3,
-    "lstm_dropout": 0.3,
 }
 DEVICE = Size(rnnt=DEVICE_RNNT)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shlex
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import numpy as np
 import pytest
 
 from tests.audio_files import write_audio
+from tests.conftest import settings_home
 from tests.e2e.test_nothing_outlives import GONE_WITHIN_S, alive, children, process_tree
 from tests.terminal import Terminal
 from tools.avsr_model import MICRO, build, train_tokenizer, write_model_dir
@@ -159,18 +159,13 @@ def terminal() -> Iterator[Terminal]:
 
 
 def start_in_terminal(terminal: Terminal, tmp_path: Path, command: list[str]) -> int:
-    """The command in a 110x30 tmux pane with private data and settings; its shell's pid."""
+    """The command in a tmux pane with private data and settings; its shell's pid."""
     env = {
         "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CONFIG_HOME": settings_home(tmp_path / "config"),
         "TERM": "xterm-256color",
     }
-    shell = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    terminal.tmux(
-        "new-session", "-d", "-s", "app", "-x", "110", "-y", "30",
-        f"env {shell} {shlex.join(command)}; echo EXIT=$?; sleep 60",
-    )  # fmt: skip
-    return int(terminal.tmux("display-message", "-p", "-t", "app", "#{pane_pid}"))
+    return terminal.start(command, env)
 
 
 def test_the_app_shows_the_crop_the_model_sees(

@@ -12,7 +12,6 @@ does; SIGTERM's exit status is 143.
 from __future__ import annotations
 
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import numpy as np
 import pytest
 
 from tests.audio_files import write_audio
-from tests.conftest import espeak_wav
+from tests.conftest import espeak_wav, settings_home
 from tests.pulse import NullSink, pactl
 from tests.terminal import Terminal
 from tui_captions.audio.decode import decode_audio
@@ -127,15 +126,10 @@ def test_no_process_or_capture_stream_outlives_the_app(
     env = {
         "PULSE_SERVER": os.environ["PULSE_SERVER"],
         "XDG_DATA_HOME": str(data),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CONFIG_HOME": settings_home(tmp_path / "config"),
         "TERM": "xterm-256color",
     }
-    shell = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    terminal.tmux(
-        "new-session", "-d", "-s", "app", "-x", "110", "-y", "30",
-        f"env {shell} {shlex.join(command)}; echo EXIT=$?; sleep 60",
-    )  # fmt: skip
-    shell_pid = int(terminal.tmux("display-message", "-p", "-t", "app", "#{pane_pid}"))
+    shell_pid = terminal.start(command, env)
 
     def app_pid() -> int | None:
         return next(iter(children().get(shell_pid, [])), None)
@@ -190,14 +184,13 @@ def test_a_normal_stop_releases_the_device_at_once(
     command = [str(Path(sys.executable).parent / "captions-tui")]
     command += ["live", "--device", null_sink.monitor] if front_end == "live" else []
     command += ["--model", str(MODEL)]
-    env = f"PULSE_SERVER={shlex.quote(os.environ['PULSE_SERVER'])} TERM=xterm-256color"
-    env += f" XDG_DATA_HOME={shlex.quote(str(tmp_path / 'data'))}"
-    env += f" XDG_CONFIG_HOME={shlex.quote(str(tmp_path / 'config'))}"
-    terminal.tmux(
-        "new-session", "-d", "-s", "app", "-x", "110", "-y", "30",
-        f"env {env} {shlex.join(command)}; echo EXIT=$?; sleep 60",
-    )  # fmt: skip
-    shell_pid = int(terminal.tmux("display-message", "-p", "-t", "app", "#{pane_pid}"))
+    env = {
+        "PULSE_SERVER": os.environ["PULSE_SERVER"],
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": settings_home(tmp_path / "config"),
+        "TERM": "xterm-256color",
+    }
+    shell_pid = terminal.start(command, env)
     if front_end == "live":
         terminal.wait_for(lambda screen: "capturing" in screen, "live source", 60)
     else:

@@ -7,7 +7,6 @@ sink's monitor; the screen is read back with ``tmux capture-pane``.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import settings_home
 from tests.pulse import NullSink
 from tests.terminal import Terminal
 
@@ -48,16 +48,11 @@ def test_installed_app_captions_the_monitor_in_a_terminal(
     env = {
         "PULSE_SERVER": os.environ["PULSE_SERVER"],
         "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CONFIG_HOME": settings_home(tmp_path / "config"),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
         "TERM": "xterm-256color",
     }
-    app = shlex.join([str(command), "--device", null_sink.monitor, "--model", str(TINY_MODEL)])
-    shell = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    terminal.tmux(
-        "new-session", "-d", "-s", "app", "-x", "110", "-y", "30",
-        f"env {shell} {app}; echo EXIT=$?; sleep 60",
-    )  # fmt: skip
+    terminal.start([str(command), "--device", null_sink.monitor, "--model", str(TINY_MODEL)], env)
     terminal.wait_for(lambda s: "● live" in s, "live source", 60)
     player = null_sink.play(speech)
     terminal.wait_for(

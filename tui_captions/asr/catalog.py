@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -51,7 +50,7 @@ from tui_captions.asr.wav2vec2_dir import (
     read_wav2vec2_config,
     read_wav2vec2_weights,
 )
-from tui_captions.core.download import download
+from tui_captions.core.download import cached_directory, download
 from tui_captions.errors import ModelError
 
 FRONT_END: dict[str, int] = {
@@ -253,14 +252,8 @@ def materialize(
     remote: RemoteModel, models_root: Path, progress: DownloadProgress | None = None
 ) -> Path:
     """Return the cached model directory, downloading and checking it first if needed."""
-    target = models_root / remote.name
-    if target.is_dir():
-        return target
-    models_root.mkdir(parents=True, exist_ok=True)
-    staging = models_root / f".{remote.name}.download-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+
+    def fill(staging: Path) -> None:
         for file_name, key in remote.files.items():
             download(remote.base_url + key, staging / file_name, file_name, progress, remote.name)
         for file_name, expected in remote.sha256.items():
@@ -282,10 +275,5 @@ def materialize(
                 f"the downloaded model {remote.name!r} failed its check ({exc}); "
                 "try again, or use --model PATH with a local model directory"
             ) from None
-        try:
-            staging.rename(target)
-        except OSError:  # another process finished first: use its copy
-            shutil.rmtree(staging, ignore_errors=True)
-        return target
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    return cached_directory(models_root, remote.name, fill)

@@ -387,22 +387,12 @@ def finished(hypotheses: list[Hypothesis], context: ContextGraph | None) -> list
     return best[0]
 
 
-class TorchaudioTransducer(torch.nn.Module):
-    """torchaudio's own encoder step, for models :class:`StreamingTransducer` does not run
-    (a memory bank), with the same search; two calls, so each can be timed."""
+class _SearchingStep(torch.nn.Module):
+    """What both steps share: the search over their encoder frames, as its own call."""
 
-    def __init__(self, model: RNNT, blank: int) -> None:
+    def __init__(self, searcher: TransducerSearch) -> None:
         super().__init__()
-        self.model = model
-        self.searcher = TransducerSearch(model, blank)
-
-    @torch.jit.export
-    def encode(
-        self, features: torch.Tensor, state: list[list[torch.Tensor]] | None
-    ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
-        length = torch.tensor([features.size(0)], device=features.device)
-        encoded, _, state = self.model.transcribe_streaming(features.unsqueeze(0), length, state)
-        return encoded, state
+        self.searcher = searcher
 
     @torch.jit.export
     def search(
@@ -412,15 +402,35 @@ class TorchaudioTransducer(torch.nn.Module):
         beam_width: int,
         context: ContextGraph | None = None,
     ) -> list[Hypothesis]:
+        """The beam search over one chunk's encoder frames (see :class:`TransducerSearch`)."""
         searched: list[Hypothesis] = self.searcher(encoded, hypotheses, beam_width, context)
         return searched
 
 
-class StreamingTransducer(torch.nn.Module):
+class TorchaudioTransducer(_SearchingStep):
+    """torchaudio's own encoder step, for models :class:`StreamingTransducer` does not run
+    (a memory bank), with the same search; two calls, so each can be timed."""
+
+    def __init__(self, model: RNNT, blank: int) -> None:
+        super().__init__(TransducerSearch(model, blank))
+        self.model = model
+
+    @torch.jit.export
+    def encode(
+        self, features: torch.Tensor, state: list[list[torch.Tensor]] | None
+    ) -> tuple[torch.Tensor, list[list[torch.Tensor]]]:
+        length = torch.tensor([features.size(0)], device=features.device)
+        encoded, _, state = self.model.transcribe_streaming(features.unsqueeze(0), length, state)
+        return encoded, state
+
+
+class StreamingTransducer(_SearchingStep):
     """One stream's encoder step and beam search, as two calls (so each can be timed)."""
 
     def __init__(self, model: RNNT, blank: int, step_max_tokens: int = 100) -> None:
-        super().__init__()
+        # The predictor and joiner, not the whole model: compiling this module then compiles
+        # only what it runs (torchaudio's general encoder code is left out of it).
+        super().__init__(TransducerSearch(model, blank, step_max_tokens))
         if not supports(model):
             raise ValueError("StreamingTransducer runs Emformer transcribers without memory")
         transcriber = model.transcriber
@@ -432,9 +442,6 @@ class StreamingTransducer(torch.nn.Module):
         self.output_norm = transcriber.layer_norm
         self.right_context = transformer.right_context_length
         self.frames = (transformer.segment_length + transformer.right_context_length) * self.stride
-        # The predictor and joiner, not the whole model: compiling this module then compiles
-        # only what it runs (torchaudio's general encoder code is left out of it).
-        self.searcher = TransducerSearch(model, blank, step_max_tokens)
 
     @torch.jit.export
     def encode(
@@ -459,18 +466,6 @@ class StreamingTransducer(torch.nn.Module):
             new_state.append([keys, values])
         encoded = self.output_norm(self.output_linear(block[right:]))
         return encoded.unsqueeze(0), new_state
-
-    @torch.jit.export
-    def search(
-        self,
-        encoded: torch.Tensor,
-        hypotheses: list[Hypothesis] | None,
-        beam_width: int,
-        context: ContextGraph | None = None,
-    ) -> list[Hypothesis]:
-        """The beam search over one chunk's encoder frames (see :class:`TransducerSearch`)."""
-        searched: list[Hypothesis] = self.searcher(encoded, hypotheses, beam_width, context)
-        return searched
 
 
 def streaming_transducer(model: RNNT, blank: int) -> StreamingTransducer | TorchaudioTransducer:

@@ -1,12 +1,16 @@
 """Fetching a model's file on first use: one file, with progress, or one clear error.
 
 Shared by every kind of model the app downloads (recognizers, language models,
-punctuation); the caller stages files and checks them by loading.
+punctuation): :func:`cached_directory` stages a model's files and checks them
+before they take the model's name; :func:`download` fetches one file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import os
+import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -18,6 +22,26 @@ from tui_captions.errors import ModelError
 DownloadProgress = Callable[[str, int, int | None], None]
 
 LOCAL_MODEL = "--model PATH pointing at a local model directory (see README, 'Local models')"
+
+
+def cached_directory(models_root: Path, name: str, fill: Callable[[Path], None]) -> Path:
+    """``models_root/name``, made the first time by ``fill`` (download and check, raising
+    :class:`ModelError`) in a staging folder that is renamed to it whole: a crash or a
+    failed check leaves no half model behind, and of two processes the first one wins."""
+    target = models_root / name
+    if target.is_dir():
+        return target
+    models_root.mkdir(parents=True, exist_ok=True)
+    staging = models_root / f".{name}.download-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        fill(staging)
+        with contextlib.suppress(OSError):  # another process finished first: use its copy
+            staging.rename(target)
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def download(

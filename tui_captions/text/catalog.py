@@ -12,7 +12,6 @@ captions go on with the rules: punctuation never stops captioning.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tarfile
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from tui_captions import paths
-from tui_captions.core.download import DownloadProgress, download
+from tui_captions.core.download import DownloadProgress, cached_directory, download
 from tui_captions.errors import ModelError
 from tui_captions.text.names import BUNDLED, DEFAULT_PUNCTUATION, NO_MODEL, PUBLISHED
 from tui_captions.text.postprocess import Punctuator, RuleCaser, TextContext, TextPostProcessor
@@ -82,14 +81,8 @@ def _directory(
 
 def published_dir(models_root: Path, progress: DownloadProgress | None, url: str) -> Path:
     """The published model's directory, downloaded and checked the first time."""
-    target = models_root / PUBLISHED
-    if target.is_dir():
-        return target
-    models_root.mkdir(parents=True, exist_ok=True)
-    staging = models_root / f".{PUBLISHED}.download-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+
+    def fill(staging: Path) -> None:
         archive = staging / "archive.tar.bz2"
         download(url, archive, f"{PUBLISHED} (punctuation)", progress, PUBLISHED, LOCAL_PUNCTUATION)
         _unpack(archive, staging)
@@ -98,13 +91,8 @@ def published_dir(models_root: Path, progress: DownloadProgress | None, url: str
             Punctuator(PunctuationModel(staging)).final("is it working", TextContext())
         except ModelError as exc:
             raise ModelError(f"the downloaded {PUBLISHED} failed its check ({exc})") from None
-        try:
-            staging.rename(target)
-        except OSError:  # another process finished first: use its copy
-            shutil.rmtree(staging, ignore_errors=True)
-        return target
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    return cached_directory(models_root, PUBLISHED, fill)
 
 
 def _unpack(archive: Path, into: Path) -> None:
