@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tools.avsr_model import MICRO, build, train_tokenizer, write_model_dir
 from tools.random_model import make_random_model
 from tools.random_wav2vec2 import make_random_wav2vec2
+from tools.tiny_model.data import load_vocabulary
 from tui_captions.asr.runtime import configure_threads
 from tui_captions.text.names import BUNDLED
 
@@ -52,6 +56,19 @@ def settings_home(folder: Path) -> str:
     settings.parent.mkdir(parents=True)
     settings.write_text(f'punctuation = "{BUNDLED}"\n')
     return str(folder)
+
+
+@pytest.fixture(scope="session")
+def random_av_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random scripted model with the device AV model's interface and the tutorial's file
+    names (the published 99 MB file is not in git), its joiner leaning a little to words."""
+    rng = random.Random(0)
+    words = load_vocabulary()
+    tokenizer = train_tokenizer([" ".join(rng.sample(words, 8)) for _ in range(2000)], 300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TorchScript's deprecation notice
+        model = build(MICRO, symbols=301, seed=3, blank_bias=-1.0)
+        return write_model_dir(tmp_path_factory.mktemp("av") / "random-av", model, tokenizer)
 
 
 @pytest.fixture(scope="session")

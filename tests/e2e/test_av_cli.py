@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,27 +21,13 @@ from tests.audio_files import write_audio
 from tests.conftest import settings_home
 from tests.e2e.test_nothing_outlives import GONE_WITHIN_S, alive, children, process_tree
 from tests.terminal import Terminal
-from tools.avsr_model import MICRO, build, train_tokenizer, write_model_dir
 from tools.talking_face import make_clip
-from tools.tiny_model.data import load_vocabulary
 
 CLI = [sys.executable, "-m", "tui_captions.cli"]
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"  # hears only
 SENTENCE = "the old man and the young woman walk near the river"
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def av_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A random scripted model with the device model's interface (and the tutorial's names)."""
-    rng = random.Random(0)
-    words = load_vocabulary()
-    tokenizer = train_tokenizer([" ".join(rng.sample(words, 8)) for _ in range(2000)], 300)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = build(MICRO, symbols=301, seed=3, blank_bias=-1.0)
-        return write_model_dir(tmp_path_factory.mktemp("av") / "random-av", model, tokenizer)
 
 
 @pytest.fixture(scope="module")
@@ -67,18 +51,23 @@ def one_error(result: subprocess.CompletedProcess[str], message: str) -> None:
     assert len(errors) == 1 and message in errors[0], result.stderr
 
 
-def test_transcribe_reads_the_face_and_reports_it(talk: Path, av_model: Path) -> None:
-    result = cli("transcribe", talk, "--model", av_model, "--stats", "--format", "jsonl")
+def test_transcribe_reads_the_face_and_reports_it(talk: Path, random_av_dir: Path) -> None:
+    result = cli("transcribe", talk, "--model", random_av_dir, "--stats", "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stderr.strip().splitlines()[-1])
-    assert stats["frames"] == 32 * stats["chunks"] and stats["faces"] > 0.7 * stats["frames"]
+    with av.open(str(talk)) as clip:
+        filmed = sum(1 for _ in clip.decode(video=0))
+    # Windows past the clip's last frame have no face; the cascade finds this synthetic face
+    # on about half the frames it tries, and a found box is kept until the next try.
+    assert stats["frames"] == 32 * stats["chunks"] >= filmed
+    assert 0.6 * filmed < stats["faces"] <= filmed
     assert stats["rtf"] > 0 and result.stdout.strip()  # the random model writes something
-    blind = cli("transcribe", talk, "--model", av_model, "--video", "off", "--format", "jsonl")
+    blind = cli("transcribe", talk, "--model", random_av_dir, "--video", "off", "--format", "jsonl")
     assert blind.returncode == 0 and blind.stdout != result.stdout  # the video reaches it
 
 
-def test_live_input_reports_faces_per_window(talk: Path, av_model: Path) -> None:
-    result = cli("live", "--input", talk, "--model", av_model, "--format", "jsonl")
+def test_live_input_reports_faces_per_window(talk: Path, random_av_dir: Path) -> None:
+    result = cli("live", "--input", talk, "--model", random_av_dir, "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     faces = [e["faces"] for e in events if e["type"] == "faces"]
@@ -86,13 +75,15 @@ def test_live_input_reports_faces_per_window(talk: Path, av_model: Path) -> None
     assert "video h264" in result.stderr
 
 
-def test_lavfi_as_a_camera_beside_the_audio(talk: Path, av_model: Path, tmp_path: Path) -> None:
+def test_lavfi_as_a_camera_beside_the_audio(
+    talk: Path, random_av_dir: Path, tmp_path: Path
+) -> None:
     """A camera paced in real time (FFmpeg's lavfi playing the clip's video) beside the clip's
     audio, through the real capture worker: the windows carry the face."""
     audio = write_audio(tmp_path / "sound.wav", _sound(talk), 16_000)
     result = cli(
         "live", "--input", audio, "--camera", f"movie={talk},realtime", "--camera-format",
-        "lavfi", "--model", av_model, "--format", "jsonl",
+        "lavfi", "--model", random_av_dir, "--format", "jsonl",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     faces = [json.loads(line).get("faces", 0) for line in result.stdout.splitlines()]
@@ -106,7 +97,7 @@ def _sound(clip: Path) -> np.ndarray:
 
 
 def test_inputs_an_audio_visual_model_cannot_use(
-    talk: Path, av_model: Path, speech_wav: Path, tmp_path: Path
+    talk: Path, random_av_dir: Path, speech_wav: Path, tmp_path: Path
 ) -> None:
     silent = tmp_path / "silent.mp4"  # a video without sound
     with av.open(str(talk)) as source, av.open(str(silent), "w") as target:
@@ -115,10 +106,10 @@ def test_inputs_an_audio_visual_model_cannot_use(
         for frame in source.decode(video=0):
             target.mux(stream.encode(frame.reformat(width=64, height=64)))
         target.mux(stream.encode(None))
-    one_error(cli("transcribe", silent, "--model", av_model), "a video without sound")
-    one_error(cli("transcribe", speech_wav, "--model", av_model), "has no video")
+    one_error(cli("transcribe", silent, "--model", random_av_dir), "a video without sound")
+    one_error(cli("transcribe", speech_wav, "--model", random_av_dir), "has no video")
     one_error(
-        cli("live", "--input", talk, "--camera", "/dev/video9", "--model", av_model),
+        cli("live", "--input", talk, "--camera", "/dev/video9", "--model", random_av_dir),
         "the camera cannot be opened",
     )
     one_error(
@@ -138,7 +129,7 @@ def test_inputs_an_audio_visual_model_cannot_use(
 
 
 def test_a_camera_that_stops_ends_the_source_in_one_line(
-    talk: Path, av_model: Path, tmp_path: Path
+    talk: Path, random_av_dir: Path, tmp_path: Path
 ) -> None:
     """The camera (lavfi: the clip) ends while the audio (three times as long) goes on: as a
     camera unplugged mid-session."""
@@ -146,7 +137,7 @@ def test_a_camera_that_stops_ends_the_source_in_one_line(
     audio = write_audio(tmp_path / "long.wav", np.concatenate([sound] * 3), 16_000)
     result = cli(
         "live", "--input", audio, "--camera", f"movie={talk},realtime", "--camera-format",
-        "lavfi", "--model", av_model,
+        "lavfi", "--model", random_av_dir,
     )  # fmt: skip
     one_error(result, "the camera stopped sending frames")
 
@@ -169,12 +160,12 @@ def start_in_terminal(terminal: Terminal, tmp_path: Path, command: list[str]) ->
 
 
 def test_the_app_shows_the_crop_the_model_sees(
-    talk: Path, av_model: Path, tmp_path: Path, terminal: Terminal
+    talk: Path, random_av_dir: Path, tmp_path: Path, terminal: Terminal
 ) -> None:
     app = str(Path(sys.executable).parent / "captions-tui")
     start_in_terminal(
         terminal, tmp_path,
-        [app, "--input", str(talk), "--model", str(av_model), "--punctuation", "none"],
+        [app, "--input", str(talk), "--model", str(random_av_dir), "--punctuation", "none"],
     )  # fmt: skip
     terminal.wait_for(lambda s: "faces 32/32" in s, "the camera pane's face count", 60)
     screen = terminal.screen()
@@ -186,7 +177,7 @@ def test_the_app_shows_the_crop_the_model_sees(
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_the_camera_dies_with_the_app(
-    talk: Path, av_model: Path, tmp_path: Path, terminal: Terminal, how: str
+    talk: Path, random_av_dir: Path, tmp_path: Path, terminal: Terminal, how: str
 ) -> None:
     """The camera is read in the capture worker, which dies with the app however it dies: the
     camera is never left open (here lavfi stands in for it)."""
@@ -195,7 +186,7 @@ def test_the_camera_dies_with_the_app(
         terminal, tmp_path,
         [str(Path(sys.executable).parent / "captions-tui"), "live", "--input", str(sound),
          "--camera", f"movie={talk},loop=0,realtime", "--camera-format", "lavfi",
-         "--model", str(av_model), "--punctuation", "none"],
+         "--model", str(random_av_dir), "--punctuation", "none"],
     )  # fmt: skip
     terminal.wait_for(lambda s: "video lavfi" in s, "the camera open", 60)
     (pid,) = children()[shell_pid]

@@ -3,32 +3,16 @@ of the device model's interface (built here: the 99 MB published file is not in 
 
 from __future__ import annotations
 
-import random
-import warnings
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from bench.reference_avsr import SeedAvsr
-from tools.avsr_model import MICRO, build, train_tokenizer, write_model_dir
-from tools.tiny_model.data import load_vocabulary
 from tui_captions.asr.avsr import AV_FORMAT, load_avsr
 from tui_captions.asr.engine import DecodeOptions, RunOptions
 from tui_captions.audio.decode import decode_audio
 
 WINDOWS = 6
-
-
-@pytest.fixture(scope="module")
-def random_av_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = random.Random(0)
-    words = load_vocabulary()
-    tokenizer = train_tokenizer([" ".join(rng.sample(words, 8)) for _ in range(2000)], 300)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # TorchScript's deprecation notice
-        model = build(MICRO, symbols=301, seed=3, blank_bias=-1.0)
-        return write_model_dir(tmp_path_factory.mktemp("av") / "random-av", model, tokenizer)
 
 
 def test_windows_equal_the_seeds_loop(random_av_dir: Path, speech_wav: Path) -> None:
