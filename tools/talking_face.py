@@ -156,8 +156,11 @@ def render(speech: Speech, face: np.ndarray, box: Box, sample_rate: int = RATE) 
     return [draw_mouth(face, box, shape, opening) for shape, opening in track]
 
 
-def write_clip(path: Path, speech: Speech, frames: list[np.ndarray]) -> Path:
-    """H.264 video and AAC audio in an MP4 (or whatever the suffix names)."""
+def write_clip(
+    path: Path, speech: Speech, frames: list[np.ndarray], sample_rate: int = RATE
+) -> Path:
+    """H.264 video and AAC audio in an MP4 (or whatever the suffix names); the sound, at
+    ``sample_rate``, is stored at 16 kHz (AAC has no 19.2 kHz)."""
     height, width = frames[0].shape[:2]
     with av.open(str(path), "w") as container:
         video = container.add_stream("libx264", rate=FPS)
@@ -177,7 +180,7 @@ def write_clip(path: Path, speech: Speech, frames: list[np.ndarray]) -> Path:
         sound = av.AudioFrame.from_ndarray(
             speech.samples.reshape(1, -1), format="flt", layout="mono"
         )
-        sound.sample_rate = RATE
+        sound.sample_rate = sample_rate
         resampler = av.AudioResampler(format="fltp", layout="mono", rate=RATE, frame_size=1024)
         for part in [*resampler.resample(sound), *resampler.resample(None)]:
             container.mux(audio.encode(part))

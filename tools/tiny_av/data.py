@@ -34,7 +34,7 @@ FPS = 30
 PROCESSES = 2
 
 
-def _placed(face: np.ndarray, rng: random.Random) -> np.ndarray:
+def placed(face: np.ndarray, rng: random.Random) -> np.ndarray:
     """The photo a little moved and scaled, on a plain background of the same size."""
     height, width = face.shape[:2]
     scale = rng.uniform(0.85, 1.1)
@@ -54,7 +54,7 @@ def one(job: tuple[Utterance, int]) -> tuple[np.ndarray, np.ndarray]:
     """A sentence's audio (int16 at 19.2 kHz) and its crops ``(frames, 44, 44)``."""
     utterance, seed = job
     rng = random.Random(seed)
-    face = _placed(default_face(), rng)
+    face = placed(default_face(), rng)
     box = FaceFinder().find(face)
     speech = speak(utterance.text, utterance.voice, utterance.speed, utterance.pitch, RATE)
     crops = FaceCrops()

@@ -7,9 +7,16 @@ builds the seed's model (an audio ResNet on the 19.2 kHz waveform, a linear
 video front end, the fusion MLP, an Emformer RNN-T of 32-frame segments),
 starts its Emformer layers, predictor and joiner from the tiny Emformer's
 (``tests/fixtures/tiny-emformer``, the same words, tokenizer and frame rate
-near enough: 40 ms there, 33 ms here) and trains everything on sentences of
-the tiny vocabulary: white noise mixed into the audio at random SNRs down to
--5 dB, and modality dropout (some steps with the video blanked, some with the
+near enough: 40 ms there, 33 ms here), and trains on sentences of the tiny
+vocabulary in two phases. First the front ends learn to give those Emformer
+layers what the tiny Emformer's own front end gives them from the same clean
+sound (its log-mel frames through its input layer, resampled in time to 30
+frames a second; mean squared error): a waveform ResNet learns nothing for
+hundreds of RNN-T steps on its own (the loss sat at the token prior), and the
+video's per-sentence offsets, twenty times the audio's scale through the
+fusion's LayerNorm, drowned it. Then everything trains on the RNN-T loss,
+with white noise mixed into the audio at random SNRs down to -5 dB, and
+modality dropout (some steps with the video blanked, some with the
 audio silenced) so one model runs with or without its camera. Each sentence
 starts with the 4 black, silent frames the engine's cacher puts before a
 stream, so training sees the windows as the engine cuts them. The model is
@@ -33,12 +40,14 @@ from pathlib import Path
 import numpy as np
 import sentencepiece as spm
 import torch
+import torchaudio
 
 from tools.avsr_model import DEVICE_RNNT, AvModel, Size, scaled
 from tools.tiny_av.data import WORK_DIR, AvSet, build_set
 from tools.tiny_model.data import make_utterances
 from tools.tiny_model.loss import rnnt_loss
 from tui_captions.asr.avsr import CONTEXT_FRAMES, HINTS_FILE, MEAN, MODEL_FILE, STD, TOKENIZER_FILE
+from tui_captions.asr.features import FeatureExtractor
 from tui_captions.asr.model_dir import load_model_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,6 +77,7 @@ SIZE = Size(
 )
 BATCH_SECONDS = 40.0
 PEAK_LR, WARMUP = 6e-4, 200
+DISTILL = 0.15  # the budget's first part: the front ends learn the tiny Emformer's inputs
 VIDEO_OFF, AUDIO_OFF, NOISY = 0.2, 0.15, 0.7
 SNR_DB = (-5.0, 20.0)
 
@@ -80,8 +90,12 @@ def log(text: str) -> None:
 
 
 def build_model() -> AvModel:
-    """The seed's architecture at the tiny size, its transducer started from the tiny Emformer."""
+    """The seed's architecture at the tiny size, its transducer started from the tiny Emformer;
+    the video front end starts small, so the face's per-sentence offsets do not swamp the
+    sound in the fusion's LayerNorm before either has learned anything."""
     model = AvModel(SIZE)
+    with torch.no_grad():
+        model.video_frontend.weight.mul_(0.05)
     tiny = load_model_dir(TINY).model.state_dict()
     ours = model.model.state_dict()
     shared = {
@@ -151,6 +165,53 @@ def loss_of(
     return rnnt_loss(logits, labels, lengths.int(), label_lengths, blank)
 
 
+class Teacher:
+    """The tiny Emformer's front end: what its Emformer layers read from a sound, per frame."""
+
+    def __init__(self) -> None:
+        files = load_model_dir(TINY)
+        self.encoder = files.model.transcriber.eval()
+        self.extractor = FeatureExtractor(files.config, files.stats)
+        self.rate = files.config.sample_rate
+
+    def targets(self, sounds: list[np.ndarray], frames: list[int]) -> list[torch.Tensor]:
+        """Per sound (19.2 kHz), ``frames`` rows at 30 a second: its input layer's output
+        after the time reduction, resampled from 25 frames a second."""
+        out = []
+        with torch.no_grad():
+            for sound, count in zip(sounds, frames, strict=True):
+                wave = torchaudio.functional.resample(torch.from_numpy(sound), 19_200, self.rate)
+                reduced, _ = self.encoder.time_reduction(
+                    self.encoder.input_linear(self.extractor(wave)[None]),
+                    torch.tensor([0]),
+                )
+                timed = torch.nn.functional.interpolate(
+                    reduced.transpose(1, 2), size=count, mode="linear", align_corners=False
+                )
+                out.append(timed[0].T)
+        return out
+
+
+def distill_loss(
+    model: AvModel, teacher: Teacher, items: list[tuple[np.ndarray, np.ndarray]]
+) -> torch.Tensor:
+    """Mean squared distance of the front ends' output (through the transcriber's input
+    layer) from the teacher's, over each sentence's frames."""
+    frames = [len(v) for _, v in items]
+    width = max(frames)
+    audio = torch.zeros(len(items), width * PER_FRAME, 1)
+    video = torch.full((len(items), width, 1, 44, 44), (0.0 - MEAN) / STD)
+    for row, (sound, crops) in enumerate(items):
+        audio[row, : len(sound), 0] = torch.from_numpy(sound)
+        video[row, : len(crops), 0] = torch.from_numpy(crops)
+    student = model.model.transcriber.input_linear(model(audio, video))
+    wanted = teacher.targets([sound for sound, _ in items], frames)
+    errors = [
+        torch.mean((student[row, :count] - wanted[row]) ** 2) for row, count in enumerate(frames)
+    ]
+    return torch.stack(errors).mean()
+
+
 def batches(data: AvSet, rng: random.Random) -> list[int]:
     chosen: list[int] = []
     seconds = 0.0
@@ -198,6 +259,7 @@ def main() -> None:
         step, spent = int(saved["step"]), float(saved["spent"])
         log(f"resumed at step {step} ({spent / 60:.1f} min)")
     rng = random.Random(TRAIN_SEED * 1000 + step)
+    teacher = Teacher()
     budget = args.minutes * 60
     clock = time.monotonic() - spent
     losses: list[float] = []
@@ -211,9 +273,12 @@ def main() -> None:
         for group in optimizer.param_groups:
             group["lr"] = lr
         chosen = batches(train, rng)
-        loss = loss_of(
-            model, [example(train, i, rng) for i in chosen], [targets[i] for i in chosen]
-        )
+        if progress < DISTILL:  # clean sound: the teacher hears only that
+            loss = distill_loss(model, teacher, [example(train, i, None) for i in chosen])
+        else:
+            loss = loss_of(
+                model, [example(train, i, rng) for i in chosen], [targets[i] for i in chosen]
+            )
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
