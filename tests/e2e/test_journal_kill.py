@@ -93,7 +93,7 @@ def test_kill_9_mid_speech_loses_nothing_printed(sentences_wav: Path, tmp_path: 
 
     (journal_path,) = (tmp_path / "data" / "captions-tui" / "sessions").glob("*.jsonl")
     session = read_journal(journal_path)
-    journaled = [segment.text for segment in session.segments]
+    journaled = [segment.shown(raw=False) for segment in session.segments]
     # Journaled before printed: every printed line is there, at most one more is not printed.
     assert journaled[: len(printed)] == printed
     assert len(printed) <= len(journaled) <= len(printed) + 1
@@ -104,7 +104,7 @@ def test_kill_9_mid_speech_loses_nothing_printed(sentences_wav: Path, tmp_path: 
     assert [(s["id"], s["interrupted"], s["segments"]) for s in listed] == [
         (session.id, True, len(journaled))
     ]
-    cues = list(srt.parse(cli("export", "last", "--format", "srt", "--raw", env=env).stdout))
+    cues = list(srt.parse(cli("export", "last", "--format", "srt", env=env).stdout))
     assert [cue.content for cue in cues] == journaled
     assert [cue.end.total_seconds() for cue in cues] == [s.end for s in session.segments]
 

@@ -34,7 +34,7 @@ def test_held_out_streaming_wer_through_transcribe(quantize: str) -> None:
         write_clip(utterances, clip, Path(work) / "held_out.txt")
         out = subprocess.run(
             [sys.executable, "-m", "tui_captions.cli", "transcribe", str(clip),
-             "--model", str(FIXTURE), "--quantize", quantize, "--format", "jsonl"],
+             "--model", str(FIXTURE), "--quantize", quantize, "--format", "jsonl", "--raw"],
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
     assert out.returncode == 0, out.stderr

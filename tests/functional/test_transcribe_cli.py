@@ -126,14 +126,17 @@ def user_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def test_bad_input_gets_one_line_and_exit_2(micro_model_dir: Path, tmp_path: Path) -> None:
+def test_bad_input_gets_one_line_and_exit_2(
+    micro_model_dir: Path, speech_wav: Path, tmp_path: Path
+) -> None:
     not_audio = tmp_path / "notes.txt"
     not_audio.write_text("these are not the sounds you are looking for\n" * 50)
     assert "no such file" in user_error(
         transcribe(tmp_path / "missing.wav", "--model", micro_model_dir)
     )
     assert "not an audio file" in user_error(transcribe(not_audio, "--model", micro_model_dir))
-    missing_model = user_error(transcribe(not_audio, "--model", tmp_path / "no-model"))
+    # The input is checked first (it is quick), then the model.
+    missing_model = user_error(transcribe(speech_wav, "--model", tmp_path / "no-model"))
     assert "not a model directory" in missing_model
 
 

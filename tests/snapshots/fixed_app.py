@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from tui_captions.asr.defaults import DownloadProgress
 from tui_captions.asr.engine import (
@@ -66,7 +67,8 @@ class FixedModel:
     engine = "rnnt"
 
     def create_stream(self, options: DecodeOptions) -> RecognizerStream:
-        raise AssertionError("the fixed app decodes nothing")
+        """Only the app's check that the model takes the hotwords (watch words) makes one."""
+        return cast(RecognizerStream, object())  # never run: the test feeds the events
 
 
 class FixedBackend:

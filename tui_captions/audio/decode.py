@@ -106,6 +106,13 @@ def _join(frames: list[av.AudioFrame]) -> np.ndarray:
     return np.concatenate([frame.to_ndarray().reshape(-1) for frame in frames])
 
 
+def _is_video(container: av.container.InputContainer) -> bool:
+    """A moving picture: FFmpeg also opens text (as ANSI art) and still images as video."""
+    name = container.format.name
+    stills = name in ("tty", "image2") or name.endswith("_pipe")
+    return bool(container.streams.video) and not stills
+
+
 class DecodedAudio:
     """An opened FFmpeg source: what it holds, and its audio as mono blocks.
 
@@ -123,7 +130,7 @@ class DecodedAudio:
         self._source = source
         self._container = _open(source, input_format, options or {})
         if not self._container.streams.audio:
-            what = "a video without sound" if self._container.streams.video else "not an audio file"
+            what = "a video without sound" if _is_video(self._container) else "not an audio file"
             self._container.close()
             raise AudioSourceError(
                 f"{source}: {what} (FFmpeg finds no audio stream); captions need speech"

@@ -59,12 +59,13 @@ def _read_text(path: Path | None, where: str) -> str:
         data = path.read_bytes() if path is not None else sys.stdin.buffer.read()
     except OSError as exc:
         raise UserError(f"{where}: cannot be read ({exc.strerror or exc})") from None
+    nul = data.find(b"\0")
     try:
-        if b"\0" in data:
-            raise UnicodeDecodeError("utf-8", data, data.index(b"\0"), 0, "NUL byte")
-        return data.decode("utf-8")
+        text, bad = data.decode("utf-8"), nul
     except UnicodeDecodeError as exc:
+        text, bad = "", exc.start if nul < 0 else min(nul, exc.start)
+    if bad >= 0:
         raise UserError(
-            f"{where}: not text (binary data at byte {exc.start}); give UTF-8 text, "
-            "one paragraph a line"
-        ) from None
+            f"{where}: not text (binary data at byte {bad}); give UTF-8 text, one paragraph a line"
+        )
+    return text
