@@ -4,6 +4,7 @@ screen, and nothing else of a long session is rendered again (the benchmark is b
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,19 @@ def test_rendered_rows_are_capped_and_lines_scrolled_back_to_are_drawn_again(
             await pilot.press("q")
 
     asyncio.run(flow())
+
+
+def test_a_session_keeps_startup_out_of_full_collections(tmp_path: Path) -> None:
+    """Once the model is loaded, what exists is frozen (full collections walked it every few
+    lines: ~100 ms pauses by line 5,000); when the app is gone it is collectable again."""
+
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            while app.model is None:
+                await pilot.pause()
+            assert gc.get_freeze_count() > 10_000  # modules, Textual, the app
+            await pilot.press("q")
+
+    asyncio.run(flow())
+    assert gc.get_freeze_count() == 0

@@ -39,6 +39,7 @@ from tui_captions.commands.common import (
     start_server,
     warn,
 )
+from tui_captions.core import heap
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
 from tui_captions.transcript.formats import final_event
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     model, decode, settings = load_model(args)
     sources = for_model(sources, model.format.wants_video)
     post = load_post(args.punctuation, settings)
+    heap.settle()  # the model and the modules live as long as the process
     if server is not None:
         print(f"captions-tui: captions at {server.url}", file=sys.stderr, flush=True)
     session = CaptionSession(args.model, on_warning=warn, post=post)

@@ -31,7 +31,7 @@ from textual.worker import Worker, WorkerState
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.config import DEFAULT_STRIP_LINES, HotwordChoice, load_settings, save_settings
-from tui_captions.core import timefmt
+from tui_captions.core import heap, timefmt
 from tui_captions.core.names import short_name
 from tui_captions.core.watch import watched
 from tui_captions.errors import UserError
@@ -311,6 +311,7 @@ class CaptionsApp(App[Path | None]):
         self.status(f"Downloading the model (first use only): {message.label} {share}")
 
     def on_model_loaded(self, message: ModelLoaded) -> None:
+        heap.settle()  # full collections must not walk the model and the app, line after line
         self.model = message.model
         self.engine_label = message.model.engine
         self.status(f"Model {message.name} is ready.")
@@ -706,6 +707,9 @@ class CaptionsApp(App[Path | None]):
             detach_terminal()  # the terminal is gone: drawing must not fail
         self._exit_status = 128 + signum
         self.call_later(self.action_quit)
+
+    def on_unmount(self) -> None:
+        heap.release()
 
     async def action_quit(self) -> None:
         self.stop_probe(wait=True)  # the device is free when the app is gone
