@@ -20,8 +20,8 @@ modality dropout (some steps with the video blanked, some with the
 audio silenced) so one model runs with or without its camera. Each sentence
 starts with the 4 black, silent frames the engine's cacher puts before a
 stream, so training sees the windows as the engine cuts them. The model is
-written to ``tui_captions/demo/tiny-av/`` (``tests/fixtures/tiny-av`` links to it; the
-demo ships it) as the engine reads it (the tutorial's
+written to ``.work/tiny_av/model/`` (not shipped until it reaches the figures
+of ``tools/tiny_av/README.md``) as the engine reads it (the tutorial's
 two file names, fp16 weights, and ``captions-tui.json``: it carries its state
 from window to window). Checkpoints go to ``.work/tiny_av/``; a run started
 again resumes. The log is printed and kept in ``tools/tiny_av/train.log``.
@@ -52,7 +52,7 @@ from tui_captions.asr.model_dir import load_model_dir
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "tests" / "fixtures" / "tiny-emformer"
-FIXTURE = REPO / "tui_captions" / "demo" / "tiny-av"  # tests/fixtures/tiny-av links to it
+FIXTURE = WORK_DIR / "model"
 LOG = Path(__file__).with_name("train.log")
 TRAIN_SEED, HELD_OUT_SEED = 21, 22
 SENTENCES, HELD_OUT = 8000, 300

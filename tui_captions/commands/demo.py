@@ -1,9 +1,7 @@
 """``captions-tui demo``: the app on a bundled speech clip through the bundled tiny model.
 
 Works offline with no microphone and no download, so anyone can see captions
-appear; the screen says it is a demo model with a small vocabulary. ``--av``:
-a talking face (made from a photo and espeak-ng by ``tools.talking_face``)
-through the tiny audio-visual model, with the camera pane showing the crops.
+appear; the screen says it is a demo model with a small vocabulary.
 """
 
 from __future__ import annotations
@@ -21,8 +19,6 @@ if TYPE_CHECKING:
     from tui_captions.tui.app import AppOptions
 
 DEMO_CLIP = "demo_speech.flac"
-DEMO_AV_CLIP = "demo_face.mp4"
-DEMO_AV_MODEL = "tiny-av"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -34,40 +30,32 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--theme", metavar="NAME", help="colour theme")
     parser.add_argument(
-        "--av",
-        action="store_true",
-        help="a talking face through the tiny audio-visual model, with the camera pane",
-    )
-    parser.add_argument(
         "--threads", type=positive_int, default=DEFAULT_THREADS, metavar="N", help="torch threads"
     )
     parser.set_defaults(handler=run)
 
 
 def demo_file(name: str) -> Path:
-    """A file that ships with the demo (a clip, the tiny audio-visual model)."""
+    """A file that ships with the demo."""
     path = Path(str(resources.files("tui_captions.demo") / name))
     if not path.exists():
         raise UserError(f"the demo's {path} is missing from this installation; reinstall")
     return path
 
 
-def demo_options(theme: str | None, threads: int, av: bool = False) -> AppOptions:
+def demo_options(theme: str | None, threads: int) -> AppOptions:
     """The app's options for the demo: the bundled clip in real time, the bundled model."""
     from tui_captions.audio.protocol import FfmpegSource
     from tui_captions.pipeline.session import only
     from tui_captions.text.names import BUNDLED
     from tui_captions.tui.app import AppOptions
 
-    clip, model = DEMO_CLIP, DEMO_MODEL
-    if av:
-        clip, model = DEMO_AV_CLIP, str(demo_file(DEMO_AV_MODEL))
     return AppOptions(
-        model=model,
+        model=DEMO_MODEL,
         beam=DEFAULT_BEAM,
         threads=threads,
         punctuation=BUNDLED,  # offline as the rest of the demo
-        sources=only(FfmpegSource(str(demo_file(clip)))),
+        sources=only(FfmpegSource(str(demo_file(DEMO_CLIP)))),
         theme=theme,
         demo=True,
     )
@@ -76,4 +64,4 @@ def demo_options(theme: str | None, threads: int, av: bool = False) -> AppOption
 def run(args: argparse.Namespace) -> int:
     from tui_captions.commands.app import run_app
 
-    return run_app(demo_options(args.theme, args.threads, args.av))
+    return run_app(demo_options(args.theme, args.threads))
