@@ -158,6 +158,37 @@ def test_enter_without_marks_starts_the_highlighted_source_alone(tmp_path: Path)
     asyncio.run(flow())
 
 
+def test_an_audio_visual_model_gets_a_camera_beside_the_picked_microphone(
+    tmp_path: Path,
+) -> None:
+    """The picker lists the cameras once the model is known to read lips; the one shown
+    goes beside the microphone, and two marked sources with a camera are refused."""
+
+    async def flow() -> None:
+        from tui_captions.audio.protocol import Camera
+        from tui_captions.tui.screens.picker import PickerScreen
+
+        app = fixed_app(tmp_path, "captions-dark", with_source=False, video=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, PickerScreen)
+            await app.workers.wait_for_complete()  # the listing, cameras included
+            await pilot.pause()
+            assert "Integrated Camera" in screen_text(app)
+            await pilot.press("space", "down", "space", "enter")
+            await pilot.pause()
+            assert app.screen is picker  # one source only beside a camera
+            await pilot.press("space", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, CaptionsScreen)
+            (chosen,) = app.sources.values()
+            assert chosen.source.camera == Camera("/dev/video0", "v4l2")
+
+    asyncio.run(flow())
+
+
 def test_the_partial_text_sits_under_the_last_line_and_stays_in_view(tmp_path: Path) -> None:
     async def flow() -> None:
         from textual.widgets import Static

@@ -20,7 +20,7 @@ from tui_captions.asr.engine import (
     StreamFormat,
 )
 from tui_captions.audio.devices import CaptureDevice
-from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.audio.protocol import Camera, FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
 from tui_captions.core.segments import Segment
 from tui_captions.pipeline.recording import Recorder
@@ -29,7 +29,9 @@ from tui_captions.text.postprocess import RuleCaser, TextPostProcessor
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import LevelsCallback, Listener, ProbeHandle
 from tui_captions.tui.messages import EngineEvent
+from tui_captions.vision.cameras import CameraDevice
 
+CAMERAS = [CameraDevice("Integrated Camera: Integrated C", Camera("/dev/video0", "v4l2"))]
 DEVICES = [
     CaptureDevice(0, "HDA Intel PCH: ALC257 Analog (hw:0,0)", "ALSA", 2, 48000.0, False),
     CaptureDevice(None, "Built-in Microphone", "PulseAudio", 2, 48000.0, True, "alsa_input.pci"),
@@ -72,13 +74,22 @@ class FixedModel:
 
 
 class FixedBackend:
+    def __init__(self, video: bool = False) -> None:
+        self.video = video  # an audio-visual model: the picker offers CAMERAS
+
     def list_devices(self) -> list[CaptureDevice]:
         return DEVICES
+
+    def list_cameras(self) -> list[CameraDevice]:
+        return CAMERAS
 
     def load_model(
         self, spec: str, run: RunOptions, decode: DecodeOptions, progress: DownloadProgress
     ) -> AsrModel:
-        return FixedModel()
+        model = FixedModel()
+        if self.video:
+            model.format = StreamFormat(19_200, 20_480, video_fps=30, crop=44)
+        return model
 
     def create_engine(
         self,
@@ -114,6 +125,7 @@ def fixed_app(
     watch: str | None = None,
     strip_lines: int | None = None,
     clear: float | None = None,
+    video: bool = False,
 ) -> CaptionsApp:
     """The app on one fixed source (``with_source``), on two (``meeting``), or in the picker."""
     sources = MEETING if meeting else only(FfmpegSource("meeting.wav")) if with_source else ()
@@ -131,7 +143,7 @@ def fixed_app(
         settings_path=tmp / "settings.toml",
         user_themes_dir=tmp / "themes",
     )
-    return CaptionsApp(options, backend=FixedBackend(), clock=lambda: 0.0)
+    return CaptionsApp(options, backend=FixedBackend(video), clock=lambda: 0.0)
 
 
 def update(

@@ -212,20 +212,15 @@ def with_camera(sources: list[LabelledSource], args: argparse.Namespace) -> list
     """``--camera`` beside the one source it goes with."""
     from tui_captions.audio.decode import check_input_format
     from tui_captions.audio.protocol import Camera
+    from tui_captions.pipeline.session import beside
 
     if args.camera is None:
         if args.camera_format or args.camera_option:
             raise UserError("--camera-format and --camera-option go with --camera")
         return sources
-    if len(sources) != 1:
-        raise UserError("--camera goes beside one source (the speaker's microphone or stream)")
     input_format = args.camera_format or ("v4l2" if args.camera.startswith("/dev/video") else None)
     check_input_format(args.camera, input_format)
-    camera = Camera(args.camera, input_format, dict(args.camera_option))
-    (labelled,) = sources
-    return [
-        dataclasses.replace(labelled, source=dataclasses.replace(labelled.source, camera=camera))
-    ]
+    return beside(sources, Camera(args.camera, input_format, dict(args.camera_option)))
 
 
 def add_watch_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from tui_captions.audio.devices import CaptureDevice
-from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.audio.protocol import Camera, FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceQuiet
 from tui_captions.core.segments import Segment
 from tui_captions.core.stats import LiveStats
@@ -72,6 +72,16 @@ def labelled_devices(devices: list[CaptureDevice]) -> list[LabelledSource]:
 def only(source: Source) -> tuple[LabelledSource]:
     """A session of one source: its channel is "", named after the source."""
     return (LabelledSource(source, source.label, "other"),)
+
+
+def beside(sources: list[LabelledSource], camera: Camera) -> list[LabelledSource]:
+    """``camera`` paired with the one source it goes with."""
+    if len(sources) != 1:
+        raise UserError("a camera goes beside one source (the speaker's microphone or stream)")
+    (labelled,) = sources
+    return [
+        dataclasses.replace(labelled, source=dataclasses.replace(labelled.source, camera=camera))
+    ]
 
 
 def for_model(sources: list[LabelledSource], wants_video: bool) -> list[LabelledSource]:

@@ -39,6 +39,7 @@ from tui_captions.pipeline.session import (
     CaptionSession,
     ChannelId,
     LabelledSource,
+    beside,
     channel_ids,
     for_model,
     labelled_devices,
@@ -57,7 +58,7 @@ from tui_captions.tui.screens.dialogs import (
     SaveRequest,
 )
 from tui_captions.tui.screens.main import MainScreen
-from tui_captions.tui.screens.picker import PickerScreen
+from tui_captions.tui.screens.picker import Picked, PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
 from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
 from tui_captions.tui.widgets.camera import CameraPane
@@ -66,11 +67,11 @@ from tui_captions.tui.widgets.transcript import TranscriptPane
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
-    from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent, RecognizerUpdate
     from tui_captions.core.segments import Segment
     from tui_captions.pipeline.recording import Recorder
+    from tui_captions.vision.cameras import CameraDevice
     from tui_captions.web.server import CaptionServer
 
 RETRY_SECONDS = 3.0
@@ -237,7 +238,7 @@ class CaptionsApp(App[Path | None]):
         # After the first paint: importing torch in a thread still competes for the GIL.
         self.call_after_refresh(self.load_model)
         if not self.sources:
-            self.push_screen(PickerScreen(self.backend.list_devices), self._picked)
+            self.push_screen(self._picker(), self._picked)
         else:
             await self.push_screen(self._new_captions_screen())
 
@@ -315,6 +316,8 @@ class CaptionsApp(App[Path | None]):
         self.model = message.model
         self.engine_label = message.model.engine
         self.status(f"Model {message.name} is ready.")
+        if isinstance(self.screen, PickerScreen) and (cameras := self._camera_lister()):
+            self.screen.offer_cameras(cameras)
         if self.sources and not self.paused:
             self.start_sources()
 
@@ -364,10 +367,21 @@ class CaptionsApp(App[Path | None]):
         assert screen is not None, "caption commands run only on the captions screen"
         return screen
 
-    async def _picked(self, devices: list[CaptureDevice] | None) -> None:
+    def _picker(self, cancellable: bool = False) -> PickerScreen:
+        """The device picker; with the cameras too once the model is known to read lips."""
+        return PickerScreen(self.backend.list_devices, cancellable, self._camera_lister())
+
+    def _camera_lister(self) -> Callable[[], list[CameraDevice]] | None:
+        wants_video = self.model is not None and self.model.format.wants_video
+        return self.backend.list_cameras if wants_video else None
+
+    async def _picked(self, picked: Picked | None) -> None:
         self.stop_probe(wait=True)  # some devices can be opened only once
-        if devices:
-            await self.use_sources(labelled_devices(devices))
+        if picked and picked.devices:
+            sources = labelled_devices(picked.devices)
+            if picked.camera is not None:
+                sources = beside(sources, picked.camera)  # the picker allows one source
+            await self.use_sources(sources)
 
     async def use_source(self, source: Source) -> None:
         """Caption ``source`` alone from now on, in the same session and transcript."""
@@ -595,7 +609,7 @@ class CaptionsApp(App[Path | None]):
             self.status("Paused: the device is free. p: resume")
 
     def action_switch_source(self) -> None:
-        self.push_screen(PickerScreen(self.backend.list_devices, cancellable=True), self._picked)
+        self.push_screen(self._picker(cancellable=True), self._picked)
 
     def action_toggle_strip(self) -> None:
         self.strip = not self.strip

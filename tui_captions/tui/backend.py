@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tui_captions.pipeline.recording import Recorder
     from tui_captions.pipeline.session import ChannelEngine
     from tui_captions.text.postprocess import TextPostProcessor
+    from tui_captions.vision.cameras import CameraDevice
 
 LevelsCallback = Callable[[float, float, bool], object]
 Listener = Callable[["LiveEvent"], None]
@@ -37,6 +38,8 @@ class ProbeHandle(Protocol):
 
 class Backend(Protocol):
     def list_devices(self) -> list[CaptureDevice]: ...
+
+    def list_cameras(self) -> list[CameraDevice]: ...
 
     def load_model(
         self, spec: str, run: RunOptions, decode: DecodeOptions, progress: DownloadProgress
@@ -99,6 +102,11 @@ class RealBackend:
         from tui_captions.audio.devices import list_devices
 
         return list_devices()
+
+    def list_cameras(self) -> list[CameraDevice]:
+        from tui_captions.vision.cameras import list_cameras
+
+        return list_cameras()
 
     def load_model(
         self, spec: str, run: RunOptions, decode: DecodeOptions, progress: DownloadProgress

@@ -5,13 +5,16 @@ to caption together (meeting mode); Enter starts the marked ones, or the
 highlighted one when none is marked. The
 highlighted device is opened by a level probe (after a short pause, so
 scrolling through the list does not open every device) so the user can see
-which microphone hears them. The screen knows nothing of the app: it is given
-a way to list devices and posts messages for what the app must do.
+which microphone hears them. For an audio-visual model the app offers the
+cameras too, and the one chosen goes beside the source. The screen knows
+nothing of the app: it is given a way to list devices and posts messages for
+what the app must do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -21,7 +24,7 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from tui_captions.tui.messages import Levels
 from tui_captions.tui.widgets.bars import StatusLine
@@ -29,10 +32,20 @@ from tui_captions.tui.widgets.levels import LevelMeter
 
 if TYPE_CHECKING:
     from tui_captions.audio.devices import CaptureDevice
+    from tui_captions.audio.protocol import Camera
+    from tui_captions.vision.cameras import CameraDevice
 
 PROBE_DELAY_S = 0.4
 COLUMNS = ("Name", "Kind", "Host API", "Ch", "Rate")
 MARK = "●"
+
+
+@dataclass(frozen=True)
+class Picked:
+    """What the picker was left with: the sources, and the camera beside them (if any)."""
+
+    devices: list[CaptureDevice]
+    camera: Camera | None = None
 
 
 def device_key(device: CaptureDevice) -> str:
@@ -54,9 +67,9 @@ class FilterInput(Input):
         return key != "space" and super().check_consume_key(key, character)
 
 
-class PickerScreen(Screen["list[CaptureDevice] | None"]):
+class PickerScreen(Screen["Picked | None"]):
     """Dismisses with the chosen devices (the marked ones in the order they were marked,
-    else the highlighted one), or None when cancelled (only if cancellable)."""
+    else the highlighted one) and camera, or None when cancelled (only if cancellable)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "start", "Start", priority=True),
@@ -78,6 +91,8 @@ class PickerScreen(Screen["list[CaptureDevice] | None"]):
     PickerScreen > #meter-title { padding: 0 1; color: $text-muted; }
     PickerScreen > LevelMeter { margin: 0 1; padding: 0 1; background: $surface; }
     PickerScreen > #empty { padding: 1 2; color: $warning; }
+    PickerScreen > #camera-title { padding: 0 1; color: $text-muted; }
+    PickerScreen > Select { margin: 0 1; }
     """
 
     class Shown(Message):
@@ -92,7 +107,10 @@ class PickerScreen(Screen["list[CaptureDevice] | None"]):
             self.picker, self.device = picker, device
 
     def __init__(
-        self, list_devices: Callable[[], list[CaptureDevice]], cancellable: bool = False
+        self,
+        list_devices: Callable[[], list[CaptureDevice]],
+        cancellable: bool = False,
+        list_cameras: Callable[[], list[CameraDevice]] | None = None,
     ) -> None:
         super().__init__()
         self.cancellable = cancellable
@@ -102,6 +120,8 @@ class PickerScreen(Screen["list[CaptureDevice] | None"]):
         self._probe_key: str | None = None
         self.marked: list[str] = []
         """Device keys marked with space, in order: their labels follow this order."""
+        self.cameras: list[CameraDevice] = []
+        self._list_cameras = list_cameras
 
     def compose(self) -> ComposeResult:
         yield Static("Choose an audio source", id="title")
@@ -115,12 +135,16 @@ class PickerScreen(Screen["list[CaptureDevice] | None"]):
         table.add_columns(*COLUMNS)
         yield table
         yield Static("", id="empty")
+        yield Static("", id="camera-title")
+        yield Select[int]([], prompt="no camera", id="camera")
         yield Static("Level of the highlighted source", id="meter-title")
         yield LevelMeter()
         yield StatusLine()
         yield Footer()
 
     def on_mount(self) -> None:
+        for widget in (self.query_one("#camera-title"), self.query_one(Select)):
+            widget.display = False
         self.query_one(Input).focus()
         self.post_message(self.Shown())
         self.action_refresh()
@@ -131,9 +155,42 @@ class PickerScreen(Screen["list[CaptureDevice] | None"]):
     @work(thread=True, exclusive=True, group="devices", exit_on_error=False)
     def action_refresh(self) -> None:
         devices = self._list_devices()
-        self.app.call_from_thread(self.show_devices, devices)
+        cameras = self._list_cameras() if self._list_cameras is not None else None
+        self.app.call_from_thread(self.show_devices, devices, cameras)
 
-    def show_devices(self, devices: list[CaptureDevice]) -> None:
+    def offer_cameras(self, list_cameras: Callable[[], list[CameraDevice]]) -> None:
+        """The model reads lips: list the cameras too (F5 lists them again)."""
+        self._list_cameras = list_cameras
+        self.action_refresh()
+
+    def _show_cameras(self, cameras: list[CameraDevice]) -> None:
+        """The cameras to choose from, the one chosen before (or the first) selected."""
+        chosen = self.camera
+        self.cameras = cameras
+        title = self.query_one("#camera-title", Static)
+        title.display = True
+        title.update(
+            "Camera beside the source (the model reads the speaker's lips)"
+            if cameras
+            else "No camera found: plug one in and press F5, or start with --camera DEVICE"
+        )
+        select: Select[int] = self.query_one(Select)
+        select.set_options((f"{d.name}  ({d.camera.url})", i) for i, d in enumerate(cameras))
+        select.display = bool(cameras)
+        if cameras:
+            urls = [d.camera.url for d in cameras]
+            select.value = urls.index(chosen.url) if chosen and chosen.url in urls else 0
+
+    @property
+    def camera(self) -> Camera | None:
+        value = self.query_one(Select).value
+        return self.cameras[value].camera if isinstance(value, int) else None
+
+    def show_devices(
+        self, devices: list[CaptureDevice], cameras: list[CameraDevice] | None = None
+    ) -> None:
+        if cameras is not None:
+            self._show_cameras(cameras)
         self.devices = devices
         self._fill(keep=self._highlighted_key())
 
@@ -235,7 +292,10 @@ class PickerScreen(Screen["list[CaptureDevice] | None"]):
         if not chosen:
             self.notify("Nothing to start: no source is highlighted.", severity="warning")
             return
-        self.dismiss(chosen)  # the app frees the probe's device before it opens it
+        if self.camera is not None and len(chosen) > 1:
+            self.notify("A camera goes beside one source: mark only the speaker's.")
+            return
+        self.dismiss(Picked(chosen, self.camera))  # the app frees the probe's device first
 
     def action_cancel(self) -> None:
         if self.cancellable:
