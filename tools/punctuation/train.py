@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from tools.checkpoint import resume, save
 from tools.punctuation.corpus import LOWER
 from tools.punctuation.data import WEIGHTS, WORK_DIR, Stream, line_end, splits
 from tools.punctuation.model import CnnBiLstm, export
@@ -211,13 +212,7 @@ def main() -> None:
     log(f"model: {sum(p.numel() for p in model.parameters()):,} parameters")
     optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.01)
     checkpoint = WORK_DIR / "checkpoint.pt"
-    step, spent = 0, 0.0
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=True)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        step, spent = int(saved["step"]), float(saved["spent"])
-        log(f"resumed at step {step} ({spent / 60:.1f} min)")
+    step, spent = resume(checkpoint, model, optimizer, log)
     windows = Windows(data.train, pieces, SEED + step)
     # Thresholds are tuned for what captions are: speech, so narrative and dialogue.
     spoken = [s for s in data.validation if _register(s) in ("narrative", "dialogue")]
@@ -249,8 +244,7 @@ def main() -> None:
                 f"step {step} ({spent / 60:.1f} min) loss {running:.3f} lr {lr:.2e} "
                 + " ".join(f"{k} {v:.3f}" for k, v in scores.items())
             )
-            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
-            torch.save({**state, "step": step, "spent": spent}, checkpoint)
+            save(checkpoint, model, optimizer, step, spent)
     log(f"trained {step} steps in {spent / 60:.1f} min")
     model.eval()
     log(f"validation before tuning: {rounded(f1s(score(model, fixed)))}")

@@ -43,6 +43,7 @@ import torch
 import torchaudio
 
 from tools.avsr_model import DEVICE_RNNT, AvModel, Size, scaled
+from tools.checkpoint import resume, save
 from tools.tiny_av.data import WORK_DIR, AvSet, build_set
 from tools.tiny_model.data import make_utterances
 from tools.tiny_model.loss import rnnt_loss
@@ -251,13 +252,7 @@ def main() -> None:
     log(f"model: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters")
     optimizer = torch.optim.Adam(model.parameters(), lr=PEAK_LR, betas=(0.9, 0.98))
     checkpoint = WORK_DIR / "checkpoint.pt"
-    step, spent = 0, 0.0
-    if checkpoint.exists():
-        saved = torch.load(checkpoint, weights_only=True)
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        step, spent = int(saved["step"]), float(saved["spent"])
-        log(f"resumed at step {step} ({spent / 60:.1f} min)")
+    step, spent = resume(checkpoint, model, optimizer, log)
     rng = random.Random(TRAIN_SEED * 1000 + step)
     teacher = Teacher()
     budget = args.minutes * 60
@@ -289,8 +284,7 @@ def main() -> None:
             log(f"step {step} ({spent / 60:.1f} min) loss {np.mean(losses):.3f} lr {lr:.2e}")
             losses = []
         if step % 100 == 0:
-            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
-            torch.save({**state, "step": step, "spent": spent}, checkpoint)
+            save(checkpoint, model, optimizer, step, spent)
             export(model, WORK_DIR / "latest")
     log(f"trained {step} steps in {spent / 60:.1f} min")
     export(model, FIXTURE)
