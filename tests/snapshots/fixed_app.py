@@ -19,6 +19,7 @@ from tui_captions.asr.engine import (
     RunOptions,
     StreamFormat,
 )
+from tui_captions.audio.cameras import CameraDevice
 from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import Camera, FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
@@ -29,7 +30,6 @@ from tui_captions.text.postprocess import RuleCaser, TextPostProcessor
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import LevelsCallback, Listener, ProbeHandle
 from tui_captions.tui.messages import EngineEvent
-from tui_captions.vision.cameras import CameraDevice
 
 CAMERAS = [CameraDevice("Integrated Camera: Integrated C", Camera("/dev/video0", "v4l2"))]
 DEVICES = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tui_captions.audio.cameras import CameraDevice, list_cameras
 from tui_captions.audio.protocol import Camera
-from tui_captions.vision.cameras import CameraDevice, list_cameras
 
 
 def node(sysfs: Path, name: str, index: str | None, label: str | None) -> None:

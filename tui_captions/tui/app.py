@@ -67,11 +67,11 @@ from tui_captions.tui.widgets.transcript import TranscriptPane
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
+    from tui_captions.audio.cameras import CameraDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent, RecognizerUpdate
     from tui_captions.core.segments import Segment
     from tui_captions.pipeline.recording import Recorder
-    from tui_captions.vision.cameras import CameraDevice
     from tui_captions.web.server import CaptionServer
 
 RETRY_SECONDS = 3.0

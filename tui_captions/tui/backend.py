@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from tui_captions.asr.defaults import DownloadProgress
     from tui_captions.asr.engine import AsrModel, DecodeOptions, RecognizerStream, RunOptions
+    from tui_captions.audio.cameras import CameraDevice
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
     from tui_captions.pipeline.recording import Recorder
     from tui_captions.pipeline.session import ChannelEngine
     from tui_captions.text.postprocess import TextPostProcessor
-    from tui_captions.vision.cameras import CameraDevice
 
 LevelsCallback = Callable[[float, float, bool], object]
 Listener = Callable[["LiveEvent"], None]
@@ -104,7 +104,7 @@ class RealBackend:
         return list_devices()
 
     def list_cameras(self) -> list[CameraDevice]:
-        from tui_captions.vision.cameras import list_cameras
+        from tui_captions.audio.cameras import list_cameras
 
         return list_cameras()
 

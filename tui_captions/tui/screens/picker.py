@@ -31,9 +31,9 @@ from tui_captions.tui.widgets.bars import StatusLine
 from tui_captions.tui.widgets.levels import LevelMeter
 
 if TYPE_CHECKING:
+    from tui_captions.audio.cameras import CameraDevice
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Camera
-    from tui_captions.vision.cameras import CameraDevice
 
 PROBE_DELAY_S = 0.4
 COLUMNS = ("Name", "Kind", "Host API", "Ch", "Rate")
