@@ -22,14 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from tools.tiny_av.clips import clip, clip_wer, talking_sentences
-from tools.tiny_av.train import FIXTURE, HELD_OUT, HELD_OUT_SEED
+from tools.tiny_av.train import HELD_OUT, HELD_OUT_SEED, MODEL_DIR
 from tools.tiny_model.data import make_utterances
 
 
 def transcribe(path: Path, *options: str) -> str:
     result = subprocess.run(
         [sys.executable, "-m", "tui_captions.cli", "transcribe", str(path),
-         "--model", str(FIXTURE), "--raw", "--format", "text", *options],
+         "--model", str(MODEL_DIR), "--raw", "--format", "text", *options],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:

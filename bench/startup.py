@@ -28,7 +28,7 @@ import numpy as np
 from tests.terminal import Terminal
 from tui_captions.asr.defaults import DEMO_MODEL
 from tui_captions.audio.decode import decode_audio
-from tui_captions.commands.demo import DEMO_CLIP, demo_file
+from tui_captions.commands.demo import demo_clip
 
 ONSET_LEVEL = 0.02  # amplitude that counts as speech
 
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--model", default=DEMO_MODEL, help="a local model name or directory")
     args = parser.parse_args()
-    clip = demo_file(DEMO_CLIP)
+    clip = demo_clip()
     words = set(clip.with_suffix(".txt").read_text().lower().split())
     onset = speech_onset(clip)
     terminal = Terminal(f"captions-bench-{os.getpid()}")

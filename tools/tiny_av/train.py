@@ -53,7 +53,7 @@ from tui_captions.asr.model_dir import load_model_dir
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "tests" / "fixtures" / "tiny-emformer"
-FIXTURE = WORK_DIR / "model"
+MODEL_DIR = WORK_DIR / "model"
 LOG = Path(__file__).with_name("train.log")
 TRAIN_SEED, HELD_OUT_SEED = 21, 22
 SENTENCES, HELD_OUT = 8000, 300
@@ -287,9 +287,9 @@ def main() -> None:
             save(checkpoint, model, optimizer, step, spent)
             export(model, WORK_DIR / "latest")
     log(f"trained {step} steps in {spent / 60:.1f} min")
-    export(model, FIXTURE)
-    sizes = {p.name: p.stat().st_size for p in FIXTURE.iterdir()}
-    log(f"wrote {FIXTURE}: {sizes}")
+    export(model, MODEL_DIR)
+    sizes = {p.name: p.stat().st_size for p in MODEL_DIR.iterdir()}
+    log(f"wrote {MODEL_DIR}: {sizes}")
 
 
 if __name__ == "__main__":

@@ -250,8 +250,9 @@ class TransducerSearch(torch.nn.Module):
         return self._gen_new_hypos(base_hypos, new_tokens, new_scores, context)
 
     def _bonuses(self, hypos: list[_Hypothesis], context: ContextGraph) -> torch.Tensor:
-        """``(hypotheses, tokens - 1)``: what each next token would earn or give back."""
-        if all(h[6] == 0 and h[7] == 0.0 and h[8] == 0.0 for h in hypos):
+        """``(hypotheses, tokens - 1)``, or one row for all: what each next token would earn
+        or give back."""
+        if all(_at_root(h[6], h[7], h[8]) for h in hypos):
             return context.root_row  # no hypothesis inside a match: one row for all
         return torch.stack([bonus_row(context, h[6], h[7], h[8]) for h in hypos])
 
@@ -323,9 +324,14 @@ def _advanced(
     return new_nodes, new_floors, new_pendings
 
 
+def _at_root(node: int, floor: float, pending: float) -> bool:
+    """Inside no match and owing nothing: every next token earns the root's row."""
+    return node == 0 and floor == 0.0 and pending == 0.0
+
+
 def bonus_row(context: ContextGraph, node: int, floor: float, pending: float) -> torch.Tensor:
     """``(tokens - 1,)``: what :func:`advance` would give each next token, all at once."""
-    if node == 0 and floor == 0.0 and pending == 0.0:
+    if _at_root(node, floor, pending):
         return context.root_row
     # A token that leads back to the root gives back the unconfirmed match...
     row = torch.full([context.tokens - 1], floor - float(context.score[node]))

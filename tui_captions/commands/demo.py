@@ -35,12 +35,11 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def demo_file(name: str) -> Path:
-    """A file that ships with the demo."""
-    path = Path(str(resources.files("tui_captions.demo") / name))
-    if not path.exists():
-        raise UserError(f"the demo's {path} is missing from this installation; reinstall")
-    return path
+def demo_clip() -> Path:
+    clip = Path(str(resources.files("tui_captions.demo") / DEMO_CLIP))
+    if not clip.is_file():
+        raise UserError(f"the demo clip {clip} is missing from this installation; reinstall")
+    return clip
 
 
 def demo_options(theme: str | None, threads: int) -> AppOptions:
@@ -55,7 +54,7 @@ def demo_options(theme: str | None, threads: int) -> AppOptions:
         beam=DEFAULT_BEAM,
         threads=threads,
         punctuation=BUNDLED,  # offline as the rest of the demo
-        sources=only(FfmpegSource(str(demo_file(DEMO_CLIP)))),
+        sources=only(FfmpegSource(str(demo_clip()))),
         theme=theme,
         demo=True,
     )
