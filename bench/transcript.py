@@ -1,6 +1,6 @@
 """The transcript pane's cost over a long session: time to show a line, search, memory.
 
-    python -m bench.transcript [--lines 5000] [--size 120x40]
+    python -m bench.transcript [--lines 5000] [--size 120x40] [--unfrozen]
 
 The real app (the snapshot tests' fixed backend: no model, no audio) driven
 by Textual's Pilot: ``--lines`` final lines of 12 words are posted as engine
@@ -12,13 +12,16 @@ posting the event until the app is idle again with the screen updated
 that floor), the process's CPU time in that while (the work, without the
 sleeps), and the time spent in the app's handler. Then a search typed one
 key at a time. Printed: mean of the first and last tenth, their ratio, p95,
-max, per keystroke, and the process's resident memory.
+max, per keystroke, the process's resident memory, and the full garbage
+collections during the lines (how many, their longest and total time).
+``--unfrozen``: without the app's heap freeze (``core/heap.py``), to compare.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import resource
 import statistics
@@ -27,6 +30,7 @@ import time
 from pathlib import Path
 
 from tests.snapshots.fixed_app import fixed_app, update
+from tui_captions.core import heap
 from tui_captions.core.segments import Segment
 from tui_captions.core.stats import percentile
 from tui_captions.tui.app import CaptionsApp
@@ -54,8 +58,25 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class FullCollections:
+    """The time of each full (oldest generation) garbage collection while it is on."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds.append(time.perf_counter() - self._started)
+
+
 async def run(lines: int, size: tuple[int, int], meeting: bool) -> dict[str, float]:
     rng = random.Random(1)
+    collections = FullCollections()
     with tempfile.TemporaryDirectory() as tmp:
         app = fixed_app(Path(tmp), "captions-dark", with_source=True, meeting=meeting)
         handled: list[float] = []
@@ -84,6 +105,7 @@ async def run(lines: int, size: tuple[int, int], meeting: bool) -> dict[str, flo
             cpu: list[float] = []
             rss_start = rss_mb()
             clock = 0.0
+            gc.callbacks.append(collections)
             for index in range(lines):
                 channel = channels[index % len(channels)]
                 start = clock - 1.5 if meeting and index % 3 == 2 else clock
@@ -96,6 +118,7 @@ async def run(lines: int, size: tuple[int, int], meeting: bool) -> dict[str, flo
                 await pilot.pause()
                 shown.append(time.perf_counter() - started)
                 cpu.append(time.process_time() - spent)
+            gc.callbacks.remove(collections)
             pane = app.screen.query_one(TranscriptPane)
             order = [s.start for s in pane.shown]
             assert order == sorted(order) and len(order) == lines, "lines out of order"
@@ -133,6 +156,9 @@ async def run(lines: int, size: tuple[int, int], meeting: bool) -> dict[str, flo
         "search_key_cpu_max_ms": 1000 * max(keystrokes_cpu),
         "rss_start_mb": rss_start,
         "rss_end_mb": rss_end,
+        "full_collections": len(collections.seconds),
+        "full_collection_max_ms": 1000 * max(collections.seconds, default=0.0),
+        "full_collections_total_ms": 1000 * sum(collections.seconds),
     }
 
 
@@ -140,7 +166,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=5000)
     parser.add_argument("--size", default="120x40")
+    parser.add_argument("--unfrozen", action="store_true", help="without the heap freeze")
     args = parser.parse_args()
+    if args.unfrozen:
+        heap.settle = gc.collect  # type: ignore[assignment]
     width, height = (int(n) for n in args.size.split("x"))
     for meeting in (False, True):
         figures = asyncio.run(run(args.lines, (width, height), meeting))
