@@ -54,6 +54,7 @@ def test_a_late_line_lands_in_place_and_only_it_is_rendered(
             pane = app.screen.query_one(TranscriptPane)
             log = pane.log_view
             assert [s.id for s in pane.shown] == list(range(LINES))
+            assert log.virtual_size.height == sum(log._heights)  # rows counted as lines came
             rendered: list[Segment] = []
             text_of = TranscriptLog._text
 
@@ -94,7 +95,7 @@ def test_rendered_rows_are_capped_and_lines_scrolled_back_to_are_drawn_again(
     tmp_path: Path,
 ) -> None:
     """What the pane holds grows by the lines' text: drawn rows are cached for a bounded
-    number of lines; scrolling back to the first line draws it again."""
+    number of lines (at least a screen's); scrolling back to the first line draws it again."""
 
     async def flow() -> None:
         app = fixed_app(tmp_path, "captions-dark", with_source=True)
@@ -107,7 +108,9 @@ def test_rendered_rows_are_capped_and_lines_scrolled_back_to_are_drawn_again(
             await pilot.pause()
             log = app.screen.query_one(TranscriptPane).log_view
             assert len(log.segments) == count
-            assert len(log._rows) <= TranscriptLog.CACHED_SEGMENTS
+            # Bounded, and never fewer than a screen of lines (that would render every frame).
+            assert log.size.height <= log._rows.maxsize < count
+            assert len(log._rows) <= log._rows.maxsize
             log.scroll_home(animate=False)
             await pilot.pause()
             assert (

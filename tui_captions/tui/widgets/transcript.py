@@ -71,8 +71,10 @@ class TranscriptLog(ScrollView):
     TranscriptLog > .transcript-log--source-4 { color: $source-4; text-style: bold; }
     """
 
-    CACHED_SEGMENTS = 512
-    """Segments whose rows are kept rendered; others are rendered again when shown."""
+    CACHED_SEGMENTS = 64
+    """Segments whose rows are kept rendered (at least twice what the screen shows); others
+    are rendered again when shown. Rendered rows are heavy (each Textual strip carries its
+    own caches) and every full garbage collection walks them, so few are kept."""
 
     def __init__(
         self,
@@ -99,15 +101,20 @@ class TranscriptLog(ScrollView):
     def add(self, segment: Segment) -> int:
         """Show ``segment`` where its start time puts it; returns its index."""
         index = bisect.bisect_right(self._starts, segment.start)
+        height = len(self._rendered(segment)) if self._width else 1
         self.segments.insert(index, segment)
         self._starts.insert(index, segment.start)
-        self._heights.insert(index, len(self._rendered(segment)) if self._width else 1)
-        self._tops = None
-        self._resize_virtual()
+        self._heights.insert(index, height)
+        if index == len(self.segments) - 1 and self._tops is not None:
+            self._tops.append(self._tops[-1] + height)  # the usual case: no sum of all rows
+        else:
+            self._tops = None
+        settled = self._resize_virtual()
         if index < len(self.segments) - 1:
             self.refresh()  # the lines under it moved down (only the screen is drawn)
         if self.auto_scroll:
-            self.scroll_end(animate=False, immediate=False, x_axis=False)
+            # With no layout to wait for, scroll now: the line shows in this frame, not the next.
+            self.scroll_end(animate=False, immediate=settled, x_axis=False)
         return index
 
     def clear(self) -> None:
@@ -131,6 +138,7 @@ class TranscriptLog(ScrollView):
     # -- layout and drawing ------------------------------------------------------------------
 
     def on_resize(self) -> None:
+        self._rows.grow(2 * self.size.height)
         width = self.scrollable_content_region.width
         if width and width != self._width:
             self._width = width
@@ -141,7 +149,8 @@ class TranscriptLog(ScrollView):
             if self.auto_scroll:
                 self.scroll_end(animate=False, immediate=False, x_axis=False)
 
-    def _resize_virtual(self) -> None:
+    def _resize_virtual(self) -> bool:
+        """Set the rows' height; whether that was done without a layout of the screen."""
         size = Size(self._width, self._row_tops()[-1])
         grown = size.height >= self.virtual_size.height
         if grown and self.virtual_size.height > self.container_size.height:
@@ -151,8 +160,9 @@ class TranscriptLog(ScrollView):
             self.set_reactive(TranscriptLog.virtual_size, size)
             self._scroll_update(size)
             self.refresh()
-        else:
-            self.virtual_size = size
+            return True
+        self.virtual_size = size
+        return False
 
     def _row_tops(self) -> list[int]:
         if self._tops is None:
