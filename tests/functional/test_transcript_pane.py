@@ -92,10 +92,12 @@ def test_a_late_line_lands_in_place_and_only_it_is_rendered(
 
 
 def test_rendered_rows_are_capped_and_lines_scrolled_back_to_are_drawn_again(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What the pane holds grows by the lines' text: drawn rows are cached for a bounded
     number of lines (at least a screen's); scrolling back to the first line draws it again."""
+    # Fewer than the screen shows: the cache must grow to the screen's height.
+    monkeypatch.setattr(TranscriptLog, "CACHED_SEGMENTS", 8)
 
     async def flow() -> None:
         app = fixed_app(tmp_path, "captions-dark", with_source=True)
