@@ -77,15 +77,20 @@ def speak(
         wav = Path(folder) / "speech.wav"
         common = ["-v", voice, "-s", str(rate), "-p", str(pitch)]
         subprocess.run(["espeak-ng", *common, "-w", str(wav), text], check=True)
-        spelled = subprocess.run(
-            ["espeak-ng", *common, "-q", "-x", "--sep=_", text],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
         samples = np.concatenate(list(decode_audio(str(wav), sample_rate)))
-    phonemes = [p for word in spelled.split() for p in word.split("_") if p.strip("'`,;%=")]
-    return Speech(samples, phonemes)
+    return Speech(samples, phonemes(text, voice, rate, pitch))
+
+
+def phonemes(text: str, voice: str = "en-us", rate: int = 160, pitch: int = 50) -> list[str]:
+    """espeak-ng's phonemes of ``text`` in order, as ``speak`` says it (no sound made)."""
+    common = ["-v", voice, "-s", str(rate), "-p", str(pitch)]
+    spelled = subprocess.run(
+        ["espeak-ng", *common, "-q", "-x", "--sep=_", text],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [p for word in spelled.split() for p in word.split("_") if p.strip("'`,;%=")]
 
 
 def mouth_track(speech: Speech, frames: int, sample_rate: int = RATE) -> list[tuple[str, float]]:

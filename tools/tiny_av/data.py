@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tools.talking_face import default_face, render, speak
+from tools.talking_face import VISEMES, Speech, default_face, mouth_track, phonemes, render, speak
 from tools.tiny_model.data import Utterance
 from tui_captions.audio.decode import FRAME_WIDTH
 from tui_captions.audio.video import FaceCrops
@@ -32,6 +32,7 @@ WORK_DIR = Path(__file__).resolve().parents[2] / ".work" / "tiny_av"
 RATE = 19_200
 FPS = 30
 PROCESSES = 2
+NO_MOUTH = -1  # a frame's viseme label where no face was cut yet: nothing to learn from it
 
 
 def placed(face: np.ndarray, rng: random.Random) -> np.ndarray:
@@ -89,6 +90,43 @@ class AvSet:
 
     def crops(self, index: int) -> np.ndarray:
         return np.asarray(self.video[self.video_offsets[index] : self.video_offsets[index + 1]])
+
+    def visemes(self, index: int) -> np.ndarray:
+        """Per crop, the index (in ``VISEMES``) of the mouth drawn on it, or ``NO_MOUTH``."""
+        if not hasattr(self, "_visemes"):
+            self._visemes = _viseme_labels(self)
+        return self._visemes[self.video_offsets[index] : self.video_offsets[index + 1]]
+
+
+def _mouths(job: tuple[Utterance, np.ndarray, int]) -> np.ndarray:
+    """One sentence's viseme labels: the talking face's own mouth track of its sound."""
+    utterance, audio, frames = job
+    spoken = Speech(
+        audio.astype(np.float32) / 32768.0,
+        phonemes(utterance.text, utterance.voice, utterance.speed, utterance.pitch),
+    )
+    names = list(VISEMES)
+    return np.array([names.index(shape) for shape, _ in mouth_track(spoken, frames, RATE)], np.int8)
+
+
+def _viseme_labels(data: AvSet) -> np.ndarray:
+    """The set's viseme labels, made once (espeak-ng's phonemes only) and cached beside it."""
+    directory = Path(data.audio.filename).parent
+    path = directory / "visemes.npy"
+    if not path.exists():
+        jobs = [
+            (
+                u,
+                data.audio[data.audio_offsets[i] : data.audio_offsets[i + 1]],
+                int(data.video_offsets[i + 1] - data.video_offsets[i]),
+            )
+            for i, u in enumerate(data.utterances)
+        ]
+        with Pool(PROCESSES) as pool:
+            labels = np.concatenate(pool.map(_mouths, jobs, chunksize=16))
+        labels[np.asarray(data.video).reshape(len(labels), -1).max(axis=1) == 0] = NO_MOUTH
+        np.save(path, labels)
+    return np.load(path)
 
 
 def build_set(utterances: list[Utterance], seed: int, work_dir: Path = WORK_DIR) -> AvSet:
