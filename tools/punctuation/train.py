@@ -237,7 +237,8 @@ def main() -> None:
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimizer.step()
         step += 1
-        running = 0.98 * running + 0.02 * float(loss) if step > 1 else float(loss)
+        value = loss.item()
+        running = 0.98 * running + 0.02 * value if step > 1 else value
         if step % 500 == 0:
             scores = f1s(score(model, fixed))
             log(
