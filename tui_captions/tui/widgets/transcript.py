@@ -114,8 +114,21 @@ class TranscriptLog(ScrollView):
             self.refresh()  # the lines under it moved down (only the screen is drawn)
         if self.auto_scroll:
             # With no layout to wait for, scroll now: the line shows in this frame, not the next.
-            self.scroll_end(animate=False, immediate=settled, x_axis=False)
+            self.follow(now=settled)
         return index
+
+    def follow(self, *, now: bool = False) -> None:
+        """Scroll to the newest row, now or once the layout has settled. A deferred scroll
+        looks again when it runs: the user may have scrolled up in between, and a late
+        scroll must not pull them back down."""
+        if now:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.call_after_refresh(self._follow_if_following)
+
+    def _follow_if_following(self) -> None:
+        if self.auto_scroll:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     def clear(self) -> None:
         self.segments.clear()
@@ -147,7 +160,7 @@ class TranscriptLog(ScrollView):
             self._tops = None
             self._resize_virtual()
             if self.auto_scroll:
-                self.scroll_end(animate=False, immediate=False, x_axis=False)
+                self.follow()
 
     def _resize_virtual(self) -> bool:
         """Set the rows' height; whether that was done without a layout of the screen."""
@@ -332,7 +345,7 @@ class TranscriptPane(Vertical):
             room = min(room, self.strip_rows)
         self.log_view.styles.max_height = room
         if self.following:
-            self.log_view.scroll_end(animate=False)
+            self.log_view.follow()
 
     def search(self, text: str) -> int:
         """Highlight ``text`` (case-insensitive) in the shown lines; how many lines say it.
@@ -388,4 +401,4 @@ class TranscriptPane(Vertical):
         if log is not None:
             log.auto_scroll = following
             if following:
-                log.scroll_end(animate=False)
+                log.follow()
