@@ -55,6 +55,17 @@ def test_help_screen_and_palette_list_every_command(tmp_path: Path) -> None:
     asyncio.run(flow())
 
 
+async def sixty_lines_followed(pilot: Pilot[Any]) -> TranscriptPane:
+    """The started app with more lines than its pane shows, following the newest."""
+    app = await started(pilot)
+    finals = [Segment(10 + i, 20.0 + i, 21.0 + i, f"line number {i}") for i in range(60)]
+    app.post_message(EngineEvent(update(99, "", tuple(finals), -20, 50), app.generation[""]))
+    await pilot.pause()
+    pane = app.screen.query_one(TranscriptPane)
+    assert pane.following and pane.log_view.scroll_y == pane.log_view.max_scroll_y > 0
+    return pane
+
+
 def test_a_follow_waiting_for_the_layout_does_not_undo_a_scroll_up(tmp_path: Path) -> None:
     """Following again queues a scroll for after the next refresh; if the user scrolls up
     before it runs (a busy machine: CI saw it), they stay where they went."""
@@ -62,15 +73,8 @@ def test_a_follow_waiting_for_the_layout_does_not_undo_a_scroll_up(tmp_path: Pat
     async def flow() -> None:
         app = fixed_app(tmp_path, "captions-dark", with_source=True)
         async with app.run_test(size=(100, 30)) as pilot:
-            await started(pilot)
-            finals = [Segment(10 + i, 20.0 + i, 21.0 + i, f"line number {i}") for i in range(60)]
-            app.post_message(
-                EngineEvent(update(99, "", tuple(finals), -20, 50), app.generation[""])
-            )
-            await pilot.pause()
-            pane = app.screen.query_one(TranscriptPane)
+            pane = await sixty_lines_followed(pilot)
             log = pane.log_view
-            assert log.scroll_y == log.max_scroll_y > 0
             pane.following = False
             pane.following = True  # "f": queues the scroll to the end
             log.scroll_to(y=0, animate=False, immediate=True)  # the user, before the refresh
@@ -84,15 +88,8 @@ def test_scrolling_up_stops_following_and_f_resumes(tmp_path: Path) -> None:
     async def flow() -> None:
         app = fixed_app(tmp_path, "captions-dark", with_source=True)
         async with app.run_test(size=(100, 30)) as pilot:
-            await started(pilot)
-            finals = [Segment(10 + i, 20.0 + i, 21.0 + i, f"line number {i}") for i in range(60)]
-            app.post_message(
-                EngineEvent(update(99, "", tuple(finals), -20, 50), app.generation[""])
-            )
-            await pilot.pause()
-            pane = app.screen.query_one(TranscriptPane)
+            pane = await sixty_lines_followed(pilot)
             log = pane.log_view
-            assert pane.following and log.scroll_y == log.max_scroll_y > 0
             log.scroll_home(animate=False)
             await pilot.pause()
             assert not pane.following and pane.border_subtitle == NOT_FOLLOWING
