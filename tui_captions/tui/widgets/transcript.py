@@ -112,23 +112,20 @@ class TranscriptLog(ScrollView):
         settled = self._resize_virtual()
         if index < len(self.segments) - 1:
             self.refresh()  # the lines under it moved down (only the screen is drawn)
-        if self.auto_scroll:
-            # With no layout to wait for, scroll now: the line shows in this frame, not the next.
-            self.follow(now=settled)
+        # With no layout to wait for, scroll now: the line shows in this frame, not the next.
+        self.follow(now=settled)
         return index
 
     def follow(self, *, now: bool = False) -> None:
-        """Scroll to the newest row, now or once the layout has settled. A deferred scroll
-        looks again when it runs: the user may have scrolled up in between, and a late
-        scroll must not pull them back down."""
+        """While following, scroll to the newest row, now or once the layout has settled.
+        A deferred scroll asks again when it runs: the user may have scrolled up in
+        between, and a late scroll must not pull them back down."""
+        if not self.auto_scroll:
+            return
         if now:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         else:
-            self.call_after_refresh(self._follow_if_following)
-
-    def _follow_if_following(self) -> None:
-        if self.auto_scroll:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.call_after_refresh(self.follow, now=True)
 
     def clear(self) -> None:
         self.segments.clear()
@@ -159,8 +156,7 @@ class TranscriptLog(ScrollView):
             self._heights = [len(self._rendered(s)) for s in self.segments]
             self._tops = None
             self._resize_virtual()
-            if self.auto_scroll:
-                self.follow()
+            self.follow()
 
     def _resize_virtual(self) -> bool:
         """Set the rows' height; whether that was done without a layout of the screen."""
@@ -344,8 +340,7 @@ class TranscriptPane(Vertical):
         if self.strip_rows is not None:
             room = min(room, self.strip_rows)
         self.log_view.styles.max_height = room
-        if self.following:
-            self.log_view.follow()
+        self.log_view.follow()
 
     def search(self, text: str) -> int:
         """Highlight ``text`` (case-insensitive) in the shown lines; how many lines say it.
@@ -400,5 +395,4 @@ class TranscriptPane(Vertical):
         log = self.log_view if self.is_mounted else None
         if log is not None:
             log.auto_scroll = following
-            if following:
-                log.follow()
+            log.follow()
