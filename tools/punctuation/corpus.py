@@ -287,7 +287,7 @@ def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def label(text: str) -> Labelled | None:
+def label(text: str, min_words: int = 6) -> Labelled | None:
     """A paragraph as recogniser output with labels, or None when it has words a
     recogniser would not write (digits, symbols, abbreviations with inner dots)."""
     words: list[str] = []
@@ -311,7 +311,7 @@ def label(text: str) -> Labelled | None:
             cases.append(_case(part))
             last = index == len(core.split("-")) - 1
             puncts.append(_mark(mark_chars) if last else NONE)
-    if len(words) < 6:
+    if len(words) < min_words:
         return None
     # A sentence starts with a capital, also after a ";" made a period.
     if cases[0] == LOWER:
@@ -343,13 +343,49 @@ def _case(word: str) -> int:
     return MIXED
 
 
-def labelled(document: Document) -> list[Labelled]:
-    """The document's prose paragraphs as recogniser output."""
+def labelled(document: Document, by_sentence: bool = False) -> list[Labelled]:
+    """The document's prose paragraphs as recogniser output.
+
+    ``by_sentence``: a paragraph that fails as a whole (a number, a symbol, a short
+    line of dialogue) still gives its runs of sentences that pass, two words or more,
+    as speech-like text is the scarce kind.
+    """
     out = []
     for paragraph in document.paragraphs:
         if is_prose(paragraph) and (done := label(paragraph)) is not None:
             out.append(done)
+        elif by_sentence:
+            out.extend(_sentence_runs(paragraph))
     return out
+
+
+def _sentence_runs(paragraph: str) -> list[Labelled]:
+    """The paragraph's runs of consecutive sentences a recogniser could have written."""
+    runs: list[Labelled] = []
+    run: list[str] = []
+    for sentence in _sentences(paragraph):
+        if label(sentence, min_words=1) is not None:
+            run.append(sentence)
+            continue
+        if run and (done := label(" ".join(run), min_words=2)) is not None:
+            runs.append(done)
+        run = []
+    if run and (done := label(" ".join(run), min_words=2)) is not None:
+        runs.append(done)
+    return runs
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """Whitespace tokens grouped into sentences: one ends at a word ending in . ? or !
+    (a trailing fragment without one is no sentence)."""
+    sentences: list[str] = []
+    tokens: list[str] = []
+    for token in paragraph.split():
+        tokens.append(token)
+        if _SENTENCE_END.search(token):
+            sentences.append(" ".join(tokens))
+            tokens = []
+    return sentences
 
 
 def written(words: list[str], cases: list[int], puncts: list[int]) -> str:
