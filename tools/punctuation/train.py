@@ -26,7 +26,7 @@ from torch import nn
 
 from tools.checkpoint import resume, save
 from tools.punctuation.corpus import LOWER
-from tools.punctuation.data import WEIGHTS, WORK_DIR, Stream, line_end, splits
+from tools.punctuation.data import SPOKEN, WEIGHTS, WORK_DIR, Stream, line_end, splits
 from tools.punctuation.model import CnnBiLstm, export
 from tui_captions.text.pieces import BOS, EOS, Pieces
 
@@ -215,7 +215,7 @@ def main() -> None:
     step, spent = resume(checkpoint, model, optimizer, log)
     windows = Windows(data.train, pieces, SEED + step)
     # Thresholds are tuned for what captions are: speech, so narrative and dialogue.
-    spoken = [s for s in data.validation if _register(s) in ("narrative", "dialogue")]
+    spoken = [s for s in data.validation if _register(s) in SPOKEN]
     validation = Windows(spoken, pieces, 1)
     fixed = [validation.batch(64) for _ in range(20)]
     loss_fn = nn.CrossEntropyLoss(ignore_index=IGNORE)
