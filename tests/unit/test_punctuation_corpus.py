@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from tools.punctuation.corpus import COMMA, NONE, PERIOD, QUESTION, Document, labelled
+from tools.punctuation.corpus import (
+    CAP,
+    COMMA,
+    LOWER,
+    NONE,
+    PERIOD,
+    QUESTION,
+    Document,
+    labelled,
+)
 
 FAILING = 'Yes, my lord. The toll is 20 gold. Where is the ferry? Over "there", the captain said.'
 
@@ -39,3 +48,13 @@ def test_passing_paragraphs_are_the_same_either_way() -> None:
     whole = words_of(document, by_sentence=False)
     assert len(whole) == 1 and whole[0][:3] == ("it", "is", "well")
     assert words_of(document, by_sentence=True) == whole
+
+
+def test_a_run_takes_its_capitals_from_its_marks_not_from_where_sentences_were_cut() -> None:
+    # "..." after a comma is cut as a sentence end, but the comma is the mark kept:
+    # the next word stays lower case, as it would inside a passing paragraph.
+    text = "The fee is 5 gold. We went on to other things, ... it was fine."
+    (run,) = labelled(Document("fortunes", "test", (text,)), by_sentence=True)
+
+    assert run.words[:7] == ("we", "went", "on", "to", "other", "things", "it")
+    assert run.puncts[5] == COMMA and run.cases[6] == LOWER and run.cases[0] == CAP

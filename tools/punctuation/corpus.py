@@ -360,19 +360,18 @@ def labelled(document: Document, by_sentence: bool = False) -> list[Labelled]:
 
 
 def _sentence_runs(paragraph: str) -> list[Labelled]:
-    """The paragraph's runs of consecutive sentences a recogniser could have written."""
-    runs: list[Labelled] = []
-    run: list[str] = []
+    """The paragraph's runs of consecutive sentences a recogniser could have written.
+
+    A run is labelled from its text, not joined from its sentences' labels, so that
+    its capitals follow the marks as a paragraph's do."""
+    runs: list[list[str]] = [[]]
     for sentence in _sentences(paragraph):
         if label(sentence, min_words=1) is not None:
-            run.append(sentence)
-            continue
-        if run and (done := label(" ".join(run), min_words=2)) is not None:
-            runs.append(done)
-        run = []
-    if run and (done := label(" ".join(run), min_words=2)) is not None:
-        runs.append(done)
-    return runs
+            runs[-1].append(sentence)
+        elif runs[-1]:
+            runs.append([])
+    labelled_runs = (label(" ".join(run), min_words=2) for run in runs)
+    return [run for run in labelled_runs if run is not None]
 
 
 def _sentences(paragraph: str) -> list[str]:

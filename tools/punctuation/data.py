@@ -89,13 +89,13 @@ def splits(cache: Path = WORK_DIR / "corpus.json") -> Splits:
         cache.parent.mkdir(parents=True, exist_ok=True)
         rows = []
         for document in documents():
-            if held_out(document):
-                if paragraphs := labelled_paragraphs(document):
-                    rows.append(("test", Stream.of(document, paragraphs)))
-                continue
+            test = held_out(document)
             spoken = PACKAGES[document.package] in SPOKEN
-            paragraphs = labelled_paragraphs(document, by_sentence=spoken)
+            paragraphs = labelled_paragraphs(document, by_sentence=spoken and not test)
             if not paragraphs:
+                continue
+            if test:
+                rows.append(("test", Stream.of(document, paragraphs)))
                 continue
             # 2% of paragraphs, chosen by their text, tune the thresholds.
             chosen = [_hashed(" ".join(p.words)) < 0.02 for p in paragraphs]
