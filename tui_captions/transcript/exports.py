@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from tui_captions.core.segments import Segment
-from tui_captions.transcript.formats import TextWriter, by_suffix
+from tui_captions.transcript.formats import TextWriter, find_format
 from tui_captions.transcript.journal import Session
 
 
@@ -30,7 +30,7 @@ def export_session(
     words); ``timestamps`` puts each segment's start time before it in ``txt``;
     ``source`` keeps one source's lines of a session of several."""
     segments = [s for s in session.segments if source is None or s.channel == source]
-    spec = by_suffix(fmt)
+    spec = find_format(fmt)
     if spec.writer is None:
         json.dump(_document(session, segments, raw), out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from tui_captions.core.segments import Segment
@@ -113,30 +114,44 @@ class VttWriter:
 
 @dataclass(frozen=True)
 class TranscriptFormat:
-    """``name`` for ``--format`` while captioning, ``suffix`` for files and exports."""
+    """``name`` for ``--format``, ``suffix`` for files; ``aliases``: other names for it."""
 
     name: str
     suffix: str
     writer: Callable[..., SegmentWriter] | None  # (out, raw=...); None: a whole session at once
-    exported: bool  # offered by `export` and the app's save dialog
+    exported: bool  # offered by the app's save dialog
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.name, self.suffix, *self.aliases)))
 
 
 REGISTRY = (
     TranscriptFormat("text", "txt", TextWriter, exported=True),
     TranscriptFormat("jsonl", "jsonl", JsonLinesWriter, exported=False),
-    TranscriptFormat("srt", "srt", SrtWriter, exported=True),
-    TranscriptFormat("vtt", "vtt", VttWriter, exported=True),
+    TranscriptFormat("srt", "srt", SrtWriter, exported=True, aliases=("subrip",)),
+    TranscriptFormat("vtt", "vtt", VttWriter, exported=True, aliases=("webvtt",)),
     TranscriptFormat("json", "json", None, exported=True),
 )
+FORMATS = tuple(f.name for f in REGISTRY)
 STREAM_FORMATS = tuple(f.name for f in REGISTRY if f.writer is not None)
 EXPORT_FORMATS = tuple(f.suffix for f in REGISTRY if f.exported)
+FORMAT_NAMES = tuple(name for f in REGISTRY for name in f.names)
 
 
-def by_suffix(suffix: str) -> TranscriptFormat:
+def find_format(name: str) -> TranscriptFormat:
+    """The format any of its names (``txt`` or ``text``, ``vtt`` or ``webvtt``) calls for."""
     for spec in REGISTRY:
-        if spec.suffix == suffix:
+        if name.lower() in spec.names:
             return spec
-    raise ValueError(f"unknown transcript format {suffix!r}")
+    raise ValueError(f"unknown transcript format {name!r}")
+
+
+def format_of_file(path: Path) -> TranscriptFormat | None:
+    """The format a file's suffix names (``talk.srt``: srt), or None for another suffix."""
+    suffix = path.suffix.lstrip(".").lower()
+    return next((spec for spec in REGISTRY if spec.suffix == suffix), None)
 
 
 def open_writer(
@@ -146,6 +161,6 @@ def open_writer(
     jsonl marks the lines that say a ``watch`` word; ``raw``: the recogniser's words."""
     if fmt == "jsonl":
         return JsonLinesWriter(out, raw=raw, watch=watch)
-    writer = next(f.writer for f in REGISTRY if f.name == fmt)
+    writer = find_format(fmt).writer
     assert writer is not None, f"{fmt} has no streaming writer"
     return writer(out, raw=raw)
