@@ -92,7 +92,7 @@ def test_export_writes_the_format_the_suffix_names(journal: SessionJournal, tmp_
     assert [c.content for c in srt.parse(export("srt"))] == ["Hello there.", "Fish & chips."]
     export("vtt")
     vtt = webvtt.read(str(tmp_path / "talk.vtt")).captions
-    assert [c.text for c in vtt] == ["Hello there.", "Fish & chips."]
+    assert [c.text for c in vtt] == ["Hello there.", "Fish &amp; chips."]
     assert json.loads(export("json"))["session"]["id"] == journal.id
 
 

@@ -21,7 +21,7 @@ from tui_captions.transcript.journal import Session, SessionJournal, read_journa
 SEGMENTS = [
     Segment(0, 0.32, 1.6, "hello there i'm here"),
     Segment(1, 2.4, 4.0, "i think it works"),
-    Segment(2, 61.123, 3725.5, "over an hour later"),
+    Segment(2, 3721.123, 3725.5, "over an hour later"),
 ]
 
 
@@ -57,7 +57,7 @@ def test_vtt_round_trips(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "out.vtt"
     path.write_text(exported(session, "vtt", raw=True))
     captions = webvtt.read(str(path)).captions
-    assert [c.start for c in captions] == ["00:00:00.320", "00:00:02.400", "00:01:01.123"]
+    assert [c.start for c in captions] == ["00:00:00.320", "00:00:02.400", "01:02:01.123"]
     assert [c.end for c in captions] == ["00:00:01.600", "00:00:04.000", "01:02:05.500"]
     assert [c.text for c in captions] == [s.text for s in SEGMENTS]
 
@@ -85,7 +85,7 @@ def test_txt_plain_raw_and_with_timestamps(session: Session) -> None:
     ]
     assert exported(session, "txt", raw=True).splitlines() == [s.text for s in SEGMENTS]
     assert exported(session, "txt", timestamps=True).splitlines()[2] == (
-        "[00:01:01.123] Over an hour later"
+        "[01:02:01.123] Over an hour later"
     )
 
 

@@ -154,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
             recorder.close()
         if server is not None:
             server.stop()
+    writer.close()  # a subtitle's last cue
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         out: TextIO = stack.enter_context(written_whole(args.output)) if args.output else sys.stdout
         writer = _Readable(open_writer(fmt, out, raw=args.raw), post)
         done = _transcribe(audio, model, decode, writer)
+        writer.close()
     if model.format.wants_video and not done.faces:
         warn(f"{args.audio}: no face was found in the video; captioned from the audio alone")
     if args.stats:
@@ -103,6 +104,9 @@ class _Readable:
             self._before.add(segment.text, display)
             segment = dataclasses.replace(segment, display=display)
         self._writer.write(segment)
+
+    def close(self) -> None:
+        self._writer.close()
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""Exports of a saved session: plain text, SRT, WebVTT or one JSON document.
+"""Exports of a saved session: plain text, JSON lines, SRT, WebVTT or one JSON document.
 
-Text, SRT and WebVTT go through the same writers ``transcribe`` streams with;
+Text, JSON lines, SRT and WebVTT go through the writers ``transcribe`` streams with;
 JSON adds what only a whole session has (metadata and latency statistics).
 Each line's readable text is the one the session made (journal format 3);
 a caller exporting an older journal fills it in first (``captions-tui export``).
@@ -26,9 +26,9 @@ def export_session(
     timestamps: bool = False,
     source: str | None = None,
 ) -> None:
-    """Write ``session`` as ``fmt``: each line's readable text (``raw``: the recogniser's
-    words); ``timestamps`` puts each segment's start time before it in ``txt``;
-    ``source`` keeps one source's lines of a session of several."""
+    """Write ``session`` as ``fmt`` (any of its names): each line's readable text (``raw``:
+    the recogniser's words); ``timestamps`` puts each segment's start time before it in
+    ``txt``; ``source`` keeps one source's lines of a session of several."""
     segments = [s for s in session.segments if source is None or s.channel == source]
     spec = find_format(fmt)
     if spec.writer is None:
@@ -42,6 +42,7 @@ def export_session(
     )
     for segment in segments:
         writer.write(segment)
+    writer.close()
 
 
 def _document(session: Session, segments: Sequence[Segment], raw: bool) -> dict[str, Any]:

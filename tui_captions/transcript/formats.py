@@ -9,11 +9,16 @@ In a session of several sources each segment's ``channel`` is its source's
 label ("You", "Them"), and every format carries it: a ``You: `` prefix in
 text and SRT, a WebVTT voice span, a ``source`` field in JSON. A session of
 one source ("" channel) looks as it always did.
+
+Subtitles (SRT, WebVTT) cut each segment into cues people can read
+(:mod:`tui_captions.transcript.cues`); text and JSON lines keep whole segments.
 """
 
 from __future__ import annotations
 
+import html
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +27,7 @@ from typing import Any, Protocol, TextIO
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import clock
 from tui_captions.core.watch import watched
+from tui_captions.transcript.cues import Cue, estimated_word_times, held_on, layout
 
 
 def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
@@ -49,6 +55,9 @@ def labelled(segment: Segment, raw: bool = False) -> str:
 class SegmentWriter(Protocol):
     def write(self, segment: Segment) -> None: ...
 
+    def close(self) -> None:
+        """Write what was held back for the segments to come (a subtitle's last cue)."""
+
 
 class TextWriter:
     """One line per segment, optionally led by its start time as ``[HH:MM:SS.mmm]``.
@@ -64,6 +73,9 @@ class TextWriter:
         prefix = f"[{clock(segment.start, '.')}] " if self._timestamps else ""
         self._out.write(f"{prefix}{labelled(segment, self._raw)}\n")
         self._out.flush()
+
+    def close(self) -> None:
+        """Each line is out as soon as it is final."""
 
 
 class JsonLinesWriter:
@@ -81,35 +93,70 @@ class JsonLinesWriter:
         self._out.write(json.dumps(event) + "\n")
         self._out.flush()
 
+    def close(self) -> None:
+        """Each line is out as soon as it is final."""
 
-class SrtWriter:
+
+class _CueWriter(ABC):
+    """Subtitles: each segment as cues people can read (:mod:`cues`), each cue written once
+    the next one's start says how long it may stay up (the last one on :meth:`close`)."""
+
     def __init__(self, out: TextIO, *, raw: bool = False) -> None:
         self._out = out
         self._raw = raw
-        self._cues = 0
+        self._held: Cue | None = None
 
     def write(self, segment: Segment) -> None:
-        self._cues += 1
-        start, end = clock(segment.start, ","), clock(segment.end, ",")
-        text = labelled(segment, self._raw)
-        self._out.write(f"{self._cues}\n{start} --> {end}\n{text}\n\n")
+        text = segment.shown(self._raw)
+        words = estimated_word_times(text, segment.start, segment.end)
+        lead = f"{segment.channel}: " if segment.channel else ""  # its room, in either format
+        for cue in layout(words, lead, segment.channel):
+            self._release(cue.start)
+            self._held = cue
         self._out.flush()
 
+    def close(self) -> None:
+        self._release(None)
+        self._out.flush()
 
-class VttWriter:
+    def _release(self, next_start: float | None) -> None:
+        if self._held is not None:
+            self._cue(held_on(self._held, next_start))
+            self._held = None
+
+    @abstractmethod
+    def _cue(self, cue: Cue) -> None: ...
+
+
+class SrtWriter(_CueWriter):
     def __init__(self, out: TextIO, *, raw: bool = False) -> None:
-        self._out = out
-        self._raw = raw
+        super().__init__(out, raw=raw)
+        self._cues = 0
+
+    def _cue(self, cue: Cue) -> None:
+        self._cues += 1
+        start, end = clock(cue.start, ","), clock(cue.end, ",")
+        text = "\n".join(cue.lines)
+        if cue.channel:
+            text = f"{cue.channel}: {text}"
+        self._out.write(f"{self._cues}\n{start} --> {end}\n{text}\n\n")
+
+
+class VttWriter(_CueWriter):
+    """Text and labels escaped (``&``, ``<``, ``>`` would be read as markup); a source's
+    label is a voice span, which some players show before the text."""
+
+    def __init__(self, out: TextIO, *, raw: bool = False) -> None:
+        super().__init__(out, raw=raw)
         out.write("WEBVTT\n\n")
         out.flush()
 
-    def write(self, segment: Segment) -> None:
-        start, end = clock(segment.start, "."), clock(segment.end, ".")
-        text = segment.shown(self._raw)
-        if segment.channel:
-            text = f"<v {segment.channel}>{text}</v>"
+    def _cue(self, cue: Cue) -> None:
+        start, end = clock(cue.start, "."), clock(cue.end, ".")
+        text = "\n".join(html.escape(line, quote=False) for line in cue.lines)
+        if cue.channel:
+            text = f"<v {html.escape(cue.channel, quote=False)}>{text}</v>"
         self._out.write(f"{start} --> {end}\n{text}\n\n")
-        self._out.flush()
 
 
 @dataclass(frozen=True)
