@@ -8,8 +8,10 @@ a caller exporting an older journal fills it in first (``captions-tui export``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from tui_captions.core.segments import Segment
@@ -29,10 +31,13 @@ def export_session(
     """Write ``session`` as ``fmt`` (any of its names): each line's readable text (``raw``:
     the recogniser's words); ``timestamps`` puts each segment's start time before it in
     ``txt``; ``source`` keeps one source's lines of a session of several."""
-    segments = [s for s in session.segments if source is None or s.channel == source]
+    segments = list(
+        finite_times(s for s in session.segments if source is None or s.channel == source)
+    )
     spec = find_format(fmt)
     if spec.writer is None:
-        json.dump(_document(session, segments, raw), out, indent=2, ensure_ascii=False)
+        document = _document(session, segments, raw)
+        json.dump(document, out, indent=2, ensure_ascii=False, allow_nan=False)
         out.write("\n")
         return
     writer = (
@@ -43,6 +48,21 @@ def export_session(
     for segment in segments:
         writer.write(segment)
     writer.close()
+
+
+def finite_times(segments: Iterable[Segment]) -> Iterator[Segment]:
+    """Every segment with times a file can hold: a time that is not a finite number (a
+    damaged journal) becomes the segment's other time, else the end of the one before,
+    so its text is kept where it was said; an end before the start becomes the start."""
+    before = 0.0
+    for segment in segments:
+        start, end = segment.start, segment.end
+        if not math.isfinite(start):
+            start = end if math.isfinite(end) else before
+        if not math.isfinite(end) or end < start:
+            end = start
+        before = end
+        yield dataclasses.replace(segment, start=start, end=end)
 
 
 def _document(session: Session, segments: Sequence[Segment], raw: bool) -> dict[str, Any]:
