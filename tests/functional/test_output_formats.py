@@ -4,7 +4,11 @@ over a session's journal."""
 
 from __future__ import annotations
 
+import html
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +20,9 @@ from tui_captions.commands.common import output_format
 from tui_captions.core.segments import Segment
 from tui_captions.errors import UserError
 from tui_captions.transcript.formats import FORMATS, REGISTRY, STREAM_FORMATS, TranscriptFormat
-from tui_captions.transcript.journal import SessionJournal
+from tui_captions.transcript.journal import SessionJournal, read_journal
 
+CLI = [sys.executable, "-m", "tui_captions.cli"]
 WRITES = {"transcribe": STREAM_FORMATS, "live": STREAM_FORMATS, "export": FORMATS}
 SOURCE = {"transcribe": ["talk.wav"], "live": ["--input", "talk.wav"], "export": ["last"]}
 
@@ -114,3 +119,24 @@ def test_no_command_writes_over_a_journal(
         assert "it is the journal of session" in one_line(capsys)
     assert journal.path.read_bytes() == kept
     assert other.path.read_text().startswith('{"type": "session"')
+
+
+def test_live_writes_subtitles_up_to_the_last_cue(
+    micro_model_dir: Path, speech_wav: Path, tmp_path: Path
+) -> None:
+    """``live`` printed text or jsonl only; a cue waits for the next one's start (how long
+    it may stay up), so the last one is written when the input ends."""
+    command = ["live", "--input", speech_wav, "--model", micro_model_dir, "--format", "webvtt"]
+    result = subprocess.run(
+        [*CLI, *map(str, command)],
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (journal,) = (tmp_path / "captions-tui" / "sessions").glob("*.jsonl")
+    said = " ".join(segment.shown() for segment in read_journal(journal).segments).split()
+    captions = webvtt.from_string(result.stdout).captions
+    assert said and " ".join(html.unescape(c.text) for c in captions).split() == said
