@@ -46,10 +46,14 @@ def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
     return event
 
 
+def label(channel: str) -> str:
+    """What leads a source's text when the session has several (``You: ``)."""
+    return f"{channel}: " if channel else ""
+
+
 def labelled(segment: Segment, raw: bool = False) -> str:
     """The text led by its source's label, when the session has several."""
-    text = segment.shown(raw)
-    return f"{segment.channel}: {text}" if segment.channel else text
+    return label(segment.channel) + segment.shown(raw)
 
 
 class SegmentWriter(Protocol):
@@ -109,8 +113,8 @@ class _CueWriter(ABC):
     def write(self, segment: Segment) -> None:
         text = segment.shown(self._raw)
         words = estimated_word_times(text, segment.start, segment.end)
-        lead = f"{segment.channel}: " if segment.channel else ""  # its room, in either format
-        for cue in layout(words, lead, segment.channel):
+        # The label takes its room in either format (a WebVTT voice may be shown too).
+        for cue in layout(words, label(segment.channel), segment.channel):
             self._release(cue.start)
             self._held = cue
         self._out.flush()
@@ -136,9 +140,7 @@ class SrtWriter(_CueWriter):
     def _cue(self, cue: Cue) -> None:
         self._cues += 1
         start, end = clock(cue.start, ","), clock(cue.end, ",")
-        text = "\n".join(cue.lines)
-        if cue.channel:
-            text = f"{cue.channel}: {text}"
+        text = label(cue.channel) + "\n".join(cue.lines)
         self._out.write(f"{self._cues}\n{start} --> {end}\n{text}\n\n")
 
 
