@@ -27,8 +27,10 @@ class FakeEngine:
         self.calls.append("stop")
 
 
-def update(finals: tuple[Segment, ...], latency_ms: float = 50.0) -> RecognizerUpdate:
-    return RecognizerUpdate(0, "", finals, 9.0, latency_ms, 0, 0, -20.0, -10.0, False)
+def update(
+    finals: tuple[Segment, ...], latency_ms: float = 50.0, dropped: int = 0, partial: str = ""
+) -> RecognizerUpdate:
+    return RecognizerUpdate(0, partial, finals, 9.0, latency_ms, 0, dropped, -20.0, -10.0, False)
 
 
 def test_segments_get_session_ids_and_their_channel_and_are_journaled_first(
@@ -68,6 +70,16 @@ def test_one_channel_keeps_todays_figures_and_a_session_without_lines_has_no_jou
     assert channel.stats.chunks == 1
     assert session.close() is None and list(tmp_path.iterdir()) == []
     assert session.stats()["latency_ms_p50"] == 80.0
+
+
+def test_dropped_chunks_add_up_across_a_sources_restarts(tmp_path: Path) -> None:
+    """Each source session counts its drops from zero; the channel's figure is their sum."""
+    session = CaptionSession("demo-tiny", directory=tmp_path)
+    channel = session.add_channel("", "talk.wav", FakeEngine(), 0.16)
+    session.accept("", update((), dropped=3))
+    session.accept("", SourceEnded("stopped", (), 4))  # one more before it stopped
+    session.accept("", update((), dropped=2))  # the restarted source's own count
+    assert channel.stats.dropped == 6 and session.stats()["dropped"] == 6
 
 
 def test_a_channel_started_later_joins_the_session_clock(tmp_path: Path) -> None:

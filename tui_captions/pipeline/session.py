@@ -216,6 +216,8 @@ class CaptionSession:
             channel.stats.add(event)
             if channel.role == "system":
                 self._echo.saying(channel_id, event.partial)
+        elif isinstance(event, SourceEnded):
+            channel.stats.ended(event)
         if not isinstance(event, (RecognizerUpdate, SourceQuiet, SourceEnded)) or not event.finals:
             return ()
         journal = self.journal
