@@ -729,6 +729,9 @@ class CaptionsApp(App[Path | None]):
         self.push_screen(HelpScreen(KEYS, about))
 
     def action_save(self) -> None:
+        if not self.session.final_count:  # asking for the journal would write an empty one
+            self.notify("Nothing to save yet: no line has been captioned.", severity="warning")
+            return
         journal = self.session.journal
         self.push_screen(SaveDialog(journal.path.parent, journal.id), self._save)
 
