@@ -749,7 +749,8 @@ class CaptionsApp(App[Path | None]):
         except (OSError, UserError) as exc:  # the folder could not be made, or the file
             self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}", severity="error")
             return
-        self.notify(f"Saved {len(session.segments)} segments to {request.path}")
+        shown = sum(not segment.echo for segment in session.segments)
+        self.notify(f"Saved {shown} segments to {request.path}")
         self.status(f"Saved to {request.path}")
 
     def stop_on_signal(self, signum: int) -> None:
