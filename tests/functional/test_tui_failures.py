@@ -78,7 +78,7 @@ def test_a_failing_recognizer_is_shown_logged_and_r_starts_the_source_again(
             assert "Traceback" in app.log_path.read_text()
             assert not capture_workers()
             await pilot.press("r")
-            assert app.generation[""] == 2 and app.state == "starting"
+            assert app.generation[""] == 2  # a new session of the source
             await wait_for(pilot, lambda: app.state == "failed", "the second failure")
             await pilot.press("q")
 
