@@ -61,7 +61,7 @@ def test_a_failing_recognizer_is_shown_logged_and_r_starts_the_source_again(
         model="emformer-librispeech",
         beam=4,
         threads=1,
-        sources=only(FfmpegSource(str(speech_wav))),
+        sources=only(FfmpegSource(str(speech_wav), speed=4.0)),
         sessions_dir=tmp_path / "sessions",
         settings_path=tmp_path / "settings.toml",
         user_themes_dir=tmp_path / "themes",
