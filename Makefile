@@ -1,14 +1,21 @@
 # The two commands a newcomer needs: `make run` (the app) and `make test` (the suite).
 # Each first installs the system packages it needs (tools/system-packages.txt, through
-# apt-get on Debian/Ubuntu), then creates .venv on first use. The tested
-# torch/torchaudio pair is pinned here; pyproject.toml states the supported ranges.
+# apt-get on Debian/Ubuntu), then creates .venv on first use and installs the locked set:
+# requirements/run.txt (the app) or requirements/test.txt (the app and its tests), every
+# file pinned by hash. `make lock` refreshes both from pyproject.toml's ranges and the
+# tested torch/torchaudio pair in requirements/pins.txt.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-TORCH_PINS := torch==2.14.1 torchaudio==2.11.0
-STAMP := $(VENV)/.installed
+RUN_LOCK := requirements/run.txt
+TEST_LOCK := requirements/test.txt
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+# Two workers: the real-time tests (sound server, terminal, browser) share one, the
+# rest run beside them (tests/conftest.py groups them).
+PYTEST := $(BIN)/python -m pytest -q -ra -n 2 --dist loadgroup
 
-.PHONY: run test lint bench system-run system-test
+.PHONY: run test test-fast lint lock bench system-run system-test
 
 system-run:
 	@$(PYTHON) tools/system_deps.py run
@@ -16,23 +23,43 @@ system-run:
 system-test:
 	@$(PYTHON) tools/system_deps.py test
 
-$(STAMP): pyproject.toml Makefile
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q $(TORCH_PINS)
-	$(BIN)/python -m pip install -q -e '.[test]' $(TORCH_PINS)
+
+# The lock holds every package (dependencies of dependencies too), so the project itself
+# goes in without resolving anything again.
+$(RUN_STAMP): $(RUN_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r $(RUN_LOCK)
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-run: system-run $(STAMP)
+$(TEST_STAMP): $(TEST_LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r $(TEST_LOCK)
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+run: system-run $(RUN_STAMP)
 	$(BIN)/captions-tui $(ARGS)
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 test: system-test lint
-	$(BIN)/python -m pytest -q -ra $(PYTEST_ARGS)
+	$(PYTEST) --durations=25 $(PYTEST_ARGS)
 
-bench: system-test $(STAMP)
+# The quick loop while working: no lint, no test marked slow.
+test-fast: system-test $(TEST_STAMP)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip compile -q pyproject.toml -c requirements/pins.txt --generate-hashes \
+		--custom-compile-command "make lock" -o $(RUN_LOCK)
+	$(BIN)/uv pip compile -q pyproject.toml -c requirements/pins.txt --generate-hashes \
+		--extra test --custom-compile-command "make lock" -o $(TEST_LOCK)
+
+bench: system-test $(TEST_STAMP)
 	$(BIN)/python -m bench.latency $(ARGS)

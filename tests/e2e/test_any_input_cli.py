@@ -32,6 +32,8 @@ GONE_WITHIN_S = 3.0
 MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
 SENTENCE = "the old man and the young woman walk near the river"
 CLI = [sys.executable, "-m", "tui_captions.cli"]
+# `live` plays a file at real time; these tests are about reading it, not its pace.
+FAST = ("--input-speed", "8")
 # Real processes cost seconds each: a quarter of the profile's cases.
 PROCESS_CASES = settings(
     max_examples=max(4, settings().max_examples // 4),
@@ -145,7 +147,7 @@ def test_live_input_any_file(
     path = speech_file(tmp_path_factory.mktemp("live"), spec, speech)
     if hurt is not None:
         damaged(path, hurt)
-    texts = ended_well(run("live", "--input", path, "--model", MODEL, "--format", "jsonl"))
+    texts = ended_well(run("live", "--input", path, *FAST, "--model", MODEL, "--format", "jsonl"))
     if hurt is None:
         heard_enough(texts, spec)
 
@@ -156,7 +158,7 @@ def test_an_eight_channel_wav_is_captioned(rate: int, speech: Path, tmp_path: Pa
     wav = next(k for k in KINDS if k.codec == "pcm_s16le" and k.suffix == "wav")
     spec = AudioFile(wav, "s16", rate, 8, 0.0, True)
     path = speech_file(tmp_path, spec, speech)
-    commands: list[list[str | Path]] = [["transcribe", path], ["live", "--input", path]]
+    commands: list[list[str | Path]] = [["transcribe", path], ["live", "--input", path, *FAST]]
     for command in commands:
         texts = ended_well(run(*command, "--model", MODEL, "--format", "jsonl"))
         heard_enough(texts, spec)

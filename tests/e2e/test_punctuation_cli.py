@@ -73,7 +73,9 @@ def test_transcribe_and_live_write_readable_lines_and_raw_keeps_the_words(
     assert all(words(e["text"]) == e.get("raw", e["text"]).split() for e in events)
     raw = cli("transcribe", speech_wav, "--model", MODEL, "--raw")
     assert raw.stdout.split() == " ".join(e.get("raw", e["text"]) for e in events).split()
-    live = cli("live", "--input", speech_wav, "--model", MODEL, "--format", "jsonl")
+    live = cli(
+        "live", "--input", speech_wav, "--input-speed", "8", "--model", MODEL, "--format", "jsonl"
+    )
     assert live.returncode == 0, live.stderr
     finals = [json.loads(line) for line in live.stdout.splitlines()]
     assert [e["text"] for e in finals] == [e["text"] for e in events]

@@ -1,15 +1,19 @@
-"""The live engine with a real worker and recognizer: overload, restarts, time line."""
+"""The live engine with a real worker and recognizer: overload, restarts, time line,
+and failures on its thread."""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import queue
 import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.audio_files import write_audio
-from tui_captions.asr.engine import StepResult
+from tests.failing_stream import FAILURE, FailingModel, FailingStream
+from tui_captions.asr.engine import DecodeOptions, StepResult
 from tui_captions.asr.model_dir import load_model_dir
 from tui_captions.asr.recognizer import Recognizer
 from tui_captions.audio.protocol import FfmpegSource
@@ -29,12 +33,12 @@ class SlowRecognizer(Recognizer):
 
 
 def run_session(
-    engine: LiveEngine, events: queue.Queue[LiveEvent], source: FfmpegSource
+    engine: LiveEngine, events: queue.Queue[LiveEvent], source: FfmpegSource, timeout: float = 60
 ) -> list[LiveEvent]:
     engine.start(source)
     seen: list[LiveEvent] = []
     while not seen or not isinstance(seen[-1], SourceEnded):
-        seen.append(events.get(timeout=60))
+        seen.append(events.get(timeout=timeout))
     assert engine.wait(5)
     return seen
 
@@ -96,3 +100,68 @@ def test_a_new_source_continues_the_time_line_and_segment_ids(
     # The third session starts after the first two sessions' audio, not at zero.
     assert third[0].start >= (len(seqs[0]) + len(seqs[1])) * chunk_s - 1e-9
     assert all(s[0] == 0 for s in seqs)
+
+
+def capture_workers() -> list[mp.process.BaseProcess]:
+    return [p for p in mp.active_children() if p.name == "captions-capture"]
+
+
+def test_a_recognizer_that_fails_ends_the_source_saying_what_failed(
+    speech_wav: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in recognition must not leave the front ends waiting for a source that is gone:
+    the session ends with one line, the worker is stopped, the traceback is logged."""
+    events: queue.Queue[LiveEvent] = queue.Queue()
+    engine = LiveEngine(FailingStream(good=2), events.put)
+    seen = run_session(engine, events, FfmpegSource(str(speech_wav), speed=4.0), timeout=10)
+    ended = seen[-1]
+    assert isinstance(ended, SourceEnded) and ended.reason == "failed"
+    assert ended.error == f"{speech_wav}: captioning failed (RuntimeError({FAILURE!r}))"
+    assert len([e for e in seen if isinstance(e, RecognizerUpdate)]) == 2
+    assert capture_workers() == []
+    (logged,) = [r for r in caplog.records if r.exc_info is not None]
+    assert logged.name == "tui_captions.pipeline.channel" and FAILURE in caplog.text
+
+
+def test_a_capture_queue_that_breaks_ends_the_source_as_lost(speech_wav: Path) -> None:
+    """The pipe under the worker's queue breaking is a lost source (tried again), not an
+    exception that kills the inference thread."""
+    events: queue.Queue[LiveEvent] = queue.Queue()
+
+    def break_the_pipe(chunk: int) -> None:
+        worker = engine._worker
+        if chunk == 2 and worker is not None:
+            worker._queue._reader.close()  # type: ignore[attr-defined]
+
+    engine = LiveEngine(FailingStream(good=1000, on_chunk=break_the_pipe), events.put)
+    seen = run_session(engine, events, FfmpegSource(str(speech_wav), speed=4.0), timeout=10)
+    ended = seen[-1]
+    assert isinstance(ended, SourceEnded) and ended.reason == "error"
+    assert ended.error is not None and "the capture worker's queue broke" in ended.error
+    assert capture_workers() == []
+
+
+def test_live_prints_what_failed_and_exits_2_when_recognition_fails(
+    speech_wav: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``live`` in-process on a real file, its model failing: no hang, no second Ctrl+C."""
+    from tui_captions.cli import main
+    from tui_captions.commands import live
+    from tui_captions.config import load_settings
+    from tui_captions.core import heap
+    from tui_captions.text.postprocess import RuleCaser
+
+    settings = load_settings()[0]
+    model = FailingModel(good=2)
+    monkeypatch.setattr(live, "load_model", lambda args: (model, DecodeOptions(), settings))
+    monkeypatch.setattr(live, "load_post", lambda option, settings: RuleCaser())
+    monkeypatch.setattr(heap, "settle", lambda: None)  # pytest's heap is not the session's
+    assert main(["live", "--input", str(speech_wav)]) == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error == (
+        f"captions-tui: error: {speech_wav}: captioning failed (RuntimeError({FAILURE!r}))"
+    )
+    assert "Traceback" in caplog.text and capture_workers() == []

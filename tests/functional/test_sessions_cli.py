@@ -176,3 +176,22 @@ def test_sessions_grep_lists_matching_lines_with_times(
     ]
     assert main(["sessions", "--grep", "nobody said this"]) == 1
     assert "No saved session says" in capsys.readouterr().out
+
+
+def test_an_echo_line_is_left_out_of_exports_unless_with_echo(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = SessionJournal.create(
+        "You, Them", "demo-tiny", channels={"You": "You", "Them": "Them"}
+    )
+    journal.append(Segment(0, 1.0, 2.0, "hello all", "Them", "Hello all."))
+    journal.append(Segment(1, 1.1, 2.1, "hello all", "You", echo=True))
+    journal.append(Segment(2, 4.0, 5.0, "my own words", "You", "My own words."))
+    journal.close({})
+    assert main(["export", "last"]) == 0
+    assert capsys.readouterr().out == "Them: Hello all.\nYou: My own words.\n"
+    assert main(["export", "last", "--with-echo", "--format", "json"]) == 0
+    segments = json.loads(capsys.readouterr().out)["segments"]
+    assert [(s["source"], s.get("echo", False)) for s in segments] == [
+        ("Them", False), ("You", True), ("You", False),
+    ]  # fmt: skip

@@ -129,6 +129,19 @@ def test_clear_view_keeps_the_transcript_and_save_defaults_follow_the_format(
     asyncio.run(flow())
 
 
+def test_ctrl_s_with_no_lines_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.press("ctrl+s")
+            assert isinstance(app.screen, CaptionsScreen)
+            assert [n.message for n in app._notifications][-1].startswith("Nothing to save")
+        assert not list(tmp_path.glob("sessions/*"))
+
+    asyncio.run(flow())
+
+
 def test_endpoints_from_the_settings_file_are_the_apps_decode_options(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text("endpoint_silence = 1.2\nmax_segment = 6\n")
     app = fixed_app(tmp_path, "captions-dark", with_source=True)

@@ -50,15 +50,27 @@ def test_every_format_carries_the_source_and_one_source_looks_as_before() -> Non
 
 def test_a_microphone_line_that_ends_first_is_echo_of_what_system_audio_is_saying() -> None:
     guard = EchoGuard(window_s=3.0)
-    guard.saying("Them", "the dog is green and the we today")
+    guard.saying("Them", "the dog is green and the we today", 2.4)
     assert guard.is_echo(Segment(0, 0.5, 2.2, "the dog is green and the war"))
-    guard.saying("Them", "")  # the partial ended
+    guard.saying("Them", "", 2.6)  # the partial ended
     assert not guard.is_echo(Segment(1, 0.5, 2.2, "the dog is green and the war"))
 
 
 def test_the_start_of_what_system_audio_says_is_enough_to_tell_an_echo() -> None:
     guard = EchoGuard(window_s=3.0)
-    guard.saying("Them", "the dog is green")
+    guard.saying("Them", "the dog is green", 2.4)
     assert guard.is_echo(Segment(0, 0.5, 2.4, "the dog is green and the war"))
-    guard.saying("Them", "the dog")  # two words tell nothing
+    guard.saying("Them", "the dog", 2.6)  # two words tell nothing
     assert not guard.is_echo(Segment(1, 0.5, 2.4, "the dog is green and the war"))
+
+
+def test_what_system_audio_was_saying_long_ago_or_before_it_went_quiet_is_no_echo() -> None:
+    """Its partial text counts only within the echo window of the microphone's line, and
+    only until that source goes quiet or ends."""
+    guard = EchoGuard(window_s=3.0)
+    mine = "the dog is green and the war"
+    guard.saying("Them", "the dog is green and the we today", 2.4)
+    assert not guard.is_echo(Segment(0, 118.0, 120.0, mine))  # two minutes later
+    assert guard.is_echo(Segment(1, 0.5, 2.2, mine))
+    guard.quiet("Them")
+    assert not guard.is_echo(Segment(2, 0.5, 2.2, mine))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_captions.audio.protocol import FfmpegSource, Source
-from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
+from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceQuiet, SourceStarted
 from tui_captions.core.segments import Segment
 from tui_captions.pipeline.session import CaptionSession
 from tui_captions.text.postprocess import TextContext
@@ -27,8 +27,10 @@ class FakeEngine:
         self.calls.append("stop")
 
 
-def update(finals: tuple[Segment, ...], latency_ms: float = 50.0) -> RecognizerUpdate:
-    return RecognizerUpdate(0, "", finals, 9.0, latency_ms, 0, 0, -20.0, -10.0, False)
+def update(
+    finals: tuple[Segment, ...], latency_ms: float = 50.0, dropped: int = 0, partial: str = ""
+) -> RecognizerUpdate:
+    return RecognizerUpdate(0, partial, finals, 9.0, latency_ms, 0, dropped, -20.0, -10.0, False)
 
 
 def test_segments_get_session_ids_and_their_channel_and_are_journaled_first(
@@ -70,6 +72,16 @@ def test_one_channel_keeps_todays_figures_and_a_session_without_lines_has_no_jou
     assert session.stats()["latency_ms_p50"] == 80.0
 
 
+def test_dropped_chunks_add_up_across_a_sources_restarts(tmp_path: Path) -> None:
+    """Each source session counts its drops from zero; the channel's figure is their sum."""
+    session = CaptionSession("demo-tiny", directory=tmp_path)
+    channel = session.add_channel("", "talk.wav", FakeEngine(), 0.16)
+    session.accept("", update((), dropped=3))
+    session.accept("", SourceEnded("stopped", (), 4))  # one more before it stopped
+    session.accept("", update((), dropped=2))  # the restarted source's own count
+    assert channel.stats.dropped == 6 and session.stats()["dropped"] == 6
+
+
 def test_a_channel_started_later_joins_the_session_clock(tmp_path: Path) -> None:
     session = CaptionSession("demo-tiny", directory=tmp_path)
     mic, system = FakeEngine(position=50), FakeEngine()  # the mic has captured 50 chunks
@@ -89,16 +101,40 @@ def test_a_source_added_after_the_journal_opened_is_journaled_with_its_label(
     session.add_channel("You", "You", FakeEngine(), 0.16, "microphone")
     session.add_channel("Them", "Them", FakeEngine(), 0.16, "system")
     session.accept("Them", update((Segment(0, 2.0, 3.0, "the call"),)))
-    session.accept("You", update((Segment(0, 2.1, 3.1, "the call"),)))  # echo: dropped
+    echo = session.accept("You", update((Segment(0, 2.1, 3.1, "the call"),)))
     session.accept("You", update((Segment(1, 5.0, 6.0, "my words"),)))
+    assert echo == () and session.final_count == 3  # not shown, not counted as a line
     journal = session.close()
     assert journal is not None
     saved = read_journal(journal.path)
     assert saved.channels == {"": "talk.wav", "You": "You", "Them": "Them"}
-    assert [(s.channel, s.text) for s in saved.segments] == [
-        ("", "before"), ("Them", "the call"), ("You", "my words"),
+    assert [(s.channel, s.text, s.echo) for s in saved.segments] == [
+        ("", "before", False), ("Them", "the call", False), ("You", "the call", True),
+        ("You", "my words", False),
     ]  # fmt: skip
     assert saved.stats["You.echo_dropped"] == 1
+
+
+def test_the_system_audios_partial_is_forgotten_when_it_goes_quiet_or_ends(
+    tmp_path: Path,
+) -> None:
+    """What system audio was saying when it went quiet is final (or gone): the user's
+    own words minutes later, repeating most of it, are shown and journaled as theirs."""
+    session = CaptionSession("demo-tiny", directory=tmp_path)
+    mic, system = FakeEngine(), FakeEngine(position=15)  # 2.4 s into the session
+    session.add_channel("You", "You", mic, 0.16, "microphone")
+    session.add_channel("Them", "Them", system, 0.16, "system")
+    mine = Segment(0, 0.5, 2.2, "the dog is green and the war")
+    for ending in (SourceQuiet(()), SourceEnded("stopped", (), 0)):
+        session.accept("Them", update((), partial="the dog is green and the we today"))
+        assert session.accept("You", update((mine,))) == ()  # an echo while it is said
+        session.accept("Them", ending)
+        shown = session.accept("You", update((mine,)))
+        assert [s.text for s in shown] == [mine.text]
+    journal = session.close()
+    assert journal is not None
+    saved = read_journal(journal.path).segments
+    assert [s.echo for s in saved] == [True, False, True, False]
 
 
 class Recorded:

@@ -448,7 +448,8 @@ class CaptureWorker:
     ``get`` yields its messages; when the process ends without a last word
     (killed, crashed), ``get`` returns a ``WorkerError("died")`` within
     ``timeout`` seconds of noticing, so a caller polling every few hundred
-    milliseconds reports a dead worker well within a second.
+    milliseconds reports a dead worker well within a second; a queue whose pipe
+    broke is a ``WorkerError("lost")``, never an exception.
     """
 
     def __init__(
@@ -493,23 +494,29 @@ class CaptureWorker:
         if self._finished:
             return None
         try:
-            message = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            if self._process.is_alive():
-                return None
-            # Anything it sent before exiting is already in the pipe.
-            try:
-                message = self._queue.get(timeout=_POLL_S)
-            except queue.Empty:
-                self._finished = True
-                return WorkerError(
-                    "died",
-                    f"{self.source.label}: the capture worker "
-                    f"{_describe_exit(self._process.exitcode)}",
-                )
+            message = self._read(timeout)
+        except (EOFError, OSError) as exc:  # the pipe under the queue broke
+            message = WorkerError(
+                "lost", f"{self.source.label}: the capture worker's queue broke ({exc!r})"
+            )
         if isinstance(message, (WorkerError, EndOfStream)):
             self._finished = True
         return message
+
+    def _read(self, timeout: float) -> WorkerMessage | None:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            if self._process.is_alive():
+                return None
+        # Anything it sent before exiting is already in the pipe.
+        try:
+            return self._queue.get(timeout=_POLL_S)
+        except queue.Empty:
+            return WorkerError(
+                "died",
+                f"{self.source.label}: the capture worker {_describe_exit(self._process.exitcode)}",
+            )
 
     def stop(self) -> None:
         """Ask the worker to stop; kill it if it has not within :data:`STOP_TIMEOUT_S`."""

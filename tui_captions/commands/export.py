@@ -57,6 +57,11 @@ def add_parser(subparsers: Any) -> None:
         metavar="LABEL",
         help="a session of several sources (meeting mode): only this one's lines, e.g. You",
     )
+    parser.add_argument(
+        "--with-echo",
+        action="store_true",
+        help="meeting mode: also the microphone's lines dropped as echoes of system audio",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -79,7 +84,12 @@ def run(args: argparse.Namespace) -> int:
                 else ": it has one source; export it without --source"
             )
         )
-    options = {"raw": args.raw, "timestamps": args.timestamps, "source": args.source}
+    options = {
+        "raw": args.raw,
+        "timestamps": args.timestamps,
+        "source": args.source,
+        "with_echo": args.with_echo,
+    }
     if args.output is None:
         export_session(session, fmt, sys.stdout, **options)
         return 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import queue
 import sys
 import time
@@ -100,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("say what to caption: --device D or --input PATH_OR_URL")
     if args.record and len(sources) > 1:
         raise UserError("--record records one source; caption several without it")
+    # What fails on the engines' threads (a bug) is logged with its traceback on stderr.
+    logging.basicConfig(format="captions-tui: %(message)s")
 
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream

@@ -56,8 +56,10 @@ class RecognizerUpdate:
 class SourceEnded:
     """The session is over; ``finals`` is the text that was still partial.
 
-    ``reason``: ``"end"`` (source ended), ``"stopped"`` (``stop()``) or
-    ``"error"`` (then ``error`` says what happened, in one line).
+    ``reason``: ``"end"`` (source ended), ``"stopped"`` (``stop()``), ``"error"``
+    (the source or its capture failed: trying it again may work) or ``"failed"``
+    (captioning itself failed, a bug: the traceback is logged); with the last two,
+    ``error`` says what happened, in one line.
     """
 
     reason: str

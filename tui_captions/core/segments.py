@@ -13,6 +13,7 @@ class Segment:
     made readable (punctuation and capitals: ``tui_captions.text``), "" until a
     session has made it. ``channel`` names the source it came from in a session
     ("" for the only one); the session, not the recognizer, numbers segments (``id``).
+    ``echo``: a microphone's line that repeated system audio, kept but not shown.
     """
 
     id: int
@@ -21,6 +22,7 @@ class Segment:
     text: str
     channel: str = ""
     display: str = ""
+    echo: bool = False
 
     def shown(self, raw: bool = False) -> str:
         """What a reader gets: the readable text (the words as written with ``raw``)."""

@@ -6,7 +6,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 
-from tui_captions.core.events import RecognizerUpdate
+from tui_captions.core.events import RecognizerUpdate, SourceEnded
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -39,7 +39,8 @@ class LiveStats:
     """Rolling figures for ``--stats-every`` and the TUI's latency pane.
 
     Latency and compute percentiles cover the last ``window_s`` seconds of
-    audio, so memory stays flat in long sessions; counts cover the session.
+    audio, so memory stays flat in long sessions; counts cover the session,
+    across its sources' restarts (each counts its dropped chunks from zero).
     """
 
     def __init__(self, chunk_seconds: float, window_s: float = 60.0) -> None:
@@ -48,7 +49,8 @@ class LiveStats:
         self._latency: deque[float] = deque(maxlen=size)
         self._compute: deque[float] = deque(maxlen=size)
         self.chunks = 0
-        self.dropped = 0
+        self._dropped_before = 0  # by the source sessions that ended
+        self._dropped_now = 0  # by the one running
         self.queue_depth = 0
         self.queue_depth_max = 0
         self.overflows = 0
@@ -57,10 +59,19 @@ class LiveStats:
         self.chunks += 1
         self._latency.append(update.latency_ms)
         self._compute.append(update.compute_ms)
-        self.dropped = update.dropped
+        self._dropped_now = update.dropped
         self.queue_depth = update.queue_depth
         self.queue_depth_max = max(self.queue_depth_max, update.queue_depth)
         self.overflows += int(update.overflow)
+
+    def ended(self, event: SourceEnded) -> None:
+        """A source session ended: its drops (to its last chunk) are added to the earlier."""
+        self._dropped_before += event.dropped
+        self._dropped_now = 0
+
+    @property
+    def dropped(self) -> int:
+        return self._dropped_before + self._dropped_now
 
     def summary(self) -> dict[str, float | int | None]:
         audio_s = len(self._compute) * self.chunk_seconds

@@ -9,6 +9,7 @@ the last one ended or was stopped) on one recognizer and one time line.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from tui_captions.core.events import (
     SourceQuiet,
     SourceStarted,
 )
+from tui_captions.core.segments import Segment
 
 # A source this many chunks behind its capture times skipped them (no data came):
 # it moves on to where its chunks belong. Fewer is timing jitter.
@@ -37,6 +39,8 @@ _POLL_S = 0.25
 
 
 Listener = Callable[[LiveEvent], None]
+
+_log = logging.getLogger(__name__)
 
 
 class LiveEngine:
@@ -115,60 +119,76 @@ class LiveEngine:
         return not self.running
 
     def _run(self, worker: CaptureWorker, stopping: threading.Event, origin: float | None) -> None:
+        """The inference thread: whatever fails in it (the recognizer, the queue) still
+        stops the worker and ends the session with a ``SourceEnded`` saying what failed,
+        so no front end waits for a source that is gone."""
         launched = time.monotonic()
-        worker.start()
-        self.recognizer.reset()
         base = self.position
         chunk_seconds = self.recognizer.format.chunk_seconds
         expected_seq = 0
         dropped = 0
         reason = "stopped"
         error: str | None = None
-        last_chunk = time.monotonic()
-        partial = False
-        while not stopping.is_set():
-            message = worker.get(_POLL_S)
-            if message is None and partial and time.monotonic() - last_chunk > QUIET_FINISH_S:
-                # No audio at all, so no endpoint can come: end the line now.
-                partial = False
-                self._listener(SourceQuiet(self.recognizer.finish()))
-            if message is None or stopping.is_set():
-                continue
-            if isinstance(message, Started):
-                self._listener(
-                    SourceStarted(
-                        worker.source.label,
-                        message.description,
-                        message.sample_rate,
-                        message.channels,
-                        (time.monotonic() - launched) * 1000.0,
-                        message.video,
+        try:
+            worker.start()
+            self.recognizer.reset()
+            last_chunk = time.monotonic()
+            partial = False
+            while not stopping.is_set():
+                message = worker.get(_POLL_S)
+                if message is None and partial and time.monotonic() - last_chunk > QUIET_FINISH_S:
+                    # No audio at all, so no endpoint can come: end the line now.
+                    partial = False
+                    self._listener(SourceQuiet(self.recognizer.finish()))
+                if message is None or stopping.is_set():
+                    continue
+                if isinstance(message, Started):
+                    self._listener(
+                        SourceStarted(
+                            worker.source.label,
+                            message.description,
+                            message.sample_rate,
+                            message.channels,
+                            (time.monotonic() - launched) * 1000.0,
+                            message.video,
+                        )
                     )
-                )
-            elif isinstance(message, AudioChunk):
-                dropped += message.seq - expected_seq
-                expected_seq = message.seq + 1
-                index = base + message.seq
-                if origin is not None:
-                    captured = round((message.t_first - origin) / chunk_seconds)
-                    if captured - index >= _GAP_CHUNKS:  # nothing came for a while
-                        base += captured - index
-                        index = captured
-                step = self.recognizer.accept(message.samples, index, message.crops)
-                self.position = base + expected_seq
-                last_chunk, partial = time.monotonic(), bool(step.partial)
-                self._listener(_update(message, step, worker.queue_depth(), dropped))
-            elif isinstance(message, EndOfStream):
-                reason = "end"
-                dropped += message.next_seq - expected_seq
-                expected_seq = message.next_seq
-                break
-            else:
-                reason, error = "error", message.message
-                break
-        worker.stop()
+                elif isinstance(message, AudioChunk):
+                    dropped += message.seq - expected_seq
+                    expected_seq = message.seq + 1
+                    index = base + message.seq
+                    if origin is not None:
+                        captured = round((message.t_first - origin) / chunk_seconds)
+                        if captured - index >= _GAP_CHUNKS:  # nothing came for a while
+                            base += captured - index
+                            index = captured
+                    step = self.recognizer.accept(message.samples, index, message.crops)
+                    self.position = base + expected_seq
+                    last_chunk, partial = time.monotonic(), bool(step.partial)
+                    self._listener(_update(message, step, worker.queue_depth(), dropped))
+                elif isinstance(message, EndOfStream):
+                    reason = "end"
+                    dropped += message.next_seq - expected_seq
+                    expected_seq = message.next_seq
+                    break
+                else:
+                    reason, error = "error", message.message
+                    break
+        except Exception as exc:  # a bug: the traceback is logged, the front end gets one line
+            _log.exception("%s: captioning failed", worker.source.label)
+            reason, error = "failed", f"{worker.source.label}: captioning failed ({exc!r})"
+        finally:
+            worker.stop()
         self.position = base + expected_seq
-        self._listener(SourceEnded(reason, self.recognizer.finish(), dropped, error))
+        self._listener(SourceEnded(reason, self._last_words(worker), dropped, error))
+
+    def _last_words(self, worker: CaptureWorker) -> tuple[Segment, ...]:
+        """What was still partial, made final; nothing if the recognizer fails at that too."""
+        try:
+            return self.recognizer.finish()
+        except Exception:
+            _log.exception("%s: the last words could not be recognized", worker.source.label)
+            return ()
 
 
 def _update(chunk: AudioChunk, step: StepResult, depth: int, dropped: int) -> RecognizerUpdate:

@@ -1,10 +1,12 @@
 """Echo: with speakers on, the microphone hears the system audio, and its words come twice.
 
-A microphone's final line is dropped when most of its words were in a line
+A microphone's final line is an echo when most of its words were in a line
 of system audio that ended within a few seconds of it on the session's time
-line, or that system audio is saying right now (its partial text): the
-system audio's copy is the clean one (it did not cross the room), and the
-microphone's may end first, cut short by a pause the speakers blurred.
+line, or that system audio is saying right now (its partial text, as of a
+moment within as many seconds): the system audio's copy is the clean one (it
+did not cross the room), and the microphone's may end first, cut short by a
+pause the speakers blurred. A partial is forgotten when its source goes quiet
+or ends, so nobody's words are taken for an echo of what was said minutes ago.
 """
 
 from __future__ import annotations
@@ -22,11 +24,16 @@ class EchoGuard:
         self._window_s = window_s
         self._share = share
         self._system: deque[Segment] = deque()
-        self._saying: dict[str, str] = {}  # each system source's partial text
+        self._saying: dict[str, tuple[str, float]] = {}  # each system source's partial
+        # text, and when (session seconds) it was last seen
 
-    def saying(self, channel: str, text: str) -> None:
-        """A system source's partial text now."""
-        self._saying[channel] = text
+    def saying(self, channel: str, text: str, at: float) -> None:
+        """A system source's partial text at session time ``at``."""
+        self._saying[channel] = (text, at)
+
+    def quiet(self, channel: str) -> None:
+        """A system source went quiet or ended: what it was saying is final or gone."""
+        self._saying.pop(channel, None)
 
     def heard(self, segment: Segment) -> None:
         """A final line of system audio."""
@@ -47,7 +54,9 @@ class EchoGuard:
                 return True
         # What system audio is still saying is only the start of its line: most of *its*
         # words (three at least) in the microphone's line make that line its echo.
-        for text in self._saying.values():
+        for text, at in self._saying.values():
+            if abs(at - segment.end) > self._window_s:
+                continue
             said = Counter(text.lower().split())
             shared = sum((words & said).values())
             if shared >= max(3, self._share * sum(said.values())):

@@ -209,33 +209,49 @@ class CaptionSession:
         numbered, labelled and journaled; returns those segments, for display.
 
         With a microphone and system audio in one session, a microphone line that
-        repeats the system audio's is dropped (counted in the figures as ``echo_dropped``).
+        repeats the system audio's is not returned: it is journaled marked as an echo
+        (exports leave it out unless asked) and counted in the figures as ``echo_dropped``.
         """
         channel = self.channels[channel_id]
         if isinstance(event, RecognizerUpdate):
             channel.stats.add(event)
             if channel.role == "system":
-                self._echo.saying(channel_id, event.partial)
+                now = channel.engine.position * channel.stats.chunk_seconds
+                self._echo.saying(channel_id, event.partial, now)
+        elif isinstance(event, SourceEnded):
+            channel.stats.ended(event)
+        if isinstance(event, (SourceQuiet, SourceEnded)) and channel.role == "system":
+            self._echo.quiet(channel_id)
         if not isinstance(event, (RecognizerUpdate, SourceQuiet, SourceEnded)) or not event.finals:
             return ()
         journal = self.journal
         finals = []
         for segment in event.finals:
+            echo = False
             if channel.role == "system":
                 self._echo.heard(segment)
             elif channel.role == "microphone" and self._echo.is_echo(segment):
                 channel.echo_dropped += 1
-                continue
-            before = self._before.setdefault(channel_id, TextContext())
-            display = self.post.final(segment.text, before)
-            before.add(segment.text, display)
+                echo = True
             final = dataclasses.replace(
-                segment, id=self._next_id, channel=channel_id, display=display
+                segment,
+                id=self._next_id,
+                channel=channel_id,
+                display="" if echo else self._readable(channel_id, segment.text),
+                echo=echo,
             )
             self._next_id += 1
-            journal.append(final)  # first: whatever is shown is on disk
-            finals.append(final)
+            journal.append(final)  # first: whatever is shown is on disk, an echo too
+            if not echo:
+                finals.append(final)
         return tuple(finals)
+
+    def _readable(self, channel_id: ChannelId, text: str) -> str:
+        """The line made readable after its source's earlier (shown) lines."""
+        before = self._before.setdefault(channel_id, TextContext())
+        display = self.post.final(text, before)
+        before.add(text, display)
+        return display
 
     @property
     def journal(self) -> SessionJournal:
@@ -260,8 +276,8 @@ class CaptionSession:
 
     @property
     def final_count(self) -> int:
-        """Final lines so far (journaled)."""
-        return self._next_id
+        """Final lines shown so far (journaled; echoes are journaled too, not counted)."""
+        return self._next_id - sum(c.echo_dropped for c in self.channels.values())
 
     @property
     def journal_if_open(self) -> SessionJournal | None:

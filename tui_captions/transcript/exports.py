@@ -27,13 +27,18 @@ def export_session(
     raw: bool = False,
     timestamps: bool = False,
     source: str | None = None,
+    with_echo: bool = False,
 ) -> None:
     """Write ``session`` as ``fmt`` (any of its names): each line's readable text (``raw``:
     the recogniser's words); ``timestamps`` puts each segment's start time before it in
-    ``txt``; ``source`` keeps one source's lines of a session of several."""
-    segments = list(
-        finite_times(s for s in session.segments if source is None or s.channel == source)
+    ``txt``; ``source`` keeps one source's lines of a session of several; ``with_echo``
+    keeps the microphone's lines that were dropped as echoes of system audio."""
+    kept = (
+        s
+        for s in session.segments
+        if (source is None or s.channel == source) and (with_echo or not s.echo)
     )
+    segments = list(finite_times(kept))
     spec = find_format(fmt)
     if spec.writer is None:
         document = _document(session, segments, raw)
@@ -82,6 +87,7 @@ def _document(session: Session, segments: Sequence[Segment], raw: bool) -> dict[
             {"id": s.id, "start": s.start, "end": s.end, "text": s.shown(raw)}
             | ({"raw": s.text} if s.shown(raw) != s.text else {})
             | ({"source": s.channel} if s.channel else {})
+            | ({"echo": True} if s.echo else {})
             for s in segments
         ],
     }

@@ -9,6 +9,8 @@ with its readable form, ``display``, punctuated and capitalised) and, if the
 session ended normally, an ``end`` line with latency statistics. A session
 without an ``end`` line was interrupted. Format 1 journals (no channels:
 every segment is channel "") and format 2 (no ``display``) read as before.
+A microphone's line dropped as an echo of system audio is journaled too,
+marked ``"echo": true`` (journals without the mark have no echoes).
 
 Failing storage (unwritable directory, full disk) never stops captioning:
 the journal reports one warning, keeps unwritten lines in memory, retries
@@ -140,6 +142,7 @@ class SessionJournal:
                 **({"display": segment.display} if segment.display else {}),
                 "id": segment.id,
                 "channel": segment.channel,
+                **({"echo": True} if segment.echo else {}),
             }
             self._lines.append(_encode(record))
             self._flush()
@@ -289,6 +292,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
                         str(record["text"]),
                         str(record.get("channel", "")),  # format 1 had no channels
                         str(record.get("display", "")),  # formats 1 and 2: none
+                        record.get("echo") is True,
                     )
                 )
             elif kind == "channel":

@@ -9,7 +9,9 @@ posting messages. All worker failures go through one handler
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import logging
 import os
 import signal
 import threading
@@ -48,6 +50,7 @@ from tui_captions.pipeline.session import (
 from tui_captions.signals import STOP_SIGNALS, detach_terminal
 from tui_captions.text.rules import readable
 from tui_captions.transcript.formats import final_event
+from tui_captions.transcript.journal import sessions_dir
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
 from tui_captions.tui.screens.dialogs import (
@@ -75,6 +78,7 @@ if TYPE_CHECKING:
     from tui_captions.web.server import CaptionServer
 
 RETRY_SECONDS = 3.0
+LOG_NAME = "captions-tui.log"  # beside the sessions folder: what failed, with its traceback
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
 MODEL_HELP = (
     "What to do: check the --model value (a model name or a model directory holding "
@@ -88,6 +92,9 @@ KEYS = (
     ),
     KeyCommand("ctrl+s", "save", "Save", "Save the transcript: choose format and file"),
     KeyCommand("s", "switch_source", "Source", "Pick another source; the transcript goes on"),
+    KeyCommand(
+        "r", "restart_sources", "Restart", "Start a source that stopped again", footer=False
+    ),
     KeyCommand(
         "c", "clear_view", "Clear", "Clear the view (the saved transcript keeps all)", footer=False
     ),
@@ -214,6 +221,12 @@ class CaptionsApp(App[Path | None]):
         self.server: CaptionServer | None = None
         self.seen_face = False  # an audio-visual model has had a face to read
         self._exit_status = 0
+        self.log_path = (options.sessions_dir or sessions_dir()).parent / LOG_NAME
+        """Where failures on the app's own threads are logged (Textual hides stderr)."""
+        self.log_handler = logging.FileHandler(self.log_path, delay=True, encoding="utf-8")
+        self.log_handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
 
     # -- start-up -------------------------------------------------------------
 
@@ -222,6 +235,9 @@ class CaptionsApp(App[Path | None]):
         return {**super().get_theme_variable_defaults(), **app_variable_defaults(colors)}
 
     async def on_mount(self) -> None:
+        with contextlib.suppress(OSError):  # else logging says once that it cannot write
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        logging.getLogger("tui_captions").addHandler(self.log_handler)
         if not self.is_headless:  # a real terminal (Pilot tests share pytest's process)
             loop = asyncio.get_running_loop()
             for signum in STOP_SIGNALS:
@@ -550,7 +566,17 @@ class CaptionsApp(App[Path | None]):
 
     def _source_ended(self, channel_id: ChannelId, reason: str, error: str | None) -> None:
         lead = f"{channel_id}: " if channel_id else ""
-        if reason == "error":
+        if reason == "failed":  # a bug: trying again by itself would fail again
+            self.set_state("failed")
+            text = f"{lead}{error}"
+            self.notify(
+                f"{text}. Press r to start it again; what failed is in {self.log_path}",
+                title="Captioning stopped",
+                severity="error",
+                timeout=15,
+            )
+            self.status(f"{text} · r: start it again · s: pick another source", "error")
+        elif reason == "error":
             self.set_state("source lost")
             text = f"{lead}{error or 'the capture stopped'}"
             self.notify(text, title="Capture stopped", severity="error", timeout=8)
@@ -607,6 +633,14 @@ class CaptionsApp(App[Path | None]):
             self.stop_sources()
             self.set_state("paused")
             self.status("Paused: the device is free. p: resume")
+
+    def action_restart_sources(self) -> None:
+        """Start the chosen sources that are not capturing again (one that failed)."""
+        if self.paused or self.model is None:
+            return
+        for channel_id, chosen in self.sources.items():
+            if channel_id not in self.capturing:
+                self.start_source(channel_id, chosen)
 
     def action_switch_source(self) -> None:
         self.push_screen(self._picker(cancellable=True), self._picked)
@@ -695,6 +729,9 @@ class CaptionsApp(App[Path | None]):
         self.push_screen(HelpScreen(KEYS, about))
 
     def action_save(self) -> None:
+        if not self.session.final_count:  # asking for the journal would write an empty one
+            self.notify("Nothing to save yet: no line has been captioned.", severity="warning")
+            return
         journal = self.session.journal
         self.push_screen(SaveDialog(journal.path.parent, journal.id), self._save)
 
@@ -712,7 +749,8 @@ class CaptionsApp(App[Path | None]):
         except (OSError, UserError) as exc:  # the folder could not be made, or the file
             self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}", severity="error")
             return
-        self.notify(f"Saved {len(session.segments)} segments to {request.path}")
+        shown = sum(not segment.echo for segment in session.segments)
+        self.notify(f"Saved {shown} segments to {request.path}")
         self.status(f"Saved to {request.path}")
 
     def stop_on_signal(self, signum: int) -> None:
@@ -723,6 +761,8 @@ class CaptionsApp(App[Path | None]):
         self.call_later(self.action_quit)
 
     def on_unmount(self) -> None:
+        logging.getLogger("tui_captions").removeHandler(self.log_handler)
+        self.log_handler.close()
         heap.release()
 
     async def action_quit(self) -> None:

@@ -8,6 +8,7 @@ fixed data instead.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
@@ -30,6 +31,8 @@ Listener = Callable[["LiveEvent"], None]
 PROBE_RATE = 16000
 PROBE_BLOCK = 1600
 POLL_S = 0.2
+
+_log = logging.getLogger(__name__)
 
 
 class ProbeHandle(Protocol):
@@ -71,14 +74,18 @@ class LevelProbe:
         self._stopped = threading.Event()
 
         def pump() -> None:
-            self._worker.start()
-            while not self._stopped.is_set():
-                message = self._worker.get(POLL_S)
-                if isinstance(message, AudioChunk):
-                    on_levels(message.rms_dbfs, message.peak_dbfs, message.overflow)
-                elif isinstance(message, (WorkerError, EndOfStream)):
-                    break
-            self._worker.stop()
+            try:
+                self._worker.start()
+                while not self._stopped.is_set():
+                    message = self._worker.get(POLL_S)
+                    if isinstance(message, AudioChunk):
+                        on_levels(message.rms_dbfs, message.peak_dbfs, message.overflow)
+                    elif isinstance(message, (WorkerError, EndOfStream)):
+                        break
+            except Exception:  # a bug: the meter stops, the device is not kept open
+                _log.exception("%s: the level meter failed", source.label)
+            finally:
+                self._worker.stop()
 
         self._thread = threading.Thread(target=pump, name="captions-level-probe", daemon=True)
         self._thread.start()
