@@ -126,9 +126,9 @@ def test_live_writes_subtitles_up_to_the_last_cue(
 ) -> None:
     """``live`` printed text or jsonl only; a cue waits for the next one's start (how long
     it may stay up), so the last one is written when the input ends."""
-    command = ["live", "--input", speech_wav, "--model", micro_model_dir, "--format", "webvtt"]
+    command = ["live", "--input", speech_wav, "--input-speed", "8", "--model", micro_model_dir]
     result = subprocess.run(
-        [*CLI, *map(str, command)],
+        [*CLI, *map(str, command), "--format", "webvtt"],
         env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
         capture_output=True,
         text=True,
