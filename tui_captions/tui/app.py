@@ -30,7 +30,13 @@ from textual.worker import Worker, WorkerState
 
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.asr.hotwords import HotwordError
-from tui_captions.config import DEFAULT_STRIP_LINES, HotwordChoice, load_settings, save_settings
+from tui_captions.config import (
+    DEFAULT_STRIP_LINES,
+    HotwordChoice,
+    Settings,
+    load_settings,
+    save_settings,
+)
 from tui_captions.core import heap, timefmt
 from tui_captions.core.names import short_name
 from tui_captions.core.watch import watched
@@ -170,7 +176,7 @@ class CaptionsApp(App[Path | None]):
         self.watch_words = self.settings.watch_words(options.watch)
         self._hotword_problem: str | None = None
         try:
-            hotwords = self.settings.hotword_list(options.hotwords, self.watch_words)
+            hotwords = self.settings.hotword_list(options.hotwords, options.watch)
         except HotwordError as exc:
             hotwords, self._hotword_problem = (), f"{exc}; captions go on without hotwords"
         self.decode_options = self.settings.decode_options(
@@ -673,7 +679,7 @@ class CaptionsApp(App[Path | None]):
         position = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(position + 1) % len(names)]
         self.settings = dataclasses.replace(self.settings, theme=self.theme)
-        problem = save_settings(self.settings, self.options.settings_path)
+        problem = save_settings(Settings(theme=self.theme), self.options.settings_path)
         self.notify(
             problem or f"Theme: {self.theme}", severity="warning" if problem else "information"
         )
