@@ -244,6 +244,7 @@ def test_the_id_is_never_cut_at_80_columns(
     assert max(len(row) for row in rows) <= 80
     (row,) = (row for row in rows if "a-rather" in row)
     assert row.startswith(f"{journal.id} ")
+    assert " interrupted" in row and "a-rather…" in row  # the other columns whole too
 
 
 def test_an_empty_recording_is_not_listed(

@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("session", no_wrap=True, min_width=max(len(s.id) for _, s in sessions))
     for name in ("started", "duration"):
         table.add_column(name, no_wrap=True)
-    # The source's name on one row (a file's, not its whole path; --json has the path).
-    table.add_column("source", no_wrap=True, overflow="ellipsis", min_width=8)
+    # The source's name on one row (a file's, not its whole path; --json has the path): the
+    # one column that gives way on a narrow terminal.
+    table.add_column("source", min_width=8)
     for name in ("segs", "state", "audio"):
         table.add_column(name, no_wrap=True)
     for path, s in sessions:
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             s.id,
             s.started.strftime("%Y-%m-%d %H:%M"),
             duration(s.duration),
-            Text(short_name(s.source)),
+            Text(short_name(s.source), no_wrap=True, overflow="ellipsis"),
             str(len(s.segments)),
             "[yellow]interrupted[/]" if s.interrupted else "complete",
             "flac" if saved_recording(path) else "",
