@@ -11,6 +11,7 @@ import dataclasses
 import math
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -110,6 +111,16 @@ class Settings:
         for hotword in found:
             unique.setdefault(hotword.phrase, hotword)
         return tuple(unique.values())
+
+    def punctuation_choice(
+        self, option: str | None, notice: Callable[[str], None]
+    ) -> tuple[str | None, Callable[[str], None]]:
+        """The punctuation model ``--punctuation`` names, else the file's, and ``notice`` for
+        its problems: naming the file and key when the choice is the file's."""
+        if option is not None or self.punctuation is None:
+            return option, notice
+        where = self.key("punctuation")
+        return self.punctuation, lambda text: notice(f"{where}: {text}")
 
     def key(self, name: str) -> str:
         """Where a value came from, for messages: the settings file and the key in it."""

@@ -19,6 +19,7 @@ from tui_captions.config import (
     load_settings,
     save_settings,
 )
+from tui_captions.text.catalog import open_post_processor
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -121,3 +122,16 @@ def test_a_watch_word_the_model_cannot_spell_names_the_file_and_key(tmp_path: Pa
     with pytest.raises(HotwordError) as error:
         build_graph(loaded.hotword_list(HotwordChoice(), "zebra"), unknown, UNKNOWN_ONLY, unknown=0)
     assert str(error.value).startswith("--watch: hotword 'zebra'")  # the option wins
+
+
+def test_a_punctuation_model_from_the_file_names_the_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    missing = tmp_path / "no-such-model"
+    path.write_text(f'punctuation = "{missing}"\n')
+    loaded, _ = load_settings(path)
+    notes: list[str] = []
+    open_post_processor(*loaded.punctuation_choice(None, notes.append))
+    open_post_processor(*loaded.punctuation_choice(str(missing), notes.append))
+    assert len(notes) == 2
+    assert notes[0] == f"settings file {path}, 'punctuation': {notes[1]}"
+    assert notes[1].startswith("punctuation is off") and str(missing) in notes[1]

@@ -397,8 +397,9 @@ def load_post(option: str | None, settings: Settings) -> TextPostProcessor:
     bar the first time); one warning and sentence case only if it cannot be used."""
     from tui_captions.text.catalog import open_post_processor
 
+    spec, notice = settings.punctuation_choice(option, warn)
     with download_progress() as progress:
-        return open_post_processor(option or settings.punctuation, warn, progress)
+        return open_post_processor(spec, notice, progress)
 
 
 @contextmanager

@@ -253,8 +253,10 @@ class CaptionsApp(App[Path | None]):
         wanted = self.options.theme or self.settings.theme or DEFAULT_THEME
         if wanted in names:
             return wanted
+        where = "--theme" if self.options.theme else self.settings.key("theme")
         self.notify(
-            f"Theme {wanted!r} not found (have: {', '.join(names)}); using {DEFAULT_THEME}.",
+            f"{where}: theme {wanted!r} not found (have: {', '.join(names)}); "
+            f"using {DEFAULT_THEME}.",
             severity="warning",
         )
         return DEFAULT_THEME
@@ -297,9 +299,8 @@ class CaptionsApp(App[Path | None]):
                 self.decode_options = without
         self.post_message(ModelLoaded(model, options.model))
         # Then the punctuation model: lines keep sentence case until it is ready.
-        post = self.backend.load_post(
-            options.punctuation or self.settings.punctuation, self._notice, progress
-        )
+        spec, notice = self.settings.punctuation_choice(options.punctuation, self._notice)
+        post = self.backend.load_post(spec, notice, progress)
         self.post_message(PostLoaded(post))
 
     def _notice(self, text: str) -> None:
