@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from tui_captions.cli import main
+from tui_captions.commands.app import run_app
 from tui_captions.commands.live import unsaved_note
 from tui_captions.core.segments import Segment
 from tui_captions.pipeline.recording import Recorder
 from tui_captions.transcript.journal import SessionJournal, read_journal
 from tui_captions.transcript.sessions import recording_path
+from tui_captions.tui.app import AppOptions
 
 
 def test_enospc_warns_once_keeps_segments_and_writes_them_when_space_returns(
@@ -52,6 +55,19 @@ def test_enospc_warns_once_keeps_segments_and_writes_them_when_space_returns(
     assert journal.warning is None
 
 
+class ClosedApp:
+    """The app as it returns after its session, with the journal it had (no terminal)."""
+
+    return_code = 0
+
+    def __init__(self, journal: SessionJournal) -> None:
+        self.session = SimpleNamespace(journal_if_open=journal)
+        self.journal = journal
+
+    def run(self) -> Path:
+        return self.journal.path
+
+
 def test_a_full_disk_counts_the_lines_saved_and_lists_no_empty_recording(
     tiny_fs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -82,6 +98,12 @@ def test_a_full_disk_counts_the_lines_saved_and_lists_no_empty_recording(
         f"session {journal.id}: {saved} of {said} lines saved in {journal.path} "
         "(No space left on device); the output above has them all"
     )
+    # The app's closing line says the same, not "Transcript saved".
+    monkeypatch.setattr("tui_captions.tui.app.CaptionsApp", lambda options: ClosedApp(journal))
+    assert run_app(AppOptions("m", 1, 1)) == 0
+    printed = capsys.readouterr()
+    assert "Transcript saved" not in printed.out
+    assert printed.err == f"captions-tui: warning: {unsaved_note(journal)}\n"
     filler.unlink()
     journal.close({})  # space again: the rest is written
     assert journal.saved_lines() == (said, said)
