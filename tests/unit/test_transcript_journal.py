@@ -281,8 +281,14 @@ def test_lines_with_numbers_json_cannot_hold_are_skipped() -> None:
     """NaN, Infinity and 1e400 (a float's inf): such a line is a broken line, so one edited
     or damaged journal cannot stop `sessions` or `export` (int(inf) raised OverflowError)."""
     header = json.dumps(
-        {"type": "session", "id": "s", "started": "2026-12-07T12:00:00+00:00", "source": "mic"}
-        | {"model": "m", "app_version": "1"}
+        {
+            "type": "session",
+            "id": "s",
+            "started": "2026-12-07T12:00:00+00:00",
+            "source": "mic",
+            "model": "m",
+            "app_version": "1",
+        }
     )
     good = '{"type": "final", "id": 3, "start": 1.0, "end": 2.0, "text": "kept"}'
     session = parse_journal(
