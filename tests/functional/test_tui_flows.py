@@ -374,6 +374,22 @@ def test_broken_theme_file_is_a_notification_and_themes_cycle(tmp_path: Path) ->
     run(flow())
 
 
+def test_a_theme_the_settings_name_that_is_gone_names_the_file_and_key(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text('theme = "gone"\n')
+
+    async def flow() -> None:
+        app = make_app(tmp_path, tmp_path / "no-model")
+        async with app.run_test(size=SIZE):
+            assert app.theme == "captions-dark"
+            assert any(
+                n.message.startswith(f"settings file {settings}, 'theme': theme 'gone' not found")
+                for n in app._notifications
+            )
+
+    run(flow())
+
+
 def test_meeting_mode_captions_two_sinks_each_under_its_label(
     tmp_path: Path, tiny_model: Path, pulse_server: PulseServer
 ) -> None:

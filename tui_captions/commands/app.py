@@ -18,6 +18,7 @@ from tui_captions.commands.common import (
     positive_int,
     resolve_sources,
     seconds,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -59,7 +60,12 @@ def run_app(options: AppOptions) -> int:
 
     app = CaptionsApp(options)
     journal = app.run()
-    if journal is not None:
+    opened = app.session.journal_if_open
+    if opened is not None and opened.warning is not None:  # a full disk, say
+        from tui_captions.commands.live import unsaved_note
+
+        warn(unsaved_note(opened))
+    elif journal is not None:
         print(f"Transcript saved: {journal}  (export it: captions-tui export last --format txt)")
     return app.return_code or 0
 

@@ -32,7 +32,13 @@ from textual.worker import Worker, WorkerState
 
 from tui_captions.asr.defaults import DEFAULT_COMPUTE
 from tui_captions.asr.hotwords import HotwordError
-from tui_captions.config import DEFAULT_STRIP_LINES, HotwordChoice, load_settings, save_settings
+from tui_captions.config import (
+    DEFAULT_STRIP_LINES,
+    HotwordChoice,
+    Settings,
+    load_settings,
+    save_settings,
+)
 from tui_captions.core import heap, timefmt
 from tui_captions.core.names import short_name
 from tui_captions.core.watch import watched
@@ -177,7 +183,7 @@ class CaptionsApp(App[Path | None]):
         self.watch_words = self.settings.watch_words(options.watch)
         self._hotword_problem: str | None = None
         try:
-            hotwords = self.settings.hotword_list(options.hotwords, self.watch_words)
+            hotwords = self.settings.hotword_list(options.hotwords, options.watch)
         except HotwordError as exc:
             hotwords, self._hotword_problem = (), f"{exc}; captions go on without hotwords"
         self.decode_options = self.settings.decode_options(
@@ -263,8 +269,10 @@ class CaptionsApp(App[Path | None]):
         wanted = self.options.theme or self.settings.theme or DEFAULT_THEME
         if wanted in names:
             return wanted
+        where = "--theme" if self.options.theme else self.settings.key("theme")
         self.notify(
-            f"Theme {wanted!r} not found (have: {', '.join(names)}); using {DEFAULT_THEME}.",
+            f"{where}: theme {wanted!r} not found (have: {', '.join(names)}); "
+            f"using {DEFAULT_THEME}.",
             severity="warning",
         )
         return DEFAULT_THEME
@@ -307,9 +315,8 @@ class CaptionsApp(App[Path | None]):
                 self.decode_options = without
         self.post_message(ModelLoaded(model, options.model))
         # Then the punctuation model: lines keep sentence case until it is ready.
-        post = self.backend.load_post(
-            options.punctuation or self.settings.punctuation, self._notice, progress
-        )
+        spec, notice = self.settings.punctuation_choice(options.punctuation, self._notice)
+        post = self.backend.load_post(spec, notice, progress)
         self.post_message(PostLoaded(post))
 
     def _notice(self, text: str) -> None:
@@ -707,7 +714,7 @@ class CaptionsApp(App[Path | None]):
         position = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(position + 1) % len(names)]
         self.settings = dataclasses.replace(self.settings, theme=self.theme)
-        problem = save_settings(self.settings, self.options.settings_path)
+        problem = save_settings(Settings(theme=self.theme), self.options.settings_path)
         self.notify(
             problem or f"Theme: {self.theme}", severity="warning" if problem else "information"
         )
