@@ -329,7 +329,11 @@ class TranscriptPane(Vertical):
     def on_resize(self) -> None:
         self._fit_log()
 
-    def watch_strip_rows(self) -> None:
+    def watch_strip_rows(self, rows: int | None) -> None:
+        """The strip shows the newest lines: it follows, whatever a search scrolled to (it
+        has no border to say it is scrolled up)."""
+        if rows is not None:
+            self.following = True
         self._fit_log()
 
     def _fit_log(self) -> None:
