@@ -85,9 +85,14 @@ def test_download_materializes_a_checked_model_dir_once(
 
 
 def test_no_network_says_how_to_go_offline(micro_model_dir: Path, tmp_path: Path) -> None:
+    """Where local models are explained, and the model that needs no download."""
     remote = remote_for(micro_model_dir, port=9)  # discard port: nothing listens
-    with pytest.raises(ModelError, match=r"need the internet; offline, run with --model PATH"):
+    with pytest.raises(ModelError) as raised:
         materialize(remote, tmp_path)
+    message = str(raised.value)
+    assert "need the internet; offline, run with --model PATH" in message
+    assert "docs/models.md, 'Local models (offline)'" in message and "README" not in message
+    assert "--model demo-tiny" in message
     assert list(tmp_path.iterdir()) == []
 
 
@@ -113,7 +118,7 @@ def test_a_missing_file_on_the_server_is_reported(
     server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
     remote = remote_for(micro_model_dir, server.server_address[1], weights="moved.pt")
-    with pytest.raises(ModelError, match=r"moved.pt answered 404 .*--model PATH"):
+    with pytest.raises(ModelError, match=r"moved.pt answered 404 .*--model PATH.*demo-tiny"):
         materialize(remote, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
