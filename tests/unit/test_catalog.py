@@ -13,7 +13,7 @@ import pytest
 
 from tui_captions.asr import catalog
 from tui_captions.asr.catalog import RemoteModel, materialize, model_directory
-from tui_captions.asr.defaults import DEFAULT_MODEL
+from tui_captions.asr.defaults import AV_MODEL, AV_MODEL_FILES, DEFAULT_MODEL, is_audio_visual
 from tui_captions.asr.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
@@ -180,3 +180,14 @@ def test_the_wav2vec2_download_drops_fairseqs_unused_rows_and_loads(
     original = torch.load(wav2vec2_model_dir / WEIGHTS_FILE, weights_only=True)
     assert model.aux is not None
     assert torch.equal(model.aux.bias, original["aux.bias"])
+
+
+def test_the_audio_visual_model_is_known_by_name_or_files_before_it_loads(
+    micro_model_dir: Path, tmp_path: Path
+) -> None:
+    """What the app says about a model it could not load (its files, fp32) needs this."""
+    assert is_audio_visual(AV_MODEL) and not is_audio_visual(DEFAULT_MODEL)
+    assert not is_audio_visual(str(micro_model_dir))
+    for name in AV_MODEL_FILES:
+        (tmp_path / name).touch()
+    assert is_audio_visual(str(tmp_path))
