@@ -27,6 +27,7 @@ from tests.pulse import NullSink, PulseServer, pactl
 from tui_captions.asr.catalog import bundled_model_dir
 from tui_captions.asr.defaults import AV_MODEL_FILES
 from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.cli import build_parser
 from tui_captions.commands.demo import demo_options
 from tui_captions.errors import UserError
 from tui_captions.pipeline.session import only
@@ -210,7 +211,7 @@ def test_picker_meter_follows_the_highlighted_source_and_f5_finds_new_ones(
 
 def test_demo_plays_the_bundled_clip_under_a_visible_demo_note(tmp_path: Path) -> None:
     try:
-        options = demo_options(theme=None, threads=1)
+        options = demo_options(build_parser().parse_args(["demo"]))
     except UserError:
         pytest.skip("the demo clip is not bundled yet")
     if not (bundled_model_dir() / "config.json").is_file():
