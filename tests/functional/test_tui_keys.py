@@ -360,5 +360,12 @@ def test_the_strip_follows_the_newest_lines_after_a_search(tmp_path: Path) -> No
             shown = screen_text(app)
             assert "Later line 5" in shown and "fox" not in shown
             assert pane.following
+            # A search in the strip jumps too; once it ends, the strip follows again.
+            await pilot.press("slash", *"fox", "enter")
+            await pilot.pause()
+            assert "fox" in screen_text(app)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert pane.following and "Later line 5" in screen_text(app)
 
     asyncio.run(flow())

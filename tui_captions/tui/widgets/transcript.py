@@ -352,6 +352,8 @@ class TranscriptPane(Vertical):
         self.log_view.query_text = " ".join(text.lower().split())
         self._found = None
         self.log_view.restyle()
+        if not text and self.strip_rows is not None:
+            self.following = True  # a search in the strip ended: back to the newest lines
         return len(self.matches())
 
     def matches(self) -> list[int]:
