@@ -28,7 +28,8 @@ COMMANDS = (transcribe, live, devices, sessions, export, punctuate, demo)
 class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
     """Options given before a command apply to it: argparse would let the command's defaults
     overwrite them (``captions-tui --serve 8080 demo`` served nothing). One the command does
-    not have is refused in one line, never dropped; the same option after the command wins."""
+    not have is refused in one line, never dropped. Given after the command too, the later
+    value wins, as when an option is repeated; a repeatable option keeps both."""
 
     def __call__(
         self, parser: Any, namespace: Any, values: Any, option_string: str | None = None
@@ -56,8 +57,11 @@ class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
                     f"{options} does not go with `{parser.prog} {name}`; drop it "
                     f"(`{parser.prog} {name} --help` lists what does)"
                 )
-            if getattr(namespace, dest) is command[dest].default:  # not given after it too
+            after = getattr(namespace, dest)
+            if after is command[dest].default:  # not given after the command too
                 setattr(namespace, dest, value)
+            elif isinstance(value, list):  # repeatable (--input, --input-option): all, in order
+                setattr(namespace, dest, [*value, *after])
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,7 +46,8 @@ def test_help_shows_the_app_options_and_the_demo() -> None:
 
 def test_options_before_a_command_apply_to_it_or_are_refused_in_one_line() -> None:
     """``captions-tui --serve 8080 demo`` served nothing: the demo's defaults overwrote the
-    options given before it. Now they apply; the same option after the command wins."""
+    options given before it. Now they apply; given after it too, the later wins (a
+    repeatable option keeps both)."""
     parse = build_parser().parse_args
     options = demo_options(parse(["--serve", "8080", "--lines", "2", "--theme", "a", "demo"]))
     assert (options.serve, options.strip_lines, options.theme) == ("8080", 2, "a")
@@ -55,6 +56,8 @@ def test_options_before_a_command_apply_to_it_or_are_refused_in_one_line() -> No
     )
     assert demo_options(parse(["--threads", "3", "demo"])).threads == 3
     assert parse(["--model", "tiny", "transcribe", "x.wav"]).model == "tiny"
+    both = parse(["--input", "a.wav", "live", "--input", "b.wav"]).sources
+    assert [spec.value for spec in both] == ["a.wav", "b.wav"]
     # What the command cannot use is refused, not dropped: the demo has its own model.
     for args, option in (
         (["--model", "demo-tiny", "demo"], "--model"),
