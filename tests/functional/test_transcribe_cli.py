@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -185,6 +186,22 @@ def test_compute_cuda_without_a_gpu_is_one_clear_line(
 
 DEMO_CLIP = Path(__file__).resolve().parents[2] / "tui_captions" / "demo" / "demo_speech.flac"
 TINY_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
+
+
+def test_the_demo_clip_reads_as_punctuated_sentences() -> None:
+    """The demo speaks sentences made of the tiny model's words, so the punctuation it shows
+    has sentences to mark (a random word list read "Learn forest spring, Bus careful.")."""
+    from tools.tiny_model.evaluate import word_errors
+
+    result = transcribe(DEMO_CLIP, "--model", "demo-tiny", "--punctuation", BUNDLED)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    script = DEMO_CLIP.with_suffix(".txt").read_text().splitlines()
+    heard = re.sub(r"[^a-z ]", "", result.stdout.lower().replace("\n", " "))
+    assert word_errors(" ".join(script), heard) <= 0.1 * len(" ".join(script).split()), lines
+    assert len(lines) == len(script), lines  # a line a sentence
+    assert all(re.fullmatch(r"[A-Z][A-Za-z ,]*[a-z][.?]", line) for line in lines), lines
+    assert {line[-1] for line in lines} == {".", "?"} and any("," in line for line in lines)
 
 
 def test_endpoint_options_end_lines_where_they_say(tmp_path: Path) -> None:

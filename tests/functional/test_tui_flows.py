@@ -25,7 +25,9 @@ from textual.widgets import DataTable, Input, Static
 from tests.conftest import espeak_wav
 from tests.pulse import NullSink, PulseServer, pactl
 from tui_captions.asr.catalog import bundled_model_dir
+from tui_captions.asr.defaults import AV_MODEL_FILES
 from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.cli import build_parser
 from tui_captions.commands.demo import demo_options
 from tui_captions.errors import UserError
 from tui_captions.pipeline.session import only
@@ -209,7 +211,7 @@ def test_picker_meter_follows_the_highlighted_source_and_f5_finds_new_ones(
 
 def test_demo_plays_the_bundled_clip_under_a_visible_demo_note(tmp_path: Path) -> None:
     try:
-        options = demo_options(theme=None, threads=1)
+        options = demo_options(build_parser().parse_args(["demo"]))
     except UserError:
         pytest.skip("the demo clip is not bundled yet")
     if not (bundled_model_dir() / "config.json").is_file():
@@ -299,6 +301,30 @@ def test_a_model_that_cannot_load_shows_what_to_do(tmp_path: Path, speech_wav: P
             assert "no-model" in app.screen.message and "--model" in app.screen.todo
             await pilot.press("q")
         assert app.return_code == 0
+
+    run(flow())
+
+
+def test_an_audio_visual_model_that_cannot_load_names_its_files_and_fp32(
+    tmp_path: Path, speech_wav: Path
+) -> None:
+    """The error screen lists the files of the model asked for, and the bar does not claim
+    int8 for an engine that has none."""
+    broken = tmp_path / "av-model"
+    broken.mkdir()
+    for name in AV_MODEL_FILES:
+        (broken / name).write_bytes(b"not a model")
+
+    async def flow() -> None:
+        app = make_app(tmp_path, broken, FfmpegSource(str(speech_wav)))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error screen")
+            assert isinstance(app.screen, ErrorScreen)
+            todo = app.screen.todo
+            assert all(name in todo for name in AV_MODEL_FILES) and "config.json" not in todo
+            bar = next(s for s in app.screen_stack if s.query(SessionBar)).query_one(SessionBar)
+            assert "cpu fp32" in str(bar.render()) and "int8" not in str(bar.render())
+            await pilot.press("q")
 
     run(flow())
 

@@ -29,6 +29,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     """The app's options, on the top-level parser (``captions-tui [options]``)."""
     group = parser.add_argument_group("captions app (when no command is given)")
     add_source_options(group)  # none: choose in the picker
+    add_view_options(group)
+    add_model_options(group)  # type: ignore[arg-type]
+
+
+def add_view_options(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """How the app shows the captions and who else sees them: the app's and the demo's."""
     add_watch_option(group)
     group.add_argument(
         "--lines",
@@ -51,7 +57,6 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--theme", metavar="NAME", help="colour theme (t cycles them in the app)")
     add_serve_option(group)
-    add_model_options(group)  # type: ignore[arg-type]
 
 
 def run_app(options: AppOptions) -> int:

@@ -30,7 +30,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from tui_captions.asr.defaults import DEFAULT_COMPUTE
+from tui_captions.asr.defaults import DEFAULT_COMPUTE, is_audio_visual
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.config import (
     DEFAULT_STRIP_LINES,
@@ -65,6 +65,7 @@ from tui_captions.tui.screens.dialogs import (
     KeyCommand,
     SaveDialog,
     SaveRequest,
+    model_help,
 )
 from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import Picked, PickerScreen
@@ -86,11 +87,6 @@ if TYPE_CHECKING:
 RETRY_SECONDS = 3.0
 LOG_NAME = "captions-tui.log"  # beside the sessions folder: what failed, with its traceback
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
-MODEL_HELP = (
-    "What to do: check the --model value (a model name or a model directory holding "
-    "config.json, model.pt, tokenizer.model and global_stats.json). Offline, point "
-    "--model at a local model directory; `captions-tui demo` works with no download."
-)
 
 KEYS = (
     KeyCommand(
@@ -180,6 +176,8 @@ class CaptionsApp(App[Path | None]):
         self.run_options = self.settings.run_options(
             options.threads, options.quantize, options.compute
         )
+        if is_audio_visual(options.model):  # no int8: the bar says fp32 before it loads too
+            self.run_options = dataclasses.replace(self.run_options, quantize="none")
         self.watch_words = self.settings.watch_words(options.watch)
         self._hotword_problem: str | None = None
         try:
@@ -351,7 +349,8 @@ class CaptionsApp(App[Path | None]):
         error = event.worker.error
         text = str(error) if isinstance(error, UserError) else f"unexpected error: {error!r}"
         if event.worker.group == "model":
-            self.push_screen(ErrorScreen("The model could not be loaded", text, MODEL_HELP))
+            todo = model_help(is_audio_visual(self.model_name))
+            self.push_screen(ErrorScreen("The model could not be loaded", text, todo))
         else:
             self.notify(text, title="Error", severity="error", timeout=10)
             self.status(text, "error")
