@@ -24,6 +24,8 @@ system-test:
 	@$(PYTHON) tools/system_deps.py test
 
 $(BIN)/python:
+	@echo "Creating $(VENV): the first install downloads about 3 GB (6 GB on disk), most of" \
+		"it the CUDA libraries of PyTorch's Linux wheels (README, 'Set up': CPU-only wheels)."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 

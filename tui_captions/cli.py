@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tui_captions import __version__
 from tui_captions.commands import (
@@ -24,6 +25,45 @@ from tui_captions.signals import exit_status, stop_on_signals
 COMMANDS = (transcribe, live, devices, sessions, export, punctuate, demo)
 
 
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Options given before a command apply to it: argparse would let the command's defaults
+    overwrite them (``captions-tui --serve 8080 demo`` served nothing). One the command does
+    not have is refused in one line, never dropped. Given after the command too, the later
+    value wins, as when an option is repeated; a repeatable option keeps both."""
+
+    def __call__(
+        self, parser: Any, namespace: Any, values: Any, option_string: str | None = None
+    ) -> None:
+        # Until the whole line is parsed, an option not given holds its default object itself.
+        given = {
+            action.dest: getattr(namespace, action.dest)
+            for action in parser._actions
+            if action.dest != argparse.SUPPRESS
+            and hasattr(namespace, action.dest)
+            and getattr(namespace, action.dest) is not action.default
+        }
+        super().__call__(parser, namespace, values, option_string)
+        name = values[0]
+        command = {action.dest: action for action in self._name_parser_map[name]._actions}
+        for dest, value in given.items():
+            if dest not in command:
+                options = "/".join(
+                    o
+                    for action in parser._actions
+                    if action.dest == dest
+                    for o in action.option_strings
+                )
+                raise UserError(
+                    f"{options} does not go with `{parser.prog} {name}`; drop it "
+                    f"(`{parser.prog} {name} --help` lists what does)"
+                )
+            after = getattr(namespace, dest)
+            if after is command[dest].default:  # not given after the command too
+                setattr(namespace, dest, value)
+            elif isinstance(value, list):  # repeatable (--input, --input-option): all, in order
+                setattr(namespace, dest, [*value, *after])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="captions-tui",
@@ -31,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     app.add_options(parser)
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", action=_Commands)
     for command in COMMANDS:
         command.add_parser(subparsers)
     return parser
@@ -40,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     stop_on_signals()
     parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", app.run)
     try:
+        args = parser.parse_args(argv)
+        handler = getattr(args, "handler", app.run)
         return int(handler(args))
     except UserError as exc:
         print(f"captions-tui: error: {exc}", file=sys.stderr)

@@ -8,12 +8,16 @@ reported once and defaults are used. Command-line options win over the file.
 from __future__ import annotations
 
 import dataclasses
-import json
+import math
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
+
+import tomlkit
+import tomlkit.exceptions
 
 from tui_captions import paths
 from tui_captions.asr.defaults import COMPUTE_DEVICES, DEFAULT_QUANTIZE, QUANTIZE_MODES
@@ -51,6 +55,7 @@ class Settings:
     hotwords: tuple[str, ...] | None = None  # phrases the search prefers ("phrase :score")
     hotword_score: float | None = None  # their bonus per token
     watch_hotwords: bool | None = None  # None: watch-words are hotwords too
+    path: Path | None = field(default=None, compare=False)  # the file read: errors name it
 
     def run_options(self, threads: int, quantize: str | None, compute: str) -> RunOptions:
         """How to run the model, from the command line's choices and this file.
@@ -88,20 +93,38 @@ class Settings:
             hotwords,
         )
 
-    def hotword_list(self, choice: HotwordChoice, watch: tuple[str, ...]) -> tuple[Hotword, ...]:
-        """``--hotwords`` (else the file's list), ``--hotwords-file`` and the watch-words (unless
-        the user says not), each phrase once; :class:`UserError` for a bad file or score."""
+    def hotword_list(self, choice: HotwordChoice, watch_option: str | None) -> tuple[Hotword, ...]:
+        """``--hotwords`` (else the file's list), ``--hotwords-file`` and the watch-words
+        (``--watch``, else the file's; unless the user says not), each phrase once, each
+        knowing where it was given; :class:`UserError` for a bad file or score."""
         score = choice.score or self.hotword_score or DEFAULT_HOTWORD_SCORE
-        listed = choice.phrases if choice.phrases is not None else ",".join(self.hotwords or ())
-        found = parse_hotwords(listed, score)
+        if choice.phrases is not None:
+            found = parse_hotwords(choice.phrases, score)
+        else:
+            found = parse_hotwords(",".join(self.hotwords or ()), score, self.key("hotwords"))
         if choice.file is not None:
             found += read_hotwords_file(choice.file, score)
         if choice.watch_too and self.watch_hotwords is not False:
-            found += [Hotword(word, score) for word in watch]
+            origin = "--watch" if watch_option is not None else self.key("watch")
+            found += [Hotword(word, score, origin) for word in self.watch_words(watch_option)]
         unique: dict[str, Hotword] = {}
         for hotword in found:
             unique.setdefault(hotword.phrase, hotword)
         return tuple(unique.values())
+
+    def punctuation_choice(
+        self, option: str | None, notice: Callable[[str], None]
+    ) -> tuple[str | None, Callable[[str], None]]:
+        """The punctuation model ``--punctuation`` names, else the file's, and ``notice`` for
+        its problems: naming the file and key when the choice is the file's."""
+        if option is not None or self.punctuation is None:
+            return option, notice
+        where = self.key("punctuation")
+        return self.punctuation, lambda text: notice(f"{where}: {text}")
+
+    def key(self, name: str) -> str:
+        """Where a value came from, for messages: the settings file and the key in it."""
+        return f"settings file {self.path or settings_path()}, '{name}'"
 
 
 @dataclass(frozen=True)
@@ -145,9 +168,14 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
     for key in SECONDS_KEYS:
         value = data.get(key)
         if value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not 0 < value < math.inf  # TOML has inf and nan; a line can't wait forever
         ):
-            return Settings(), f"settings file {path} ignored: '{key}' must be seconds above 0"
+            return (
+                Settings(),
+                f"settings file {path} ignored: '{key}' must be seconds above 0 and finite",
+            )
         seconds[key] = None if value is None else float(value)
     watch = data.get("watch")
     if watch is not None and (
@@ -201,25 +229,41 @@ def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
             hotwords=None if hotwords is None else tuple(hotwords),
             hotword_score=None if hotword_score is None else float(hotword_score),
             watch_hotwords=watch_hotwords,
+            path=path,
         ),
         None,
     )
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> str | None:
-    """Write the settings atomically; returns a warning instead of raising if that fails."""
+    """Write the settings that are set into the file atomically, keeping its other keys,
+    comments and layout (a theme change must not undo the user's edits); returns a warning
+    instead of raising if that fails. A file that is not TOML is left as the user wrote it."""
     path = path or settings_path()
-    # A JSON string is a valid TOML basic string.
-    lines = [
-        f"{key} = {json.dumps(value)}"
-        for key, value in dataclasses.asdict(settings).items()
-        if value is not None
-    ]
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        document = tomlkit.document()
+    except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError) as exc:
+        return f"settings not saved: {path} cannot be read as TOML ({exc}); fix or remove it"
+    for key, value in _toml_values(settings).items():
+        if document.get(key) != value:
+            document[key] = value
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}")
-        partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        partial.write_text(tomlkit.dumps(document), encoding="utf-8")
         partial.replace(path)
     except OSError as exc:
         return f"settings not saved to {path}: {exc.strerror or exc}"
     return None
+
+
+def _toml_values(settings: Settings) -> dict[str, str | float | int | bool | list[str]]:
+    """The fields that are set, as TOML values (tuples as arrays; not where they came from)."""
+    values: dict[str, str | float | int | bool | list[str]] = {}
+    for item in dataclasses.fields(settings):
+        value = getattr(settings, item.name)
+        if value is not None and item.compare:
+            values[item.name] = list(value) if isinstance(value, tuple) else value
+    return values

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import srt
@@ -195,3 +196,85 @@ def test_an_echo_line_is_left_out_of_exports_unless_with_echo(
     assert [(s["source"], s.get("echo", False)) for s in segments] == [
         ("Them", False), ("You", True), ("You", False),
     ]  # fmt: skip
+
+
+def strict_json(text: str) -> Any:
+    """JSON as the standard has it: no NaN or Infinity."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"{name} in the output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_a_bad_journal_is_skipped_with_one_line_and_the_others_list_and_export(
+    two_sessions: tuple[SessionJournal, SessionJournal], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 36: one journal with "id": Infinity (or an infinite time) stopped `sessions`
+    and `export last` for every session, and `--json` printed bare NaN."""
+    odd = SessionJournal.create("odd.wav", "demo-tiny")
+    odd.append(Segment(0, 0.0, 1.0, "a good line"))
+    with odd.path.open("a") as f:
+        f.write('{"type": "final", "start": 1e400, "end": 2, "text": "x", "id": Infinity}\n')
+        f.write('{"type": "end", "ended": "2026-12-07T12:00:00+00:00", "duration": NaN}\n')
+    broken = sessions_dir() / "broken.jsonl"
+    broken.write_text('{"type": "session", "id": NaN}\n')
+    assert main(["sessions"]) == 0
+    listed = capsys.readouterr()
+    assert all(s.id in listed.out for s in (*two_sessions, odd))
+    assert listed.err.splitlines() == [
+        f"captions-tui: warning: {broken} skipped: not a readable session journal "
+        "(no session header line)"
+    ]
+    assert main(["sessions", "--json"]) == 0
+    rows = strict_json(capsys.readouterr().out)
+    assert [(row["id"], row["segments"]) for row in rows][-1] == (odd.id, 1)
+    assert main(["export", "last"]) == 0
+    assert capsys.readouterr().out == "A good line\n"
+
+
+def test_file_names_are_text_not_markup(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rich read "[final]" as a style (gone from the table) and "[/]" as a closing tag
+    (`--grep` crashed)."""
+    sources = ("meeting [final] Q&A.wav", "/recordings/odd [/]/notes [bold].wav")
+    for source in sources:
+        journal = SessionJournal.create(source, "demo-tiny")
+        journal.append(Segment(0, 0.0, 1.0, "the budget"))
+        journal.close({})
+    assert main(["sessions"]) == 0
+    out = capsys.readouterr().out
+    assert "meeting [final] Q&A.wav" in out and "notes [bold].wav" in out  # the files' names
+    assert main(["sessions", "--grep", "budget"]) == 0
+    out = capsys.readouterr().out
+    assert all(source in out for source in sources)
+
+
+def test_the_id_is_never_cut_at_80_columns(
+    data_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`export` needs the whole id: the source's name gives way instead."""
+    monkeypatch.setenv("COLUMNS", "80")
+    journal = SessionJournal.create("a-rather-long-name-of-a-recorded-meeting.wav", "demo-tiny")
+    journal.append(Segment(0, 0.0, 1.0, "hello"))
+    assert main(["sessions"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert max(len(row) for row in rows) <= 80
+    (row,) = (row for row in rows if "a-rather" in row)
+    assert row.startswith(f"{journal.id} ")
+    assert " interrupted" in row and "a-rather…" in row  # the other columns whole too
+
+
+def test_an_empty_recording_is_not_listed(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full disk can leave a 0-byte .flac: nothing to play, so no recording."""
+    journal = SessionJournal.create("mic", "demo-tiny")
+    journal.append(Segment(0, 0.0, 1.0, "hello"))
+    journal.path.with_suffix(".flac").touch()
+    assert main(["sessions", "--json"]) == 0
+    (row,) = strict_json(capsys.readouterr().out)
+    assert row["recording"] is None
+    assert main(["sessions"]) == 0
+    assert "flac" not in capsys.readouterr().out

@@ -6,12 +6,21 @@ behaviour run everywhere (tests/unit/test_transcript_journal.py).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
+from tui_captions.cli import main
+from tui_captions.commands.app import run_app
+from tui_captions.commands.live import unsaved_note
 from tui_captions.core.segments import Segment
+from tui_captions.pipeline.recording import Recorder
 from tui_captions.transcript.journal import SessionJournal, read_journal
+from tui_captions.transcript.sessions import recording_path
+from tui_captions.tui.app import AppOptions
 
 
 def test_enospc_warns_once_keeps_segments_and_writes_them_when_space_returns(
@@ -44,3 +53,62 @@ def test_enospc_warns_once_keeps_segments_and_writes_them_when_space_returns(
     assert [s.id for s in session.segments] == list(range(len(segments) + 2))
     assert not session.interrupted
     assert journal.warning is None
+
+
+class ClosedApp:
+    """The app as it returns after its session, with the journal it had (no terminal)."""
+
+    return_code = 0
+
+    def __init__(self, journal: SessionJournal) -> None:
+        self.session = SimpleNamespace(journal_if_open=journal)
+        self.journal = journal
+
+    def run(self) -> Path:
+        return self.journal.path
+
+
+def test_a_full_disk_counts_the_lines_saved_and_lists_no_empty_recording(
+    tiny_fs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 36: the closing message said "not saved" when 27 of 47 lines were, and the
+    0-byte .flac the recorder left was listed as the session's audio."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tiny_fs))
+    warnings: list[str] = []
+    journal = SessionJournal.create("mic", "m", on_warning=warnings.append)
+    for number in range(3):
+        journal.append(Segment(number, number, number + 0.5, "saved before the disk filled"))
+    filler = tiny_fs / "filler"
+    with filler.open("wb", buffering=0) as f, pytest.raises(OSError, match="No space"):
+        while True:
+            f.write(b"x" * 512)
+    said = 3
+    while not warnings or said < 10:  # the journal's last page, then a few lines more
+        journal.append(Segment(said, said, said + 0.5, "word " * 10))
+        said += 1
+    recorder = Recorder(recording_path(journal.path), 16_000, on_warning=warnings.append)
+    recorder.write(np.zeros(2560, np.float32))
+    recorder.close()
+    assert recorder.warning is not None and "No space left on device" in recorder.warning
+    assert not recording_path(journal.path).exists()
+
+    saved = len(read_journal(journal.path).segments)
+    assert 3 <= saved < said
+    assert unsaved_note(journal) == (
+        f"session {journal.id}: {saved} of {said} lines saved in {journal.path} "
+        "(No space left on device); the output above has them all"
+    )
+    # The app's closing line says the same, not "Transcript saved".
+    monkeypatch.setattr("tui_captions.tui.app.CaptionsApp", lambda options: ClosedApp(journal))
+    assert run_app(AppOptions("m", 1, 1)) == 0
+    printed = capsys.readouterr()
+    assert "Transcript saved" not in printed.out
+    assert printed.err == f"captions-tui: warning: {unsaved_note(journal)}\n"
+    filler.unlink()
+    journal.close({})  # space again: the rest is written
+    assert journal.saved_lines() == (said, said)
+    recording_path(journal.path).touch()  # as the recorder left it before
+    assert main(["sessions", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["journal"], row["segments"]) == (str(journal.path), said)
+    assert row["recording"] is None

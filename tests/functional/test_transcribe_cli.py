@@ -6,6 +6,7 @@ import html
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -228,6 +229,22 @@ DEMO_CLIP = Path(__file__).resolve().parents[2] / "tui_captions" / "demo" / "dem
 TINY_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
 
 
+def test_the_demo_clip_reads_as_punctuated_sentences() -> None:
+    """The demo speaks sentences made of the tiny model's words, so the punctuation it shows
+    has sentences to mark (a random word list read "Learn forest spring, Bus careful.")."""
+    from tools.tiny_model.evaluate import word_errors
+
+    result = transcribe(DEMO_CLIP, "--model", "demo-tiny", "--punctuation", BUNDLED)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    script = DEMO_CLIP.with_suffix(".txt").read_text().splitlines()
+    heard = re.sub(r"[^a-z ]", "", result.stdout.lower().replace("\n", " "))
+    assert word_errors(" ".join(script), heard) <= 0.1 * len(" ".join(script).split()), lines
+    assert len(lines) == len(script), lines  # a line a sentence
+    assert all(re.fullmatch(r"[A-Z][A-Za-z ,]*[a-z][.?]", line) for line in lines), lines
+    assert {line[-1] for line in lines} == {".", "?"} and any("," in line for line in lines)
+
+
 def test_endpoint_options_end_lines_where_they_say(tmp_path: Path) -> None:
     """The demo clip: eight sentences with 0.9 s pauses, through the tiny trained model."""
 
@@ -256,4 +273,5 @@ def test_endpoint_options_end_lines_where_they_say(tmp_path: Path) -> None:
     from_file = segments(env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)})
     assert len(from_file) == len(segments("--endpoint-silence", "2"))
     bad = transcribe(DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0")
-    assert bad.returncode == 2 and "--endpoint-silence: must be more than 0" in bad.stderr
+    assert bad.returncode == 2
+    assert "--endpoint-silence: must be a finite number more than 0" in bad.stderr

@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tui_captions.cli import build_parser
+from tui_captions.commands.demo import demo_options
+
 COMMAND = str(Path(sys.executable).parent / "captions-tui")
 
 
@@ -39,3 +42,30 @@ def test_help_shows_the_app_options_and_the_demo() -> None:
     result = subprocess.run([COMMAND, "--help"], capture_output=True, text=True, check=True)
     for option in ("--device", "--input", "--theme", "--model", "--beam", "--threads", "demo"):
         assert option in result.stdout
+
+
+def test_options_before_a_command_apply_to_it_or_are_refused_in_one_line() -> None:
+    """``captions-tui --serve 8080 demo`` served nothing: the demo's defaults overwrote the
+    options given before it. Now they apply; given after it too, the later wins (a
+    repeatable option keeps both)."""
+    parse = build_parser().parse_args
+    options = demo_options(parse(["--serve", "8080", "--lines", "2", "--theme", "a", "demo"]))
+    assert (options.serve, options.strip_lines, options.theme) == ("8080", 2, "a")
+    assert (
+        demo_options(parse(["--theme", "a", "--threads", "3", "demo", "--theme", "b"])).theme == "b"
+    )
+    assert demo_options(parse(["--threads", "3", "demo"])).threads == 3
+    assert parse(["--model", "tiny", "transcribe", "x.wav"]).model == "tiny"
+    both = parse(["--input", "a.wav", "live", "--input", "b.wav"]).sources
+    assert [spec.value for spec in both] == ["a.wav", "b.wav"]
+    # What the command cannot use is refused, not dropped: the demo has its own model.
+    for args, option in (
+        (["--model", "demo-tiny", "demo"], "--model"),
+        (["--lines", "2", "devices"], "--lines"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "tui_captions.cli", *args], capture_output=True, text=True
+        )
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1, result.stderr
+        assert lines[0].startswith(f"captions-tui: error: {option} does not go with "), lines

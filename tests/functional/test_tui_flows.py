@@ -25,7 +25,9 @@ from textual.widgets import DataTable, Input, Static
 from tests.conftest import espeak_wav
 from tests.pulse import NullSink, PulseServer, pactl
 from tui_captions.asr.catalog import bundled_model_dir
+from tui_captions.asr.defaults import AV_MODEL_FILES
 from tui_captions.audio.protocol import FfmpegSource, Source
+from tui_captions.cli import build_parser
 from tui_captions.commands.demo import demo_options
 from tui_captions.errors import UserError
 from tui_captions.pipeline.session import only
@@ -209,7 +211,7 @@ def test_picker_meter_follows_the_highlighted_source_and_f5_finds_new_ones(
 
 def test_demo_plays_the_bundled_clip_under_a_visible_demo_note(tmp_path: Path) -> None:
     try:
-        options = demo_options(theme=None, threads=1)
+        options = demo_options(build_parser().parse_args(["demo"]))
     except UserError:
         pytest.skip("the demo clip is not bundled yet")
     if not (bundled_model_dir() / "config.json").is_file():
@@ -303,6 +305,30 @@ def test_a_model_that_cannot_load_shows_what_to_do(tmp_path: Path, speech_wav: P
     run(flow())
 
 
+def test_an_audio_visual_model_that_cannot_load_names_its_files_and_fp32(
+    tmp_path: Path, speech_wav: Path
+) -> None:
+    """The error screen lists the files of the model asked for, and the bar does not claim
+    int8 for an engine that has none."""
+    broken = tmp_path / "av-model"
+    broken.mkdir()
+    for name in AV_MODEL_FILES:
+        (broken / name).write_bytes(b"not a model")
+
+    async def flow() -> None:
+        app = make_app(tmp_path, broken, FfmpegSource(str(speech_wav)))
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error screen")
+            assert isinstance(app.screen, ErrorScreen)
+            todo = app.screen.todo
+            assert all(name in todo for name in AV_MODEL_FILES) and "config.json" not in todo
+            bar = next(s for s in app.screen_stack if s.query(SessionBar)).query_one(SessionBar)
+            assert "cpu fp32" in str(bar.render()) and "int8" not in str(bar.render())
+            await pilot.press("q")
+
+    run(flow())
+
+
 def test_a_lost_device_is_reported_and_captions_resume_when_it_returns(
     tmp_path: Path, random_model_dir: Path, null_sink: NullSink
 ) -> None:
@@ -370,6 +396,22 @@ def test_broken_theme_file_is_a_notification_and_themes_cycle(tmp_path: Path) ->
             app.action_cycle_theme()
             assert app.theme != "captions-dark"
         assert f'theme = "{app.theme}"' in (tmp_path / "settings.toml").read_text()
+
+    run(flow())
+
+
+def test_a_theme_the_settings_name_that_is_gone_names_the_file_and_key(tmp_path: Path) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text('theme = "gone"\n')
+
+    async def flow() -> None:
+        app = make_app(tmp_path, tmp_path / "no-model")
+        async with app.run_test(size=SIZE):
+            assert app.theme == "captions-dark"
+            assert any(
+                n.message.startswith(f"settings file {settings}, 'theme': theme 'gone' not found")
+                for n in app._notifications
+            )
 
     run(flow())
 

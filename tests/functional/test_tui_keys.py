@@ -347,3 +347,38 @@ def test_slash_searches_n_and_shift_n_jump_and_escape_ends(tmp_path: Path) -> No
             assert pane.query_text == "" and not app.screen.has_class("-searching")
 
     asyncio.run(flow())
+
+
+def test_the_strip_follows_the_newest_lines_after_a_search(tmp_path: Path) -> None:
+    """A search jumps up and stops following; the strip has no border to say so, so ``z``
+    shows the newest lines and keeps them coming."""
+
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True, strip_lines=2)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await started(pilot)
+            pane = app.screen.query_one(TranscriptPane)
+            await pilot.press("slash", *"fox", "enter")  # the first line says it
+            await pilot.pause()
+            assert not pane.following and "Match 1 of" in app.status_text[0]
+            await pilot.press("escape", "z")
+            await pilot.pause()
+            later = tuple(Segment(20 + i, 30.0 + i, 31.0 + i, f"later line {i}") for i in range(6))
+            for number, segment in enumerate(later):
+                app.post_message(
+                    EngineEvent(update(100 + number, "", (segment,), -20, 50), app.generation[""])
+                )
+                await pilot.pause()
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "Later line 5" in shown and "fox" not in shown
+            assert pane.following
+            # A search in the strip jumps too; once it ends, the strip follows again.
+            await pilot.press("slash", *"fox", "enter")
+            await pilot.pause()
+            assert "fox" in screen_text(app)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert pane.following and "Later line 5" in screen_text(app)
+
+    asyncio.run(flow())

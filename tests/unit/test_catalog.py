@@ -13,7 +13,7 @@ import pytest
 
 from tui_captions.asr import catalog
 from tui_captions.asr.catalog import RemoteModel, materialize, model_directory
-from tui_captions.asr.defaults import DEFAULT_MODEL
+from tui_captions.asr.defaults import AV_MODEL, AV_MODEL_FILES, DEFAULT_MODEL, is_audio_visual
 from tui_captions.asr.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
@@ -85,9 +85,14 @@ def test_download_materializes_a_checked_model_dir_once(
 
 
 def test_no_network_says_how_to_go_offline(micro_model_dir: Path, tmp_path: Path) -> None:
+    """Where local models are explained, and the model that needs no download."""
     remote = remote_for(micro_model_dir, port=9)  # discard port: nothing listens
-    with pytest.raises(ModelError, match=r"need the internet; offline, run with --model PATH"):
+    with pytest.raises(ModelError) as raised:
         materialize(remote, tmp_path)
+    message = str(raised.value)
+    assert "need the internet; offline, run with --model PATH" in message
+    assert "docs/models.md, 'Local models (offline)'" in message and "README" not in message
+    assert "--model demo-tiny" in message
     assert list(tmp_path.iterdir()) == []
 
 
@@ -113,7 +118,7 @@ def test_a_missing_file_on_the_server_is_reported(
     server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
     remote = remote_for(micro_model_dir, server.server_address[1], weights="moved.pt")
-    with pytest.raises(ModelError, match=r"moved.pt answered 404 .*--model PATH"):
+    with pytest.raises(ModelError, match=r"moved.pt answered 404 .*--model PATH.*demo-tiny"):
         materialize(remote, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
@@ -175,3 +180,14 @@ def test_the_wav2vec2_download_drops_fairseqs_unused_rows_and_loads(
     original = torch.load(wav2vec2_model_dir / WEIGHTS_FILE, weights_only=True)
     assert model.aux is not None
     assert torch.equal(model.aux.bias, original["aux.bias"])
+
+
+def test_the_audio_visual_model_is_known_by_name_or_files_before_it_loads(
+    micro_model_dir: Path, tmp_path: Path
+) -> None:
+    """What the app says about a model it could not load (its files, fp32) needs this."""
+    assert is_audio_visual(AV_MODEL) and not is_audio_visual(DEFAULT_MODEL)
+    assert not is_audio_visual(str(micro_model_dir))
+    for name in AV_MODEL_FILES:
+        (tmp_path / name).touch()
+    assert is_audio_visual(str(tmp_path))

@@ -164,7 +164,8 @@ def test_full_disk_keeps_whole_lines_and_catches_up(tmp_path: Path) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size + 150, resource.RLIM_INFINITY))
         for i in range(6):
             journal.append(Segment(i, i, i + 0.5, f"segment number {{i}} " * 2))
-        print("FULL", journal.warning is not None, journal.path.stat().st_size)
+        full = journal.warning is not None, journal.path.stat().st_size, *journal.saved_lines()
+        print("FULL", *full)
         resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         journal.append(Segment(6, 6, 6.5, "space again"))
         journal.close({{"chunks": 7}})
@@ -178,12 +179,14 @@ def test_full_disk_keeps_whole_lines_and_catches_up(tmp_path: Path) -> None:
     assert [line.split()[0] for line in lines] == ["WARN", "FULL", "DONE"]
     assert "File too large" in lines[0]
     (path,) = tmp_path.glob("*.jsonl")
-    _, warned, size_when_full = lines[1].split()
+    _, warned, size_when_full, saved, said = lines[1].split()
     assert warned == "True"
     assert lines[2] == "DONE None"
     text = path.read_text()
     # while full, the file held only whole lines (no partial write left behind)
     assert text[: int(size_when_full)].endswith("\n")
+    # and the journal counted them: what the closing message says was saved
+    assert int(saved) == text[: int(size_when_full)].count('"type": "final"') < int(said) == 6
     session = read_journal(path)
     assert [s.id for s in session.segments] == list(range(7))
     assert len(text.splitlines()) == 9  # header, 7 segments, end: nothing broken or doubled
@@ -252,3 +255,54 @@ def test_a_format_1_journal_lists_and_exports_as_before(tmp_path: Path) -> None:
         "1\n00:00:00,320 --> 00:00:01,600\nHello there\n\n"
         "2\n00:00:02,400 --> 00:00:04,000\nI'm fine thanks\n\n"
     )
+
+
+def test_two_sessions_with_one_id_get_two_journals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same second, same random tail (1 in 65,536): the second session took the first's
+    file and the two merged; the file is created exclusively, the second gets a new id."""
+    ids = iter(["20261207-120000-beef", "20261207-120000-beef", "20261207-120000-cafe"])
+    monkeypatch.setattr("tui_captions.transcript.journal._new_id", lambda: next(ids))
+    warnings: list[str] = []
+    first = SessionJournal.create("mic", "m", directory=tmp_path, on_warning=warnings.append)
+    second = SessionJournal.create("talk.wav", "m", directory=tmp_path, on_warning=warnings.append)
+    first.append(SEGMENTS[0])
+    second.append(SEGMENTS[1])
+    assert (first.id, second.id) == ("20261207-120000-beef", "20261207-120000-cafe")
+    assert [r["type"] for r in lines_of(first.path)] == ["session", "final"]
+    assert read_journal(first.path).segments == (SEGMENTS[0],)
+    assert read_journal(second.path).source == "talk.wav"
+    assert read_journal(second.path).segments == (SEGMENTS[1],)
+    assert warnings == []
+
+
+def test_lines_with_numbers_json_cannot_hold_are_skipped() -> None:
+    """NaN, Infinity and 1e400 (a float's inf): such a line is a broken line, so one edited
+    or damaged journal cannot stop `sessions` or `export` (int(inf) raised OverflowError)."""
+    header = json.dumps(
+        {
+            "type": "session",
+            "id": "s",
+            "started": "2026-12-07T12:00:00+00:00",
+            "source": "mic",
+            "model": "m",
+            "app_version": "1",
+        }
+    )
+    good = '{"type": "final", "id": 3, "start": 1.0, "end": 2.0, "text": "kept"}'
+    session = parse_journal(
+        [
+            header,
+            '{"type": "final", "id": Infinity, "start": 0, "end": 1, "text": "x"}',
+            '{"type": "final", "id": 1, "start": NaN, "end": 1, "text": "x"}',
+            '{"type": "final", "id": 2, "start": 0, "end": 1e400, "text": "x"}',
+            '{"type": "final", "id": 2, "start": 1' + "0" * 400 + ', "end": 1, "text": "x"}',
+            good,
+            '{"type": "end", "ended": "2026-12-07T12:01:00+00:00", "duration": -Infinity}',
+        ]
+    )
+    assert [s.text for s in session.segments] == ["kept"]
+    assert session.duration == 2.0 and session.interrupted
+    with pytest.raises(ValueError, match="header"):
+        parse_journal([header.replace('"s"', "NaN"), good])

@@ -32,9 +32,8 @@ from tools.tiny_model.data import (
     WORK_DIR,
     SpeechSet,
     build_set,
-    demo_utterances,
     make_utterances,
-    write_clip,
+    write_demo_clip,
 )
 from tools.tiny_model.frontend import (
     chunk_count,
@@ -48,8 +47,6 @@ from tui_captions.asr.model_dir import GlobalStats, ModelConfig, write_model_dir
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO / "tui_captions" / "demo" / "tiny-emformer"
-DEMO_AUDIO = "demo_speech.flac"
-DEMO_TEXT = "demo_speech.txt"
 
 TRAIN_SEED = 1
 TRAIN_SENTENCES = 30_000
@@ -298,7 +295,7 @@ def train(
             model.train()
     export(out, config, model.eval(), tokenizer, stats)
     if demo:
-        write_clip(demo_utterances(), out.parent / DEMO_AUDIO, out.parent / DEMO_TEXT)
+        write_demo_clip(out.parent)
     print(f"exported {out} after {(time.monotonic() - started) / 60:.1f} min")
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import sentencepiece as spm
 import torch
 
+from tui_captions.asr.defaults import AV_MODEL_FILES
 from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.hotwords import HotwordError
@@ -41,8 +42,7 @@ from tui_captions.asr.transducer import Hypothesis, TransducerSearch
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ComputeError, ModelError
 
-MODEL_FILE = "device_avsr_model.pt"
-TOKENIZER_FILE = "spm_unigram_1023.model"
+MODEL_FILE, TOKENIZER_FILE = AV_MODEL_FILES
 HINTS_FILE = "captions-tui.json"  # optional: how a model trained here runs
 SAMPLE_RATE = 19_200
 FPS = 30

@@ -53,6 +53,11 @@ from tui_captions.asr.wav2vec2_dir import (
 from tui_captions.core.download import cached_directory, download
 from tui_captions.errors import ModelError
 
+LOCAL_MODEL = (
+    "--model PATH pointing at a local model directory (docs/models.md, 'Local models "
+    f"(offline)'), or try --model {DEMO_MODEL} (bundled, no download)"
+)
+
 FRONT_END: dict[str, int] = {
     "sample_rate": 16000,
     "n_fft": 400,
@@ -255,7 +260,8 @@ def materialize(
 
     def fill(staging: Path) -> None:
         for file_name, key in remote.files.items():
-            download(remote.base_url + key, staging / file_name, file_name, progress, remote.name)
+            url = remote.base_url + key
+            download(url, staging / file_name, file_name, progress, remote.name, LOCAL_MODEL)
         for file_name, expected in remote.sha256.items():
             digest = hashlib.sha256((staging / file_name).read_bytes()).hexdigest()
             if digest != expected:
@@ -273,7 +279,7 @@ def materialize(
         except ModelError as exc:
             raise ModelError(
                 f"the downloaded model {remote.name!r} failed its check ({exc}); "
-                "try again, or use --model PATH with a local model directory"
+                f"try again, or run with {LOCAL_MODEL}"
             ) from None
 
     return cached_directory(models_root, remote.name, fill)

@@ -74,8 +74,8 @@ def build_graph(
         ids: list[int] = list(encode(hotword.phrase))
         if not ids or unknown in ids:
             raise HotwordError(
-                f"hotword {hotword.phrase!r}: this model cannot write it (characters outside "
-                "its vocabulary); use the words as the captions spell them"
+                f"{hotword.origin}: hotword {hotword.phrase!r}: this model cannot write it "
+                "(characters outside its vocabulary); use the words as the captions spell them"
             )
         at = 0
         for token in ids:

@@ -6,6 +6,7 @@ means ``captions-tui --help`` and the TUI's first paint never wait for torch.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from tui_captions.core.download import DownloadProgress as DownloadProgress  # for importers
@@ -18,6 +19,7 @@ DEMO_MODEL = "demo-tiny"
 WAV2VEC2_MODEL = "wav2vec2-librispeech"
 AV_MODEL = "avsr-device"  # seed 001's audio-visual model (camera + microphone)
 MODEL_NAMES = (DEFAULT_MODEL, WAV2VEC2_MODEL, AV_MODEL, DEMO_MODEL)
+AV_MODEL_FILES = ("device_avsr_model.pt", "spm_unigram_1023.model")  # the seed's, as published
 # Language models the CTC beam decoder can fetch by name (torchaudio's decoder assets).
 LM_NAMES = ("librispeech-4-gram", "librispeech-3-gram")
 CTC_DECODERS = ("greedy", "beam")
@@ -33,3 +35,11 @@ DEFAULT_QUANTIZE: Quantize = "int8"
 # Where the model runs. CUDA is optional and never needed by the tests.
 COMPUTE_DEVICES: tuple[Compute, ...] = ("cpu", "cuda")
 DEFAULT_COMPUTE: Compute = "cpu"
+
+
+def is_audio_visual(model: str) -> bool:
+    """Whether a ``--model`` value is the audio-visual model: its name, or a directory of its
+    two files. Known without torch, so the app can say what it needs and how it runs (fp32:
+    it has no int8) before it loads, or when it cannot."""
+    directory = Path(model).expanduser()
+    return model == AV_MODEL or all((directory / name).is_file() for name in AV_MODEL_FILES)

@@ -6,7 +6,7 @@ search's graph of them is :mod:`tui_captions.asr.context_graph`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_captions.errors import UserError
@@ -25,11 +25,13 @@ but ranked a little lower, not enough to write it where nothing like it was said
 class Hotword:
     phrase: str
     score: float
+    origin: str = field(default="--hotwords", compare=False)  # where it was given: for errors
 
 
-def parse_hotwords(text: str, score: float) -> list[Hotword]:
-    """``"Alice,budget review :2.5"`` -> each phrase (lower case) with its score."""
-    return [word for part in text.split(",") if (word := _hotword(part, score, "--hotwords"))]
+def parse_hotwords(text: str, score: float, where: str = "--hotwords") -> list[Hotword]:
+    """``"Alice,budget review :2.5"`` -> each phrase (lower case) with its score; ``where``
+    (the option, or the settings file and key) is what errors name."""
+    return [word for part in text.split(",") if (word := _hotword(part, score, where))]
 
 
 def read_hotwords_file(path: Path, score: float) -> list[Hotword]:
@@ -64,4 +66,4 @@ def _hotword(text: str, default: float, where: str) -> Hotword | None:
         ) from None
     if not 0 < score <= 20:
         raise HotwordError(f"{where}: the score of {phrase!r} must be above 0 and at most 20")
-    return Hotword(phrase, score)
+    return Hotword(phrase, score, where)

@@ -18,6 +18,7 @@ from tui_captions.commands.common import (
     positive_int,
     resolve_sources,
     seconds,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -28,6 +29,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     """The app's options, on the top-level parser (``captions-tui [options]``)."""
     group = parser.add_argument_group("captions app (when no command is given)")
     add_source_options(group)  # none: choose in the picker
+    add_view_options(group)
+    add_model_options(group)  # type: ignore[arg-type]
+
+
+def add_view_options(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """How the app shows the captions and who else sees them: the app's and the demo's."""
     add_watch_option(group)
     group.add_argument(
         "--lines",
@@ -50,7 +57,6 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--theme", metavar="NAME", help="colour theme (t cycles them in the app)")
     add_serve_option(group)
-    add_model_options(group)  # type: ignore[arg-type]
 
 
 def run_app(options: AppOptions) -> int:
@@ -59,7 +65,12 @@ def run_app(options: AppOptions) -> int:
 
     app = CaptionsApp(options)
     journal = app.run()
-    if journal is not None:
+    opened = app.session.journal_if_open
+    if opened is not None and opened.warning is not None:  # a full disk, say
+        from tui_captions.commands.live import unsaved_note
+
+        warn(unsaved_note(opened))
+    elif journal is not None:
         print(f"Transcript saved: {journal}  (export it: captions-tui export last --format txt)")
     return app.return_code or 0
 

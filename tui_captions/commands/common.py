@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -79,12 +80,13 @@ def seconds(text: str) -> float:
 
 
 def _more_than_zero(text: str, expected: str) -> float:
+    """A finite number above 0: float() also reads "inf" and "nan", which no wait can be."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number more than 0, got {text}")
     return value
 
 
@@ -458,8 +460,9 @@ def load_post(option: str | None, settings: Settings) -> TextPostProcessor:
     bar the first time); one warning and sentence case only if it cannot be used."""
     from tui_captions.text.catalog import open_post_processor
 
+    spec, notice = settings.punctuation_choice(option, warn)
     with download_progress() as progress:
-        return open_post_processor(option or settings.punctuation, warn, progress)
+        return open_post_processor(spec, notice, progress)
 
 
 @contextmanager
@@ -500,8 +503,7 @@ def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions, Setti
     if problem:
         warn(problem)
     run = settings.run_options(args.threads, args.quantize, args.compute)
-    watch = settings.watch_words(getattr(args, "watch", None))
-    hotwords = settings.hotword_list(hotword_choice(args), watch)
+    hotwords = settings.hotword_list(hotword_choice(args), getattr(args, "watch", None))
     decode = settings.decode_options(
         args.beam, args.endpoint_silence, args.max_segment, args.decoder, args.lm, hotwords
     )

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui_captions.asr.defaults import DEFAULT_BEAM, DEFAULT_THREADS, DEMO_MODEL
-from tui_captions.commands.common import positive_int
+from tui_captions.commands.app import add_view_options
+from tui_captions.commands.common import (
+    add_hotword_options,
+    add_punctuation_option,
+    hotword_choice,
+    positive_int,
+)
 from tui_captions.errors import UserError
 
 if TYPE_CHECKING:
@@ -26,12 +32,15 @@ def add_parser(subparsers: Any) -> None:
         "demo",
         help="see the app work offline: a bundled clip through a tiny demo model",
         description="Open the captions app on a bundled synthetic speech clip played in real "
-        "time through a tiny bundled model (small vocabulary, one synthetic voice).",
+        "time through a tiny bundled model (small vocabulary, one synthetic voice). The app's "
+        "options that do not choose the source or the model apply, before or after demo.",
     )
-    parser.add_argument("--theme", metavar="NAME", help="colour theme")
+    add_view_options(parser)
     parser.add_argument(
         "--threads", type=positive_int, default=DEFAULT_THREADS, metavar="N", help="torch threads"
     )
+    add_punctuation_option(parser)
+    add_hotword_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -42,8 +51,9 @@ def demo_clip() -> Path:
     return clip
 
 
-def demo_options(theme: str | None, threads: int) -> AppOptions:
-    """The app's options for the demo: the bundled clip in real time, the bundled model."""
+def demo_options(args: argparse.Namespace) -> AppOptions:
+    """The app's options for the demo: the bundled clip in real time, the bundled model,
+    and what the command line said about the rest."""
     from tui_captions.audio.protocol import FfmpegSource
     from tui_captions.pipeline.session import only
     from tui_captions.text.names import BUNDLED
@@ -52,10 +62,16 @@ def demo_options(theme: str | None, threads: int) -> AppOptions:
     return AppOptions(
         model=DEMO_MODEL,
         beam=DEFAULT_BEAM,
-        threads=threads,
-        punctuation=BUNDLED,  # offline as the rest of the demo
+        threads=args.threads,
+        watch=args.watch,
+        punctuation=args.punctuation or BUNDLED,  # offline as the rest of the demo
+        hotwords=hotword_choice(args),
+        serve=args.serve,
+        record=args.record,
+        strip_lines=args.lines,
+        clear_after=args.clear_after,
         sources=only(FfmpegSource(str(demo_clip()))),
-        theme=theme,
+        theme=args.theme,
         demo=True,
     )
 
@@ -63,4 +79,4 @@ def demo_options(theme: str | None, threads: int) -> AppOptions:
 def run(args: argparse.Namespace) -> int:
     from tui_captions.commands.app import run_app
 
-    return run_app(demo_options(args.theme, args.threads))
+    return run_app(demo_options(args))

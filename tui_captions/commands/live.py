@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from tui_captions.core.stats import LiveStats
     from tui_captions.pipeline.session import CaptionSession
     from tui_captions.transcript.formats import SegmentWriter
+    from tui_captions.transcript.journal import SessionJournal
     from tui_captions.web.server import CaptionServer
 
 
@@ -161,13 +162,24 @@ def run(args: argparse.Namespace) -> int:
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:
-        warn(f"session {journal.id} not saved ({journal.warning}); the output above has it")
+        warn(unsaved_note(journal))
     if args.stats_every:
         for channel in session.channels:
             printer.stats(channel)
     if failures:
         raise AudioSourceError("; ".join(failures))
     return status
+
+
+def unsaved_note(journal: SessionJournal) -> str:
+    """What a session whose journal could not all be written kept: counted, not guessed."""
+    saved, said = journal.saved_lines()
+    if not saved:
+        return f"session {journal.id} not saved ({journal.warning}); the output above has it"
+    return (
+        f"session {journal.id}: {saved} of {said} lines saved in {journal.path} "
+        f"({journal.warning}); the output above has them all"
+    )
 
 
 def _poster(

@@ -10,12 +10,14 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from tui_captions.commands.common import warn
 from tui_captions.core.names import short_name
 from tui_captions.core.timefmt import clock, duration
 from tui_captions.transcript.formats import labelled
 from tui_captions.transcript.journal import Session, sessions_dir
-from tui_captions.transcript.sessions import list_sessions, recording_path
+from tui_captions.transcript.sessions import list_sessions, saved_recording
 
 
 def add_parser(subparsers: Any) -> None:
@@ -37,7 +39,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     directory = sessions_dir()
-    sessions = list_sessions(directory)
+    sessions = list_sessions(directory, on_skip=warn)
     if args.grep is not None:
         return grep(sessions, args.grep, args.json)
     if args.json:
@@ -51,22 +53,26 @@ def run(args: argparse.Namespace) -> int:
                 "segments": len(s.segments),
                 "interrupted": s.interrupted,
                 "journal": str(path),
-                "recording": str(audio) if (audio := recording_path(path)).exists() else None,
+                "recording": str(audio) if (audio := saved_recording(path)) else None,
             }
             for path, s in sessions
         ]
-        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
         print()
         return 0
     console = Console()
     if not sessions:
-        console.print(f"No saved sessions in {directory}.")
+        console.print(f"No saved sessions in {directory}.", markup=False)
         return 0
-    table = Table(box=None, padding=(0, 1, 0, 0), caption=f"{len(sessions)} in {directory}")
-    for name in ("session", "started", "duration"):
+    # Names are text, never markup: "meeting [final].wav" keeps its "[final]".
+    table = Table(box=None, padding=(0, 1, 0, 0), caption=Text(f"{len(sessions)} in {directory}"))
+    # The id is what `export` takes: whole on any width (the source gives way).
+    table.add_column("session", no_wrap=True, min_width=max(len(s.id) for _, s in sessions))
+    for name in ("started", "duration"):
         table.add_column(name, no_wrap=True)
-    # The source's name on one row (a file's, not its whole path; --json has the path).
-    table.add_column("source", no_wrap=True, overflow="ellipsis", min_width=8)
+    # The source's name on one row (a file's, not its whole path; --json has the path): the
+    # one column that gives way on a narrow terminal.
+    table.add_column("source", min_width=8)
     for name in ("segs", "state", "audio"):
         table.add_column(name, no_wrap=True)
     for path, s in sessions:
@@ -74,10 +80,10 @@ def run(args: argparse.Namespace) -> int:
             s.id,
             s.started.strftime("%Y-%m-%d %H:%M"),
             duration(s.duration),
-            short_name(s.source),
+            Text(short_name(s.source), no_wrap=True, overflow="ellipsis"),
             str(len(s.segments)),
             "[yellow]interrupted[/]" if s.interrupted else "complete",
-            "flac" if recording_path(path).exists() else "",
+            "flac" if saved_recording(path) else "",
         )
     console.print(table)
     return 0
@@ -105,14 +111,15 @@ def grep(sessions: list[tuple[Path, Session]], text: str, as_json: bool) -> int:
             }
             for path, session, lines in found
         ]
-        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
         print()
         return 0 if found else 1
     console = Console(highlight=False)
     for _, session, lines in found:
-        console.print(f"[bold]{session.id}[/]  {session.started:%Y-%m-%d %H:%M}  {session.source}")
+        started = f"{session.started:%Y-%m-%d %H:%M}"
+        console.print(Text.assemble((session.id, "bold"), f"  {started}  {session.source}"))
         for s in lines:
             console.print(f"  [{clock(s.start, '.')}] {labelled(s)}", markup=False)
     if not found:
-        console.print(f"No saved session says {text!r}.")
+        console.print(f"No saved session says {text!r}.", markup=False)
     return 0 if found else 1

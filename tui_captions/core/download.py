@@ -21,7 +21,14 @@ from tui_captions.errors import ModelError
 # (file label, bytes done, bytes in all or None when the server does not say)
 DownloadProgress = Callable[[str, int, int | None], None]
 
-LOCAL_MODEL = "--model PATH pointing at a local model directory (see README, 'Local models')"
+
+class DownloadError(ModelError):
+    """A file that could not be fetched. ``reason`` is the short why ("404 Not Found"), for
+    callers that have a fallback and only mention it (the message says what to do)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def cached_directory(models_root: Path, name: str, fill: Callable[[Path], None]) -> Path:
@@ -50,7 +57,7 @@ def download(
     label: str,
     progress: DownloadProgress | None,
     name: str,
-    local: str = LOCAL_MODEL,
+    local: str,
 ) -> None:
     """Save ``url`` as ``dest``; ``name`` and ``local`` (what to use offline) go in errors."""
     try:
@@ -66,22 +73,22 @@ def download(
                 if progress:
                     progress(label, done, total)
     except http.client.HTTPException as exc:  # e.g. the connection closed mid-file
-        raise ModelError(
-            f"the download of {url} broke off ({type(exc).__name__}); try again"
-        ) from None
+        reason = f"broke off ({type(exc).__name__})"
+        raise DownloadError(f"the download of {url} {reason}; try again", reason) from None
     except urllib.error.HTTPError as exc:
-        raise ModelError(
-            f"could not download the model {name!r}: {url} answered "
-            f"{exc.code} {exc.reason}; try again later, or run with {local}"
+        reason = f"{exc.code} {exc.reason}"
+        raise DownloadError(
+            f"could not download the model {name!r}: {url} answered {reason}; try again "
+            f"later, or run with {local}",
+            reason,
         ) from None
     except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise ModelError(
-            f"could not download the model {name!r} from {url} ({reason}). "
-            "Models are fetched once, on first use, and need the internet; "
-            f"offline, run with {local}."
+        reason = str(getattr(exc, "reason", None) or exc)
+        raise DownloadError(
+            f"could not download the model {name!r} from {url} ({reason}). Models are "
+            f"fetched once, on first use, and need the internet; offline, run with {local}.",
+            reason,
         ) from None
     if total is not None and done != total:
-        raise ModelError(
-            f"the download of {url} stopped early ({done} of {total} bytes); try again"
-        )
+        reason = f"stopped early ({done} of {total} bytes)"
+        raise DownloadError(f"the download of {url} {reason}; try again", reason)

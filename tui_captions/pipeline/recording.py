@@ -4,7 +4,8 @@ The file sits next to the journal (same name, ``.flac``), so ``captions-tui
 transcribe`` can redo a session later. Packets are flushed as they are
 written, so a crash loses at most the encoder's last, unfinished frame; the
 stream length in the FLAC header is then missing, which decoders tolerate.
-A recording that cannot be written warns once and stops; captions go on.
+A recording that cannot be written warns once and stops; captions go on (an
+empty file is removed).
 Chunks the capture dropped are recorded as silence, so times in the journal
 are times in the recording.
 """
@@ -82,6 +83,9 @@ class Recorder:
             container, self._container = self._container, None
             with contextlib.suppress(av.error.FFmpegError, OSError):  # the warning says so
                 container.close()
+        with contextlib.suppress(OSError):  # nothing recorded: no empty file to list or play
+            if self.path.stat().st_size == 0:
+                self.path.unlink()
 
 
 class RecordingStream:

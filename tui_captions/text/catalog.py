@@ -19,7 +19,12 @@ from importlib import resources
 from pathlib import Path
 
 from tui_captions import paths
-from tui_captions.core.download import DownloadProgress, cached_directory, download
+from tui_captions.core.download import (
+    DownloadError,
+    DownloadProgress,
+    cached_directory,
+    download,
+)
 from tui_captions.errors import ModelError
 from tui_captions.text.names import BUNDLED, DEFAULT_PUNCTUATION, NO_MODEL, PUBLISHED
 from tui_captions.text.postprocess import Punctuator, RuleCaser, TextContext, TextPostProcessor
@@ -72,10 +77,9 @@ def _directory(
     try:
         return published_dir(models_root or paths.models_dir(), progress, url)
     except ModelError as exc:
-        notice(
-            f"the punctuation model {PUBLISHED} is not on this machine yet ({exc}); "
-            f"using the bundled {BUNDLED} meanwhile"
-        )
+        # Every offline command says this: one short line (the URL and the how-to are noise).
+        why = exc.reason if isinstance(exc, DownloadError) else str(exc)
+        notice(f"punctuation: {PUBLISHED} not downloaded ({why}); the bundled {BUNDLED} meanwhile")
         return bundled_dir()
 
 

@@ -19,6 +19,7 @@ on every append and can be moved with :meth:`SessionJournal.save_as`.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import math
@@ -39,6 +40,7 @@ from tui_captions.paths import data_dir
 
 JOURNAL_FORMAT = 3
 SUFFIX = ".jsonl"
+ID_ATTEMPTS = 8  # new ids tried when a journal of the same name exists (1 in 65,536 each)
 
 Stats = Mapping[str, float | int | None]
 WarningHandler = Callable[[str], None]
@@ -79,6 +81,7 @@ class SessionJournal:
         self._on_warning = on_warning
         self._warned = False
         self._lines = [header]
+        self._finals: list[int] = []  # where the final lines are in _lines
         self._written = 0
         self._size = 0
         self._fd: int | None = None
@@ -98,27 +101,32 @@ class SessionJournal:
     ) -> SessionJournal:
         """Start a session's journal and write its header (or warn and keep it in memory).
 
-        ``channels``: channel id -> label (default: one channel "" named ``source``)."""
-        session_id = _new_id()
-        header = _encode(
-            {
-                "type": "session",
-                "format": JOURNAL_FORMAT,
-                "id": session_id,
-                "started": datetime.now().astimezone().isoformat(timespec="microseconds"),
-                "source": source,
-                "model": model,
-                "app_version": __version__,
-                "channels": [
-                    {"id": channel, "label": label}
-                    for channel, label in (channels or {"": source}).items()
-                ],
-            }
-        )
-        path = (directory or sessions_dir()) / f"{session_id}{SUFFIX}"
-        journal = cls(path, session_id, header, on_warning)
+        ``channels``: channel id -> label (default: one channel "" named ``source``). The
+        file is created exclusively: a session started in the same second with the same
+        random tail gets a new id instead of writing into the other's journal."""
+        for _ in range(ID_ATTEMPTS):
+            session_id = _new_id()
+            header = _encode(
+                {
+                    "type": "session",
+                    "format": JOURNAL_FORMAT,
+                    "id": session_id,
+                    "started": datetime.now().astimezone().isoformat(timespec="microseconds"),
+                    "source": source,
+                    "model": model,
+                    "app_version": __version__,
+                    "channels": [
+                        {"id": channel, "label": label}
+                        for channel, label in (channels or {"": source}).items()
+                    ],
+                }
+            )
+            path = (directory or sessions_dir()) / f"{session_id}{SUFFIX}"
+            journal = cls(path, session_id, header, on_warning)
+            if journal._claim():
+                break
         with journal._lock:
-            journal._flush()
+            journal._flush()  # never claimed after every try: it warns, and keeps the lines
         return journal
 
     def add_channel(self, channel: str, label: str) -> None:
@@ -144,8 +152,15 @@ class SessionJournal:
                 "channel": segment.channel,
                 **({"echo": True} if segment.echo else {}),
             }
+            self._finals.append(len(self._lines))
             self._lines.append(_encode(record))
             self._flush()
+
+    def saved_lines(self) -> tuple[int, int]:
+        """How many final lines are on disk, and how many were journaled: what the session's
+        closing message says when storage failed."""
+        with self._lock:
+            return bisect.bisect_left(self._finals, self._written), len(self._finals)
 
     def close(self, stats: Stats) -> None:
         """Mark the session as ended normally, with its latency statistics."""
@@ -191,19 +206,35 @@ class SessionJournal:
         with self._lock:
             return parse_journal(line.decode() for line in self._lines)
 
+    def _claim(self) -> bool:
+        """Create the file; False when one of its name exists (another session's)."""
+        with self._lock:
+            try:
+                self._open()
+            except FileExistsError:
+                return False
+            except OSError:
+                pass  # the first flush warns, and keeps the lines until they can be written
+            return True
+
+    def _open(self) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Created, never joined: until a line is written there, the file must be new.
+        exclusive = 0 if self._written else os.O_EXCL
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | exclusive, 0o644)
+        self._fd, self._size = fd, os.fstat(fd).st_size
+        _fsync_dir(self.path.parent)
+        return fd
+
     def _flush(self) -> None:
         """Write pending lines, retrying the open; on failure warn once and keep them."""
         try:
-            if self._fd is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-                self._size = os.fstat(self._fd).st_size
-                _fsync_dir(self.path.parent)
+            fd = self._open() if self._fd is None else self._fd
             pending = b"".join(self._lines[self._written :])
             if pending:
-                self._size = _write_all(self._fd, pending, self._size)
+                self._size = _write_all(fd, pending, self._size)
                 self._written = len(self._lines)  # written: a failed fsync must not repeat them
-            os.fsync(self._fd)
+            os.fsync(fd)
             self.warning = None
         except OSError as exc:
             self.warning = f"{exc.strerror or exc}"
@@ -279,7 +310,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
     joined: dict[str, str] = {}
     for line in lines:
         try:
-            record = json.loads(line)
+            record = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
             kind = record["type"]
             if kind == "session" and header is None:
                 header = record
@@ -298,8 +329,8 @@ def parse_journal(lines: Iterable[str]) -> Session:
             elif kind == "channel":
                 joined[str(record["id"])] = str(record["label"])
             elif kind == "end":
-                end = record
-        except (ValueError, KeyError, TypeError):
+                end = record | {"duration": _finite_float(str(record["duration"]))}
+        except (ValueError, KeyError, TypeError, OverflowError):
             continue
     if header is None:
         raise ValueError("no session header line")
@@ -312,7 +343,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
             app_version=str(header["app_version"]),
             segments=tuple(segments),
             ended=datetime.fromisoformat(end["ended"]) if end else None,
-            duration=float(end["duration"]) if end else max((s.end for s in segments), default=0.0),
+            duration=end["duration"] if end else max((s.end for s in segments), default=0.0),
             stats=dict(end["stats"]) if end else {},
             channels={
                 **{
@@ -324,6 +355,19 @@ def parse_journal(lines: Iterable[str]) -> Session:
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"bad session header or end line ({exc})") from None
+
+
+def _no_constant(name: str) -> float:
+    """NaN and Infinity, which strict JSON has not: no time, id or duration can be them."""
+    raise ValueError(f"{name} is not a number")
+
+
+def _finite_float(text: str) -> float:
+    """A number that fits a float (1e400 does not): a line with another is a broken line."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def read_journal(path: Path) -> Session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+from collections.abc import Callable
 from pathlib import Path
 
 from tui_captions.errors import UserError
@@ -17,14 +18,27 @@ def recording_path(journal_path: Path) -> Path:
     return journal_path.with_suffix(RECORDING_SUFFIX)
 
 
-def list_sessions(directory: Path | None = None) -> list[tuple[Path, Session]]:
-    """Every readable journal, oldest first; files that are not journals are left out."""
+def saved_recording(journal_path: Path) -> Path | None:
+    """The session's recording, if it holds anything (a full disk can leave an empty file)."""
+    path = recording_path(journal_path)
+    try:
+        return path if path.stat().st_size > 0 else None
+    except OSError:
+        return None
+
+
+def list_sessions(
+    directory: Path | None = None, on_skip: Callable[[str], None] | None = None
+) -> list[tuple[Path, Session]]:
+    """Every readable journal, oldest first; a file that is not one is left out (and told
+    to ``on_skip``), so one bad file never hides the others."""
     found: list[tuple[Path, Session]] = []
     for path in (directory or sessions_dir()).glob(f"*{SUFFIX}"):
         try:
             found.append((path, read_journal(path)))
-        except (OSError, ValueError):
-            continue
+        except (OSError, ValueError) as exc:
+            if on_skip is not None:
+                on_skip(f"{path} skipped: not a readable session journal ({exc})")
     return sorted(found, key=lambda item: (item[1].started.timestamp(), item[1].id))
 
 

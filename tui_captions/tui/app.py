@@ -30,9 +30,15 @@ from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from tui_captions.asr.defaults import DEFAULT_COMPUTE
+from tui_captions.asr.defaults import DEFAULT_COMPUTE, is_audio_visual
 from tui_captions.asr.hotwords import HotwordError
-from tui_captions.config import DEFAULT_STRIP_LINES, HotwordChoice, load_settings, save_settings
+from tui_captions.config import (
+    DEFAULT_STRIP_LINES,
+    HotwordChoice,
+    Settings,
+    load_settings,
+    save_settings,
+)
 from tui_captions.core import heap, timefmt
 from tui_captions.core.names import short_name
 from tui_captions.core.watch import watched
@@ -59,6 +65,7 @@ from tui_captions.tui.screens.dialogs import (
     KeyCommand,
     SaveDialog,
     SaveRequest,
+    model_help,
 )
 from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import Picked, PickerScreen
@@ -80,11 +87,6 @@ if TYPE_CHECKING:
 RETRY_SECONDS = 3.0
 LOG_NAME = "captions-tui.log"  # beside the sessions folder: what failed, with its traceback
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
-MODEL_HELP = (
-    "What to do: check the --model value (a model name or a model directory holding "
-    "config.json, model.pt, tokenizer.model and global_stats.json). Offline, point "
-    "--model at a local model directory; `captions-tui demo` works with no download."
-)
 
 KEYS = (
     KeyCommand(
@@ -174,10 +176,12 @@ class CaptionsApp(App[Path | None]):
         self.run_options = self.settings.run_options(
             options.threads, options.quantize, options.compute
         )
+        if is_audio_visual(options.model):  # no int8: the bar says fp32 before it loads too
+            self.run_options = dataclasses.replace(self.run_options, quantize="none")
         self.watch_words = self.settings.watch_words(options.watch)
         self._hotword_problem: str | None = None
         try:
-            hotwords = self.settings.hotword_list(options.hotwords, self.watch_words)
+            hotwords = self.settings.hotword_list(options.hotwords, options.watch)
         except HotwordError as exc:
             hotwords, self._hotword_problem = (), f"{exc}; captions go on without hotwords"
         self.decode_options = self.settings.decode_options(
@@ -263,8 +267,10 @@ class CaptionsApp(App[Path | None]):
         wanted = self.options.theme or self.settings.theme or DEFAULT_THEME
         if wanted in names:
             return wanted
+        where = "--theme" if self.options.theme else self.settings.key("theme")
         self.notify(
-            f"Theme {wanted!r} not found (have: {', '.join(names)}); using {DEFAULT_THEME}.",
+            f"{where}: theme {wanted!r} not found (have: {', '.join(names)}); "
+            f"using {DEFAULT_THEME}.",
             severity="warning",
         )
         return DEFAULT_THEME
@@ -307,9 +313,8 @@ class CaptionsApp(App[Path | None]):
                 self.decode_options = without
         self.post_message(ModelLoaded(model, options.model))
         # Then the punctuation model: lines keep sentence case until it is ready.
-        post = self.backend.load_post(
-            options.punctuation or self.settings.punctuation, self._notice, progress
-        )
+        spec, notice = self.settings.punctuation_choice(options.punctuation, self._notice)
+        post = self.backend.load_post(spec, notice, progress)
         self.post_message(PostLoaded(post))
 
     def _notice(self, text: str) -> None:
@@ -344,7 +349,8 @@ class CaptionsApp(App[Path | None]):
         error = event.worker.error
         text = str(error) if isinstance(error, UserError) else f"unexpected error: {error!r}"
         if event.worker.group == "model":
-            self.push_screen(ErrorScreen("The model could not be loaded", text, MODEL_HELP))
+            todo = model_help(is_audio_visual(self.model_name))
+            self.push_screen(ErrorScreen("The model could not be loaded", text, todo))
         else:
             self.notify(text, title="Error", severity="error", timeout=10)
             self.status(text, "error")
@@ -707,7 +713,7 @@ class CaptionsApp(App[Path | None]):
         position = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(position + 1) % len(names)]
         self.settings = dataclasses.replace(self.settings, theme=self.theme)
-        problem = save_settings(self.settings, self.options.settings_path)
+        problem = save_settings(Settings(theme=self.theme), self.options.settings_path)
         self.notify(
             problem or f"Theme: {self.theme}", severity="warning" if problem else "information"
         )

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from tui_captions.asr.defaults import AV_MODEL_FILES
 from tui_captions.transcript.formats import EXPORT_FORMATS
 
 
@@ -146,6 +147,19 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def model_help(audio_visual: bool) -> str:
+    """What to do when the model cannot load: the files of the kind of model asked for."""
+    files = (
+        f"the audio-visual model's directory holds {' and '.join(AV_MODEL_FILES)}"
+        if audio_visual
+        else "a model directory holds config.json, model.pt, tokenizer.model and global_stats.json"
+    )
+    return (
+        f"What to do: check the --model value ({files}; see docs/models.md). Offline, point "
+        "--model at a local model directory; `captions-tui demo` works with no download."
+    )
 
 
 class ErrorScreen(ModalScreen[None]):

@@ -329,7 +329,11 @@ class TranscriptPane(Vertical):
     def on_resize(self) -> None:
         self._fit_log()
 
-    def watch_strip_rows(self) -> None:
+    def watch_strip_rows(self, rows: int | None) -> None:
+        """The strip shows the newest lines: it follows, whatever a search scrolled to (it
+        has no border to say it is scrolled up)."""
+        if rows is not None:
+            self.following = True
         self._fit_log()
 
     def _fit_log(self) -> None:
@@ -348,6 +352,8 @@ class TranscriptPane(Vertical):
         self.log_view.query_text = " ".join(text.lower().split())
         self._found = None
         self.log_view.restyle()
+        if not text and self.strip_rows is not None:
+            self.following = True  # a search in the strip ended: back to the newest lines
         return len(self.matches())
 
     def matches(self) -> list[int]:
