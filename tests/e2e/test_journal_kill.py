@@ -105,8 +105,9 @@ def test_kill_9_mid_speech_loses_nothing_printed(sentences_wav: Path, tmp_path: 
         (session.id, True, len(journaled))
     ]
     cues = list(srt.parse(cli("export", "last", "--format", "srt", env=env).stdout))
-    assert [cue.content for cue in cues] == journaled
-    assert [cue.end.total_seconds() for cue in cues] == [s.end for s in session.segments]
+    assert " ".join(cue.content for cue in cues).split() == " ".join(journaled).split()
+    spans = [(s.start, s.end) for s in session.segments]  # each cue on its line's speech
+    assert all(any(a <= c.start.total_seconds() < b for a, b in spans) for c in cues)
 
     # The recording was flushed as it went: it covers every journaled segment.
     recording = journal_path.with_suffix(".flac")

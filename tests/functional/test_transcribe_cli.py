@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -12,8 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
+import srt
+import webvtt
+from av.subtitles.subtitle import AssSubtitle
 
 from tests.audio_files import read_audio, write_audio
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE
@@ -48,7 +53,9 @@ def speech_files(speech_wav: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     }
 
 
-def test_formats_and_stats(micro_model_dir: Path, speech_files: dict[str, Path]) -> None:
+def test_formats_and_stats(
+    micro_model_dir: Path, speech_files: dict[str, Path], tmp_path: Path
+) -> None:
     jsonl = transcribe(
         speech_files["wav"], "--model", micro_model_dir, "--format", "jsonl", "--stats"
     )
@@ -69,12 +76,46 @@ def test_formats_and_stats(micro_model_dir: Path, speech_files: dict[str, Path])
     text = transcribe(speech_files["wav"], "--model", micro_model_dir)
     assert text.stdout.splitlines() == [e["text"] for e in events]
 
-    srt = transcribe(speech_files["wav"], "--model", micro_model_dir, "--format", "srt")
-    first_cue = srt.stdout.split("\n\n")[0].splitlines()
-    assert first_cue[0] == "1" and " --> " in first_cue[1] and first_cue[2] == events[0]["text"]
+    # Subtitles: the format from -o's suffix (it wrote plain text into talk.srt), read by
+    # FFmpeg, srt and webvtt-py: every word in order, each cue on its segment's speech.
+    for suffix in ("srt", "vtt"):
+        path = tmp_path / f"talk.{suffix}"
+        result = transcribe(speech_files["wav"], "--model", micro_model_dir, "-o", path)
+        assert result.returncode == 0, result.stderr
+        cues = subtitles(path)
+        assert cues == ffmpeg_cues(path)
+        words = " ".join(text for _, _, text in cues).split()
+        assert words == " ".join(e["text"] for e in events).split()
+        for start, end, _ in cues:
+            assert any(e["start"] <= start < e["end"] for e in events), (start, events)
+            assert end - start <= 7.0
 
-    vtt = transcribe(speech_files["wav"], "--model", micro_model_dir, "--format", "vtt")
-    assert vtt.stdout.startswith("WEBVTT\n\n") and events[-1]["text"] in vtt.stdout
+
+def subtitles(path: Path) -> list[tuple[float, float, str]]:
+    """Each cue's times and words, as ``srt`` or webvtt-py reads the file."""
+    if path.suffix == ".srt":
+        cues = srt.parse(path.read_text(), ignore_errors=False)
+        return [(c.start.total_seconds(), c.end.total_seconds(), c.content) for c in cues]
+    return [
+        (c.start_in_seconds + int(c.start[-3:]) / 1000, c.end_in_seconds + int(c.end[-3:]) / 1000,
+         html.unescape(c.text))
+        for c in webvtt.read(str(path)).captions
+    ]  # fmt: skip
+
+
+def ffmpeg_cues(path: Path) -> list[tuple[float, float, str]]:
+    """The same, as FFmpeg reads it (through PyAV): the file is a subtitle stream to it."""
+    cues = []
+    with av.open(str(path)) as container:
+        stream = container.streams.subtitles[0]
+        assert stream.time_base is not None
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.duration is None:  # the flush packet
+                continue
+            start, end = packet.pts * stream.time_base, packet.pts + packet.duration
+            texts = [s.dialogue.decode() for s in packet.decode() if isinstance(s, AssSubtitle)]
+            cues.append((float(start), float(end * stream.time_base), "".join(texts)))
+    return cues
 
 
 def test_quantize_from_settings_file_and_command_line(

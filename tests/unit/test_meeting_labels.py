@@ -39,6 +39,7 @@ def test_every_format_carries_the_source_and_one_source_looks_as_before() -> Non
         writer = spec.writer(out)
         writer.write(labelled)
         writer.write(plain)
+        writer.close()
         written[spec.suffix] = out.getvalue()
     assert written["txt"] == "Them: hello there\nhello there\n"
     assert [c.content for c in srt.parse(written["srt"])] == ["Them: hello there", "hello there"]

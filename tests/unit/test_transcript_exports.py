@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,13 @@ import webvtt
 from tui_captions.core.segments import Segment
 from tui_captions.text.rules import readable
 from tui_captions.transcript.exports import export_session
+from tui_captions.transcript.formats import FORMATS
 from tui_captions.transcript.journal import Session, SessionJournal, read_journal
 
 SEGMENTS = [
     Segment(0, 0.32, 1.6, "hello there i'm here"),
     Segment(1, 2.4, 4.0, "i think it works"),
-    Segment(2, 61.123, 3725.5, "over an hour later"),
+    Segment(2, 3721.123, 3725.5, "over an hour later"),
 ]
 
 
@@ -57,7 +59,7 @@ def test_vtt_round_trips(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "out.vtt"
     path.write_text(exported(session, "vtt", raw=True))
     captions = webvtt.read(str(path)).captions
-    assert [c.start for c in captions] == ["00:00:00.320", "00:00:02.400", "00:01:01.123"]
+    assert [c.start for c in captions] == ["00:00:00.320", "00:00:02.400", "01:02:01.123"]
     assert [c.end for c in captions] == ["00:00:01.600", "00:00:04.000", "01:02:05.500"]
     assert [c.text for c in captions] == [s.text for s in SEGMENTS]
 
@@ -85,10 +87,50 @@ def test_txt_plain_raw_and_with_timestamps(session: Session) -> None:
     ]
     assert exported(session, "txt", raw=True).splitlines() == [s.text for s in SEGMENTS]
     assert exported(session, "txt", timestamps=True).splitlines()[2] == (
-        "[00:01:01.123] Over an hour later"
+        "[01:02:01.123] Over an hour later"
     )
 
 
 def test_unknown_format_is_a_bug(session: Session) -> None:
     with pytest.raises(ValueError, match="docx"):
         exported(session, "docx")
+
+
+def strict_json(text: str) -> Any:
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_times_that_are_not_numbers_are_never_written(session: Session, fmt: str) -> None:
+    """A damaged journal's NaN broke SRT and WebVTT and went into JSON as a bare NaN; the
+    lines are kept, at the times around them."""
+    nan, inf = math.nan, math.inf
+    damaged = dataclasses.replace(
+        session,
+        segments=(
+            Segment(0, nan, 1.5, "starts nowhere"),
+            Segment(1, 2.0, inf, "ends nowhere"),
+            Segment(2, nan, -inf, "nowhere at all"),
+            Segment(3, 9.0, 10.0, "and all is well"),
+        ),
+    )
+    written = exported(damaged, fmt, raw=True, timestamps=True)
+    assert all(segment.text in written for segment in damaged.segments)
+    if fmt == "txt":
+        assert written.splitlines()[:2] == [
+            "[00:00:01.500] starts nowhere",
+            "[00:00:02.000] ends nowhere",
+        ]
+    elif fmt == "srt":
+        cues = srt.parse(written, ignore_errors=False)
+        times = [(c.start.total_seconds(), c.end.total_seconds()) for c in cues]
+        assert times == [(1.5, 2.0), (2.0, 2.0), (2.0, 3.0), (9.0, 10.0)]
+    elif fmt == "vtt":
+        assert len(webvtt.from_string(written).captions) == 4
+    elif fmt == "json":
+        assert [s["start"] for s in strict_json(written)["segments"]] == [1.5, 2.0, 2.0, 9.0]
+    elif fmt == "jsonl":
+        assert [strict_json(line)["end"] for line in written.splitlines()] == [1.5, 2.0, 2.0, 10.0]

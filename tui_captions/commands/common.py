@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import math
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +37,13 @@ from tui_captions.asr.defaults import (
 )
 from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
 from tui_captions.errors import UserError
+from tui_captions.transcript.formats import (
+    FORMAT_NAMES,
+    REGISTRY,
+    TranscriptFormat,
+    find_format,
+    format_of_file,
+)
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel, DecodeOptions
@@ -238,6 +245,57 @@ def add_watch_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
         'notification and the terminal bell (jsonl: a "watch" list on such lines; '
         "default: the settings file's 'watch')",
     )
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser, writes: Sequence[str], to_file: bool = True
+) -> None:
+    """``--format``, taking any name of any format (``txt`` or ``text``) so that no command
+    turns down another's spelling (:func:`output_format` says which ones it writes), and
+    ``-o`` (``to_file``), whose suffix names the format when ``--format`` does not."""
+    default = " (default: from the -o suffix, else text)" if to_file else " (default: text)"
+    parser.add_argument(
+        "--format",
+        type=str.lower,
+        choices=FORMAT_NAMES,
+        metavar="FMT",
+        help=f"output format: {_listed(writes)}{default}",
+    )
+    if to_file:
+        parser.add_argument(
+            "-o", "--output", type=Path, metavar="OUT", help="write here, not stdout"
+        )
+
+
+def output_format(args: argparse.Namespace, command: str, writes: Sequence[str]) -> str:
+    """The name of the format ``--format`` names, else the one the ``-o`` file's suffix
+    names, else text; one line for a ``--format`` the file name contradicts, or a format
+    the command does not write."""
+    output: Path | None = getattr(args, "output", None)
+    named = find_format(args.format) if args.format else None
+    suffixed = format_of_file(output) if output is not None else None
+    if named is not None and suffixed is not None and named is not suffixed:
+        raise UserError(
+            f"--format {args.format} contradicts the file name {output}, which says "
+            f"{suffixed.name}: leave out --format, or name the file .{named.suffix}"
+        )
+    chosen: TranscriptFormat = named or suffixed or find_format("text")
+    if chosen.name not in writes:
+        raise UserError(
+            f"`{command}` writes {_listed(writes)}, not {chosen.name}; `captions-tui export` "
+            f"writes a saved session (from `live` or the app) as {chosen.name}"
+        )
+    return chosen.name
+
+
+def _listed(names: Sequence[str]) -> str:
+    """``text, jsonl, srt or vtt``, each with its file suffix where that differs."""
+    shown = [
+        f"{spec.name} (.{spec.suffix})" if spec.suffix != spec.name else spec.name
+        for spec in REGISTRY
+        if spec.name in names
+    ]
+    return f"{', '.join(shown[:-1])} or {shown[-1]}" if len(shown) > 1 else shown[0]
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

@@ -1,30 +1,35 @@
-"""``captions-tui export``: a saved session as txt, srt, vtt or json."""
+"""``captions-tui export``: a saved session as txt, jsonl, srt, vtt or json."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import sys
-from pathlib import Path
 from typing import Any
 
-from tui_captions.commands.common import add_punctuation_option, load_post
+from tui_captions.commands.common import (
+    add_output_options,
+    add_punctuation_option,
+    load_post,
+    output_format,
+)
 from tui_captions.errors import UserError
 from tui_captions.transcript.exports import export_session
-from tui_captions.transcript.formats import EXPORT_FORMATS
+from tui_captions.transcript.formats import FORMATS
 from tui_captions.transcript.journal import Session
-from tui_captions.transcript.output import written_whole
+from tui_captions.transcript.output import check_output, written_whole
 from tui_captions.transcript.sessions import LAST, load_session
 
 
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "export",
-        help="write a saved session as txt, srt, vtt or json",
+        help="write a saved session as txt, jsonl, srt, vtt or json",
         description="Write a saved session's final segments (interrupted sessions too) "
-        "as plain text, SRT or WebVTT subtitles, or JSON with session metadata and "
-        "latency statistics. Lines are written as they were shown (punctuated and "
-        "capitalised; older sessions get sentence case) unless --raw; --punctuate "
+        "as plain text, JSON lines, SRT or WebVTT subtitles (cues of two lines at most), "
+        "or JSON with session metadata and latency statistics. Lines are written as they "
+        "were shown (punctuated and capitalised; older sessions get sentence case) unless "
+        "--raw; --punctuate "
         "punctuates them again with the punctuation model.",
     )
     parser.add_argument(
@@ -33,12 +38,7 @@ def add_parser(subparsers: Any) -> None:
         help=f"session id or its unique start (see `captions-tui sessions`), '{LAST}', "
         "or a journal file",
     )
-    parser.add_argument(
-        "--format",
-        choices=EXPORT_FORMATS,
-        help="output format (default: from the -o suffix, else txt)",
-    )
-    parser.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here, not stdout")
+    add_output_options(parser, FORMATS)
     parser.add_argument(
         "--raw", action="store_true", help="the recogniser's words as journaled (no punctuation)"
     )
@@ -66,11 +66,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    fmt = args.format
-    if fmt is None:
-        suffix = args.output.suffix.lstrip(".").lower() if args.output else ""
-        fmt = suffix if suffix in EXPORT_FORMATS else "txt"
+    fmt = output_format(args, "export", FORMATS)
     _, session = load_session(args.session)
+    if args.output is not None:  # before --punctuate's model loads
+        check_output(args.output)
     if args.punctuate and args.raw:
         raise UserError("--punctuate and --raw contradict each other: choose one")
     if not args.raw:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_captions.commands.common import (
     add_model_options,
+    add_output_options,
     add_raw_option,
     add_serve_option,
     add_source_options,
@@ -35,6 +36,7 @@ from tui_captions.commands.common import (
     add_watch_option,
     load_model,
     load_post,
+    output_format,
     resolve_sources,
     seconds,
     start_server,
@@ -43,7 +45,7 @@ from tui_captions.commands.common import (
 from tui_captions.core import heap
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
-from tui_captions.transcript.formats import final_event
+from tui_captions.transcript.formats import STREAM_FORMATS, final_event
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import RecognizerStream
@@ -53,8 +55,6 @@ if TYPE_CHECKING:
     from tui_captions.transcript.formats import SegmentWriter
     from tui_captions.transcript.journal import SessionJournal
     from tui_captions.web.server import CaptionServer
-
-LIVE_FORMATS = ("text", "jsonl")  # of the stream formats, those that print line by line
 
 
 def add_parser(subparsers: Any) -> None:
@@ -69,7 +69,7 @@ def add_parser(subparsers: Any) -> None:
     add_source_options(parser)
     add_watch_option(parser)
     add_model_options(parser)
-    parser.add_argument("--format", choices=LIVE_FORMATS, default="text", help="output format")
+    add_output_options(parser, STREAM_FORMATS, to_file=False)
     add_raw_option(parser)
     add_serve_option(parser)
     add_video_option(parser)
@@ -93,6 +93,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    args.format = output_format(args, "live", STREAM_FORMATS)  # its one name, for the printer
     if args.partials and args.format != "jsonl":
         raise UserError("--partials needs --format jsonl (text output has final lines only)")
     # Before torch is imported: a bad source fails at once.
@@ -157,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
             recorder.close()
         if server is not None:
             server.stop()
+    writer.close()  # a subtitle's last cue
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:

@@ -9,15 +9,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_captions.commands.common import (
     add_model_options,
+    add_output_options,
     add_raw_option,
     add_video_option,
     load_model,
     load_post,
+    output_format,
     warn,
 )
 from tui_captions.errors import AudioSourceError
@@ -42,10 +43,9 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("audio", help="audio file or URL")
     add_model_options(parser)
-    parser.add_argument("--format", choices=STREAM_FORMATS, default="text", help="output format")
+    add_output_options(parser, STREAM_FORMATS)
     add_raw_option(parser)
     add_video_option(parser)
-    parser.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here, not stdout")
     parser.add_argument(
         "--stats", action="store_true", help="print per-chunk compute figures as JSON on stderr"
     )
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.audio.decode import DecodedAudio
     from tui_captions.core.stats import compute_summary
 
-    # A bad file or output path fails in milliseconds, before the model loads.
+    # A bad file, format or output path fails in milliseconds, before the model loads.
+    fmt = output_format(args, "transcribe", STREAM_FORMATS)
     audio = DecodedAudio(args.audio)
     if args.output is not None:
         check_output(args.output)
@@ -68,8 +69,9 @@ def run(args: argparse.Namespace) -> int:
     post = None if args.raw else load_post(args.punctuation, settings)
     with ExitStack() as stack:
         out: TextIO = stack.enter_context(written_whole(args.output)) if args.output else sys.stdout
-        writer = _Readable(open_writer(args.format, out, raw=args.raw), post)
+        writer = _Readable(open_writer(fmt, out, raw=args.raw), post)
         done = _transcribe(audio, model, decode, writer)
+        writer.close()
     if model.format.wants_video and not done.faces:
         warn(f"{args.audio}: no face was found in the video; captioned from the audio alone")
     if args.stats:
@@ -102,6 +104,9 @@ class _Readable:
             self._before.add(segment.text, display)
             segment = dataclasses.replace(segment, display=display)
         self._writer.write(segment)
+
+    def close(self) -> None:
+        self._writer.close()
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""Exports of a saved session: plain text, SRT, WebVTT or one JSON document.
+"""Exports of a saved session: plain text, JSON lines, SRT, WebVTT or one JSON document.
 
-Text, SRT and WebVTT go through the same writers ``transcribe`` streams with;
+Text, JSON lines, SRT and WebVTT go through the writers ``transcribe`` streams with;
 JSON adds what only a whole session has (metadata and latency statistics).
 Each line's readable text is the one the session made (journal format 3);
 a caller exporting an older journal fills it in first (``captions-tui export``).
@@ -8,12 +8,14 @@ a caller exporting an older journal fills it in first (``captions-tui export``).
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from tui_captions.core.segments import Segment
-from tui_captions.transcript.formats import TextWriter, by_suffix
+from tui_captions.transcript.formats import TextWriter, find_format
 from tui_captions.transcript.journal import Session
 
 
@@ -27,18 +29,20 @@ def export_session(
     source: str | None = None,
     with_echo: bool = False,
 ) -> None:
-    """Write ``session`` as ``fmt``: each line's readable text (``raw``: the recogniser's
-    words); ``timestamps`` puts each segment's start time before it in ``txt``;
-    ``source`` keeps one source's lines of a session of several; ``with_echo`` keeps
-    the microphone's lines that were dropped as echoes of system audio."""
-    segments = [
+    """Write ``session`` as ``fmt`` (any of its names): each line's readable text (``raw``:
+    the recogniser's words); ``timestamps`` puts each segment's start time before it in
+    ``txt``; ``source`` keeps one source's lines of a session of several; ``with_echo``
+    keeps the microphone's lines that were dropped as echoes of system audio."""
+    kept = (
         s
         for s in session.segments
         if (source is None or s.channel == source) and (with_echo or not s.echo)
-    ]
-    spec = by_suffix(fmt)
+    )
+    segments = list(finite_times(kept))
+    spec = find_format(fmt)
     if spec.writer is None:
-        json.dump(_document(session, segments, raw), out, indent=2, ensure_ascii=False)
+        document = _document(session, segments, raw)
+        json.dump(document, out, indent=2, ensure_ascii=False, allow_nan=False)
         out.write("\n")
         return
     writer = (
@@ -48,6 +52,22 @@ def export_session(
     )
     for segment in segments:
         writer.write(segment)
+    writer.close()
+
+
+def finite_times(segments: Iterable[Segment]) -> Iterator[Segment]:
+    """Every segment with times a file can hold: a time that is not a finite number (a
+    damaged journal) becomes the segment's other time, else the end of the one before,
+    so its text is kept where it was said; an end before the start becomes the start."""
+    before = 0.0
+    for segment in segments:
+        start, end = segment.start, segment.end
+        if not math.isfinite(start):
+            start = end if math.isfinite(end) else before
+        if not math.isfinite(end) or end < start:
+            end = start
+        before = end
+        yield dataclasses.replace(segment, start=start, end=end)
 
 
 def _document(session: Session, segments: Sequence[Segment], raw: bool) -> dict[str, Any]:

@@ -9,18 +9,25 @@ In a session of several sources each segment's ``channel`` is its source's
 label ("You", "Them"), and every format carries it: a ``You: `` prefix in
 text and SRT, a WebVTT voice span, a ``source`` field in JSON. A session of
 one source ("" channel) looks as it always did.
+
+Subtitles (SRT, WebVTT) cut each segment into cues people can read
+(:mod:`tui_captions.transcript.cues`); text and JSON lines keep whole segments.
 """
 
 from __future__ import annotations
 
+import html
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import clock
 from tui_captions.core.watch import watched
+from tui_captions.transcript.cues import Cue, estimated_word_times, held_on, layout
 
 
 def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
@@ -39,14 +46,21 @@ def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
     return event
 
 
+def label(channel: str) -> str:
+    """What leads a source's text when the session has several (``You: ``)."""
+    return f"{channel}: " if channel else ""
+
+
 def labelled(segment: Segment, raw: bool = False) -> str:
     """The text led by its source's label, when the session has several."""
-    text = segment.shown(raw)
-    return f"{segment.channel}: {text}" if segment.channel else text
+    return label(segment.channel) + segment.shown(raw)
 
 
 class SegmentWriter(Protocol):
     def write(self, segment: Segment) -> None: ...
+
+    def close(self) -> None:
+        """Write what was held back for the segments to come (a subtitle's last cue)."""
 
 
 class TextWriter:
@@ -64,6 +78,9 @@ class TextWriter:
         self._out.write(f"{prefix}{labelled(segment, self._raw)}\n")
         self._out.flush()
 
+    def close(self) -> None:
+        """Each line is out as soon as it is final."""
+
 
 class JsonLinesWriter:
     """``watch``: lines that say one of these words get a ``"watch"`` list of them."""
@@ -80,63 +97,110 @@ class JsonLinesWriter:
         self._out.write(json.dumps(event) + "\n")
         self._out.flush()
 
+    def close(self) -> None:
+        """Each line is out as soon as it is final."""
 
-class SrtWriter:
+
+class _CueWriter(ABC):
+    """Subtitles: each segment as cues people can read (:mod:`cues`), each cue written once
+    the next one's start says how long it may stay up (the last one on :meth:`close`)."""
+
     def __init__(self, out: TextIO, *, raw: bool = False) -> None:
         self._out = out
         self._raw = raw
-        self._cues = 0
+        self._held: Cue | None = None
 
     def write(self, segment: Segment) -> None:
-        self._cues += 1
-        start, end = clock(segment.start, ","), clock(segment.end, ",")
-        text = labelled(segment, self._raw)
-        self._out.write(f"{self._cues}\n{start} --> {end}\n{text}\n\n")
+        text = segment.shown(self._raw)
+        words = estimated_word_times(text, segment.start, segment.end)
+        # The label takes its room in either format (a WebVTT voice may be shown too).
+        for cue in layout(words, label(segment.channel), segment.channel):
+            self._release(cue.start)
+            self._held = cue
         self._out.flush()
 
+    def close(self) -> None:
+        self._release(None)
+        self._out.flush()
 
-class VttWriter:
+    def _release(self, next_start: float | None) -> None:
+        if self._held is not None:
+            self._cue(held_on(self._held, next_start))
+            self._held = None
+
+    @abstractmethod
+    def _cue(self, cue: Cue) -> None: ...
+
+
+class SrtWriter(_CueWriter):
     def __init__(self, out: TextIO, *, raw: bool = False) -> None:
-        self._out = out
-        self._raw = raw
+        super().__init__(out, raw=raw)
+        self._cues = 0
+
+    def _cue(self, cue: Cue) -> None:
+        self._cues += 1
+        start, end = clock(cue.start, ","), clock(cue.end, ",")
+        text = label(cue.channel) + "\n".join(cue.lines)
+        self._out.write(f"{self._cues}\n{start} --> {end}\n{text}\n\n")
+
+
+class VttWriter(_CueWriter):
+    """Text and labels escaped (``&``, ``<``, ``>`` would be read as markup); a source's
+    label is a voice span, which some players show before the text."""
+
+    def __init__(self, out: TextIO, *, raw: bool = False) -> None:
+        super().__init__(out, raw=raw)
         out.write("WEBVTT\n\n")
         out.flush()
 
-    def write(self, segment: Segment) -> None:
-        start, end = clock(segment.start, "."), clock(segment.end, ".")
-        text = segment.shown(self._raw)
-        if segment.channel:
-            text = f"<v {segment.channel}>{text}</v>"
+    def _cue(self, cue: Cue) -> None:
+        start, end = clock(cue.start, "."), clock(cue.end, ".")
+        text = "\n".join(html.escape(line, quote=False) for line in cue.lines)
+        if cue.channel:
+            text = f"<v {html.escape(cue.channel, quote=False)}>{text}</v>"
         self._out.write(f"{start} --> {end}\n{text}\n\n")
-        self._out.flush()
 
 
 @dataclass(frozen=True)
 class TranscriptFormat:
-    """``name`` for ``--format`` while captioning, ``suffix`` for files and exports."""
+    """``name`` for ``--format``, ``suffix`` for files; ``aliases``: other names for it."""
 
     name: str
     suffix: str
     writer: Callable[..., SegmentWriter] | None  # (out, raw=...); None: a whole session at once
-    exported: bool  # offered by `export` and the app's save dialog
+    exported: bool  # offered by the app's save dialog
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.name, self.suffix, *self.aliases)))
 
 
 REGISTRY = (
     TranscriptFormat("text", "txt", TextWriter, exported=True),
     TranscriptFormat("jsonl", "jsonl", JsonLinesWriter, exported=False),
-    TranscriptFormat("srt", "srt", SrtWriter, exported=True),
-    TranscriptFormat("vtt", "vtt", VttWriter, exported=True),
+    TranscriptFormat("srt", "srt", SrtWriter, exported=True, aliases=("subrip",)),
+    TranscriptFormat("vtt", "vtt", VttWriter, exported=True, aliases=("webvtt",)),
     TranscriptFormat("json", "json", None, exported=True),
 )
+FORMATS = tuple(f.name for f in REGISTRY)
 STREAM_FORMATS = tuple(f.name for f in REGISTRY if f.writer is not None)
 EXPORT_FORMATS = tuple(f.suffix for f in REGISTRY if f.exported)
+FORMAT_NAMES = tuple(name for f in REGISTRY for name in f.names)
 
 
-def by_suffix(suffix: str) -> TranscriptFormat:
+def find_format(name: str) -> TranscriptFormat:
+    """The format any of its names (``txt`` or ``text``, ``vtt`` or ``webvtt``) calls for."""
     for spec in REGISTRY:
-        if spec.suffix == suffix:
+        if name.lower() in spec.names:
             return spec
-    raise ValueError(f"unknown transcript format {suffix!r}")
+    raise ValueError(f"unknown transcript format {name!r}")
+
+
+def format_of_file(path: Path) -> TranscriptFormat | None:
+    """The format a file's suffix names (``talk.srt``: srt), or None for another suffix."""
+    suffix = path.suffix.lstrip(".").lower()
+    return next((spec for spec in REGISTRY if spec.suffix == suffix), None)
 
 
 def open_writer(
@@ -146,6 +210,6 @@ def open_writer(
     jsonl marks the lines that say a ``watch`` word; ``raw``: the recogniser's words."""
     if fmt == "jsonl":
         return JsonLinesWriter(out, raw=raw, watch=watch)
-    writer = next(f.writer for f in REGISTRY if f.name == fmt)
+    writer = find_format(fmt).writer
     assert writer is not None, f"{fmt} has no streaming writer"
     return writer(out, raw=raw)

@@ -4,7 +4,8 @@ The text goes to a hidden file beside the target, which is renamed onto the
 target once everything is written, so a failure (a full disk, a Ctrl+C
 during an export, a crash) never leaves a half-written file under the name
 the user gave; any problem with the path becomes one line that names it and
-says what to do.
+says what to do. A session's journal is never written over: it is the
+session itself.
 """
 
 from __future__ import annotations
@@ -17,14 +18,32 @@ from pathlib import Path
 from typing import TextIO
 
 from tui_captions.errors import UserError
+from tui_captions.transcript.journal import parse_journal
+
+HEADER_MAX_CHARS = 1 << 16  # a journal's first line is its header: a few hundred bytes
 
 
 def check_output(path: Path) -> None:
-    """Fail now, before slow work, for a path that cannot become a file."""
+    """Fail now, before slow work, for a path that cannot become a file or is a journal."""
     if path.is_dir():
         raise _refused(path, IsADirectoryError(errno.EISDIR, "is a folder"))
     if not path.parent.is_dir():
         raise _refused(path, FileNotFoundError(errno.ENOENT, "no such folder"))
+    if (session := _journal_of(path)) is not None:
+        raise UserError(
+            f"will not write over {path}: it is the journal of session {session}, and the "
+            f"session would be lost; give another file name"
+        )
+
+
+def _journal_of(path: Path) -> str | None:
+    """The id of the session whose journal ``path`` is, or None for any other file."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            header = file.readline(HEADER_MAX_CHARS)
+        return parse_journal([header]).id
+    except (OSError, ValueError):
+        return None
 
 
 @contextlib.contextmanager
