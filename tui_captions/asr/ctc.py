@@ -52,6 +52,7 @@ class OpenPath:
     """The open segment's greedy tokens and where they were first emitted (frame numbers)."""
 
     tokens: list[int] = field(default_factory=list)
+    frames: list[int] = field(default_factory=list)  # the frame each token came in
     first_frame: int | None = None
     last_voiced_frame: int = 0
 
@@ -80,6 +81,7 @@ class GreedyPath:
         """One final frame's best label; True when the open segment should end here."""
         if label != self._previous and label != self._blank:
             self.open.tokens.append(label)  # word separators too: they are the spaces
+            self.open.frames.append(frame)
         self._previous = label
         if label != self._blank and not self._text.is_silence(label):
             if self.open.first_frame is None:

@@ -21,6 +21,7 @@ import torch
 
 from tui_captions.asr.catalog import language_model_files
 from tui_captions.asr.ctc import BeamSearch, GreedyPath, LabelText, LexiconFiles
+from tui_captions.asr.endpointing import word_times
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.asr.runtime import place
@@ -211,8 +212,19 @@ class Wav2Vec2Stream:
         text = self._beam.close() if self._beam is not None else self._text(closed.tokens)
         if not text or closed.first_frame is None:
             return ()
-        start = closed.first_frame * self._frame_seconds
-        end = (closed.last_voiced_frame + 1) * self._frame_seconds
-        segment = Segment(self._next_id, start, end, text)
+        seconds = self._frame_seconds
+        start = closed.first_frame * seconds
+        end = (closed.last_voiced_frame + 1) * seconds
+        # The beam's words may differ from the greedy path's: its times hold while the
+        # count of words does.
+        times = [(frame * seconds, (frame + 1) * seconds) for frame in closed.frames]
+        timed = word_times(closed.tokens, times, self._text)
+        segment = Segment(
+            self._next_id,
+            start,
+            end,
+            text,
+            word_times=timed if len(timed) == len(text.split()) else (),
+        )
         self._next_id += 1
         return (segment,)

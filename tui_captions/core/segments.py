@@ -14,6 +14,8 @@ class Segment:
     session has made it. ``channel`` names the source it came from in a session
     ("" for the only one); the session, not the recognizer, numbers segments (``id``).
     ``echo``: a microphone's line that repeated system audio, kept but not shown.
+    ``word_times``: each word of ``text``, its start and end (from when the recognizer
+    emitted its pieces; subtitles cut between words by them), or () when not known.
     """
 
     id: int
@@ -23,6 +25,7 @@ class Segment:
     channel: str = ""
     display: str = ""
     echo: bool = False
+    word_times: tuple[tuple[float, float], ...] = ()
 
     def shown(self, raw: bool = False) -> str:
         """What a reader gets: the readable text (the words as written with ``raw``)."""

@@ -4,23 +4,30 @@ A recognizer's segment is a paragraph: up to ``max_segment`` seconds (15 by
 default) of text on one line. Shown as one cue it fills the screen and
 outstays the speech, so SRT and WebVTT cut each segment into cues of at most
 two balanced lines of 42 characters and 7 seconds, between words, preferring
-a sentence end, then a clause end, to a full cue; a cue shorter than a second
-stays up into the silence after it, never over the next cue.
+a sentence end, then a clause end, to a full cue; a pause of a second or more
+between words ends a cue; a cue shorter than a second stays up into the
+silence after it, never over the next cue.
 
-Segments carry their start and end, not each word's, so a word's time is
-estimated from its share of the segment's letters: the cuts land on the
-speech's time line at the rate the segment was spoken.
+Each word's time is when the recognizer emitted it (a segment's
+``word_times``, to the chunk: 160 ms for the Emformer). Where a segment has
+none (older journals, a beam search whose words are not its path's), a word's
+time is estimated from its share of the segment's letters: the cuts still land
+on the speech's time line at the rate the segment was spoken.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
+
+from tui_captions.core.segments import Segment
 
 MAX_LINE_CHARS = 42
 MAX_LINES = 2
 MAX_CUE_S = 7.0
 MIN_CUE_S = 1.0
+PAUSE_S = 1.0  # a silence this long between two words ends a cue: no cue spans it
 SENTENCE_ENDS = (".", "?", "!", "…")
 CLAUSE_ENDS = (",", ";", ":", "\u2014", "\u2013")  # dashes: em, en
 
@@ -40,6 +47,17 @@ class Cue:
     end: float
     lines: tuple[str, ...]
     channel: str = ""
+
+
+def timed_words(segment: Segment, raw: bool = False) -> list[TimedWord]:
+    """The words a reader gets (readable, or as written with ``raw``) with their times: the
+    recognizer's where it gave one per word (punctuation keeps the words), else estimated."""
+    text = segment.shown(raw)
+    words = text.split()
+    if segment.word_times and len(segment.word_times) == len(words):
+        timed = zip(words, segment.word_times, strict=True)
+        return [TimedWord(word, start, max(start, end)) for word, (start, end) in timed]
+    return estimated_word_times(text, segment.start, segment.end)
 
 
 def estimated_word_times(text: str, start: float, end: float) -> list[TimedWord]:
@@ -107,6 +125,8 @@ def _rank(text: str) -> int:
 def _fits(words: Sequence[TimedWord], lead: int) -> bool:
     """Whether ``words`` make one cue: short enough, and on two lines when filled in turn."""
     if words[-1].end - words[0].start > MAX_CUE_S:
+        return False
+    if any(after.start - before.end >= PAUSE_S for before, after in pairwise(words)):
         return False
     room = [MAX_LINE_CHARS - lead] + [MAX_LINE_CHARS] * (MAX_LINES - 1)
     line, used = 0, -1  # characters on the line, counting a space before each word

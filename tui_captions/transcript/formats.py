@@ -27,7 +27,7 @@ from typing import Any, Protocol, TextIO
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import clock
 from tui_captions.core.watch import watched
-from tui_captions.transcript.cues import Cue, estimated_word_times, held_on, layout
+from tui_captions.transcript.cues import Cue, held_on, layout, timed_words
 
 
 def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
@@ -111,8 +111,7 @@ class _CueWriter(ABC):
         self._held: Cue | None = None
 
     def write(self, segment: Segment) -> None:
-        text = segment.shown(self._raw)
-        words = estimated_word_times(text, segment.start, segment.end)
+        words = timed_words(segment, self._raw)
         # The label takes its room in either format (a WebVTT voice may be shown too).
         for cue in layout(words, label(segment.channel), segment.channel):
             self._release(cue.start)

@@ -151,6 +151,7 @@ class SessionJournal:
                 "id": segment.id,
                 "channel": segment.channel,
                 **({"echo": True} if segment.echo else {}),
+                **({"words": _rounded(segment.word_times)} if segment.word_times else {}),
             }
             self._finals.append(len(self._lines))
             self._lines.append(_encode(record))
@@ -299,6 +300,18 @@ class Session:
         return self.ended is None
 
 
+def _rounded(times: tuple[tuple[float, float], ...]) -> list[list[float]]:
+    return [[round(start, 3), round(end, 3)] for start, end in times]
+
+
+def _word_times(record: Any, text: str) -> tuple[tuple[float, float], ...]:
+    """A final line's word times, if it has them for each of its words (older journals,
+    and lines whose recognizer gave none, have none: subtitles then estimate them)."""
+    if not isinstance(record, list) or len(record) != len(text.split()):
+        return ()
+    return tuple((float(start), float(end)) for start, end in record)
+
+
 def parse_journal(lines: Iterable[str]) -> Session:
     """Decode journal lines; lines cut short by a crash are skipped.
 
@@ -324,6 +337,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
                         str(record.get("channel", "")),  # format 1 had no channels
                         str(record.get("display", "")),  # formats 1 and 2: none
                         record.get("echo") is True,
+                        _word_times(record.get("words"), str(record["text"])),
                     )
                 )
             elif kind == "channel":
