@@ -136,7 +136,7 @@ def test_twenty_clients_some_vanishing_never_slow_captioning(live: Live) -> None
     clients = []
     for _ in range(20):
         sock = socket.create_connection((host, int(port)), timeout=5)
-        sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         clients.append(sock)
     time.sleep(2.0)
     for sock in clients[:5]:  # vanish without a word (as a phone losing its network)
