@@ -154,3 +154,16 @@ def test_twenty_clients_some_vanishing_never_slow_captioning(live: Live) -> None
     for sock in clients[5:]:
         sock.close()
     assert [e for e in events if e["type"] == "final"]
+
+
+def test_a_server_that_cannot_start_ends_live_in_one_line(tmp_path: Path) -> None:
+    audio = write_audio(tmp_path / "quiet.wav", np.zeros(RATE, dtype=np.float32), RATE)
+    host = "a" * 64  # too long for a host name: an error that is not an OSError
+    done = subprocess.run(
+        [*CLI, "live", "--input", str(audio), "--model", str(MODEL), "--serve", f"{host}:8080"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"captions-tui: error: --serve {host}:8080: cannot listen there")
+    assert "captions at" not in done.stdout + done.stderr
