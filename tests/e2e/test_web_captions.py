@@ -1,5 +1,6 @@
 """Captions in a real browser: `live --serve` captions speech with the tiny model while headless
-Chromium shows the page and the overlay; the token; twenty clients, some vanishing."""
+Chromium shows the page and the overlay; twenty clients, some vanishing; a server that cannot
+start. (The token, the Host check, reconnects and the limits: tests/unit/test_web_server.py.)"""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,30 +105,6 @@ def test_the_page_shows_a_line_soon_after_it_is_journaled(live: Live) -> None:
         live.finish()
 
 
-def free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
-def test_another_address_needs_the_token(talk: Path) -> None:
-    host = "127.0.0.2"  # loopback, but not 127.0.0.1: a token is needed all the same
-    server = Live(talk, f"{host}:{free_port(host)}")
-    try:
-        token = re.search(r"token=([\w-]+)", server.url)
-        assert token is not None, server.url
-        base = server.url.split("?")[0]
-        for path in ("", "overlay", "events"):
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(base + path, timeout=5)
-            assert refused.value.code == 403
-        with urllib.request.urlopen(f"{base}overlay?token={token[1]}", timeout=5) as ok:
-            assert ok.status == 200 and b"new EventSource" in ok.read()
-    finally:
-        server.process.kill()
-        server.process.wait()
-
-
 def test_twenty_clients_some_vanishing_never_slow_captioning(live: Live) -> None:
     base = live.url.rstrip("/")
     host, port = base.split("//")[1].split(":")
@@ -138,7 +113,8 @@ def test_twenty_clients_some_vanishing_never_slow_captioning(live: Live) -> None
         sock = socket.create_connection((host, int(port)), timeout=5)
         sock.sendall(f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         clients.append(sock)
-    time.sleep(2.0)
+    for sock in clients:  # each one served before some vanish
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
     for sock in clients[:5]:  # vanish without a word (as a phone losing its network)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         sock.close()

@@ -175,12 +175,14 @@ def guarded() -> Iterator[CaptionServer]:
         yield server
 
 
-def test_the_token_lets_in(guarded: CaptionServer) -> None:
-    assert guarded.token is not None
-    ok = answer(guarded, request(guarded, f"/?token={guarded.token}", "Host: anything"))
-    assert status(ok) == 200
-    bearer = request(guarded, "/", f"Authorization: Bearer {guarded.token}")
-    assert status(answer(guarded, bearer)) == 200
+def test_another_address_needs_the_token_its_url_carries(guarded: CaptionServer) -> None:
+    assert guarded.token is not None and guarded.url.endswith(f"/?token={guarded.token}")
+    for path in ("/", "/overlay", "/events"):
+        assert status(answer(guarded, request(guarded, path))) == 403
+    page = "/" + guarded.url.rpartition("/")[2]  # any Host: the token is what counts
+    assert status(answer(guarded, request(guarded, page, "Host: anything"))) == 200
+    bearer = request(guarded, "/overlay", f"Authorization: Bearer {guarded.token}")
+    assert b"new EventSource" in answer(guarded, bearer)
 
 
 @settings(max_examples=60, deadline=None)
