@@ -155,6 +155,12 @@ def test_head_is_answered_without_a_body(path: str) -> None:
         assert status(reply) == 200 and body == b"", reply
 
 
+def test_other_paths_and_methods_are_refused() -> None:
+    with serving() as server:
+        assert status(answer(server, request(server, "/nothing"))) == 404
+        assert status(answer(server, request(server, "/events", method="POST"))) == 405
+
+
 def test_without_a_token_a_request_must_name_this_server() -> None:
     with serving() as server:
         port = server.port

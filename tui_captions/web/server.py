@@ -138,16 +138,17 @@ class CaptionServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.ServerRunner | None = None
         self._thread: threading.Thread | None = None
+        self._routes: dict[str, _Handler] = {
+            "/": self._page,
+            "/overlay": self._overlay,
+            "/events": self._events,
+        }
 
     @property
     def url(self) -> str:
         shown = f"[{self.host}]" if ":" in self.host else self.host
         query = f"?token={self.token}" if self.token else ""
         return f"http://{shown}:{self.port}/{query}"
-
-    @property
-    def clients(self) -> int:
-        return len(self._clients)
 
     def start(self) -> None:
         """Listen, or raise :class:`UserError`, whatever the cause: a URL is never printed
@@ -230,12 +231,7 @@ class CaptionServer:
                 return web.Response(status=403, text="403: this caption server needs its token\n")
         elif request.headers.get("Host", "").lower() not in self._own_names():
             return web.Response(status=403, text="403: open this page as 127.0.0.1 or localhost\n")
-        routes: dict[str, _Handler] = {
-            "/": self._page,
-            "/overlay": self._overlay,
-            "/events": self._events,
-        }
-        route = routes.get(request.path)
+        route = self._routes.get(request.path)
         if route is None:
             return web.Response(status=404, text="404: try / or /overlay or /events\n")
         if request.method not in ("GET", "HEAD"):
