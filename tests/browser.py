@@ -8,6 +8,7 @@ group of its own, and the whole group is killed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -97,5 +98,6 @@ def browser() -> Iterator[Page]:
             threading.Thread(target=process.stderr.read, daemon=True).start()
             yield Page(endpoint, profile)
         finally:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # all of it ended already
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
