@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tui_captions.errors import UserError
@@ -191,7 +191,6 @@ def test_another_address_needs_the_token_its_url_carries(guarded: CaptionServer)
     assert b"new EventSource" in answer(guarded, bearer)
 
 
-@settings(max_examples=60, deadline=None)
 @given(token=st.binary(max_size=40))
 def test_a_wrong_token_of_any_bytes_gets_403(guarded: CaptionServer, token: bytes) -> None:
     query = request(guarded, "/?token=" + urllib.parse.quote_from_bytes(token))
