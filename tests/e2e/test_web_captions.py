@@ -138,7 +138,8 @@ def test_twenty_clients_some_vanishing_and_a_flood_never_slow_captioning(live: L
     replies = [everything(sock) for sock in flood]
     refused = sum(reply.startswith(b"HTTP/1.1 503 ") for reply in replies)
     assert refused >= 100 - MAX_CONNECTIONS and replies.count(b"") == 100 - refused
-    events, _ = live.finish()
+    events, stderr = live.finish()
+    assert "Traceback" not in stderr
     stats = [e for e in events if e["type"] == "stats"]
     assert stats and stats[-1]["dropped"] == 0, stats
     received = b""

@@ -4,6 +4,7 @@ keep-alives, timeouts, the connection cap, tokens, Host names, HEAD, closing, fa
 from __future__ import annotations
 
 import json
+import logging
 import selectors
 import socket
 import time
@@ -222,7 +223,9 @@ def test_closing_with_a_stalled_client_still_cleans_up() -> None:
     reader.close()
 
 
-def test_a_flood_of_connections_is_capped_and_the_server_serves_on() -> None:
+def test_a_flood_of_connections_is_capped_and_the_server_serves_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     cap, flood = 8, 300
     with serving(max_connections=cap, request_timeout_s=2.0) as server:
         reader = Stream(server)
@@ -242,6 +245,7 @@ def test_a_flood_of_connections_is_capped_and_the_server_serves_on() -> None:
         for sock in held:
             sock.close()
         reader.close()
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def _open_descriptors() -> int:

@@ -94,11 +94,12 @@ class _CappedServer(web.Server):
         self._limit = limit
 
     def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
-        if len(self.connections) >= self._limit:
-            transport.write(_BUSY)
-            transport.close()  # not counted: the server forgets it at once
-            return
         super().connection_made(handler, transport)
+        if len(self.connections) > self._limit:
+            transport.write(_BUSY)
+            # On the loop's next turn: aiohttp has yet to set the handler up (closed now, its
+            # task would fail an assertion and log a traceback), and reads no request before.
+            asyncio.get_running_loop().call_soon(handler.force_close)
 
 
 _BUSY_TEXT = b"503: this caption server has all the readers it can\n"
