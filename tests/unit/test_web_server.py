@@ -71,8 +71,12 @@ def final(text: str) -> dict[str, object]:
 class Stream:
     """An ``/events`` reader on a raw socket: its events with their ids, and its comments."""
 
-    def __init__(self, server: CaptionServer, *headers: str) -> None:
-        self.sock = connect(server)
+    def __init__(self, server: CaptionServer, *headers: str, small_buffer: bool = False) -> None:
+        self.sock = socket.socket()
+        if small_buffer:  # so that a reader who stops reading holds up the server soon
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.settimeout(WAIT_S)
+        self.sock.connect((server.host, server.port))
         # HTTP/1.0: the body as sent, not in chunks.
         self.sock.sendall(request(server, "/events", *headers, version="1.0"))
         self.head: bytes | None = None
@@ -202,20 +206,35 @@ def test_a_wrong_token_of_any_bytes_gets_403(guarded: CaptionServer, token: byte
     assert status(answer(guarded, header + allowed + b"\r\n\r\n")) == 403
 
 
-def test_closing_with_a_stalled_client_still_cleans_up() -> None:
-    server = CaptionServer("127.0.0.1", 0, THEMES)
-    server.start()
-    stalled = socket.socket()
-    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    stalled.connect((server.host, server.port))
-    stalled.sendall(request(server, "/events"))  # and never reads
+def _outrun(server: CaptionServer) -> tuple[Stream, Stream]:
+    """A client that has stopped reading, and one that reads all of far more than the socket
+    buffers and the stalled client's queue hold (401 lines)."""
+    stalled = Stream(server, small_buffer=True)
     server.publish(final("first"))
     reader = Stream(server)
     assert reader.texts(1) == ["first"]
+    assert stalled.texts(1) == ["first"]  # and reads no more for now
     big = "x" * 32_000
-    for n in range(400):  # far more than the socket buffers and the stalled client's queue
+    for n in range(400):
         server.publish(final(f"{n} {big}"))
     reader.read(lambda blocks: '"399 x' in blocks[-1].get("data", ""), "the last line")
+    return stalled, reader
+
+
+def test_a_client_that_falls_behind_is_told_how_many_lines_it_lost() -> None:
+    with serving() as server:
+        stalled, reader = _outrun(server)
+        blocks = stalled.read(lambda b: '"399 x' in b[-1].get("data", ""), "the last line")
+        lost = [json.loads(b["data"])["count"] for b in blocks if '"dropped"' in b.get("data", "")]
+        assert lost and sum(lost) + len(_texts(blocks)) == 401
+        stalled.close()
+        reader.close()
+
+
+def test_closing_with_a_stalled_client_still_cleans_up() -> None:
+    server = CaptionServer("127.0.0.1", 0, THEMES)
+    server.start()
+    stalled, reader = _outrun(server)
     server.stop()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((server.host, server.port), timeout=WAIT_S).close()
