@@ -91,10 +91,10 @@ def test_after_a_network_blip_the_page_shows_each_line_once(server: CaptionServe
             page.evaluate(
                 'for (const id of [shown.stream + "-1", "0a0b0c0d-1"]) events.dispatchEvent('
                 "new MessageEvent('message', {lastEventId: id, data: JSON.stringify("
-                '{type: "final", text: "sent again " + id.length}) }));'
+                '{type: "final", text: "sent as " + id}) }));'
             )
-            shown = page.wait_for(lambda text: "sent again 10" in text, "a new stream's line")
-            assert shown.count("sent again") == 1, shown
+            shown = page.wait_for(lambda text: "sent as 0a0b0c0d-1" in text, "a new stream's line")
+            assert shown.count("sent as") == 1, shown
     finally:
         relay.close()
 
