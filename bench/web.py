@@ -58,7 +58,7 @@ class Reader(threading.Thread):
     def __init__(self, host: str, port: int) -> None:
         super().__init__(daemon=True)
         self.sock = socket.create_connection((host, port), timeout=120)
-        self.sock.sendall(b"GET /events HTTP/1.1\r\nHost: bench\r\n\r\n")
+        self.sock.sendall(f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         self.events = 0
 
     def run(self) -> None:
@@ -88,7 +88,7 @@ def one_run(audio: Path, clients: int) -> dict[str, float]:
     others = []
     for _ in range(clients - len(readers)):
         sock = socket.create_connection((host, port), timeout=5)
-        sock.sendall(b"GET /events HTTP/1.1\r\nHost: bench\r\n\r\n")
+        sock.sendall(f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         others.append(sock)
     time.sleep(2.0)
     for sock in others[: len(others) // 2]:  # reset without a goodbye

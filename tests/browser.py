@@ -1,12 +1,19 @@
 """A real browser for the tests: headless Chromium (Debian's chromium-headless-shell), driven
-through the DevTools protocol over its WebSocket (aiohttp's client), no other tools."""
+through the DevTools protocol over its WebSocket (aiohttp's client), no other tools.
+
+Debian's ``chromium-headless-shell`` is a shell script that runs the browser without
+``exec``: killing the script leaves Chromium running. So the browser gets a process
+group of its own, and the whole group is killed."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -26,8 +33,9 @@ _LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
 class Page:
     """One tab: open a URL, read its text as the reader sees it."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, profile: str) -> None:
         self._endpoint = endpoint
+        self.profile = profile  # its --user-data-dir: in every one of its processes' command lines
         self._ids = count(1)
 
     async def _call(self, method: str, **params: Any) -> dict[str, Any]:
@@ -75,6 +83,7 @@ def browser() -> Iterator[Page]:
              "about:blank"],
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )  # fmt: skip
         try:
             assert process.stderr is not None
@@ -87,7 +96,8 @@ def browser() -> Iterator[Page]:
             assert endpoint is not None, "Chromium did not start its DevTools server"
             # Keep reading its log, or a full pipe would stall it.
             threading.Thread(target=process.stderr.read, daemon=True).start()
-            yield Page(endpoint)
+            yield Page(endpoint, profile)
         finally:
-            process.kill()
+            with contextlib.suppress(ProcessLookupError):  # all of it ended already
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()

@@ -2,7 +2,8 @@
 
 Both read ``/events`` (Server-Sent Events, the token passed on from the page's
 own address) and draw final lines and each source's partial text, labels in
-the theme's source colours. The page follows the newest line unless the
+the theme's source colours; an event whose id was drawn already (sent again
+after a reconnect) is skipped. The page follows the newest line unless the
 reader scrolled up; the overlay keeps only the last lines, on a transparent
 background, for OBS's browser source and the like.
 """
@@ -47,9 +48,17 @@ const waiting = new Map();
 function following() {
   return window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
 }
+let shown = {stream: "", number: 0};  // the newest event drawn here
+function fresh(id) {  // false for an event drawn before: a reconnect's replay
+  const [stream, number] = id.split("-");
+  if (stream === shown.stream && Number(number) <= shown.number) return false;
+  shown = {stream: stream, number: Number(number)};
+  return true;
+}
 const events = new EventSource("events?" + params.toString());
 events.onmessage = (message) => {
   const event = JSON.parse(message.data);
+  if (event.type !== "dropped" && !fresh(message.lastEventId)) return;
   const follow = following();
   const source = event.source || "";
   if (event.type === "final") {

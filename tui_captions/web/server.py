@@ -4,15 +4,23 @@
 labels in their colours), ``/overlay`` the last lines on a transparent page
 for OBS's browser source, and ``/events`` sends the same events as ``live
 --format jsonl`` as Server-Sent Events, for other programs. A newly opened
-page gets the session's recent lines first.
+page gets the session's recent lines first; each event has an id, so a page
+that reconnects after a network blip (EventSource does that by itself) gets
+only what it missed, and an idle stream gets a comment every
+:data:`KEEPALIVE_S` so proxies and OBS keep it open.
 
 It never slows captioning: the front end hands each event over with
 :meth:`CaptionServer.publish`, which only schedules it on the server's own
 event loop; each client has a bounded queue, and one that does not keep up
 loses its oldest events and is told how many; clients that vanish are
-dropped. Listening on any address but 127.0.0.1 and ::1 (other loopback
-addresses included) needs a token: it is made here, printed with the URL,
-and every request without it gets 403.
+dropped, connections beyond :data:`MAX_CONNECTIONS` get 503 and ones that
+send no request in :data:`REQUEST_TIMEOUT_S` are closed, so no crowd of
+them takes the descriptors the journal and the capture need. Listening on
+any address but 127.0.0.1 and ::1 (other loopback addresses included) needs
+a token: it is made here, printed with the URL, and every request without it
+gets 403; without a token, a request must name this server in its Host
+header (a page of another site whose name resolves to 127.0.0.1, "DNS
+rebinding", gets 403).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import logging
 import secrets
 import threading
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,9 +45,15 @@ LOCAL_HOSTS = ("127.0.0.1", "::1")
 DEFAULT_HOST = "127.0.0.1"
 HISTORY_LINES = 300  # what a new page shows of the session so far
 CLIENT_QUEUE = 256  # events a client may fall behind by before it loses the oldest
+MAX_CONNECTIONS = 32  # at once; a page holds one, so a room full of phones fits
+KEEPALIVE_S = 15.0  # an idle stream gets a comment this often (proxies close silent ones)
+REQUEST_TIMEOUT_S = 10.0  # a connection without a whole request by then is closed
+RETRY_MS = 1000  # how soon a page reconnects after a blip
 _START_TIMEOUT_S = 10.0
 
 Event = dict[str, Any]
+Numbered = tuple[int, Event]  # an event and its place in the session's stream
+_Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -57,24 +72,78 @@ def needs_token(host: str) -> bool:
 
 @dataclass(eq=False)
 class _Client:
-    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(CLIENT_QUEUE))
+    # None: the server is closing.
+    queue: asyncio.Queue[Numbered | None] = field(
+        default_factory=lambda: asyncio.Queue(CLIENT_QUEUE)
+    )
     lost: int = 0
+
+    def offer(self, item: Numbered | None) -> None:
+        """Queue without waiting: a client that does not keep up loses its oldest event."""
+        if self.queue.full():
+            self.queue.get_nowait()
+            self.lost += 1
+        self.queue.put_nowait(item)
+
+
+class _CappedServer(web.Server):
+    """aiohttp's server, answering 503 to connections beyond ``limit`` and closing them."""
+
+    def __init__(self, handler: _Handler, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._limit = limit
+
+    def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        if len(self.connections) > self._limit:
+            transport.write(_BUSY)
+            # On the loop's next turn: aiohttp has yet to set the handler up (closed now, its
+            # task would fail an assertion and log a traceback), and reads no request before.
+            asyncio.get_running_loop().call_soon(handler.force_close)
+
+
+_BUSY_TEXT = b"503: this caption server has all the readers it can\n"
+_BUSY = (  # written straight to a connection aiohttp never handles
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_BUSY_TEXT), _BUSY_TEXT)
+)
 
 
 class CaptionServer:
     """The server of one session; :meth:`start` it, :meth:`publish` events, :meth:`stop` it."""
 
-    def __init__(self, host: str, port: int, themes: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        themes: dict[str, dict[str, str]],
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        keepalive_s: float = KEEPALIVE_S,
+        request_timeout_s: float = REQUEST_TIMEOUT_S,
+    ) -> None:
         self.host = host
         self.port = port
         self.token = secrets.token_urlsafe(16) if needs_token(host) else None
         self._themes = themes
-        self._history: deque[Event] = deque(maxlen=HISTORY_LINES)
-        self._partials: dict[str, Event] = {}
+        self._max_connections = max_connections
+        self._keepalive_s = keepalive_s
+        self._request_timeout_s = request_timeout_s
+        # Event ids are "<stream>-<n>": a page that reconnects to a new session's server
+        # (same port, new process) is told apart from one that missed a few lines.
+        self._stream = secrets.token_hex(4)
+        self._numbered = 0
+        self._history: deque[Numbered] = deque(maxlen=HISTORY_LINES)
+        self._partials: dict[str, Numbered] = {}
         self._clients: set[_Client] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self._thread: threading.Thread | None = None
+        self._routes: dict[str, _Handler] = {
+            "/": self._page,
+            "/overlay": self._overlay,
+            "/events": self._events,
+        }
 
     @property
     def url(self) -> str:
@@ -82,12 +151,9 @@ class CaptionServer:
         query = f"?token={self.token}" if self.token else ""
         return f"http://{shown}:{self.port}/{query}"
 
-    @property
-    def clients(self) -> int:
-        return len(self._clients)
-
     def start(self) -> None:
-        """Listen, or raise :class:`UserError` (the port is taken, the address is not ours)."""
+        """Listen, or raise :class:`UserError`, whatever the cause: a URL is never printed
+        for a server that is not there."""
         # A client that breaks its connection is not the user's business; log lines on
         # stderr would also break the terminal app's screen.
         logging.getLogger("aiohttp").setLevel(logging.CRITICAL)
@@ -99,7 +165,7 @@ class CaptionServer:
             self._loop = loop
             try:
                 loop.run_until_complete(self._open())
-            except OSError as exc:
+            except Exception as exc:  # a taken port, a name that cannot be an address, ...
                 problem.append(exc)
                 ready.set()
                 loop.close()
@@ -111,7 +177,9 @@ class CaptionServer:
 
         self._thread = threading.Thread(target=serve, name="captions-web", daemon=True)
         self._thread.start()
-        ready.wait(_START_TIMEOUT_S)
+        if not ready.wait(_START_TIMEOUT_S):
+            self.stop()
+            problem.append(TimeoutError(f"not listening after {_START_TIMEOUT_S:.0f} s"))
         if problem:
             exc = problem[0]
             reason = getattr(exc, "strerror", None) or exc
@@ -137,87 +205,121 @@ class CaptionServer:
     # -- on the server's loop ---------------------------------------------------------------
 
     async def _open(self) -> None:
-        app = web.Application(middlewares=[self._guard])
-        app.router.add_get("/", self._page)
-        app.router.add_get("/overlay", self._overlay)
-        app.router.add_get("/events", self._events)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        server = _CappedServer(
+            self._guard,
+            limit=self._max_connections,
+            access_log=None,
+            keepalive_timeout=self._request_timeout_s,  # aiohttp: idle or half-sent, closed
+        )
+        self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])  # the one chosen, when asked for 0
 
     async def _close(self) -> None:
         for client in list(self._clients):
-            client.queue.put_nowait({"type": "end"})
+            client.offer(None)
         if self._runner is not None:
             await self._runner.cleanup()
 
-    @web.middleware
-    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _guard(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Who may ask, then what: the token or this server's own name, then the route."""
         if self.token is not None:
             bearer = request.headers.get("Authorization") or ""
             given = request.query.get("token") or bearer.removeprefix("Bearer ")
-            if not secrets.compare_digest(given, self.token):
+            if not secrets.compare_digest(_bytes(given), self.token.encode()):
                 return web.Response(status=403, text="403: this caption server needs its token\n")
-        response: web.StreamResponse = await handler(request)
-        return response
+        elif request.headers.get("Host", "").lower() not in self._own_names():
+            return web.Response(status=403, text="403: open this page as 127.0.0.1 or localhost\n")
+        route = self._routes.get(request.path)
+        if route is None:
+            return web.Response(status=404, text="404: try / or /overlay or /events\n")
+        if request.method not in ("GET", "HEAD"):
+            return web.Response(status=405, headers={"Allow": "GET, HEAD"})
+        return await route(request)
+
+    def _own_names(self) -> set[str]:
+        """The Host headers a browser sends for this server when it is opened by address."""
+        names = {"localhost", f"[{self.host}]" if ":" in self.host else self.host}
+        with_port = {f"{name}:{self.port}" for name in names}
+        return with_port | names if self.port == 80 else with_port
 
     def _fan_out(self, event: Event) -> None:
+        self._numbered += 1
+        numbered = (self._numbered, event)
         if event.get("type") == "final":
-            self._history.append(event)
+            self._history.append(numbered)
             self._partials.pop(str(event.get("source", "")), None)
         elif event.get("type") == "partial":
-            self._partials[str(event.get("source", ""))] = event
+            self._partials[str(event.get("source", ""))] = numbered
         for client in self._clients:
-            if client.queue.full():
-                client.queue.get_nowait()  # a slow reader loses the oldest
-                client.lost += 1
-            client.queue.put_nowait(event)
+            client.offer(numbered)
 
-    def _theme(self, request: web.Request) -> tuple[str, dict[str, str]]:
+    def _theme(self, request: web.BaseRequest) -> tuple[str, dict[str, str]]:
         name = request.query.get("theme", "")
         name = name if name in self._themes else next(iter(self._themes))
         return name, self._themes[name]
 
-    async def _page(self, request: web.Request) -> web.Response:
+    async def _page(self, request: web.BaseRequest) -> web.Response:
         name, colours = self._theme(request)
         return web.Response(text=caption_page(name, colours), content_type="text/html")
 
-    async def _overlay(self, request: web.Request) -> web.Response:
+    async def _overlay(self, request: web.BaseRequest) -> web.Response:
         name, colours = self._theme(request)
         lines = _bounded_int(request.query.get("lines"), 2, 1, 20)
         size = _bounded_int(request.query.get("size"), 48, 8, 200)
         return web.Response(text=overlay_page(name, colours, lines, size), content_type="text/html")
 
-    async def _events(self, request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(
-            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
-        )
+    async def _events(self, request: web.BaseRequest) -> web.StreamResponse:
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        if request.method == "HEAD":
+            return web.Response(headers=headers)
+        response = web.StreamResponse(headers=headers)
         await response.prepare(request)
         client = _Client()
-        backlog = [*self._history, *self._partials.values()]
+        seen = self._seen(request.headers.get("Last-Event-ID", ""))
+        backlog = sorted([*self._history, *self._partials.values()], key=lambda item: item[0])
         self._clients.add(client)
         try:
-            for event in backlog:
-                await _send(response, event)
+            await response.write(f"retry: {RETRY_MS}\n\n".encode())
+            for number, event in backlog:
+                if number > seen:
+                    await self._send(response, number, event)
             while True:
-                event = await client.queue.get()
+                try:
+                    item = await asyncio.wait_for(client.queue.get(), self._keepalive_s)
+                except asyncio.TimeoutError:
+                    await response.write(b": keep-alive\n\n")
+                    continue
                 if client.lost:
-                    await _send(response, {"type": "dropped", "count": client.lost})
+                    await response.write(_data({"type": "dropped", "count": client.lost}))
                     client.lost = 0
-                if event.get("type") == "end":
+                if item is None:
                     break
-                await _send(response, event)
+                await self._send(response, *item)
         except (ConnectionError, asyncio.CancelledError):
             pass  # the client went away
         finally:
             self._clients.discard(client)
         return response
 
+    def _seen(self, last_event_id: str) -> int:
+        """The last event a reconnecting client has (0: none of this stream's)."""
+        stream, _, number = last_event_id.partition("-")
+        return int(number) if stream == self._stream and number.isdecimal() else 0
 
-async def _send(response: web.StreamResponse, event: Event) -> None:
-    await response.write(f"data: {json.dumps(event)}\n\n".encode())
+    async def _send(self, response: web.StreamResponse, number: int, event: Event) -> None:
+        await response.write(f"id: {self._stream}-{number}\n".encode() + _data(event))
+
+
+def _data(event: Event) -> bytes:
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
+def _bytes(text: str) -> bytes:
+    """Any text a request can carry (lone surrogates included) as bytes to compare."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _bounded_int(text: str | None, default: int, low: int, high: int) -> int:
