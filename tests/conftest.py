@@ -45,11 +45,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # Tests that capture from the private sound server, drive a terminal or a browser, or
 # time what they see run one after another on one xdist worker (``make test`` runs
 # ``--dist loadgroup``): they keep a core to themselves while the other worker decodes.
-REALTIME_FIXTURES = frozenset({"pulse_daemon", "pulse_server", "null_sink", "browser"})
+REALTIME_FIXTURES = frozenset({"pulse_daemon", "pulse_server", "null_sink"})
 REALTIME_MODULES = frozenset(
     {
         "test_tui_tmux",
         "test_web_captions",
+        "test_web_browser",
         "test_nothing_outlives",
         "test_journal_kill",
         "test_live_cli",
