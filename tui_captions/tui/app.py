@@ -176,7 +176,7 @@ class CaptionsApp(App[Path | None]):
         self.backend: Backend = backend or RealBackend()
         self.clock = clock
         self.theme_set: ThemeSet = discover_themes(options.user_themes_dir)
-        self.settings, self._settings_problem = load_settings(options.settings_path)
+        self.settings, self._settings_problems = load_settings(options.settings_path)
         self.run_options = self.settings.run_options(
             options.threads, options.quantize, options.compute
         )
@@ -249,9 +249,8 @@ class CaptionsApp(App[Path | None]):
             for signum in STOP_SIGNALS:
                 loop.add_signal_handler(signum, self.stop_on_signal, signum)
         self.theme = self._initial_theme()
-        for problem in [*self.theme_set.problems, self._settings_problem]:
-            if problem:
-                self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
+        for problem in [*self.theme_set.problems, *self._settings_problems]:
+            self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
         if self._hotword_problem:
             self.notify(self._hotword_problem, title="Hotwords", severity="warning", timeout=10)
         if self.options.serve is not None:
