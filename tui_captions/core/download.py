@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import os
 import shutil
 import urllib.error
@@ -22,6 +23,7 @@ from tui_captions.errors import ModelError
 DownloadProgress = Callable[[str, int, int | None], None]
 
 LOCAL_MODEL = "--model PATH pointing at a local model directory (see README, 'Local models')"
+_log = logging.getLogger(__name__)
 
 
 def cached_directory(models_root: Path, name: str, fill: Callable[[Path], None]) -> Path:
@@ -57,6 +59,7 @@ def download(
         with urllib.request.urlopen(url, timeout=30) as response, dest.open("wb") as out:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
+            _log.debug("downloading %s (%s bytes) to %s", url, total or "unknown", dest)
             done = 0
             if progress:
                 progress(label, done, total)
@@ -85,3 +88,4 @@ def download(
         raise ModelError(
             f"the download of {url} stopped early ({done} of {total} bytes); try again"
         )
+    _log.debug("downloaded %s: %d bytes", url, done)

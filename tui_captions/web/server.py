@@ -37,6 +37,7 @@ DEFAULT_HOST = "127.0.0.1"
 HISTORY_LINES = 300  # what a new page shows of the session so far
 CLIENT_QUEUE = 256  # events a client may fall behind by before it loses the oldest
 _START_TIMEOUT_S = 10.0
+_log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 
@@ -119,6 +120,7 @@ class CaptionServer:
                 f"--serve {self.host}:{self.port}: cannot listen there ({reason}); "
                 "choose another port, or an address of this machine"
             )
+        _log.debug("caption server listening at %s", self.url)
 
     def publish(self, event: Event) -> None:
         """Hand an event to every client (any thread; never waits)."""
@@ -133,6 +135,7 @@ class CaptionServer:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(loop.stop)
             thread.join(5.0)
+            _log.debug("caption server at %s stopped", self.url)
 
     # -- on the server's loop ---------------------------------------------------------------
 
@@ -198,6 +201,7 @@ class CaptionServer:
         client = _Client()
         backlog = [*self._history, *self._partials.values()]
         self._clients.add(client)
+        _log.debug("browser client %s connected (%d now)", request.remote, len(self._clients))
         try:
             for event in backlog:
                 await _send(response, event)
@@ -213,6 +217,7 @@ class CaptionServer:
             pass  # the client went away
         finally:
             self._clients.discard(client)
+            _log.debug("browser client %s left (%d now)", request.remote, len(self._clients))
         return response
 
 
