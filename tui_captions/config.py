@@ -53,6 +53,8 @@ class Kind:
 
 @dataclass(frozen=True)
 class Key:
+    """A settings key's declaration, kept in its Settings field's metadata."""
+
     kind: Kind
     doc: str  # one line for the docs' table
 
