@@ -4,12 +4,15 @@ asked; a message names the file once something was written there."""
 from __future__ import annotations
 
 import logging
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tui_captions.core import logfile
+from tui_captions.web.server import CaptionServer
 
 
 @pytest.fixture
@@ -79,3 +82,25 @@ def test_debug_is_asked_by_the_option_or_the_variable(
     if variable is not None:
         monkeypatch.setenv(logfile.DEBUG_VARIABLE, variable)
     assert logfile.debug_requested(option) is wanted
+
+
+def test_the_caption_server_logs_its_start_its_clients_and_its_stop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="tui_captions.web.server")
+    server = CaptionServer("127.0.0.1", 0, {})
+    server.start()
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/events", timeout=10) as events:
+        deadline = time.monotonic() + 10
+        while server.clients == 0:
+            assert time.monotonic() < deadline, "the client was never counted"
+            time.sleep(0.01)
+        server.publish({"type": "end"})
+        assert events.read() == b""  # the stream ends
+    server.stop()
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        f"caption server listening at {server.url}",
+        "browser client 127.0.0.1 connected",
+        "browser client 127.0.0.1 left",
+        f"caption server at {server.url} stopped",
+    ]
