@@ -69,10 +69,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True, scope="session")
 def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Sessions that tests start (live, the TUI) are journaled here, never in the user's data dir,
-    and the user's settings file is not read; child processes inherit both. Their settings
-    name the bundled punctuation model: the published one is a download (tested on loopback)."""
+    their log is written here, and the user's settings file is not read; child processes inherit
+    all three. Their settings name the bundled punctuation model: the published one is a
+    download (tested on loopback)."""
     patch = pytest.MonkeyPatch()
     patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+    patch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state-home")))  # the log
     patch.setenv("XDG_CONFIG_HOME", settings_home(tmp_path_factory.mktemp("config-home")))
     yield
     patch.undo()

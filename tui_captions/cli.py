@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-from tui_captions import __version__
+from tui_captions import __version__, paths
 from tui_captions.commands import (
     app,
     demo,
@@ -19,10 +21,12 @@ from tui_captions.commands import (
     sessions,
     transcribe,
 )
+from tui_captions.core import logfile
 from tui_captions.errors import UserError
 from tui_captions.signals import exit_status, stop_on_signals
 
 COMMANDS = (transcribe, live, devices, sessions, export, punctuate, demo)
+_log = logging.getLogger("tui_captions.cli")  # not __name__, "__main__" under python -m
 
 
 class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
@@ -70,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live, offline captions in the terminal (streaming Emformer RNN-T).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help=f"also log what the workers, engines, server and downloads do in {paths.log_file()} "
+        f"(or set {logfile.DEBUG_VARIABLE}=1); warnings and errors are always logged there",
+    )
     app.add_options(parser)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", action=_Commands)
     for command in COMMANDS:
@@ -82,10 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        logfile.start(paths.log_file(), logfile.debug_requested(args.debug))
+        command = shlex.join(sys.argv[1:] if argv is None else argv)
+        _log.debug("captions-tui %s: %s", __version__, command)
         handler = getattr(args, "handler", app.run)
         return int(handler(args))
     except UserError as exc:
-        print(f"captions-tui: error: {exc}", file=sys.stderr)
+        _log.debug("stopped: %s", exc)
+        print(logfile.mention(f"captions-tui: error: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt as interrupt:
         return exit_status(interrupt)
@@ -94,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # complaining again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except Exception:  # a bug: its traceback goes to the log file too
+        _log.exception("captions-tui failed")
+        raise
 
 
 if __name__ == "__main__":

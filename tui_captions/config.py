@@ -8,13 +8,14 @@ reported once and defaults are used. Command-line options win over the file.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import tomlkit
 import tomlkit.exceptions
@@ -36,25 +37,78 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 SETTINGS_FILE = "settings.toml"
-SECONDS_KEYS = ("endpoint_silence", "max_segment", "clear_after")
 DEFAULT_STRIP_LINES = 3
+DOCS = "docs/settings.md"  # where the table of keys is, for a key the file misspells
 T = TypeVar("T", bound=str)
 
 
 @dataclass(frozen=True)
+class Kind:
+    """What a key's value must be: said in the docs and the warning, checked on reading."""
+
+    must_be: str
+    accepts: Callable[[Any], bool]
+    convert: Callable[[Any], Any] = lambda value: value  # as the Settings field holds it
+
+
+@dataclass(frozen=True)
+class Key:
+    """A settings key's declaration, kept in its Settings field's metadata."""
+
+    kind: Kind
+    doc: str  # one line for the docs' table
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_phrases(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(w, str) and w.strip() for w in value)
+
+
+TEXT = Kind("a string", lambda value: isinstance(value, str))
+FLAG = Kind("true or false", lambda value: isinstance(value, bool))
+# TOML has inf and nan; a line can't wait forever.
+SECONDS = Kind(
+    "seconds above 0 and finite", lambda value: _is_number(value) and 0 < value < math.inf, float
+)
+ROWS = Kind(
+    "a whole number >= 1",
+    lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+)
+QUANTIZE = Kind(" or ".join(f'"{mode}"' for mode in QUANTIZE_MODES), QUANTIZE_MODES.__contains__)
+WORDS = Kind("a list of words", _is_phrases, lambda words: parse_watch(",".join(words)))
+PHRASES = Kind("a list of phrases", _is_phrases, tuple)
+SCORE = Kind("a number above 0, at most 20", lambda value: _is_number(value) and 0 < value <= 20)
+MODEL = Kind(
+    'a model name, a folder or "none"', lambda value: isinstance(value, str) and bool(value.strip())
+)
+
+
+def setting(kind: Kind, doc: str) -> Any:
+    """A key of the file, declared once: a Settings field (None: not set), its kind, its doc."""
+    return field(default=None, metadata={"key": Key(kind, doc)})
+
+
+@dataclass(frozen=True)
 class Settings:
-    theme: str | None = None
-    quantize: str | None = None
-    endpoint_silence: float | None = None
-    max_segment: float | None = None
-    clear_after: float | None = None  # the caption strip empties after this much quiet
-    strip_lines: int | None = None  # rows of text in the caption strip
-    watch: tuple[str, ...] | None = None  # watch-words and phrases, lower-case
-    watch_bell: bool | None = None  # None: ring the terminal bell on a watch-word
-    punctuation: str | None = None  # a punctuation model's name or directory, or "none"
-    hotwords: tuple[str, ...] | None = None  # phrases the search prefers ("phrase :score")
-    hotword_score: float | None = None  # their bonus per token
-    watch_hotwords: bool | None = None  # None: watch-words are hotwords too
+    """The file's keys, each declared once here; reading, checks and docs follow from them."""
+
+    theme: str | None = setting(TEXT, "the colour theme (`t` in the app saves it here)")
+    quantize: str | None = setting(QUANTIZE, "how the model runs when `--quantize` is not given")
+    endpoint_silence: float | None = setting(SECONDS, "as `--endpoint-silence`: quiet ends a line")
+    max_segment: float | None = setting(SECONDS, "as `--max-segment`: a line ends at its next word")
+    clear_after: float | None = setting(SECONDS, "as `--clear-after`: the caption strip empties")
+    strip_lines: int | None = setting(ROWS, "as `--lines`: rows of text in the caption strip")
+    watch: tuple[str, ...] | None = setting(WORDS, "as `--watch`: words to be told about")
+    watch_bell: bool | None = setting(FLAG, "`false`: no terminal bell on a watch-word")
+    punctuation: str | None = setting(MODEL, "as `--punctuation`: the punctuation model")
+    hotwords: tuple[str, ...] | None = setting(
+        PHRASES, "as `--hotwords`: phrases the search prefers"
+    )
+    hotword_score: float | None = setting(SCORE, "as `--hotword-score`: their bonus per token")
+    watch_hotwords: bool | None = setting(FLAG, "`false`: watch-words are not hotwords too")
     path: Path | None = field(default=None, compare=False)  # the file read: errors name it
 
     def run_options(self, threads: int, quantize: str | None, compute: str) -> RunOptions:
@@ -124,7 +178,16 @@ class Settings:
 
     def key(self, name: str) -> str:
         """Where a value came from, for messages: the settings file and the key in it."""
-        return f"settings file {self.path or settings_path()}, '{name}'"
+        return _where(self.path or settings_path(), name)
+
+
+KEYS: dict[str, Key] = {
+    item.name: item.metadata["key"] for item in dataclasses.fields(Settings) if item.metadata
+}
+
+
+def _where(path: Path, name: str) -> str:
+    return f"settings file {path}, '{name}'"
 
 
 @dataclass(frozen=True)
@@ -149,90 +212,41 @@ def settings_path() -> Path:
     return paths.config_dir() / SETTINGS_FILE
 
 
-def load_settings(path: Path | None = None) -> tuple[Settings, str | None]:
-    """The saved settings and, if the file could not be used, a one-line warning."""
+def load_settings(path: Path | None = None) -> tuple[Settings, tuple[str, ...]]:
+    """The saved settings and a one-line warning per key that could not be used (the others
+    apply), or one warning for a file that could not be read at all."""
     path = path or settings_path()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return Settings(), None
+        return Settings(), ()
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return Settings(), f"settings file {path} ignored: {exc}"
-    theme, quantize = data.get("theme"), data.get("quantize")
-    if theme is not None and not isinstance(theme, str):
-        return Settings(), f"settings file {path} ignored: 'theme' must be a string"
-    if quantize is not None and quantize not in QUANTIZE_MODES:
-        choices = " or ".join(f'"{mode}"' for mode in QUANTIZE_MODES)
-        return Settings(), f"settings file {path} ignored: 'quantize' must be {choices}"
-    seconds: dict[str, float | None] = {}
-    for key in SECONDS_KEYS:
-        value = data.get(key)
-        if value is not None and (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not 0 < value < math.inf  # TOML has inf and nan; a line can't wait forever
-        ):
-            return (
-                Settings(),
-                f"settings file {path} ignored: '{key}' must be seconds above 0 and finite",
-            )
-        seconds[key] = None if value is None else float(value)
-    watch = data.get("watch")
-    if watch is not None and (
-        not isinstance(watch, list) or not all(isinstance(w, str) and w.strip() for w in watch)
-    ):
-        return Settings(), f"settings file {path} ignored: 'watch' must be a list of words"
-    bell = data.get("watch_bell")
-    if bell is not None and not isinstance(bell, bool):
-        return Settings(), f"settings file {path} ignored: 'watch_bell' must be true or false"
-    words = None if watch is None else parse_watch(",".join(watch))
-    hotwords = data.get("hotwords")
-    if hotwords is not None and (
-        not isinstance(hotwords, list)
-        or not all(isinstance(w, str) and w.strip() for w in hotwords)
-    ):
-        return Settings(), f"settings file {path} ignored: 'hotwords' must be a list of phrases"
-    hotword_score = data.get("hotword_score")
-    if hotword_score is not None and (
-        isinstance(hotword_score, bool)
-        or not isinstance(hotword_score, (int, float))
-        or not 0 < hotword_score <= 20
-    ):
-        return (
-            Settings(),
-            f"settings file {path} ignored: 'hotword_score' must be above 0, at most 20",
-        )
-    watch_hotwords = data.get("watch_hotwords")
-    if watch_hotwords is not None and not isinstance(watch_hotwords, bool):
-        return Settings(), f"settings file {path} ignored: 'watch_hotwords' must be true or false"
-    punctuation = data.get("punctuation")
-    if punctuation is not None and (not isinstance(punctuation, str) or not punctuation.strip()):
-        return Settings(), (
-            f"settings file {path} ignored: 'punctuation' must be a model name, a folder or "
-            '"none"'
-        )
-    lines = data.get("strip_lines")
-    if lines is not None and (isinstance(lines, bool) or not isinstance(lines, int) or lines < 1):
-        return (
-            Settings(),
-            f"settings file {path} ignored: 'strip_lines' must be a whole number >= 1",
-        )
-    return (
-        Settings(
-            theme,
-            quantize,
-            **seconds,
-            strip_lines=lines,
-            watch=words,
-            watch_bell=bell,
-            punctuation=punctuation,
-            hotwords=None if hotwords is None else tuple(hotwords),
-            hotword_score=None if hotword_score is None else float(hotword_score),
-            watch_hotwords=watch_hotwords,
-            path=path,
-        ),
-        None,
-    )
+        return Settings(), (f"settings file {path} ignored: {exc}",)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, value in data.items():
+        key = KEYS.get(name)
+        if key is None:
+            problems.append(_unknown(path, name))
+        elif not key.kind.accepts(value):
+            problems.append(f"{_where(path, name)} ignored: must be {key.kind.must_be}")
+        else:
+            values[name] = key.kind.convert(value)
+    return Settings(**values, path=path), tuple(problems)
+
+
+def _unknown(path: Path, name: str) -> str:
+    """A key that is not a setting (a typo, most likely): which it may have meant."""
+    close = difflib.get_close_matches(name, KEYS, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"the keys are listed in {DOCS}"
+    return f"{_where(path, name)} ignored: not a setting; {hint}"
+
+
+def settings_table() -> str:
+    """The keys as a Markdown table: the docs hold it, and a test keeps the two the same."""
+    rows = ["| key | value | what it sets |", "| --- | --- | --- |"]
+    rows += [f"| `{name}` | {key.kind.must_be} | {key.doc} |" for name, key in KEYS.items()]
+    return "\n".join(rows) + "\n"
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> str | None:
@@ -262,8 +276,8 @@ def save_settings(settings: Settings, path: Path | None = None) -> str | None:
 def _toml_values(settings: Settings) -> dict[str, str | float | int | bool | list[str]]:
     """The fields that are set, as TOML values (tuples as arrays; not where they came from)."""
     values: dict[str, str | float | int | bool | list[str]] = {}
-    for item in dataclasses.fields(settings):
-        value = getattr(settings, item.name)
-        if value is not None and item.compare:
-            values[item.name] = list(value) if isinstance(value, tuple) else value
+    for name in KEYS:
+        value = getattr(settings, name)
+        if value is not None:
+            values[name] = list(value) if isinstance(value, tuple) else value
     return values

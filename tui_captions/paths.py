@@ -26,3 +26,12 @@ def data_dir() -> Path:
 def config_dir() -> Path:
     """Settings and user themes."""
     return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def state_dir() -> Path:
+    """What the program keeps about its own runs (the log): neither settings nor user data."""
+    return Path(platformdirs.user_state_dir(APP_NAME))
+
+
+def log_file() -> Path:
+    return state_dir() / f"{APP_NAME}.log"

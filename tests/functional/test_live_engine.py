@@ -13,6 +13,7 @@ import pytest
 
 from tests.audio_files import write_audio
 from tests.failing_stream import FAILURE, FailingModel, FailingStream
+from tui_captions import paths
 from tui_captions.asr.engine import DecodeOptions, StepResult
 from tui_captions.asr.model_dir import load_model_dir
 from tui_captions.asr.recognizer import Recognizer
@@ -163,5 +164,7 @@ def test_live_prints_what_failed_and_exits_2_when_recognition_fails(
     error = capsys.readouterr().err.splitlines()[-1]
     assert error == (
         f"captions-tui: error: {speech_wav}: captioning failed (RuntimeError({FAILURE!r}))"
+        f" (log: {paths.log_file()})"  # where the traceback is
     )
     assert "Traceback" in caplog.text and capture_workers() == []
+    assert f"RuntimeError: {FAILURE}" in paths.log_file().read_text()

@@ -16,13 +16,15 @@ from textual.pilot import Pilot
 
 from tests.failing_stream import FailingStream
 from tests.snapshots.fixed_app import FixedBackend
-from tui_captions.asr.engine import AsrModel, DecodeOptions
+from tui_captions.asr.defaults import DownloadProgress
+from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
 from tui_captions.audio.protocol import FfmpegSource
 from tui_captions.pipeline.channel import LiveEngine
 from tui_captions.pipeline.recording import Recorder
 from tui_captions.pipeline.session import ChannelEngine, only
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import LevelProbe, Listener
+from tui_captions.tui.screens.dialogs import ErrorScreen
 
 
 class FailingBackend(FixedBackend):
@@ -100,3 +102,36 @@ def test_a_failing_level_meter_is_logged_and_frees_the_source(
     (logged,) = [r for r in caplog.records if r.exc_info is not None]
     assert logged.name == "tui_captions.tui.backend" and "the meter is gone" in caplog.text
     assert not capture_workers()
+
+
+class BrokenLoader(FixedBackend):
+    """A model load that fails with a bug, not a user error."""
+
+    def load_model(
+        self, spec: str, run: RunOptions, decode: DecodeOptions, progress: DownloadProgress
+    ) -> AsrModel:
+        raise RuntimeError("the loader is broken")
+
+
+def test_a_model_load_that_fails_with_a_bug_logs_its_traceback_and_names_the_log(
+    tmp_path: Path,
+) -> None:
+    options = AppOptions(
+        model="emformer-librispeech",
+        beam=4,
+        threads=1,
+        sessions_dir=tmp_path / "sessions",
+        settings_path=tmp_path / "settings.toml",
+        user_themes_dir=tmp_path / "themes",
+    )
+
+    async def flow() -> None:
+        app = CaptionsApp(options, backend=BrokenLoader())
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen), "the error screen")
+            assert isinstance(app.screen, ErrorScreen)
+            assert app.screen.message.endswith(f"the loader is broken') (log: {app.log_path})")
+            assert "RuntimeError: the loader is broken" in app.log_path.read_text()
+            await pilot.press("q")
+
+    asyncio.run(flow())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -13,11 +14,13 @@ from tui_captions.asr.context_graph import build_graph
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.cli import build_parser
 from tui_captions.config import (
-    SECONDS_KEYS,
+    KEYS,
+    SECONDS,
     HotwordChoice,
     Settings,
     load_settings,
     save_settings,
+    settings_table,
 )
 from tui_captions.text.catalog import open_post_processor
 
@@ -54,8 +57,8 @@ def test_a_theme_change_keeps_the_users_file_and_writes_any_name(
     text = path.read_text(encoding="utf-8")
     assert text.startswith(USERS_FILE)  # comments, layout and the other keys as written
     assert tomllib.loads(text)["theme"] == theme
-    loaded, problem = load_settings(path)
-    assert problem is None
+    loaded, problems = load_settings(path)
+    assert problems == ()
     assert (loaded.theme, loaded.endpoint_silence, loaded.watch) == (theme, 1.2, ("zoë", "budget"))
 
 
@@ -75,7 +78,7 @@ def test_a_file_that_is_not_toml_is_not_overwritten(tmp_path: Path) -> None:
     assert path.read_text() == "quantize = [\n"
 
 
-@pytest.mark.parametrize("key", SECONDS_KEYS)
+@pytest.mark.parametrize("key", [name for name, key in KEYS.items() if key.kind == SECONDS])
 @pytest.mark.parametrize("number", ["inf", "+inf", "-inf", "nan", "1e400"])
 def test_non_finite_seconds_in_the_file_are_one_warning(
     tmp_path: Path, key: str, number: str
@@ -83,9 +86,104 @@ def test_non_finite_seconds_in_the_file_are_one_warning(
     """TOML has inf and nan: `endpoint_silence = inf` ended in an OverflowError."""
     path = tmp_path / "settings.toml"
     path.write_text(f"{key} = {number}\n")
-    loaded, warning = load_settings(path)
+    loaded, warnings = load_settings(path)
     assert loaded == Settings()
-    assert warning == (f"settings file {path} ignored: '{key}' must be seconds above 0 and finite")
+    message = f"settings file {path}, '{key}' ignored: must be seconds above 0 and finite"
+    assert warnings == (message,)
+
+
+# A good value for every key, and a bad one (as TOML).
+GOOD = {
+    "theme": '"🌙 night"',
+    "quantize": '"none"',
+    "endpoint_silence": "1.2",
+    "max_segment": "10",
+    "clear_after": "4.5",
+    "strip_lines": "2",
+    "watch": '["Zoë", "budget  Review"]',
+    "watch_bell": "false",
+    "punctuation": '"none"',
+    "hotwords": '["Alice", "budget review :2"]',
+    "hotword_score": "2.5",
+    "watch_hotwords": "false",
+}
+BAD = {
+    "theme": "3",
+    "quantize": '"int4"',
+    "endpoint_silence": "0",
+    "max_segment": "true",
+    "clear_after": '"5"',
+    "strip_lines": "1.5",
+    "watch": '"alice"',
+    "watch_bell": '"no"',
+    "punctuation": '"  "',
+    "hotwords": '["alice", ""]',
+    "hotword_score": "21",
+    "watch_hotwords": "1",
+}
+
+
+def write(path: Path, values: dict[str, str]) -> None:
+    path.write_text("".join(f"{key} = {value}\n" for key, value in values.items()))
+
+
+def test_every_key_is_read_from_the_file(tmp_path: Path) -> None:
+    assert set(GOOD) == set(BAD) == set(KEYS)
+    path = tmp_path / "settings.toml"
+    write(path, GOOD)
+    loaded, warnings = load_settings(path)
+    assert warnings == ()
+    assert loaded == Settings(
+        theme="🌙 night",
+        quantize="none",
+        endpoint_silence=1.2,
+        max_segment=10.0,
+        clear_after=4.5,
+        strip_lines=2,
+        watch=("zoë", "budget review"),
+        watch_bell=False,
+        punctuation="none",
+        hotwords=("Alice", "budget review :2"),
+        hotword_score=2.5,
+        watch_hotwords=False,
+    )
+    again = tmp_path / "again.toml"
+    assert save_settings(loaded, again) is None
+    assert load_settings(again) == (loaded, ())
+
+
+@pytest.mark.parametrize("key", sorted(BAD))
+def test_a_bad_value_is_one_warning_and_the_other_keys_apply(tmp_path: Path, key: str) -> None:
+    """Issue 37: one bad value made the whole file ignored."""
+    path = tmp_path / "settings.toml"
+    write(path, GOOD)
+    good, _ = load_settings(path)
+    write(path, {**GOOD, key: BAD[key]})
+    loaded, warnings = load_settings(path)
+    assert loaded == dataclasses.replace(good, **{key: None})
+    (warning,) = warnings
+    assert warning == f"settings file {path}, '{key}' ignored: must be {KEYS[key].kind.must_be}"
+
+
+def test_an_unknown_key_is_one_warning_that_names_it(tmp_path: Path) -> None:
+    """Issue 37: a misspelt key was ignored without a word."""
+    path = tmp_path / "settings.toml"
+    path.write_text('endpoint_silense = 1.5\ntheme = "x"\ncolour = "red"\n')
+    loaded, warnings = load_settings(path)
+    assert loaded == Settings(theme="x")
+    assert warnings == (
+        f"settings file {path}, 'endpoint_silense' ignored: not a setting; "
+        "did you mean 'endpoint_silence'?",
+        f"settings file {path}, 'colour' ignored: not a setting; "
+        "the keys are listed in docs/settings.md",
+    )
+
+
+def test_the_docs_list_every_key_as_declared() -> None:
+    docs = Path(__file__).parents[2] / "docs" / "settings.md"
+    table = settings_table()
+    assert table in docs.read_text(encoding="utf-8")
+    assert all(f"| `{key}` |" in table for key in KEYS)
 
 
 @pytest.mark.parametrize("option", ["--endpoint-silence", "--max-segment"])
@@ -103,8 +201,8 @@ def test_non_finite_seconds_options_are_refused(
 def test_a_hotword_score_in_the_file_names_the_file_and_key(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
     path.write_text('hotwords = ["alice :lots"]\n')
-    loaded, problem = load_settings(path)
-    assert problem is None
+    loaded, problems = load_settings(path)
+    assert problems == ()
     with pytest.raises(HotwordError) as error:
         loaded.hotword_list(HotwordChoice(), None)
     assert str(error.value).startswith(f"settings file {path}, 'hotwords': 'lots' after")

@@ -123,12 +123,12 @@ def test_theme_without_app_variables_gets_them_from_its_own_colours() -> None:
 
 def test_settings_round_trip_and_broken_file_warning(tmp_path: Path) -> None:
     path = tmp_path / "conf" / "settings.toml"
-    assert load_settings(path) == (Settings(), None)
+    assert load_settings(path) == (Settings(), ())
     assert save_settings(Settings(theme='odd "name"'), path) is None
-    assert load_settings(path) == (Settings(theme='odd "name"'), None)
+    assert load_settings(path) == (Settings(theme='odd "name"'), ())
     both = Settings(theme="x", quantize="none")
     assert save_settings(both, path) is None
-    assert load_settings(path) == (both, None)
+    assert load_settings(path) == (both, ())
     assert both.run_options(1, None, "cpu").quantize == "none" != DEFAULT_QUANTIZE
     assert both.run_options(1, "int8", "cpu").quantize == "int8"
     assert Settings().run_options(1, None, "cpu").quantize == DEFAULT_QUANTIZE
@@ -136,19 +136,19 @@ def test_settings_round_trip_and_broken_file_warning(tmp_path: Path) -> None:
     endpoints = Settings(theme="x", endpoint_silence=1.5, max_segment=8)
     assert save_settings(endpoints, path) is None
     # saving keeps the keys it is not given (quantize)
-    assert load_settings(path) == (Settings("x", "none", 1.5, 8), None)
+    assert load_settings(path) == (Settings("x", "none", 1.5, 8), ())
     assert endpoints.decode_options(3, None, None) == DecodeOptions(3, 1.5, 8.0)
     assert endpoints.decode_options(3, 0.4, 20.0) == DecodeOptions(3, 0.4, 20.0)
     assert Settings().decode_options(4, None, None) == DecodeOptions(beam=4)
     for bad in ("endpoint_silence = 0", 'max_segment = "long"', "max_segment = true"):
         path.write_text(bad + "\n")
-        settings, warning = load_settings(path)
-        assert settings == Settings() and warning is not None
+        settings, (warning,) = load_settings(path)
+        assert settings == Settings()
         assert "must be seconds above 0" in warning and bad.split()[0] in warning
     path.write_text("theme = [")
-    settings, warning = load_settings(path)
+    settings, (warning,) = load_settings(path)
     assert settings == Settings()
-    assert warning is not None and str(path) in warning
+    assert str(path) in warning
 
 
 def test_settings_save_failure_is_a_warning_not_an_exception(tmp_path: Path) -> None:

@@ -22,15 +22,16 @@ def test_words_and_phrases_match_whole_words_in_any_case() -> None:
 def test_the_settings_list_is_read_checked_and_kept(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
     path.write_text('watch = ["Alice", "budget review"]\nwatch_bell = false\n')
-    settings, problem = load_settings(path)
-    assert problem is None
+    settings, problems = load_settings(path)
+    assert problems == ()
     assert settings.watch == ("alice", "budget review") and settings.watch_bell is False
     assert settings.watch_words(None) == ("alice", "budget review")
     assert settings.watch_words("bob") == ("bob",)  # the option wins
     assert save_settings(settings, path) is None
     assert load_settings(path)[0] == settings
     path.write_text("watch = 'alice'\n")
-    assert "'watch' must be a list of words" in str(load_settings(path)[1])
+    (warning,) = load_settings(path)[1]
+    assert "'watch' ignored: must be a list of words" in warning
 
 
 def test_jsonl_marks_the_lines_that_say_a_watch_word() -> None:

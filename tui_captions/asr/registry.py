@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 from tui_captions.asr import model_dir
@@ -15,6 +17,7 @@ from tui_captions.asr.wav2vec2 import load_wav2vec2
 from tui_captions.asr.wav2vec2_dir import FORMAT as WAV2VEC2_FORMAT
 from tui_captions.errors import ModelError
 
+_log = logging.getLogger(__name__)
 ENGINES: dict[str, EngineLoader] = {
     model_dir.FORMAT: load_emformer,
     WAV2VEC2_FORMAT: load_wav2vec2,
@@ -52,7 +55,17 @@ def open_for_running(
     """
     configure_threads(run.threads)
     directory = model_directory(spec, progress)
+    began = time.monotonic()
     model = engine_for(directory)(directory, run)
+    _log.debug(
+        "%s engine loaded from %s in %.2f s (%s, quantize %s, %d threads)",
+        model.engine,
+        directory,
+        time.monotonic() - began,
+        run.compute,
+        run.quantize,
+        run.threads,
+    )
     if decode.lm is not None:
         language_model_files(decode.lm, progress)
     model.create_stream(decode)

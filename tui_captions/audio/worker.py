@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing as mp
 import os
 import queue
@@ -48,6 +49,7 @@ STOP_TIMEOUT_S = 0.8  # then the worker is killed: stop() returns within 1 s
 STALL_TIMEOUT_S = 2.0  # a device silent (not even zeros) this long is gone
 FIRST_DATA_TIMEOUT_S = 5.0  # sound servers may take a while to deliver the first block
 _POLL_S = 0.05
+_log = logging.getLogger(__name__)  # in the main process: the worker has no log handler
 _PRESENCE_CHECK_S = 0.5  # how often a sound-server source is checked to still exist
 _RESYNC_S = 0.5  # an FFmpeg source this far behind its pace restarts its time line
 _CONTROL_PUT_TIMEOUT_S = 1.0
@@ -478,6 +480,7 @@ class CaptureWorker:
         with _plain_main():
             self._process.start()
         self._stop_reader.close()  # the worker has its own copy now
+        _log.debug("%s: capture worker %s started", self.source.label, self._process.pid)
 
     @property
     def pid(self) -> int | None:
@@ -513,10 +516,10 @@ class CaptureWorker:
         try:
             return self._queue.get(timeout=_POLL_S)
         except queue.Empty:
-            return WorkerError(
-                "died",
-                f"{self.source.label}: the capture worker {_describe_exit(self._process.exitcode)}",
-            )
+            how = _describe_exit(self._process.exitcode)
+            died = f"{self.source.label}: the capture worker {how}"
+            _log.debug("%s (pid %s)", died, self._process.pid)
+            return WorkerError("died", died)
 
     def stop(self) -> None:
         """Ask the worker to stop; kill it if it has not within :data:`STOP_TIMEOUT_S`."""
@@ -529,6 +532,12 @@ class CaptureWorker:
         if self._process.is_alive():
             self._process.kill()
             self._process.join(0.2)
+        _log.debug(
+            "%s: capture worker %s stopped: it %s",
+            self.source.label,
+            self._process.pid,
+            _describe_exit(self._process.exitcode),
+        )
         self._queue.cancel_join_thread()
         self._queue.close()
 

@@ -499,8 +499,8 @@ def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions, Setti
     from tui_captions.asr.registry import open_for_running
     from tui_captions.config import load_settings
 
-    settings, problem = load_settings()
-    if problem:
+    settings, problems = load_settings()
+    for problem in problems:
         warn(problem)
     run = settings.run_options(args.threads, args.quantize, args.compute)
     hotwords = settings.hotword_list(hotword_choice(args), getattr(args, "watch", None))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import queue
 import sys
 import time
@@ -42,7 +41,7 @@ from tui_captions.commands.common import (
     start_server,
     warn,
 )
-from tui_captions.core import heap
+from tui_captions.core import heap, logfile
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
 from tui_captions.transcript.formats import STREAM_FORMATS, final_event
@@ -102,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("say what to caption: --device D or --input PATH_OR_URL")
     if args.record and len(sources) > 1:
         raise UserError("--record records one source; caption several without it")
-    # What fails on the engines' threads (a bug) is logged with its traceback on stderr.
-    logging.basicConfig(format="captions-tui: %(message)s")
+    # What fails on the engines' threads (a bug) is logged with its traceback on stderr too.
+    logfile.echo_to_stderr()
 
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream

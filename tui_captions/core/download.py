@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import os
 import shutil
 import urllib.error
@@ -20,6 +21,8 @@ from tui_captions.errors import ModelError
 
 # (file label, bytes done, bytes in all or None when the server does not say)
 DownloadProgress = Callable[[str, int, int | None], None]
+
+_log = logging.getLogger(__name__)
 
 
 class DownloadError(ModelError):
@@ -64,6 +67,7 @@ def download(
         with urllib.request.urlopen(url, timeout=30) as response, dest.open("wb") as out:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
+            _log.debug("downloading %s (%s bytes) to %s", url, total or "unknown", dest)
             done = 0
             if progress:
                 progress(label, done, total)
@@ -92,3 +96,4 @@ def download(
     if total is not None and done != total:
         reason = f"stopped early ({done} of {total} bytes)"
         raise DownloadError(f"the download of {url} {reason}; try again", reason)
+    _log.debug("downloaded %s: %d bytes", url, done)

@@ -14,6 +14,7 @@ journal's fsync never delays recognition.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from tui_captions.pipeline.echo import EchoGuard
 from tui_captions.text.postprocess import RuleCaser, TextContext, TextPostProcessor
 from tui_captions.transcript.journal import SessionJournal, Stats, WarningHandler
 
+_log = logging.getLogger(__name__)
 ChannelId = str
 """Names a channel in the journal and on each segment; "" for a session's only source,
 else the source's label ("You", "Them")."""
@@ -198,6 +200,7 @@ class CaptionSession:
             if self._origin is None:
                 self._origin = time.monotonic() - self.position * channel.stats.chunk_seconds
             origin = self._origin
+        _log.debug("channel %r: captioning %s", channel_id, source.label)
         channel.engine.start(source, at=self.position, origin=origin)
 
     def stop(self, channel_id: ChannelId) -> None:
@@ -272,6 +275,7 @@ class CaptionSession:
             directory=self._directory,
             on_warning=self._on_warning,
         )
+        _log.debug("session started: %s, journal %s", self.model_name, self._journal.path)
         return self._journal
 
     @property
@@ -302,4 +306,5 @@ class CaptionSession:
             channel.engine.stop()
         if self._journal is not None:
             self._journal.close(self.stats())
+        _log.debug("session ended: %d final lines", self.final_count)
         return self._journal

@@ -9,7 +9,6 @@ posting messages. All worker failures go through one handler
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -30,6 +29,7 @@ from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
+from tui_captions import paths
 from tui_captions.asr.defaults import DEFAULT_COMPUTE, is_audio_visual
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.config import (
@@ -39,7 +39,7 @@ from tui_captions.config import (
     load_settings,
     save_settings,
 )
-from tui_captions.core import heap, timefmt
+from tui_captions.core import heap, logfile, timefmt
 from tui_captions.core.names import short_name
 from tui_captions.core.watch import watched
 from tui_captions.errors import UserError
@@ -56,7 +56,6 @@ from tui_captions.pipeline.session import (
 from tui_captions.signals import STOP_SIGNALS, detach_terminal
 from tui_captions.text.rules import readable
 from tui_captions.transcript.formats import final_event
-from tui_captions.transcript.journal import sessions_dir
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
 from tui_captions.tui.screens.dialogs import (
@@ -84,8 +83,8 @@ if TYPE_CHECKING:
     from tui_captions.pipeline.recording import Recorder
     from tui_captions.web.server import CaptionServer
 
+_log = logging.getLogger(__name__)
 RETRY_SECONDS = 3.0
-LOG_NAME = "captions-tui.log"  # beside the sessions folder: what failed, with its traceback
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
 
 KEYS = (
@@ -172,7 +171,7 @@ class CaptionsApp(App[Path | None]):
         self.backend: Backend = backend or RealBackend()
         self.clock = clock
         self.theme_set: ThemeSet = discover_themes(options.user_themes_dir)
-        self.settings, self._settings_problem = load_settings(options.settings_path)
+        self.settings, self._settings_problems = load_settings(options.settings_path)
         self.run_options = self.settings.run_options(
             options.threads, options.quantize, options.compute
         )
@@ -225,12 +224,8 @@ class CaptionsApp(App[Path | None]):
         self.server: CaptionServer | None = None
         self.seen_face = False  # an audio-visual model has had a face to read
         self._exit_status = 0
-        self.log_path = (options.sessions_dir or sessions_dir()).parent / LOG_NAME
+        self.log_path = logfile.ensure(paths.log_file())
         """Where failures on the app's own threads are logged (Textual hides stderr)."""
-        self.log_handler = logging.FileHandler(self.log_path, delay=True, encoding="utf-8")
-        self.log_handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        )
 
     # -- start-up -------------------------------------------------------------
 
@@ -239,17 +234,13 @@ class CaptionsApp(App[Path | None]):
         return {**super().get_theme_variable_defaults(), **app_variable_defaults(colors)}
 
     async def on_mount(self) -> None:
-        with contextlib.suppress(OSError):  # else logging says once that it cannot write
-            self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        logging.getLogger("tui_captions").addHandler(self.log_handler)
         if not self.is_headless:  # a real terminal (Pilot tests share pytest's process)
             loop = asyncio.get_running_loop()
             for signum in STOP_SIGNALS:
                 loop.add_signal_handler(signum, self.stop_on_signal, signum)
         self.theme = self._initial_theme()
-        for problem in [*self.theme_set.problems, self._settings_problem]:
-            if problem:
-                self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
+        for problem in [*self.theme_set.problems, *self._settings_problems]:
+            self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
         if self._hotword_problem:
             self.notify(self._hotword_problem, title="Hotwords", severity="warning", timeout=10)
         if self.options.serve is not None:
@@ -347,7 +338,13 @@ class CaptionsApp(App[Path | None]):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        text = str(error) if isinstance(error, UserError) else f"unexpected error: {error!r}"
+        if isinstance(error, UserError):
+            _log.debug("%s: %s", event.worker.name, error)
+            text = str(error)
+        else:
+            _log.error("%s failed", event.worker.name, exc_info=error)
+            text = f"unexpected error: {error!r}"
+        text = logfile.mention(text)
         if event.worker.group == "model":
             todo = model_help(is_audio_visual(self.model_name))
             self.push_screen(ErrorScreen("The model could not be loaded", text, todo))
@@ -767,8 +764,6 @@ class CaptionsApp(App[Path | None]):
         self.call_later(self.action_quit)
 
     def on_unmount(self) -> None:
-        logging.getLogger("tui_captions").removeHandler(self.log_handler)
-        self.log_handler.close()
         heap.release()
 
     async def action_quit(self) -> None:

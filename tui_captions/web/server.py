@@ -50,6 +50,7 @@ KEEPALIVE_S = 15.0  # an idle stream gets a comment this often (proxies close si
 REQUEST_TIMEOUT_S = 10.0  # a connection without a whole request by then is closed
 RETRY_MS = 1000  # how soon a page reconnects after a blip
 _START_TIMEOUT_S = 10.0
+_log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 Numbered = tuple[int, Event]  # an event and its place in the session's stream
@@ -151,6 +152,11 @@ class CaptionServer:
         query = f"?token={self.token}" if self.token else ""
         return f"http://{shown}:{self.port}/{query}"
 
+    @property
+    def clients(self) -> int:
+        """Browsers following the captions now."""
+        return len(self._clients)
+
     def start(self) -> None:
         """Listen, or raise :class:`UserError`, whatever the cause: a URL is never printed
         for a server that is not there."""
@@ -187,6 +193,7 @@ class CaptionServer:
                 f"--serve {self.host}:{self.port}: cannot listen there ({reason}); "
                 "choose another port, or an address of this machine"
             )
+        _log.debug("caption server listening at %s", self.url)
 
     def publish(self, event: Event) -> None:
         """Hand an event to every client (any thread; never waits)."""
@@ -201,6 +208,7 @@ class CaptionServer:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(loop.stop)
             thread.join(5.0)
+            _log.debug("caption server at %s stopped", self.url)
 
     # -- on the server's loop ---------------------------------------------------------------
 
@@ -281,6 +289,7 @@ class CaptionServer:
         seen = self._seen(request.headers.get("Last-Event-ID", ""))
         backlog = sorted([*self._history, *self._partials.values()], key=lambda item: item[0])
         self._clients.add(client)
+        _log.debug("browser client %s connected (%d now)", request.remote, len(self._clients))
         try:
             await response.write(f"retry: {RETRY_MS}\n\n".encode())
             for number, event in backlog:
@@ -302,6 +311,7 @@ class CaptionServer:
             pass  # the client went away
         finally:
             self._clients.discard(client)
+            _log.debug("browser client %s left (%d now)", request.remote, len(self._clients))
         return response
 
     def _seen(self, last_event_id: str) -> int:
