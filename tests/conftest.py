@@ -55,6 +55,7 @@ REALTIME_MODULES = frozenset(
         "test_journal_kill",
         "test_live_cli",
         "test_meeting_mode",
+        "test_sessions_live",
     }
 )
 
