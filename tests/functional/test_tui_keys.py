@@ -14,8 +14,10 @@ from textual.widgets import Input, Select
 from tests.snapshots.fixed_app import feed, fixed_app, update
 from tui_captions.asr.engine import DecodeOptions
 from tui_captions.core.segments import Segment
-from tui_captions.tui.app import KEYS, CaptionsApp, CaptionsScreen
+from tui_captions.tui.app import CaptionsApp
+from tui_captions.tui.keys import CAPTIONS_KEYS
 from tui_captions.tui.messages import EngineEvent
+from tui_captions.tui.screens.captions import CaptionsScreen
 from tui_captions.tui.screens.dialogs import HelpScreen, SaveDialog
 from tui_captions.tui.widgets.transcript import NOT_FOLLOWING, TranscriptPane
 
@@ -45,12 +47,12 @@ def test_help_screen_and_palette_list_every_command(tmp_path: Path) -> None:
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             shown = screen_text(app)
-            assert [key.help for key in KEYS if key.help not in shown] == []
+            assert [key.help for key in CAPTIONS_KEYS if key.help not in shown] == []
             assert "This session" in shown and "emformer-librispeech (rnnt, cpu int8)" in shown
             await pilot.press("escape")
             assert isinstance(app.screen, CaptionsScreen)
             titles = {command.title for command in app.get_system_commands(app.screen)}
-            assert {key.label for key in KEYS} <= titles
+            assert {key.label for key in CAPTIONS_KEYS} <= titles
 
     asyncio.run(flow())
 
@@ -274,7 +276,7 @@ def test_a_watch_word_highlights_its_line_notifies_and_rings(tmp_path: Path) -> 
             assert "friday" in " ".join(highlighted) and "fox" not in " ".join(highlighted)
             from tui_captions.tui.widgets.figures import SessionFigures
 
-            figures = app.screen.query_one(SessionFigures)
+            figures = app.screen.query_one(SessionFigures).figures
             assert (figures.lines, figures.words, figures.watched) == (4, 39, 1)
             assert figures.journal == "every line saved"
         return len(rings), notes
