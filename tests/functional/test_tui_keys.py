@@ -289,6 +289,26 @@ def test_a_watch_word_highlights_its_line_notifies_and_rings(tmp_path: Path) -> 
     assert asyncio.run(flow("watch_bell = false\n"))[0] == 0
 
 
+def test_a_change_of_the_session_reaches_the_bars_at_once(tmp_path: Path) -> None:
+    """The bars are bound to the app's state: a new state, line or status shows on the next
+    refresh, not when a once-a-second timer next copies it."""
+
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            assert "● live" in screen_text(app) and "lines 4" in screen_text(app)
+            app.state = "ended"
+            app.status_text = ("The input ended.", "information")
+            more = (Segment(50, 20.0, 21.0, "one more line"),)
+            app.post_message(EngineEvent(update(99, "", more, -20, 50), app.generation[""]))
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "● ended" in shown and "The input ended." in shown and "lines 5" in shown
+
+    asyncio.run(flow())
+
+
 def test_z_shows_the_caption_strip_and_clear_after_empties_it(tmp_path: Path) -> None:
     async def flow() -> None:
         from tui_captions.tui.widgets.bars import SessionBar
