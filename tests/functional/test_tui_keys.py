@@ -367,6 +367,7 @@ def test_slash_searches_n_and_shift_n_jump_and_escape_ends(tmp_path: Path) -> No
             await pilot.press("escape")
             await pilot.pause()
             assert pane.query_text == "" and not app.screen.has_class("-searching")
+            assert app.status_text[0] == "Search ended · f: follow new text"
 
     asyncio.run(flow())
 

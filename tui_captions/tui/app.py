@@ -249,7 +249,6 @@ class CaptionsApp(App[Path | None]):
             self.notify(str(exc), title="Web captions", severity="error", timeout=10)
             return
         self.server = server
-        self.show_heading()
         self.notify(f"Captions in a browser: {server.url}", title="Web captions", timeout=15)
 
     def publish(self, event: dict[str, Any]) -> None:

@@ -238,6 +238,8 @@ class CaptionsScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, message: Input.Changed) -> None:
+        if not self.has_class("-searching"):
+            return  # the box emptied as the search ended: "Search ended" stays said
         count = self.pane.search(message.value)
         self.post_message(
             self.Says(f"{count} lines say {message.value!r}" if message.value else "Search.")
