@@ -434,7 +434,8 @@ def test_meeting_mode_captions_two_sinks_each_under_its_label(
     wavs = {label: espeak_wav(tmp_path / f"{label}.wav", text) for label, text in texts.items()}
 
     def said(app: CaptionsApp, label: str) -> set[str]:
-        pane = app._captions().query_one(TranscriptPane)
+        assert app.captions is not None
+        pane = app.captions.query_one(TranscriptPane)
         return set(" ".join(s.text for s in pane.shown if s.channel == label).split())
 
     def heard(app: CaptionsApp, label: str) -> Callable[[], bool]:
@@ -457,7 +458,8 @@ def test_meeting_mode_captions_two_sinks_each_under_its_label(
                 player.wait(30)
             assert not said(app, "Ann") & {"bird", "sing"}
             assert not said(app, "Bo") & {"dog", "green", "water", "black"}
-            assert [m.label for m in app._captions().query(LevelMeter)] == ["Ann", "Bo"]
+            assert app.captions is not None
+            assert [m.label for m in app.captions.query(LevelMeter)] == ["Ann", "Bo"]
             await pilot.press("q")
         journal = app.return_value
         assert journal is not None
@@ -476,7 +478,8 @@ def test_record_saves_the_audio_beside_the_journal_and_the_bar_says_rec(
         app = make_app(tmp_path, tiny_model, FfmpegSource(str(sentence_wav)), record=True)
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: app.state == "ended", "the end of the file")
-            assert "REC" in str(app._captions().query_one(SessionBar).render())
+            assert app.captions is not None
+            assert "REC" in str(app.captions.query_one(SessionBar).render())
             await pilot.press("q")
         journal = app.return_value
         assert journal is not None
@@ -500,7 +503,8 @@ def test_the_app_drives_the_ctc_engine_as_it_drives_the_rnnt(
             await wait_for(pilot, lambda: app.state == "ended", "the end of the file")
             await pilot.pause()
             assert len(set(shown_text(app).split()) & WORDS) >= MIN_WORDS, shown_text(app)
-            assert "(ctc, cpu int8)" in str(app._captions().query_one(SessionBar).render())
+            assert app.captions is not None
+            assert "(ctc, cpu int8)" in str(app.captions.query_one(SessionBar).render())
             await pilot.press("q")
         journal = app.return_value
         assert journal is not None and read_journal(journal).segments

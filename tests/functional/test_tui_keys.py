@@ -14,8 +14,10 @@ from textual.widgets import Input, Select
 from tests.snapshots.fixed_app import feed, fixed_app, update
 from tui_captions.asr.engine import DecodeOptions
 from tui_captions.core.segments import Segment
-from tui_captions.tui.app import KEYS, CaptionsApp, CaptionsScreen
+from tui_captions.tui.app import CaptionsApp
+from tui_captions.tui.keys import CAPTIONS_KEYS
 from tui_captions.tui.messages import EngineEvent
+from tui_captions.tui.screens.captions import CaptionsScreen
 from tui_captions.tui.screens.dialogs import HelpScreen, SaveDialog
 from tui_captions.tui.widgets.transcript import NOT_FOLLOWING, TranscriptPane
 
@@ -45,12 +47,12 @@ def test_help_screen_and_palette_list_every_command(tmp_path: Path) -> None:
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             shown = screen_text(app)
-            assert [key.help for key in KEYS if key.help not in shown] == []
+            assert [key.help for key in CAPTIONS_KEYS if key.help not in shown] == []
             assert "This session" in shown and "emformer-librispeech (rnnt, cpu int8)" in shown
             await pilot.press("escape")
             assert isinstance(app.screen, CaptionsScreen)
             titles = {command.title for command in app.get_system_commands(app.screen)}
-            assert {key.label for key in KEYS} <= titles
+            assert {key.label for key in CAPTIONS_KEYS} <= titles
 
     asyncio.run(flow())
 
@@ -274,7 +276,7 @@ def test_a_watch_word_highlights_its_line_notifies_and_rings(tmp_path: Path) -> 
             assert "friday" in " ".join(highlighted) and "fox" not in " ".join(highlighted)
             from tui_captions.tui.widgets.figures import SessionFigures
 
-            figures = app.screen.query_one(SessionFigures)
+            figures = app.screen.query_one(SessionFigures).figures
             assert (figures.lines, figures.words, figures.watched) == (4, 39, 1)
             assert figures.journal == "every line saved"
         return len(rings), notes
@@ -285,6 +287,26 @@ def test_a_watch_word_highlights_its_line_notifies_and_rings(tmp_path: Path) -> 
         "Said: friday|00:04  I think we should meet again on friday"
     ]
     assert asyncio.run(flow("watch_bell = false\n"))[0] == 0
+
+
+def test_a_change_of_the_session_reaches_the_bars_at_once(tmp_path: Path) -> None:
+    """The bars are bound to the app's state: a new state, line or status shows on the next
+    refresh, not when a once-a-second timer next copies it."""
+
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            assert "● live" in screen_text(app) and "lines 4" in screen_text(app)
+            app.state = "ended"
+            app.status_text = ("The input ended.", "information")
+            more = (Segment(50, 20.0, 21.0, "one more line"),)
+            app.post_message(EngineEvent(update(99, "", more, -20, 50), app.generation[""]))
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "● ended" in shown and "The input ended." in shown and "lines 5" in shown
+
+    asyncio.run(flow())
 
 
 def test_z_shows_the_caption_strip_and_clear_after_empties_it(tmp_path: Path) -> None:
@@ -345,6 +367,7 @@ def test_slash_searches_n_and_shift_n_jump_and_escape_ends(tmp_path: Path) -> No
             await pilot.press("escape")
             await pilot.pause()
             assert pane.query_text == "" and not app.screen.has_class("-searching")
+            assert app.status_text[0] == "Search ended · f: follow new text"
 
     asyncio.run(flow())
 

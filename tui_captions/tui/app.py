@@ -19,14 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tui_captions import paths
@@ -57,22 +56,20 @@ from tui_captions.signals import STOP_SIGNALS, detach_terminal
 from tui_captions.text.rules import readable
 from tui_captions.transcript.formats import final_event
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
+from tui_captions.tui.keys import CAPTIONS_KEYS
 from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
+from tui_captions.tui.screens.captions import CaptionsScreen, Channels
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
     HelpScreen,
-    KeyCommand,
     SaveDialog,
     SaveRequest,
     model_help,
 )
-from tui_captions.tui.screens.main import MainScreen
 from tui_captions.tui.screens.picker import Picked, PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
-from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
-from tui_captions.tui.widgets.camera import CameraPane
-from tui_captions.tui.widgets.figures import SessionFigures
-from tui_captions.tui.widgets.transcript import TranscriptPane
+from tui_captions.tui.widgets.bars import Heading, Severity, Status
+from tui_captions.tui.widgets.figures import Figures
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
@@ -86,33 +83,6 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 RETRY_SECONDS = 3.0
 HANGUP_EXIT_S = 1.0  # after a hang-up, the saved session exits by then at the latest
-
-KEYS = (
-    KeyCommand(
-        "p", "toggle_pause", "Pause", "Pause or resume (frees the device; a file input starts over)"
-    ),
-    KeyCommand("ctrl+s", "save", "Save", "Save the transcript: choose format and file"),
-    KeyCommand("s", "switch_source", "Source", "Pick another source; the transcript goes on"),
-    KeyCommand(
-        "r", "restart_sources", "Restart", "Start a source that stopped again", footer=False
-    ),
-    KeyCommand(
-        "c", "clear_view", "Clear", "Clear the view (the saved transcript keeps all)", footer=False
-    ),
-    KeyCommand("t", "cycle_theme", "Theme", "Next theme (remembered for next time)", footer=False),
-    KeyCommand("z", "toggle_strip", "Strip", "Caption strip: only the last lines, the whole width"),
-    KeyCommand(
-        "f,end", "toggle_follow", "Follow", "Follow new text, or stay where you are", footer=False
-    ),
-    KeyCommand(
-        "slash", "search", "Search", "Search the transcript; n / N: next / previous", display="/"
-    ),
-    KeyCommand("n", "search_next(1)", "Next", "Next match of the search", footer=False),
-    KeyCommand("N", "search_next(-1)", "Previous", "Previous match", footer=False),
-    KeyCommand("escape", "end_search", "End search", "End the search", footer=False),
-    KeyCommand("question_mark", "help", "Help", "Show the keys", display="?"),
-    KeyCommand("q", "quit", "Quit", "Quit; the transcript stays saved in the sessions folder"),
-)
 
 
 @dataclass(frozen=True)
@@ -143,23 +113,19 @@ class AppOptions:
     user_themes_dir: Path | None = None
 
 
-class CaptionsScreen(MainScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(k.key, f"app.{k.action}", k.label, show=k.footer, key_display=k.display)
-        for k in KEYS
-    ]
-
-    def on_mount(self) -> None:
-        app = self.app
-        assert isinstance(app, CaptionsApp)
-        app.show_channels(self)
-        app.sync_screens()
-
-
 class CaptionsApp(App[Path | None]):
     """Returns the session journal's path (None if nothing was captioned)."""
 
     TITLE = "captions-tui"
+
+    # The session as the screens show it: each change is copied to their bars at once.
+    status_text: reactive[Status] = reactive[Status](
+        ("Loading the model…", "information"), init=False
+    )
+    state: reactive[str] = reactive("starting", init=False)
+    heading: reactive[Heading] = reactive(Heading(), init=False)
+    figures: reactive[Figures] = reactive(Figures(), init=False)
+    elapsed_s: reactive[float] = reactive(0.0, init=False)
 
     def __init__(
         self,
@@ -209,16 +175,10 @@ class CaptionsApp(App[Path | None]):
         """Counts each channel's source sessions; an older one only delivers its final text."""
         self.paused = False
         self.started_at = clock()
-        self.state = "starting"
-        self.status_text: tuple[str, Severity] = ("Loading the model…", "information")
         self._retry: dict[ChannelId, Timer] = {}
         self.recorder: Recorder | None = None
         self.watch_hits = 0
         self.words_said = 0  # in the session's final lines: counted once each, not per chunk
-        self.strip = False
-        self.strip_lines = options.strip_lines or self.settings.strip_lines or DEFAULT_STRIP_LINES
-        self.clear_after = options.clear_after or self.settings.clear_after
-        self._clear_timer: Timer | None = None
         self.capturing: set[ChannelId] = set()
         """Channels whose source has started and not ended."""
         self.server: CaptionServer | None = None
@@ -245,7 +205,8 @@ class CaptionsApp(App[Path | None]):
             self.notify(self._hotword_problem, title="Hotwords", severity="warning", timeout=10)
         if self.options.serve is not None:
             self.start_server(self.options.serve)
-        self.set_interval(1.0, self.sync_screens)
+        self.show_heading()
+        self.set_interval(1.0, self._tick)  # the clock: the elapsed time on the session bar
         # After the first paint: importing torch in a thread still competes for the GIL.
         self.call_after_refresh(self.load_model)
         if not self.sources:
@@ -327,6 +288,7 @@ class CaptionsApp(App[Path | None]):
         heap.settle()  # full collections must not walk the model and the app, line after line
         self.model = message.model
         self.engine_label = message.model.engine
+        self.show_heading()
         self.status(f"Model {message.name} is ready.")
         if isinstance(self.screen, PickerScreen) and (cameras := self._camera_lister()):
             self.screen.offer_cameras(cameras)
@@ -360,7 +322,17 @@ class CaptionsApp(App[Path | None]):
         return next((s for s in self.screen_stack if isinstance(s, CaptionsScreen)), None)
 
     def _new_captions_screen(self) -> CaptionsScreen:
-        return CaptionsScreen(display=readable, demo=self.options.demo, watch=self.watch_words)
+        settings, options = self.settings, self.options
+        screen = CaptionsScreen(
+            readable,
+            channels=self._channels(),
+            demo=options.demo,
+            watch=self.watch_words,
+            strip_lines=options.strip_lines or settings.strip_lines or DEFAULT_STRIP_LINES,
+            clear_after=options.clear_after or settings.clear_after,
+        )
+        self._show_on(screen)
+        return screen
 
     @staticmethod
     def _by_channel(sources: Iterable[LabelledSource]) -> dict[ChannelId, LabelledSource]:
@@ -374,21 +346,17 @@ class CaptionsApp(App[Path | None]):
             return self.sources[""].source.label
         return ", ".join(self.sources) or "-"
 
-    def show_channels(self, screen: CaptionsScreen) -> None:
-        """Give ``screen`` a meter and a latency figure for each source, labelled if several."""
+    def _channels(self) -> Channels:
+        """Each source's channel and its figures (once its engine exists): a meter and a
+        latency figure each on the captions screen."""
         channels = [(c, self.session.channels.get(c)) for c in self.sources] or [("", None)]
-        screen.set_channels(
-            [(c, channel.stats if channel is not None else None) for c, channel in channels]
-        )
-
-    def _captions(self) -> CaptionsScreen:
-        screen = self.captions
-        assert screen is not None, "caption commands run only on the captions screen"
-        return screen
+        return [(c, channel.stats if channel is not None else None) for c, channel in channels]
 
     def _picker(self, cancellable: bool = False) -> PickerScreen:
         """The device picker; with the cameras too once the model is known to read lips."""
-        return PickerScreen(self.backend.list_devices, cancellable, self._camera_lister())
+        picker = PickerScreen(self.backend.list_devices, cancellable, self._camera_lister())
+        self._show_on(picker)
+        return picker
 
     def _camera_lister(self) -> Callable[[], list[CameraDevice]] | None:
         wants_video = self.model is not None and self.model.format.wants_video
@@ -411,10 +379,11 @@ class CaptionsApp(App[Path | None]):
         self.stop_sources()
         self.sources = self._by_channel(sources)
         self.paused = False
-        if self.captions is None:
+        if (screen := self.captions) is None:
             await self.push_screen(self._new_captions_screen())
         else:
-            self.show_channels(self._captions())
+            screen.set_channels(self._channels())
+        self.show_heading()
         if self.model is not None:
             self.start_sources()
         else:
@@ -436,8 +405,9 @@ class CaptionsApp(App[Path | None]):
         self.sources = self._by_channel(paired)
         for channel_id, chosen in self.sources.items():
             self.start_source(channel_id, chosen)
+        self.show_heading()
         if (screen := self.captions) is not None:
-            self.show_channels(screen)
+            screen.set_channels(self._channels())
 
     def start_source(self, channel_id: ChannelId, chosen: LabelledSource) -> None:
         assert self.model is not None
@@ -453,7 +423,7 @@ class CaptionsApp(App[Path | None]):
             )
         self.stop_source(channel_id)
         self.generation[channel_id] = self.generation.get(channel_id, 0) + 1
-        self.set_state("starting")
+        self.state = "starting"
         self.session.start(channel_id, chosen.source)
 
     def _recorder_for(self, channel_id: ChannelId) -> Recorder | None:
@@ -472,6 +442,7 @@ class CaptionsApp(App[Path | None]):
             self.model.format.sample_rate,
             on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
         )
+        self.show_heading()  # REC
         return self.recorder
 
     def stop_sources(self) -> None:
@@ -499,39 +470,39 @@ class CaptionsApp(App[Path | None]):
 
         event, channel_id = message.event, message.channel
         current = message.generation == self.generation.get(channel_id)
-        screen = self._captions()
-        pane = screen.query_one(TranscriptPane)
+        screen = self.captions
+        assert screen is not None, "engines run only under the captions screen"
         for segment in self.session.accept(channel_id, event):  # never lost, even if stale
-            pane.add_final(segment)
+            screen.add_final(segment)
             self.publish(final_event(segment))
             self.words_said += len(segment.text.split())
-            self._text_came()
             if hits := watched(segment.text, self.watch_words):
                 self.watch_hits += 1
                 self._watch_word(segment, hits)
-        self._show_figures(screen)
+        self.figures = Figures(
+            self.session.final_count,
+            self.words_said,
+            self.watch_hits,
+            "every line saved" if self.session.journal_if_open is not None else Figures.journal,
+        )
         if isinstance(event, RecognizerUpdate) and current and event.faces is not None:
             self._saw(screen, event)
         if isinstance(event, RecognizerUpdate) and current:
-            if event.partial != pane.partials.get(channel_id, ""):
-                if event.partial:
-                    self._text_came()
+            if screen.show_partial(channel_id, event.partial):
                 text = self.session.post.partial(event.partial)
                 self.publish(
                     {"type": "partial", "seq": event.seq, "text": text}
                     | ({"source": channel_id} if channel_id else {})
                 )
-            pane.set_partial(event.partial, channel_id)
-            screen.meter(channel_id).show(event.rms_dbfs, event.peak_dbfs, event.overflow)
-            screen.latency(channel_id).add(event)
+            screen.show_update(channel_id, event)
         elif isinstance(event, SourceStarted) and current:
             self.capturing.add(channel_id)
-            self.set_state("live")
+            self.state = "live"
             self.status(f"Listening to {event.summary}.")
         elif isinstance(event, SourceQuiet):
-            pane.set_partial("", channel_id)
+            screen.show_partial(channel_id, "")
         elif isinstance(event, SourceEnded):
-            pane.set_partial("", channel_id)
+            screen.show_partial(channel_id, "")
             if current:
                 self.capturing.discard(channel_id)
                 self._source_ended(channel_id, event.reason, event.error)
@@ -539,23 +510,12 @@ class CaptionsApp(App[Path | None]):
     def _saw(self, screen: CaptionsScreen, event: RecognizerUpdate) -> None:
         """An audio-visual source's window: its face crop on the camera pane."""
         assert self.model is not None and event.faces is not None
-        screen.add_class("-av")
-        screen.query_one(CameraPane).show(
-            event.face, event.faces, self.model.format.frames_per_chunk
-        )
+        screen.show_face(event.face, event.faces, self.model.format.frames_per_chunk)
         if not self.seen_face and event.faces:
             self.seen_face = True
             self.status("A face is in view: the model reads the lips too.")
         elif not self.seen_face:
             self.status("no face in view yet: captions from the audio alone", "warning")
-
-    def _show_figures(self, screen: CaptionsScreen) -> None:
-        figures = screen.query_one(SessionFigures)
-        session = self.session
-        figures.lines, figures.words = session.final_count, self.words_said
-        figures.watched = self.watch_hits
-        if session.journal_if_open is not None:
-            figures.journal = "every line saved"
 
     def _watch_word(self, segment: Segment, hits: list[str]) -> None:
         who = f"{segment.channel}: " if segment.channel else ""
@@ -570,7 +530,7 @@ class CaptionsApp(App[Path | None]):
     def _source_ended(self, channel_id: ChannelId, reason: str, error: str | None) -> None:
         lead = f"{channel_id}: " if channel_id else ""
         if reason == "failed":  # a bug: trying again by itself would fail again
-            self.set_state("failed")
+            self.state = "failed"
             text = f"{lead}{error}"
             self.notify(
                 f"{text}. Press r to start it again; what failed is in {self.log_path}",
@@ -580,7 +540,7 @@ class CaptionsApp(App[Path | None]):
             )
             self.status(f"{text} · r: start it again · s: pick another source", "error")
         elif reason == "error":
-            self.set_state("source lost")
+            self.state = "source lost"
             text = f"{lead}{error or 'the capture stopped'}"
             self.notify(text, title="Capture stopped", severity="error", timeout=8)
             self.status(
@@ -591,7 +551,7 @@ class CaptionsApp(App[Path | None]):
             )
         elif reason == "end":
             if not self.capturing:
-                self.set_state("ended")
+                self.state = "ended"
             self.status(f"{lead}The input ended. s: pick another source · ctrl+s: save · q: quit")
 
     def _retry_source(self, channel_id: ChannelId) -> None:
@@ -599,9 +559,6 @@ class CaptionsApp(App[Path | None]):
         chosen = self.sources.get(channel_id)
         if chosen is not None and self.model is not None and not self.paused:
             self.start_source(channel_id, chosen)
-
-    def on_picker_screen_shown(self) -> None:
-        self.sync_screens()
 
     def on_picker_screen_probe_wanted(self, message: PickerScreen.ProbeWanted) -> None:
         self.stop_probe()
@@ -622,8 +579,9 @@ class CaptionsApp(App[Path | None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, CaptionsScreen):
-            for key in KEYS:
-                yield SystemCommand(key.label, key.help, partial(self.run_action, key.action))
+            for key in CAPTIONS_KEYS:
+                run = partial(self.run_action, key.action, screen)
+                yield SystemCommand(key.label, key.help, run)
 
     def action_toggle_pause(self) -> None:
         if self.paused:
@@ -634,7 +592,7 @@ class CaptionsApp(App[Path | None]):
         else:
             self.paused = True
             self.stop_sources()
-            self.set_state("paused")
+            self.state = "paused"
             self.status("Paused: the device is free. p: resume")
 
     def action_restart_sources(self) -> None:
@@ -648,62 +606,8 @@ class CaptionsApp(App[Path | None]):
     def action_switch_source(self) -> None:
         self.push_screen(self._picker(cancellable=True), self._picked)
 
-    def action_toggle_strip(self) -> None:
-        self.strip = not self.strip
-        self._captions().show_strip(self.strip, self.strip_lines)
-        if self.strip:
-            self._text_came()  # the quiet starts counting now
-        elif self._clear_timer is not None:
-            self._clear_timer.stop()
-
-    def _text_came(self) -> None:
-        """In the strip with --clear-after: the text goes once it has been quiet that long."""
-        if not self.strip or self.clear_after is None:
-            return
-        if self._clear_timer is not None:
-            self._clear_timer.stop()
-        self._clear_timer = self.set_timer(self.clear_after, self.action_clear_view)
-
-    def action_search(self) -> None:
-        screen = self._captions()
-        screen.add_class("-searching")
-        screen.query_one("#search", Input).focus()
-
-    def on_input_changed(self, message: Input.Changed) -> None:
-        if message.input.id == "search":
-            count = self._captions().query_one(TranscriptPane).search(message.value)
-            self.status(f"{count} lines say {message.value!r}" if message.value else "Search.")
-
-    def on_input_submitted(self, message: Input.Submitted) -> None:
-        if message.input.id == "search":
-            self.screen.set_focus(None)  # n and N now jump
-            self.action_search_next(1)
-
-    def action_search_next(self, step: int) -> None:
-        pane = self._captions().query_one(TranscriptPane)
-        if not pane.query_text:
-            return
-        found = pane.jump(step)
-        if found is None:
-            self.status(f"Nothing says {pane.query_text!r}.", "warning")
-        else:
-            self.status(f"Match {found[0]} of {found[1]} · n / N: next / previous · Esc: done")
-
-    def action_end_search(self) -> None:
-        screen = self._captions()
-        if screen.has_class("-searching"):
-            screen.remove_class("-searching")
-            screen.query_one("#search", Input).value = ""
-            screen.query_one(TranscriptPane).search("")
-            screen.set_focus(None)
-            self.status("Search ended · f: follow new text")
-
-    def action_clear_view(self) -> None:
-        self._captions().query_one(TranscriptPane).clear_view()
-
-    def action_toggle_follow(self) -> None:
-        pane = self._captions().query_one(TranscriptPane)
-        pane.following = not pane.following
+    def on_captions_screen_says(self, message: CaptionsScreen.Says) -> None:
+        self.status(message.text, message.severity)
 
     def action_cycle_theme(self) -> None:
         names = self.theme_set.names()
@@ -729,7 +633,7 @@ class CaptionsApp(App[Path | None]):
             ("Hotwords", ", ".join(h.phrase for h in self.decode_options.hotwords) or "none"),
             ("In a browser", self.server.url if self.server is not None else "off (--serve)"),
         ]
-        self.push_screen(HelpScreen(KEYS, about))
+        self.push_screen(HelpScreen(CAPTIONS_KEYS, about))
 
     def action_save(self) -> None:
         if not self.session.final_count:  # asking for the journal would write an empty one
@@ -797,22 +701,44 @@ class CaptionsApp(App[Path | None]):
     def status(self, text: str, severity: Severity = "information") -> None:
         """The status line of every screen that has one (the picker shows model loading too)."""
         self.status_text = (text, severity)
-        self.sync_screens()
 
-    def set_state(self, state: str) -> None:
-        self.state = state
-        self.sync_screens()
+    def show_heading(self) -> None:
+        """The session bar's names, after the source, the model or an output changed."""
+        self.heading = Heading(
+            short_name(self.source_label),
+            short_name(self.model_name),
+            self.compute_label,
+            self.recorder is not None,
+            self.server.url if self.server is not None else "",
+        )
 
-    def sync_screens(self) -> None:
-        """Copy the session's state into the bars of the screens (each second, and on change)."""
+    def _tick(self) -> None:
+        self.elapsed_s = self.elapsed()
+
+    # Attributes down: each screen's bars are bound to its own copies of these.
+
+    def watch_status_text(self) -> None:
+        self._show_on_screens()
+
+    def watch_state(self) -> None:
+        self._show_on_screens()
+
+    def watch_heading(self) -> None:
+        self._show_on_screens()
+
+    def watch_figures(self) -> None:
+        self._show_on_screens()
+
+    def watch_elapsed_s(self) -> None:
+        self._show_on_screens()
+
+    def _show_on_screens(self) -> None:
         for screen in self.screen_stack:
-            for line in screen.query(StatusLine):
-                line.show(*self.status_text)
-            for bar in screen.query(SessionBar):
-                bar.source = short_name(self.source_label)
-                bar.model = short_name(self.model_name)
-                bar.compute = self.compute_label
-                bar.recording = self.recorder is not None
-                bar.web = self.server.url if self.server is not None else ""
-                bar.state = self.state
-                bar.elapsed = self.elapsed()
+            self._show_on(screen)
+
+    def _show_on(self, screen: Screen[Any]) -> None:
+        if isinstance(screen, PickerScreen | CaptionsScreen):
+            screen.status = self.status_text
+        if isinstance(screen, CaptionsScreen):
+            screen.state, screen.heading = self.state, self.heading
+            screen.figures, screen.elapsed = self.figures, self.elapsed_s

@@ -18,18 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from tui_captions.asr.defaults import AV_MODEL_FILES
 from tui_captions.transcript.formats import EXPORT_FORMATS
-
-
-@dataclass(frozen=True)
-class KeyCommand:
-    """One user command: its key, action, footer label and one-line help."""
-
-    key: str
-    action: str
-    label: str
-    help: str
-    display: str | None = None
-    footer: bool = True
+from tui_captions.tui.keys import KeyCommand
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
+from tui_captions.tui.keys import PICKER_KEYS, bindings
 from tui_captions.tui.messages import Levels
-from tui_captions.tui.widgets.bars import StatusLine
+from tui_captions.tui.widgets.bars import Status, StatusLine
 from tui_captions.tui.widgets.levels import LevelMeter
 
 if TYPE_CHECKING:
@@ -71,16 +73,7 @@ class PickerScreen(Screen["Picked | None"]):
     """Dismisses with the chosen devices (the marked ones in the order they were marked,
     else the highlighted one) and camera, or None when cancelled (only if cancellable)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "start", "Start", priority=True),
-        Binding("space", "mark", "Mark", priority=True),
-        Binding("f5,ctrl+r", "refresh", "Refresh"),
-        Binding("up", "move(-1)", "Up", show=False, priority=True),
-        Binding("down", "move(1)", "Down", show=False, priority=True),
-        Binding("pageup", "move(-10)", show=False, priority=True),
-        Binding("pagedown", "move(10)", show=False, priority=True),
-        Binding("escape", "cancel", "Back"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings(PICKER_KEYS)
 
     DEFAULT_CSS = """
     PickerScreen { background: $background; }
@@ -95,8 +88,8 @@ class PickerScreen(Screen["Picked | None"]):
     PickerScreen > Select { margin: 0 1; }
     """
 
-    class Shown(Message):
-        """The picker is on screen: its status line wants the app's status."""
+    status: reactive[Status] = reactive[Status](("", "information"))
+    """The app's status line (model loading shows here too), set by the app."""
 
     class ProbeWanted(Message):
         """Open ``device`` for the level meter (levels come back as ``Levels`` messages
@@ -139,14 +132,13 @@ class PickerScreen(Screen["Picked | None"]):
         yield Select[int]([], prompt="no camera", id="camera")
         yield Static("Level of the highlighted source", id="meter-title")
         yield LevelMeter()
-        yield StatusLine()
+        yield StatusLine().data_bind(PickerScreen.status)
         yield Footer()
 
     def on_mount(self) -> None:
         for widget in (self.query_one("#camera-title"), self.query_one(Select)):
             widget.display = False
         self.query_one(Input).focus()
-        self.post_message(self.Shown())
         self.action_refresh()
 
     def on_unmount(self) -> None:

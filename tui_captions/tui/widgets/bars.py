@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from rich.console import RenderableType
@@ -12,6 +13,20 @@ from textual.widget import Widget
 from tui_captions.core import timefmt
 
 Severity = Literal["information", "warning", "error"]
+Status = tuple[str, Severity]
+"""What the status line says, and how loudly."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """The session bar's names: they change when the source, the model or an output does."""
+
+    source: str = "-"
+    model: str = "-"
+    compute: str = ""
+    recording: bool = False
+    web: str = ""
+    """The caption page's address (with its token), when serving."""
 
 
 class SessionBar(Widget):
@@ -35,30 +50,27 @@ class SessionBar(Widget):
     SessionBar > .session-bar--rec { color: $error; text-style: bold; }
     """
 
-    source: reactive[str] = reactive("-")
-    model: reactive[str] = reactive("-")
-    compute: reactive[str] = reactive("")
+    heading: reactive[Heading] = reactive(Heading())
     elapsed: reactive[float] = reactive(0.0)
     state: reactive[str] = reactive("starting")
-    recording: reactive[bool] = reactive(False)
-    web: reactive[str] = reactive("")
-    """The caption page's address (with its token), when serving."""
 
     def render(self) -> RenderableType:
         label = self.get_component_rich_style("session-bar--label")
+        heading = self.heading
+        rec = self.get_component_rich_style("session-bar--rec")
         # The state first: with a long source name the end of the bar is cut off.
         return Text.assemble(
             (f"● {self.state}", self.get_component_rich_style("session-bar--state")),
-            ("  REC", self.get_component_rich_style("session-bar--rec")) if self.recording else "",
+            ("  REC", rec) if heading.recording else "",
             "  ",
             timefmt.elapsed(self.elapsed),
             ("  source ", label),
-            self.source,
+            heading.source,
             ("  model ", label),
-            self.model,
-            (f" ({self.compute})" if self.compute else "", label),
-            ("  web ", label) if self.web else "",
-            self.web,
+            heading.model,
+            (f" ({heading.compute})" if heading.compute else "", label),
+            ("  web ", label) if heading.web else "",
+            heading.web,
             no_wrap=True,
             overflow="ellipsis",
         )
@@ -78,15 +90,12 @@ class StatusLine(Widget):
     StatusLine.-error { color: $background; background: $error; text-style: bold; }
     """
 
-    message: reactive[str] = reactive("")
-    severity: reactive[Severity] = reactive[Severity]("information")
+    status: reactive[Status] = reactive[Status](("", "information"))
 
-    def show(self, message: str, severity: Severity = "information") -> None:
-        self.message, self.severity = message, severity
-
-    def watch_severity(self, severity: Severity) -> None:
+    def watch_status(self, status: Status) -> None:
+        severity = status[1]
         self.set_class(severity == "warning", "-warning")
         self.set_class(severity == "error", "-error")
 
     def render(self) -> RenderableType:
-        return Text(self.message, no_wrap=True, overflow="ellipsis")
+        return Text(self.status[0], no_wrap=True, overflow="ellipsis")

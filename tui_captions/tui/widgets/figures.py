@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.console import RenderableType
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the session box counts; a new value each time a line comes."""
+
+    lines: int = 0
+    words: int = 0
+    watched: int = 0
+    journal: str = "opens with the first line"
 
 
 class SessionFigures(Widget):
@@ -20,19 +31,17 @@ class SessionFigures(Widget):
     SessionFigures > .session-figures--label { color: $text-muted; }
     """
 
-    lines: reactive[int] = reactive(0)
-    words: reactive[int] = reactive(0)
-    watched: reactive[int] = reactive(0)
-    journal: reactive[str] = reactive("opens with the first line")
+    figures: reactive[Figures] = reactive(Figures())
 
     def render(self) -> RenderableType:
         label = self.get_component_rich_style("session-figures--label")
+        figures = self.figures
         return Text("\n").join(
             [
                 Text.assemble(
-                    ("lines ", label), str(self.lines), ("  words ", label), str(self.words)
+                    ("lines ", label), str(figures.lines), ("  words ", label), str(figures.words)
                 ),
-                Text.assemble(("watch-words said ", label), str(self.watched)),
-                Text.assemble(("journal ", label), self.journal),
+                Text.assemble(("watch-words said ", label), str(figures.watched)),
+                Text.assemble(("journal ", label), figures.journal),
             ]
         )
