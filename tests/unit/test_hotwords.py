@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui_captions.asr import context_graph
+from tui_captions.asr import context_graph, hotwords
 from tui_captions.asr.context_graph import ContextGraph, build_graph
 from tui_captions.asr.hotwords import Hotword, parse_hotwords, read_hotwords_file
 from tui_captions.asr.transducer import advance, bonus_row, finished
@@ -210,4 +211,21 @@ def test_parsing_options_and_files(tmp_path: Path) -> None:
         read_hotwords_file(tmp_path / "missing.txt", S)
     path.write_bytes(b"\xff\xfe\x00bin")
     with pytest.raises(UserError, match="cannot be read"):
+        read_hotwords_file(path, S)
+
+
+def test_a_hotwords_file_that_never_ends_or_never_comes_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO would wait for a writer forever and /dev/zero fill the memory: neither is read,
+    and a regular file only up to the bound."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path(os.devnull)):
+        with pytest.raises(UserError, match="the hotwords file is not a regular file"):
+            read_hotwords_file(path, S)
+    monkeypatch.setattr(hotwords, "MAX_HOTWORDS_FILE_BYTES", 10)
+    path = tmp_path / "words.txt"
+    path.write_text("konrad\n" * 2)
+    with pytest.raises(UserError, match=r"the hotwords file is larger than .*, the most read"):
         read_hotwords_file(path, S)
