@@ -19,7 +19,7 @@ from tui_captions.commands import (
     transcribe,
 )
 from tui_captions.errors import UserError
-from tui_captions.signals import exit_status, stop_on_signals
+from tui_captions.signals import exit_if_stopped, exit_status, stop_on_signals
 
 COMMANDS = (transcribe, live, devices, sessions, export, punctuate, demo)
 
@@ -43,17 +43,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", app.run)
     try:
-        return int(handler(args))
+        status = int(handler(args))
     except UserError as exc:
         print(f"captions-tui: error: {exc}", file=sys.stderr)
-        return 2
+        status = 2
     except KeyboardInterrupt as interrupt:
-        return exit_status(interrupt)
+        status = exit_status(interrupt)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+        status = 141
+    return exit_if_stopped(status)
 
 
 if __name__ == "__main__":
