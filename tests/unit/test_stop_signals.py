@@ -35,8 +35,8 @@ def test_a_clean_up_that_hangs_is_cut_short(signum: int) -> None:
     sent = time.monotonic()
     process.send_signal(signum)
     try:
-        process.wait(timeout=10)
+        _, stderr = process.communicate(timeout=10)
     finally:
         process.kill()
-    assert process.returncode == 128 + signum, process.stderr.read()
+    assert process.returncode == 128 + signum, stderr
     assert time.monotonic() - sent <= 2.0
