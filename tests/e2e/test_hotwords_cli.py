@@ -5,7 +5,6 @@ the full figures); a stop signal ends a long build of the hotwords' graph within
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -14,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.hotwords import SEED
-from tools.tiny_model.data import load_vocabulary, make_utterances, write_clip
+from bench.hotwords import SEED, random_phrases
+from tools.tiny_model.data import make_utterances, write_clip
 from tui_captions.text.names import NO_MODEL
 
 MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
@@ -95,11 +94,8 @@ def test_bad_hotwords_are_one_line_and_exit_2(
 
 @pytest.fixture(scope="module")
 def huge_list(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = random.Random(0)
-    words = load_vocabulary()
     path = tmp_path_factory.mktemp("huge") / "hotwords.txt"
-    lines = (" ".join(rng.choices(words, k=rng.randint(2, 4))) + "\n" for _ in range(HUGE))
-    path.write_text("".join(lines))
+    path.write_text("".join(line + "\n" for line in random_phrases(HUGE)))
     return path
 
 
