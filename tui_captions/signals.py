@@ -21,6 +21,8 @@ import signal
 import stat
 import sys
 import threading
+import time
+from types import FrameType
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 STOP_WITHIN_S = 1.5  # after a stop signal, the process ends by then, cleaned up or not
@@ -48,22 +50,54 @@ def stop_on_signals() -> None:
         signal.signal(signum, _raise_stop)
 
 
-def _interrupt(signum: int, _frame: object) -> None:
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     end_by_deadline(signum)
-    raise KeyboardInterrupt
+    if not _after_import(signum, frame):
+        raise KeyboardInterrupt
 
 
-def _raise_stop(signum: int, _frame: object) -> None:
-    for other in STOP_SIGNALS:  # one clean stop at a time (the deadline ends it anyway)
-        signal.signal(other, signal.SIG_IGN)
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
     if signum == signal.SIGHUP:
         detach_terminal()
     end_by_deadline(signum)
+    if _after_import(signum, frame):
+        return
+    for other in STOP_SIGNALS:  # one clean stop at a time (the deadline ends it anyway)
+        signal.signal(other, signal.SIG_IGN)
     raise StopRequested(signum)
 
 
 class _Stop:
     deadline: threading.Timer | None = None  # set by the first stop signal
+    redelivery: threading.Thread | None = None  # the signal again once an import is done
+
+
+def _after_import(signum: int, frame: FrameType | None) -> bool:
+    """Whether the signal came inside an import and is put off until it ends (then it is
+    delivered again): raised in the middle of torch's, its C++ aborted the process."""
+    if not _importing(frame):
+        return False
+    if _Stop.redelivery is None:
+        main = threading.get_ident()  # handlers run in the main thread
+
+        def redeliver() -> None:
+            while _importing(sys._current_frames().get(main)):
+                time.sleep(0.01)
+            _Stop.redelivery = None
+            signal.pthread_kill(main, signum)  # to the main thread: wakes it from a wait
+
+        _Stop.redelivery = threading.Thread(target=redeliver, name="stop-after-import", daemon=True)
+        _Stop.redelivery.start()
+    return True
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether ``frame``, or one that called it, runs an import."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def end_by_deadline(signum: int) -> None:

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,37 @@ def test_a_clean_up_that_hangs_is_cut_short(signum: int) -> None:
         process.kill()
     assert process.returncode == 128 + signum, stderr
     assert time.monotonic() - sent <= 2.0
+
+
+# A module that is sent a stop signal while it is being imported.
+STOPS_ITSELF = """
+import os
+os.kill(os.getpid(), {signum})
+total = sum(range(100_000))  # Python runs on in the import: a signal is handled here
+"""
+IMPORTS_IT = """
+import sys, time
+from tui_captions.signals import stop_on_signals
+stop_on_signals()
+sys.path.insert(0, sys.argv[1])
+try:
+    import stops_itself
+    time.sleep(10)
+except KeyboardInterrupt:
+    print("imported" if "stops_itself" in sys.modules else "cut short", flush=True)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_waits_for_the_import_under_way(signum: int, tmp_path: Path) -> None:
+    """Raised in the middle of torch's import, a stop made its C++ abort the process (exit
+    -6, "terminate called after throwing"): it is raised once the import is done."""
+    (tmp_path / "stops_itself.py").write_text(STOPS_ITSELF.format(signum=int(signum)))
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTS_IT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    assert result.stdout == "imported\n", result.stderr
