@@ -33,9 +33,9 @@ from tui_captions.asr.hotwords import Hotword, HotwordError
 from tui_captions.asr.tokens import WORD_BOUNDARY
 
 MAX_GRAPH_PIECES = 1_000_000
-"""The most pieces (graph nodes) the hotwords may make once tokenised (about 270,000 phrases
+"""The most pieces (graph nodes) the hotwords may make once tokenised (about 300,000 phrases
 of two to four words on the tiny model): some 50 MB of tensors for the search; building
-them takes about 330 MB and 20 s of one core (``python -m bench.hotwords --build``)."""
+them takes about 350 MB and 10 s of one core (``python -m bench.hotwords --build``)."""
 
 
 class ContextGraph(NamedTuple):
