@@ -1,6 +1,8 @@
-"""Hotwords on the tiny model: recall of the words it gets wrong, false alarms, other words' errors.
+"""Hotwords on the tiny model: recall of the words it gets wrong, false alarms, other words' errors;
+with --build, what long lists cost.
 
     python -m bench.hotwords [--sentences 300] [--hotwords 12] [--score 1.5]
+    python -m bench.hotwords --build [--sizes 1000 10000 100000]
 
 Held-out sentences of the tiny vocabulary (a seed training never used),
 spoken by espeak-ng in several voices. A first half picks the hotwords: the
@@ -11,26 +13,43 @@ the app's own recognizer (streaming, int8 as the app runs it): their recall
 alarms (a hotword written in a sentence that does not say it, per 100
 sentences), and the error rate of the other words (substitutions, deletions
 and insertions not involving a hotword, per other word said).
+
+--build: the graph of lists of random phrases of the tiny model's words (and
+3,000 of a 4,096-piece vocabulary, where the first pieces are many), each in a
+fresh process: build time and peak memory; then ``captions-tui transcribe`` of
+a short clip with the longest list, wall time and peak memory beside the same
+without hotwords.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from tools.tiny_model.data import build_set, make_utterances
+from tools.tiny_model.data import build_set, load_vocabulary, make_utterances, write_clip
 from tools.tiny_model.evaluate import HELD_OUT_SEED, transcribe_streaming
 from tools.tiny_model.train import FIXTURE_DIR
+from tui_captions.asr.context_graph import build_graph
 from tui_captions.asr.engine import DecodeOptions, RunOptions
-from tui_captions.asr.hotwords import Hotword
+from tui_captions.asr.hotwords import DEFAULT_HOTWORD_SCORE, Hotword
 from tui_captions.asr.recognizer import load_emformer
 from tui_captions.asr.runtime import configure_threads
+from tui_captions.audio.decode import decode_audio
 
 SEED = HELD_OUT_SEED + 40  # sentences neither training nor the WER tests use
+LARGE_VOCABULARY = 4096  # pieces, as a large model's: its phrases start with many of them
 
 
 def align(
@@ -110,6 +129,96 @@ def transcribe_all(model: object, options: DecodeOptions, clips: Sequence[np.nda
     return [transcribe_streaming(stream, clip) for clip in clips]
 
 
+def random_phrases(count: int, seed: int = 0) -> list[str]:
+    """``count`` lines of two to four of the tiny model's words (a few repeat)."""
+    rng = random.Random(seed)
+    words = load_vocabulary()
+    return [" ".join(rng.choices(words, k=rng.randint(2, 4))) for _ in range(count)]
+
+
+def _piece_ids(text: str) -> list[int]:
+    """A large vocabulary's phrase, written as its piece ids: ``"17 2301 55"``."""
+    return [int(piece) for piece in text.split()]
+
+
+def _build_one(count: int, vocabulary: int) -> None:
+    """In a fresh process: build the graph of ``count`` phrases and print its figures."""
+    if vocabulary:
+        rng = random.Random(0)
+        texts = [
+            " ".join(str(rng.randrange(1, vocabulary)) for _ in range(rng.randint(2, 6)))
+            for _ in range(count)
+        ]
+        pieces = ["<unk>"] + [f"\u2581p{i}" for i in range(1, vocabulary)] + [""]
+        encode: Callable[[str], list[int]] = _piece_ids
+    else:
+        import sentencepiece as spm
+
+        tokenizer = spm.SentencePieceProcessor(model_file=str(FIXTURE_DIR / "tokenizer.model"))
+        texts = random_phrases(count)
+        pieces = [tokenizer.id_to_piece(i) for i in range(tokenizer.get_piece_size())] + [""]
+        encode = tokenizer.encode
+    hotwords = [Hotword(text, DEFAULT_HOTWORD_SCORE) for text in dict.fromkeys(texts)]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    graph = build_graph(hotwords, encode, pieces, unknown=0)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "phrases": len(hotwords),
+                "pieces": graph.score.numel() - 1,
+                "seconds": seconds,
+                "before_mb": before / 1024,
+                "peak_mb": peak / 1024,
+            }
+        )
+    )
+
+
+def _measured(command: list[str]) -> tuple[str, float, float]:
+    """A child's standard output, wall seconds and peak memory (MB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"{command[:5]} failed ({process.returncode})")
+    return out, time.perf_counter() - started, usage.ru_maxrss / 1024
+
+
+def build_costs(sizes: Sequence[int]) -> None:
+    """Build time and peak memory by list size; a clip captioned with the longest list."""
+    print("phrases  vocabulary  pieces  build     peak memory (the process before it)")
+    runs = [(size, 0) for size in sizes] + [(3000, LARGE_VOCABULARY)]
+    for size, vocabulary in runs:
+        out, _, _ = _measured(
+            [sys.executable, "-m", "bench.hotwords", "--build-one", str(size), str(vocabulary)]
+        )
+        row = json.loads(out)
+        print(
+            f"{row['phrases']:7,}  {vocabulary or 'tiny':>10}  {row['pieces']:7,}  "
+            f"{row['seconds']:6.2f} s  {row['peak_mb']:5.0f} MB ({row['before_mb']:.0f} MB)"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        clip, words = Path(folder) / "clip.flac", Path(folder) / "hotwords.txt"
+        write_clip(make_utterances(2, seed=SEED), clip, Path(folder) / "clip.txt")
+        words.write_text("".join(line + "\n" for line in random_phrases(max(sizes))))
+        seconds = sum(map(len, decode_audio(str(clip), 16_000))) / 16_000
+        print(f"captioning a {seconds:.1f} s clip (captions-tui transcribe, tiny model):")
+        command = [sys.executable, "-m", "tui_captions.cli", "transcribe", str(clip)]
+        command += ["--model", str(FIXTURE_DIR), "--raw", "--punctuation", "none"]
+        for label, extra in [
+            ("without hotwords", []),
+            (f"{max(sizes):,} lines", ["--hotwords-file", str(words)]),
+        ]:
+            _, seconds, peak = _measured(command + extra)
+            print(f"  {label:16}  {seconds:5.1f} s, peak {peak:5.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sentences", type=int, default=300)
@@ -122,7 +231,14 @@ def main() -> None:
         help="bonus per hotword token (several: each)",
     )
     parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument("--build", action="store_true", help="what long lists cost instead")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--build-one", type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.build_one:
+        return _build_one(*args.build_one)
+    if args.build:
+        return build_costs(args.sizes)
     configure_threads(1)
     utterances = make_utterances(args.sentences, seed=SEED)
     speech = build_set(utterances)

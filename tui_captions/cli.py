@@ -23,7 +23,7 @@ from tui_captions.commands import (
 )
 from tui_captions.core import logfile
 from tui_captions.errors import UserError
-from tui_captions.signals import exit_status, stop_on_signals
+from tui_captions.signals import exit_if_stopped, exit_status, stop_on_signals
 
 COMMANDS = (transcribe, live, devices, sessions, export, punctuate, demo)
 _log = logging.getLogger("tui_captions.cli")  # not __name__, "__main__" under python -m
@@ -96,21 +96,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = shlex.join(sys.argv[1:] if argv is None else argv)
         _log.debug("captions-tui %s: %s", __version__, command)
         handler = getattr(args, "handler", app.run)
-        return int(handler(args))
+        status = int(handler(args))
     except UserError as exc:
         _log.debug("stopped: %s", exc)
         print(logfile.mention(f"captions-tui: error: {exc}"), file=sys.stderr)
-        return 2
+        status = 2
     except KeyboardInterrupt as interrupt:
-        return exit_status(interrupt)
+        status = exit_status(interrupt)
     except BrokenPipeError:
         # The reader went away (`... | head`): stop quietly, and keep Python from
         # complaining again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+        status = 141
     except Exception:  # a bug: its traceback goes to the log file too
         _log.exception("captions-tui failed")
         raise
+    return exit_if_stopped(status)
 
 
 if __name__ == "__main__":

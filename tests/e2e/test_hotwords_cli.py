@@ -1,16 +1,19 @@
 """Hotwords as a user gives them: the words the tiny model gets wrong come out right, through
 `captions-tui transcribe` on espeak-ng speech; bad hotwords are one line (bench.hotwords has
-the full figures)."""
+the full figures); a stop signal ends a long build of the hotwords' graph within 2 s."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from bench.hotwords import SEED
+from bench.hotwords import SEED, random_phrases
 from tools.tiny_model.data import make_utterances, write_clip
 from tui_captions.text.names import NO_MODEL
 
@@ -19,6 +22,10 @@ CTC_MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-ctc"
 CLI = [sys.executable, "-m", "tui_captions.cli"]
 # Among the words the tiny model recognises worst (bench.hotwords picks them the same way).
 HARD = ("city", "fresh", "star")
+# Imports and the tiny model take under 3 s of CPU; the graph of HUGE phrases takes seconds more.
+BUILDING_CPU_S = 4.0
+HUGE = 200_000
+STOPPED_WITHIN_S = 2.0
 
 pytestmark = pytest.mark.slow
 
@@ -83,3 +90,42 @@ def test_bad_hotwords_are_one_line_and_exit_2(
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], lines
+
+
+@pytest.fixture(scope="module")
+def huge_list(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("huge") / "hotwords.txt"
+    path.write_text("".join(line + "\n" for line in random_phrases(HUGE)))
+    return path
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a running process has used (user and system, /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_ends_a_long_hotword_build_within_2_s(
+    signum: int, huge_list: Path, speech_wav: Path
+) -> None:
+    """Ctrl+C, ``kill`` and a closed terminal while the graph of a huge list is built: the
+    process is gone within 2 s, with the signal's exit status and no traceback."""
+    options = ["--raw", "--punctuation", NO_MODEL, "--hotwords-file", str(huge_list)]
+    process = subprocess.Popen(
+        [*CLI, "transcribe", str(speech_wav), "--model", str(MODEL), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while process.poll() is None and cpu_seconds(process.pid) < BUILDING_CPU_S:
+        assert time.monotonic() < deadline, "the process never got busy"
+        time.sleep(0.05)
+    assert process.poll() is None, "the list should take longer than this to build"
+    sent = time.monotonic()
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=30)
+    took = time.monotonic() - sent
+    assert process.returncode == 128 + signum and "Traceback" not in stderr, stderr
+    assert took <= STOPPED_WITHIN_S, took

@@ -14,12 +14,17 @@ walk itself is :func:`tui_captions.asr.transducer.advance`).
 :class:`ContextGraph` is a few tensors: the compiled search takes it on every chunk,
 and tensors cross into TorchScript as they are (lists and dicts are copied
 element by element: 100 hotwords' worth took longer than the search itself).
+It keeps each phrase's own pieces and failure links, nothing per node and
+vocabulary piece: a token a node has no child for follows the failure links
+at search time (at most as many as the node is deep), so 100,000 phrases are
+a few hundred thousand entries, not one per node and piece (a table of every
+node's every transition took 21.6 GB for them).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import torch
@@ -27,38 +32,34 @@ import torch
 from tui_captions.asr.hotwords import Hotword, HotwordError
 from tui_captions.asr.tokens import WORD_BOUNDARY
 
+MAX_GRAPH_PIECES = 1_000_000
+"""The most pieces (graph nodes) the hotwords may make once tokenised (about 300,000 phrases
+of two to four words on the tiny model): some 50 MB of tensors for the search; building
+them takes about 350 MB and 10 s of one core (``python -m bench.hotwords --build``)."""
+
 
 class ContextGraph(NamedTuple):
     """The graph as the search walks it; node 0 is the root (no match).
 
-    From a node, a token leads to the node of the longest match it continues:
-    its own child, or one found through failure links. The tokens that lead
-    anywhere but the root are listed per node (``reach_*``, node by node, then
-    by token), with keys ``node * tokens + token`` in ascending order to look
-    them up in one ``searchsorted``.
+    A node's children are listed node by node, then by token, with keys
+    ``node * tokens + token`` in ascending order to look them up in one
+    ``searchsorted``. From a node, a token leads to the node of the longest
+    match it continues: its own child, else what it leads to from the node's
+    failure link (the longest match that is a suffix of the node's), else the
+    root.
     """
 
     tokens: int  # the model's symbols, the blank (last) included
     score: torch.Tensor  # (nodes,) what the match up to the node has earned
     end: torch.Tensor  # (nodes,) bool: a phrase ends here
     leaf: torch.Tensor  # (nodes,) bool: no phrase goes on from here
+    fail: torch.Tensor  # (nodes,) the node's failure link (the root's: itself)
     word_start: torch.Tensor  # (tokens,) 1.0 where the piece begins a word
-    reach_offsets: torch.Tensor  # (nodes + 1,) each node's entries
-    reach_keys: torch.Tensor  # (entries,) node * tokens + token
-    reach_tokens: torch.Tensor  # (entries,)
-    reach_nodes: torch.Tensor  # (entries,) where the token leads
-    reach_indirect: torch.Tensor  # (entries,) 1.0 where through a failure link
+    child_offsets: torch.Tensor  # (nodes + 1,) each node's children
+    child_keys: torch.Tensor  # (children,) node * tokens + token
+    child_tokens: torch.Tensor  # (children,)
+    child_nodes: torch.Tensor  # (children,)
     root_row: torch.Tensor  # (tokens - 1,) what each token earns from the root
-
-
-@dataclass
-class _Node:
-    token: int
-    depth: int
-    score: float = 0.0
-    end: bool = False
-    next: dict[int, int] = field(default_factory=dict)
-    fail: int = 0
 
 
 def build_graph(
@@ -68,77 +69,77 @@ def build_graph(
     unknown: int,
 ) -> ContextGraph:
     """The graph of ``hotwords``, tokenised by ``encode`` (text -> token ids) into the
-    model's ``pieces``; a phrase with a piece the model cannot write is a :class:`HotwordError`."""
-    nodes = [_Node(token=-1, depth=0)]
+    model's ``pieces``; a phrase with a piece the model cannot write, or more pieces in
+    all than :data:`MAX_GRAPH_PIECES`, is a :class:`HotwordError`."""
+    count = len(pieces)
+    children: dict[int, int] = {}  # node * count + token -> child
+    scores = [0.0]
+    ends = [False]
     for hotword in hotwords:
         ids: list[int] = list(encode(hotword.phrase))
-        if not ids or unknown in ids:
+        if not ids or unknown in ids or max(ids) >= count - 1:  # the last is the blank
             raise HotwordError(
                 f"{hotword.origin}: hotword {hotword.phrase!r}: this model cannot write it "
                 "(characters outside its vocabulary); use the words as the captions spell them"
             )
         at = 0
         for token in ids:
-            if token not in nodes[at].next:
-                nodes[at].next[token] = len(nodes)
-                nodes.append(_Node(token=token, depth=nodes[at].depth + 1))
-            child = nodes[at].next[token]
+            child = children.setdefault(at * count + token, len(scores))
+            if child == len(scores):
+                if child > MAX_GRAPH_PIECES:
+                    raise HotwordError(
+                        f"the hotwords make more than {MAX_GRAPH_PIECES:,} pieces once "
+                        f"tokenised, the most the search holds (at {hotword.phrase!r}); "
+                        "give fewer or shorter phrases"
+                    )
+                scores.append(0.0)
+                ends.append(False)
             # Shared prefixes earn the most any of their phrases gives.
-            nodes[child].score = max(nodes[child].score, nodes[at].score + hotword.score)
+            scores[child] = max(scores[child], scores[at] + hotword.score)
             at = child
-        nodes[at].end = True
-    _link_failures(nodes)
-    count = len(pieces)
-    entries: list[tuple[int, int, int, float]] = []
-    offsets = [0]
-    for index in range(len(nodes)):
-        for token, (child, direct) in sorted(_reached(nodes, index, count - 1).items()):
-            entries.append((index * count + token, token, child, 0.0 if direct else 1.0))
-        offsets.append(len(entries))
-    score = torch.tensor([n.score for n in nodes])
+        ends[at] = True
+    keys, order = torch.tensor(list(children), dtype=torch.long).sort()
+    nodes = torch.tensor(list(children.values()), dtype=torch.long)[order]
+    offsets = torch.searchsorted(keys, torch.arange(len(scores) + 1) * count)
+    score = torch.tensor(scores)
+    tokens = keys % count
+    root_children = slice(0, int(offsets[1]))
+    wanted = tokens[root_children] < count - 1
     root_row = torch.zeros(count - 1)
-    for token, child in nodes[0].next.items():
-        if token < count - 1:
-            root_row[token] = score[child]
-    columns = list(zip(*entries, strict=True)) if entries else [(), (), (), ()]
+    root_row[tokens[root_children][wanted]] = score[nodes[root_children][wanted]]
     return ContextGraph(
         tokens=count,
         score=score,
-        end=torch.tensor([n.end for n in nodes]),
-        leaf=torch.tensor([not n.next for n in nodes]),
+        end=torch.tensor(ends),
+        leaf=offsets[1:] == offsets[:-1],
+        fail=torch.tensor(
+            _failure_links(children, count, offsets.tolist(), keys.tolist(), nodes.tolist())
+        ),
         word_start=torch.tensor([1.0 if p.startswith(WORD_BOUNDARY) else 0.0 for p in pieces]),
-        reach_offsets=torch.tensor(offsets),
-        reach_keys=torch.tensor(columns[0], dtype=torch.long),
-        reach_tokens=torch.tensor(columns[1], dtype=torch.long),
-        reach_nodes=torch.tensor(columns[2], dtype=torch.long),
-        reach_indirect=torch.tensor(columns[3], dtype=torch.float),
+        child_offsets=offsets,
+        child_keys=keys,
+        child_tokens=tokens,
+        child_nodes=nodes,
         root_row=root_row,
     )
 
 
-def _reached(nodes: list[_Node], index: int, width: int) -> dict[int, tuple[int, bool]]:
-    """token -> (the node it leads to from node ``index``, whether directly), for the tokens
-    below ``width`` that lead anywhere but the root: the deepest match wins."""
-    found: dict[int, tuple[int, bool]] = {}
-    walk = index
-    while True:
-        for token, child in nodes[walk].next.items():
-            if token < width and token not in found:
-                found[token] = (child, walk == index)
-        if walk == 0:
-            return found
-        walk = nodes[walk].fail
-
-
-def _link_failures(nodes: list[_Node]) -> None:
-    """Aho-Corasick failure links, breadth first."""
-    queue = list(nodes[0].next.values())
+def _failure_links(
+    children: dict[int, int], count: int, offsets: list[int], keys: list[int], nodes: list[int]
+) -> list[int]:
+    """Aho-Corasick failure links, breadth first: linear in the phrases' pieces (a node's
+    children are ``keys[offsets[node]:offsets[node + 1]]``)."""
+    fail = [0] * (len(offsets) - 1)
+    queue = deque(nodes[offsets[0] : offsets[1]])  # the root's children fail to the root
     while queue:
-        index = queue.pop(0)
-        for token, child in nodes[index].next.items():
-            fallback = nodes[index].fail
-            while token not in nodes[fallback].next and fallback != 0:
-                fallback = nodes[fallback].fail
-            target = nodes[fallback].next.get(token, 0)
-            nodes[child].fail = target if target != child else 0
-            queue.append(child)
+        parent = queue.popleft()
+        for index in range(offsets[parent], offsets[parent + 1]):
+            token = keys[index] % count
+            fallback = fail[parent]
+            target = children.get(fallback * count + token)
+            while target is None and fallback != 0:
+                fallback = fail[fallback]
+                target = children.get(fallback * count + token)
+            fail[nodes[index]] = 0 if target is None else target
+            queue.append(nodes[index])
+    return fail

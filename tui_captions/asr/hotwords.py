@@ -6,6 +6,7 @@ search's graph of them is :mod:`tui_captions.asr.context_graph`.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,11 @@ class HotwordError(UserError):
 DEFAULT_HOTWORD_SCORE = 1.5
 """Log-probability added per token of a hotword: enough to carry a word the model heard
 but ranked a little lower, not enough to write it where nothing like it was said."""
+
+
+MAX_HOTWORDS_FILE_BYTES = 16 << 20
+"""A hotwords file is read up to this size (16 MiB: a million short phrases, more than the
+search holds), so that a huge or endless file cannot take all the memory."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,22 @@ def parse_hotwords(text: str, score: float, where: str = "--hotwords") -> list[H
 
 def read_hotwords_file(path: Path, score: float) -> list[Hotword]:
     """One phrase a line, ``phrase :score`` to give it its own; blank lines and # comments
-    are skipped. An unreadable or empty file is a :class:`HotwordError`."""
+    are skipped. An unreadable, empty or too large file is a :class:`HotwordError`, and so
+    is a pipe or a device (a FIFO waits for a writer forever, /dev/zero never ends)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise HotwordError(
+                f"{path}: the hotwords file is not a regular file (a pipe or a device); "
+                "give a text file, one phrase a line"
+            )
+        with path.open("rb") as file:
+            data = file.read(MAX_HOTWORDS_FILE_BYTES + 1)
+        if len(data) > MAX_HOTWORDS_FILE_BYTES:
+            raise HotwordError(
+                f"{path}: the hotwords file is larger than {MAX_HOTWORDS_FILE_BYTES >> 20} MiB, "
+                "the most read; give the phrases you need"
+            )
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise HotwordError(f"{path}: the hotwords file cannot be read ({reason})") from None

@@ -336,17 +336,48 @@ def bonus_row(context: ContextGraph, node: int, floor: float, pending: float) ->
     # A token that leads back to the root gives back the unconfirmed match...
     row = torch.full([context.tokens - 1], floor - float(context.score[node]))
     # ...one that goes on earns its node's score (keeping the floor only if the match went
-    # on through a failure link)...
-    first, last = int(context.reach_offsets[node]), int(context.reach_offsets[node + 1])
-    row[context.reach_tokens[first:last]] = (
-        context.score[context.reach_nodes[first:last]]
-        - context.score[node]
-        + floor * context.reach_indirect[first:last]
-    )
+    # on through a failure link): the node's failure chain, the root first, so that the
+    # longest match a token continues is written last...
+    chain: list[int] = [node]
+    while chain[-1] != 0:
+        chain.append(int(context.fail[chain[-1]]))
+    for walk in chain[::-1]:
+        first, last = int(context.child_offsets[walk]), int(context.child_offsets[walk + 1])
+        kept = floor if walk != node else 0.0
+        row[context.child_tokens[first:last]] = (
+            context.score[context.child_nodes[first:last]] - context.score[node] + kept
+        )
     # ...and one inside a word takes back the bonus of a phrase just completed.
     if pending != 0.0:
         row = row - pending * (1.0 - context.word_start[:-1])
     return row
+
+
+def _children(
+    context: ContextGraph, nodes: torch.Tensor, tokens: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each node's child for its token (the root where it has none), and whether it has one."""
+    keys = nodes * context.tokens + tokens
+    found = torch.searchsorted(context.child_keys, keys).clamp(max=context.child_keys.numel() - 1)
+    has = context.child_keys[found] == keys
+    return torch.where(has, context.child_nodes[found], torch.zeros_like(nodes)), has
+
+
+def _targets(
+    context: ContextGraph, nodes: torch.Tensor, tokens: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where each token leads from its node (the longest match it continues, else the root),
+    and whether through a failure link (or back to the root): 1.0, else 0.0."""
+    children, direct = _children(context, nodes, tokens)
+    missed = ~direct & (nodes != 0)
+    walk = nodes
+    while bool(missed.any()):  # each link is shallower: at most as many rounds as the node's depth
+        walk = torch.where(missed, context.fail[walk], walk)
+        found, has = _children(context, walk, tokens)
+        children = torch.where(missed & has, found, children)
+        missed = missed & ~has & (walk != 0)
+    indirect = torch.where(direct, torch.zeros(nodes.shape), torch.ones(nodes.shape))
+    return children, indirect
 
 
 def advance(
@@ -358,11 +389,7 @@ def advance(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Hypotheses' places in the hotword graph (node, floor, pending) after one more token
     each, and what the token earns or gives back; one tensor entry per hypothesis."""
-    keys = nodes * context.tokens + tokens
-    found = torch.searchsorted(context.reach_keys, keys).clamp(max=context.reach_keys.numel() - 1)
-    goes_on = context.reach_keys[found] == keys
-    children = torch.where(goes_on, context.reach_nodes[found], torch.zeros_like(nodes))
-    indirect = torch.where(goes_on, context.reach_indirect[found], torch.ones_like(floors))
+    children, indirect = _targets(context, nodes, tokens)
     # A completed phrase's bonus is taken back if the token does not start a new word; a
     # match that falls off (or goes on through a failure link) gives back all but the floor.
     change = (

@@ -1,14 +1,18 @@
 """``captions-tui punctuate [FILE]``: punctuation and capitals for text, one paragraph a line.
 
-Reads text (stdin by default), writes one line out per line in: the same
-words, lower-cased and with their old marks taken off, then punctuated and
-capitalised by the punctuation model, each paragraph read a window at a time
-after the words before it. Binary input is refused in one line.
+Reads text (stdin by default, at most 16 MiB), writes one line out per line in
+(a line ends at a newline, nothing else): the same words, lower-cased and with
+their old marks taken off, then punctuated and capitalised by the punctuation
+model, each paragraph read a window at a time after the words before it.
+Binary input, a pipe or device named as FILE (a FIFO waits for a writer
+forever, /dev/zero never ends) and more text than the bound are refused in one
+line.
 """
 
 from __future__ import annotations
 
 import argparse
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ from tui_captions.errors import UserError
 
 WINDOW_WORDS = 100  # a long paragraph is punctuated this many words at a time
 MARKS = ",.?!;:"
+MAX_INPUT_BYTES = 16 << 20  # about 2.7 million words: hours of the punctuation model's time
 
 
 def add_parser(subparsers: Any) -> None:
@@ -39,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
     where = str(args.file) if args.file else "standard input"
     text = _read_text(args.file, where)
     post = load_post(args.punctuation, load_settings()[0])
-    for line in text.splitlines():
+    lines = text.split("\n")  # only a newline ends a line: one line out for each
+    if lines[-1] == "":  # the newline that ends the last line starts no other
+        lines.pop()
+    for line in lines:
         words = [w for w in (word.strip(MARKS) for word in line.split()) if w]
         before = TextContext()
         out = []
@@ -54,11 +62,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read_text(path: Path | None, where: str) -> str:
-    """The input as text; binary data (NUL bytes, not UTF-8) is refused."""
+    """The input as text; binary data (NUL bytes, not UTF-8), a FILE that is a pipe or a
+    device and more than :data:`MAX_INPUT_BYTES` are refused."""
     try:
-        data = path.read_bytes() if path is not None else sys.stdin.buffer.read()
+        if path is None:
+            data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        elif stat.S_ISREG(path.stat().st_mode):
+            with path.open("rb") as file:
+                data = file.read(MAX_INPUT_BYTES + 1)
+        else:
+            raise UserError(
+                f"{where}: not a regular file (a pipe or a device); give a text file, or "
+                "send the text to standard input"
+            )
     except OSError as exc:
         raise UserError(f"{where}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > MAX_INPUT_BYTES and b"\0" not in data:  # NUL bytes: binary, said below
+        raise UserError(
+            f"{where}: more than {MAX_INPUT_BYTES >> 20} MiB of text, the most punctuate reads; "
+            "split it into smaller parts"
+        )
     nul = data.find(b"\0")
     try:
         text, bad = data.decode("utf-8"), nul

@@ -52,7 +52,7 @@ from tui_captions.pipeline.session import (
     labelled_devices,
     only,
 )
-from tui_captions.signals import STOP_SIGNALS, detach_terminal
+from tui_captions.signals import STOP_SIGNALS, detach_terminal, end_by_deadline
 from tui_captions.text.rules import readable
 from tui_captions.transcript.formats import final_event
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
@@ -665,6 +665,7 @@ class CaptionsApp(App[Path | None]):
         if signum == signal.SIGHUP:
             detach_terminal()  # the terminal is gone: drawing must not fail
         self._exit_status = 128 + signum
+        end_by_deadline(signum)  # a model still loading in a worker thread would hold the exit
         self.call_later(self.action_quit)
 
     def on_unmount(self) -> None:
