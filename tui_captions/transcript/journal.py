@@ -309,7 +309,10 @@ def _word_times(record: Any, text: str) -> tuple[tuple[float, float], ...]:
     and lines whose recognizer gave none, have none: subtitles then estimate them)."""
     if not isinstance(record, list) or len(record) != len(text.split()):
         return ()
-    return tuple((float(start), float(end)) for start, end in record)
+    try:  # a damaged optional field costs the line its word times, never its text
+        return tuple((float(start), float(end)) for start, end in record)
+    except (TypeError, ValueError):
+        return ()
 
 
 def parse_journal(lines: Iterable[str]) -> Session:
