@@ -54,8 +54,6 @@ from tui_captions.pipeline.session import (
     only,
 )
 from tui_captions.signals import STOP_SIGNALS, detach_terminal
-from tui_captions.text.rules import readable
-from tui_captions.transcript.formats import final_event
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
 from tui_captions.tui.screens.dialogs import (
@@ -73,6 +71,7 @@ from tui_captions.tui.widgets.bars import SessionBar, Severity, StatusLine
 from tui_captions.tui.widgets.camera import CameraPane
 from tui_captions.tui.widgets.figures import SessionFigures
 from tui_captions.tui.widgets.transcript import TranscriptPane
+from tui_captions.web import publish
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
@@ -268,22 +267,16 @@ class CaptionsApp(App[Path | None]):
 
     def start_server(self, serve: str) -> None:
         """The captions in a browser too; a port that cannot be had is a notification."""
-        from tui_captions.web.pages import builtin_themes
-        from tui_captions.web.server import CaptionServer, parse_address
-
         try:
-            host, port = parse_address(serve)
-            server = CaptionServer(host, port, builtin_themes())
-            server.start()
+            self.server = publish.start_server(serve)
         except UserError as exc:
             self.notify(str(exc), title="Web captions", severity="error", timeout=10)
             return
-        self.server = server
-        self.notify(f"Captions in a browser: {server.url}", title="Web captions", timeout=15)
-
-    def publish(self, event: dict[str, Any]) -> None:
         if self.server is not None:
-            self.server.publish(event)
+            self.session.subscribe(publish.WebSink(self.server))
+            self.notify(
+                f"Captions in a browser: {self.server.url}", title="Web captions", timeout=15
+            )
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load_model(self) -> None:
@@ -360,7 +353,7 @@ class CaptionsApp(App[Path | None]):
         return next((s for s in self.screen_stack if isinstance(s, CaptionsScreen)), None)
 
     def _new_captions_screen(self) -> CaptionsScreen:
-        return CaptionsScreen(display=readable, demo=self.options.demo, watch=self.watch_words)
+        return CaptionsScreen(demo=self.options.demo, watch=self.watch_words)
 
     @staticmethod
     def _by_channel(sources: Iterable[LabelledSource]) -> dict[ChannelId, LabelledSource]:
@@ -501,9 +494,9 @@ class CaptionsApp(App[Path | None]):
         current = message.generation == self.generation.get(channel_id)
         screen = self._captions()
         pane = screen.query_one(TranscriptPane)
-        for segment in self.session.accept(channel_id, event):  # never lost, even if stale
+        # Journaled and handed to the session's sinks (the web page); never lost, even if stale.
+        for segment in self.session.accept(channel_id, event, current):
             pane.add_final(segment)
-            self.publish(final_event(segment))
             self.words_said += len(segment.text.split())
             self._text_came()
             if hits := watched(segment.text, self.watch_words):
@@ -513,15 +506,10 @@ class CaptionsApp(App[Path | None]):
         if isinstance(event, RecognizerUpdate) and current and event.faces is not None:
             self._saw(screen, event)
         if isinstance(event, RecognizerUpdate) and current:
-            if event.partial != pane.partials.get(channel_id, ""):
-                if event.partial:
-                    self._text_came()
-                text = self.session.post.partial(event.partial)
-                self.publish(
-                    {"type": "partial", "seq": event.seq, "text": text}
-                    | ({"source": channel_id} if channel_id else {})
-                )
-            pane.set_partial(event.partial, channel_id)
+            text = self.session.partial_text(channel_id)  # as every sink has it
+            if text and text != pane.partials.get(channel_id, ""):
+                self._text_came()
+            pane.set_partial(text, channel_id)
             screen.meter(channel_id).show(event.rms_dbfs, event.peak_dbfs, event.overflow)
             screen.latency(channel_id).add(event)
         elif isinstance(event, SourceStarted) and current:
@@ -560,7 +548,7 @@ class CaptionsApp(App[Path | None]):
     def _watch_word(self, segment: Segment, hits: list[str]) -> None:
         who = f"{segment.channel}: " if segment.channel else ""
         self.notify(
-            f"{timefmt.elapsed(segment.start)}  {who}{readable(segment.text)}",
+            f"{timefmt.elapsed(segment.start)}  {who}{segment.shown()}",
             title=f"Said: {', '.join(hits)}",
             timeout=10,
         )
