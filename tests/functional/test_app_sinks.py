@@ -59,6 +59,8 @@ def test_the_pane_the_notice_and_the_page_show_the_sessions_text(
             assert [notice.split("  ", 1)[1] for notice in notices] == ["The quick brown fox!"]
 
     asyncio.run(flow())
+    assert app.server is not None
+    app.server.stop()  # the app stops it when it quits; the test did not quit it
     shown = dataclasses.replace(line, channel="", display="The quick brown fox!")
     assert published == [
         partial_event("", 1, "<the quick>"),
