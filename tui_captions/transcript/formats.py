@@ -46,6 +46,15 @@ def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
     return event
 
 
+def partial_event(channel: str, seq: int, text: str) -> dict[str, Any]:
+    """The ``jsonl`` event of a channel's text that may still change (``live --partials``
+    prints it, the web page shows it)."""
+    event: dict[str, Any] = {"type": "partial", "seq": seq, "text": text}
+    if channel:
+        event["source"] = channel
+    return event
+
+
 def label(channel: str) -> str:
     """What leads a source's text when the session has several (``You: ``)."""
     return f"{channel}: " if channel else ""

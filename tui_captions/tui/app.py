@@ -53,8 +53,6 @@ from tui_captions.pipeline.session import (
     only,
 )
 from tui_captions.signals import STOP_SIGNALS, detach_terminal, end_by_deadline
-from tui_captions.text.rules import readable
-from tui_captions.transcript.formats import final_event
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.keys import CAPTIONS_KEYS
 from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
@@ -70,6 +68,7 @@ from tui_captions.tui.screens.picker import Picked, PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
 from tui_captions.tui.widgets.bars import Heading, Severity, Status
 from tui_captions.tui.widgets.figures import Figures
+from tui_captions.web import publish
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
@@ -229,22 +228,16 @@ class CaptionsApp(App[Path | None]):
 
     def start_server(self, serve: str) -> None:
         """The captions in a browser too; a port that cannot be had is a notification."""
-        from tui_captions.web.pages import builtin_themes
-        from tui_captions.web.server import CaptionServer, parse_address
-
         try:
-            host, port = parse_address(serve)
-            server = CaptionServer(host, port, builtin_themes())
-            server.start()
+            self.server = publish.start_server(serve)
         except UserError as exc:
             self.notify(str(exc), title="Web captions", severity="error", timeout=10)
             return
-        self.server = server
-        self.notify(f"Captions in a browser: {server.url}", title="Web captions", timeout=15)
-
-    def publish(self, event: dict[str, Any]) -> None:
         if self.server is not None:
-            self.server.publish(event)
+            self.session.subscribe(publish.WebSink(self.server))
+            self.notify(
+                f"Captions in a browser: {self.server.url}", title="Web captions", timeout=15
+            )
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load_model(self) -> None:
@@ -324,7 +317,6 @@ class CaptionsApp(App[Path | None]):
     def _new_captions_screen(self) -> CaptionsScreen:
         settings, options = self.settings, self.options
         screen = CaptionsScreen(
-            readable,
             channels=self._channels(),
             demo=options.demo,
             watch=self.watch_words,
@@ -472,9 +464,9 @@ class CaptionsApp(App[Path | None]):
         current = message.generation == self.generation.get(channel_id)
         screen = self.captions
         assert screen is not None, "engines run only under the captions screen"
-        for segment in self.session.accept(channel_id, event):  # never lost, even if stale
+        # Journaled and handed to the session's sinks (the web page); never lost, even if stale.
+        for segment in self.session.accept(channel_id, event, current):
             screen.add_final(segment)
-            self.publish(final_event(segment))
             self.words_said += len(segment.text.split())
             if hits := watched(segment.text, self.watch_words):
                 self.watch_hits += 1
@@ -488,12 +480,7 @@ class CaptionsApp(App[Path | None]):
         if isinstance(event, RecognizerUpdate) and current and event.faces is not None:
             self._saw(screen, event)
         if isinstance(event, RecognizerUpdate) and current:
-            if screen.show_partial(channel_id, event.partial):
-                text = self.session.post.partial(event.partial)
-                self.publish(
-                    {"type": "partial", "seq": event.seq, "text": text}
-                    | ({"source": channel_id} if channel_id else {})
-                )
+            screen.show_partial(channel_id, self.session.partial_text(channel_id))
             screen.show_update(channel_id, event)
         elif isinstance(event, SourceStarted) and current:
             self.capturing.add(channel_id)
@@ -520,7 +507,7 @@ class CaptionsApp(App[Path | None]):
     def _watch_word(self, segment: Segment, hits: list[str]) -> None:
         who = f"{segment.channel}: " if segment.channel else ""
         self.notify(
-            f"{timefmt.elapsed(segment.start)}  {who}{readable(segment.text)}",
+            f"{timefmt.elapsed(segment.start)}  {who}{segment.shown()}",
             title=f"Said: {', '.join(hits)}",
             timeout=10,
         )
