@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             recorder.close()
         if server is not None:
             server.stop()
-    writer.close()  # a subtitle's last cue
+        writer.close()  # a subtitle's last cue, a second signal or not
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:
