@@ -13,6 +13,7 @@ from textual.widgets import Input, Select
 
 from tests.snapshots.fixed_app import feed, fixed_app, update
 from tui_captions.asr.engine import DecodeOptions
+from tui_captions.core.events import SourceEnded
 from tui_captions.core.segments import Segment
 from tui_captions.tui.app import CaptionsApp
 from tui_captions.tui.keys import CAPTIONS_KEYS
@@ -403,5 +404,25 @@ def test_the_strip_follows_the_newest_lines_after_a_search(tmp_path: Path) -> No
             await pilot.press("escape")
             await pilot.pause()
             assert pane.following and "Later line 5" in screen_text(app)
+
+    asyncio.run(flow())
+
+
+def test_a_file_name_in_a_failure_notice_is_text_not_markup(tmp_path: Path) -> None:
+    """Issue 36: Textual reads notifications as markup, so "talk [final].wav" showed as
+    "talk .wav" when captioning failed or the capture stopped."""
+
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await started(pilot)
+            for reason in ("failed", "error"):
+                ended = SourceEnded(reason, (), 0, f"talk [final].wav: {reason}")
+                app.post_message(EngineEvent(ended, app.generation[""]))
+                await pilot.pause()
+            shown = screen_text(app)
+            # Each notification, and the status line (which has the latest).
+            assert shown.count("talk [final].wav: failed") == 1
+            assert shown.count("talk [final].wav: error") == 2
 
     asyncio.run(flow())

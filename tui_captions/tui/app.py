@@ -166,7 +166,7 @@ class CaptionsApp(App[Path | None]):
         self.session = CaptionSession(
             options.model,
             directory=options.sessions_dir,
-            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+            on_warning=lambda text: self.notify(text, severity="warning", timeout=10, markup=False),
         )
         self.sources: dict[ChannelId, LabelledSource] = self._by_channel(options.sources)
         """What is captioned, by channel: "" for one source, else each source's label."""
@@ -200,9 +200,21 @@ class CaptionsApp(App[Path | None]):
                 loop.add_signal_handler(signum, self.stop_on_signal, signum)
         self.theme = self._initial_theme()
         for problem in [*self.theme_set.problems, *self._settings_problems]:
-            self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
+            self.notify(
+                problem,
+                title="Theme or settings file",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if self._hotword_problem:
-            self.notify(self._hotword_problem, title="Hotwords", severity="warning", timeout=10)
+            self.notify(
+                self._hotword_problem,
+                title="Hotwords",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if self.options.serve is not None:
             self.start_server(self.options.serve)
         self.show_heading()
@@ -224,6 +236,7 @@ class CaptionsApp(App[Path | None]):
             f"{where}: theme {wanted!r} not found (have: {', '.join(names)}); "
             f"using {DEFAULT_THEME}.",
             severity="warning",
+            markup=False,
         )
         return DEFAULT_THEME
 
@@ -237,7 +250,7 @@ class CaptionsApp(App[Path | None]):
             server = CaptionServer(host, port, builtin_themes())
             server.start()
         except UserError as exc:
-            self.notify(str(exc), title="Web captions", severity="error", timeout=10)
+            self.notify(str(exc), title="Web captions", severity="error", timeout=10, markup=False)
             return
         self.server = server
         self.notify(f"Captions in a browser: {server.url}", title="Web captions", timeout=15)
@@ -271,7 +284,7 @@ class CaptionsApp(App[Path | None]):
 
     def _notice(self, text: str) -> None:
         """A warning from a worker thread."""
-        self.call_from_thread(self.notify, text, severity="warning", timeout=10)
+        self.call_from_thread(self.notify, text, severity="warning", timeout=10, markup=False)
 
     def on_post_loaded(self, message: PostLoaded) -> None:
         self.session.post = message.post
@@ -311,7 +324,7 @@ class CaptionsApp(App[Path | None]):
             todo = model_help(is_audio_visual(self.model_name))
             self.push_screen(ErrorScreen("The model could not be loaded", text, todo))
         else:
-            self.notify(text, title="Error", severity="error", timeout=10)
+            self.notify(text, title="Error", severity="error", timeout=10, markup=False)
             self.status(text, "error")
 
     # -- sources and the engine ----------------------------------------------
@@ -399,7 +412,12 @@ class CaptionsApp(App[Path | None]):
         try:
             paired = for_model(list(self.sources.values()), self.model.format.wants_video)
         except UserError as exc:
-            self.notify(str(exc), title="This source cannot feed this model", severity="error")
+            self.notify(
+                str(exc),
+                title="This source cannot feed this model",
+                severity="error",
+                markup=False,
+            )
             self.status(f"{exc} · s: pick another source", "error")
             return
         self.sources = self._by_channel(paired)
@@ -440,7 +458,7 @@ class CaptionsApp(App[Path | None]):
         self.recorder = Recorder(
             path,
             self.model.format.sample_rate,
-            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+            on_warning=lambda text: self.notify(text, severity="warning", timeout=10, markup=False),
         )
         self.show_heading()  # REC
         return self.recorder
@@ -523,6 +541,7 @@ class CaptionsApp(App[Path | None]):
             f"{timefmt.elapsed(segment.start)}  {who}{readable(segment.text)}",
             title=f"Said: {', '.join(hits)}",
             timeout=10,
+            markup=False,
         )
         if self.settings.watch_bell is not False:
             self.bell()
@@ -537,12 +556,13 @@ class CaptionsApp(App[Path | None]):
                 title="Captioning stopped",
                 severity="error",
                 timeout=15,
+                markup=False,
             )
             self.status(f"{text} · r: start it again · s: pick another source", "error")
         elif reason == "error":
             self.state = "source lost"
             text = f"{lead}{error or 'the capture stopped'}"
-            self.notify(text, title="Capture stopped", severity="error", timeout=8)
+            self.notify(text, title="Capture stopped", severity="error", timeout=8, markup=False)
             self.status(
                 f"{text} · retrying every {RETRY_SECONDS:.0f} s · s: pick another source", "error"
             )
@@ -616,7 +636,9 @@ class CaptionsApp(App[Path | None]):
         self.settings = dataclasses.replace(self.settings, theme=self.theme)
         problem = save_settings(Settings(theme=self.theme), self.options.settings_path)
         self.notify(
-            problem or f"Theme: {self.theme}", severity="warning" if problem else "information"
+            problem or f"Theme: {self.theme}",
+            severity="warning" if problem else "information",
+            markup=False,
         )
 
     @property
@@ -654,10 +676,14 @@ class CaptionsApp(App[Path | None]):
             with written_whole(request.path) as out:
                 export_session(session, request.fmt, out)
         except (OSError, UserError) as exc:  # the folder could not be made, or the file
-            self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}", severity="error")
+            self.notify(
+                f"Not saved: {getattr(exc, 'strerror', None) or exc}",
+                severity="error",
+                markup=False,
+            )
             return
         shown = sum(not segment.echo for segment in session.segments)
-        self.notify(f"Saved {shown} segments to {request.path}")
+        self.notify(f"Saved {shown} segments to {request.path}", markup=False)
         self.status(f"Saved to {request.path}")
 
     def stop_on_signal(self, signum: int) -> None:
