@@ -11,7 +11,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
-from tests.snapshots.fixed_app import feed, fixed_app, update
+from tests.snapshots.fixed_app import feed, feed_meeting, fixed_app, update
 from tui_captions.asr.engine import DecodeOptions
 from tui_captions.core.events import SourceEnded
 from tui_captions.core.segments import Segment
@@ -424,5 +424,28 @@ def test_a_file_name_in_a_failure_notice_is_text_not_markup(tmp_path: Path) -> N
             # Each notification, and the status line (which has the latest).
             assert shown.count("talk [final].wav: failed") == 1
             assert shown.count("talk [final].wav: error") == 2
+
+    asyncio.run(flow())
+
+
+def test_r_starts_again_the_source_that_failed_not_the_file_that_ended(tmp_path: Path) -> None:
+    """Issue 36: r restarted every source not capturing, so a file that had ended played
+    again and its lines were captioned twice."""
+
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=False, meeting=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            feed_meeting(app)
+            ends = {"You": SourceEnded("failed", (), 0, "boom"), "Them": SourceEnded("end", (), 0)}
+            for channel, ended in ends.items():
+                app.post_message(EngineEvent(ended, app.generation[channel], channel))
+            await pilot.pause()
+            assert app.generation == {"You": 1, "Them": 1}
+            await pilot.press("r")
+            assert app.generation == {"You": 2, "Them": 1}
+            await pilot.press("r")  # started again: nothing has failed since
+            assert app.generation == {"You": 2, "Them": 1}
 
     asyncio.run(flow())

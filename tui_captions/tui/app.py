@@ -181,6 +181,8 @@ class CaptionsApp(App[Path | None]):
         self.words_said = 0  # in the session's final lines: counted once each, not per chunk
         self.capturing: set[ChannelId] = set()
         """Channels whose source has started and not ended."""
+        self.failed: set[ChannelId] = set()
+        """Channels whose captioning failed (a bug) since they last started: what r restarts."""
         self.server: CaptionServer | None = None
         self.seen_face = False  # an audio-visual model has had a face to read
         self._exit_status = 0
@@ -440,6 +442,7 @@ class CaptionsApp(App[Path | None]):
                 channel_id, chosen.label, engine, self.model.format.chunk_seconds, chosen.role
             )
         self.stop_source(channel_id)
+        self.failed.discard(channel_id)
         self.generation[channel_id] = self.generation.get(channel_id, 0) + 1
         self.state = "starting"
         self.session.start(channel_id, chosen.source)
@@ -549,6 +552,7 @@ class CaptionsApp(App[Path | None]):
     def _source_ended(self, channel_id: ChannelId, reason: str, error: str | None) -> None:
         lead = f"{channel_id}: " if channel_id else ""
         if reason == "failed":  # a bug: trying again by itself would fail again
+            self.failed.add(channel_id)
             self.state = "failed"
             text = f"{lead}{error}"
             self.notify(
@@ -616,11 +620,12 @@ class CaptionsApp(App[Path | None]):
             self.status("Paused: the device is free. p: resume")
 
     def action_restart_sources(self) -> None:
-        """Start the chosen sources that are not capturing again (one that failed)."""
+        """Start the sources whose captioning failed again; not a file that ended, which
+        would play again and repeat its lines."""
         if self.paused or self.model is None:
             return
         for channel_id, chosen in self.sources.items():
-            if channel_id not in self.capturing:
+            if channel_id in self.failed:
                 self.start_source(channel_id, chosen)
 
     def action_switch_source(self) -> None:
