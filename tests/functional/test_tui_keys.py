@@ -5,17 +5,28 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
-from tests.snapshots.fixed_app import feed, feed_meeting, fixed_app, update
+from tests.snapshots.fixed_app import (
+    DEVICES,
+    FixedBackend,
+    Idle,
+    feed,
+    feed_meeting,
+    fixed_app,
+    update,
+)
 from tui_captions.asr.engine import DecodeOptions
+from tui_captions.audio.protocol import Source
 from tui_captions.core.events import SourceEnded
 from tui_captions.core.segments import Segment
 from tui_captions.tui.app import CaptionsApp
+from tui_captions.tui.backend import FailedCallback, LevelsCallback, ProbeHandle
 from tui_captions.tui.keys import CAPTIONS_KEYS
 from tui_captions.tui.messages import EngineEvent
 from tui_captions.tui.screens.captions import CaptionsScreen
@@ -447,5 +458,37 @@ def test_r_starts_again_the_source_that_failed_not_the_file_that_ended(tmp_path:
             assert app.generation == {"You": 2, "Them": 1}
             await pilot.press("r")  # started again: nothing has failed since
             assert app.generation == {"You": 2, "Them": 1}
+
+    asyncio.run(flow())
+
+
+class UnreadableDevices(FixedBackend):
+    """Every device the picker's meter opens stops at once, saying why."""
+
+    def start_probe(
+        self, source: Source, on_levels: LevelsCallback, on_failed: FailedCallback
+    ) -> ProbeHandle:
+        on_failed(f"cannot open {source.label} [busy]")
+        return Idle()
+
+
+def test_a_level_meter_that_stops_says_why_over_the_meter(tmp_path: Path) -> None:
+    """Issue 36: the picker's meter froze with nothing said when its probe failed."""
+
+    async def flow() -> None:
+        from tui_captions.tui.screens.picker import PickerScreen
+
+        app = fixed_app(tmp_path, "captions-dark", with_source=False)
+        app.backend = UnreadableDevices()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            picker = app.screen
+            assert isinstance(picker, PickerScreen)
+            default = next(device for device in DEVICES if device.is_default)
+            line = f"No level: cannot open {default.source().label} [busy]"
+            deadline = time.monotonic() + 5.0
+            while line not in screen_text(app):  # after the picker's pause before probing
+                assert time.monotonic() < deadline, "the meter's failure was not shown"
+                await pilot.pause(0.05)
 
     asyncio.run(flow())

@@ -57,7 +57,14 @@ from tui_captions.text.rules import readable
 from tui_captions.transcript.formats import final_event
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.keys import CAPTIONS_KEYS
-from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
+from tui_captions.tui.messages import (
+    EngineEvent,
+    Levels,
+    MeterFailed,
+    ModelLoaded,
+    ModelProgress,
+    PostLoaded,
+)
 from tui_captions.tui.screens.captions import CaptionsScreen, Channels
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
@@ -587,10 +594,11 @@ class CaptionsApp(App[Path | None]):
     def on_picker_screen_probe_wanted(self, message: PickerScreen.ProbeWanted) -> None:
         self.stop_probe()
         if message.device is not None and message.picker.is_attached:
-            picker = message.picker
+            picker, device = message.picker, message.device
             self.probe = self.backend.start_probe(
-                message.device.source(),
+                device.source(),
                 lambda rms, peak, over: picker.post_message(Levels(rms, peak, over)),
+                lambda text: picker.post_message(MeterFailed(device, text)),
             )
 
     def stop_probe(self, wait: bool = False) -> None:
