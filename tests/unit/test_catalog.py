@@ -96,6 +96,21 @@ def test_no_network_says_how_to_go_offline(micro_model_dir: Path, tmp_path: Path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_no_network_for_a_language_model_says_how_to_decode_without_it(tmp_path: Path) -> None:
+    """Issue 36: an offline --lm was told --model PATH or demo-tiny, which has no --lm."""
+    import dataclasses
+
+    remote = dataclasses.replace(
+        catalog.REMOTE_LMS["librispeech-4-gram"], base_url="http://127.0.0.1:9/"
+    )
+    with pytest.raises(ModelError) as raised:
+        materialize(remote, tmp_path)
+    message = str(raised.value)
+    assert "offline, run with --decoder greedy (no language model), or leave out --lm" in message
+    assert "demo-tiny" not in message
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_download_that_breaks_off_leaves_nothing(
     server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:

@@ -57,6 +57,11 @@ LOCAL_MODEL = (
     "--model PATH pointing at a local model directory (docs/models.md, 'Local models "
     f"(offline)'), or try --model {DEMO_MODEL} (bundled, no download)"
 )
+# --lm takes a name only: offline, the beam decoder uses the model directory's files.
+LOCAL_LM = (
+    f"--decoder greedy (no language model), or leave out --lm and put a {LEXICON_FILE} "
+    "(and lm.bin) in the model directory (docs/models.md)"
+)
 
 FRONT_END: dict[str, int] = {
     "sample_rate": 16000,
@@ -126,6 +131,8 @@ class RemoteModel:
     config: ModelConfig | Wav2Vec2Config | None  # None: files only (a language model)
     # Loads the staged directory as the engine will, so a bad download is caught there.
     check: Callable[[Path], object]
+    # What to run with instead, offline or when the download fails.
+    offline: str = LOCAL_MODEL
     # Turns the published weights into the directory's (run on the staged copy).
     convert: Callable[[Path], None] | None = None
     # Files whose published checksum is known: a download that differs is refused.
@@ -182,6 +189,7 @@ REMOTE_LMS = {
         files={LEXICON_FILE: "lexicon.txt", "lm.bin": "lm.bin"},
         config=None,
         check=_check_lexicon,
+        offline=LOCAL_LM,
     )
     for name in LM_NAMES
 }
@@ -261,7 +269,7 @@ def materialize(
     def fill(staging: Path) -> None:
         for file_name, key in remote.files.items():
             url = remote.base_url + key
-            download(url, staging / file_name, file_name, progress, remote.name, LOCAL_MODEL)
+            download(url, staging / file_name, file_name, progress, remote.name, remote.offline)
         for file_name, expected in remote.sha256.items():
             digest = hashlib.sha256((staging / file_name).read_bytes()).hexdigest()
             if digest != expected:
@@ -279,7 +287,7 @@ def materialize(
         except ModelError as exc:
             raise ModelError(
                 f"the downloaded model {remote.name!r} failed its check ({exc}); "
-                f"try again, or run with {LOCAL_MODEL}"
+                f"try again, or run with {remote.offline}"
             ) from None
 
     return cached_directory(models_root, remote.name, fill)
