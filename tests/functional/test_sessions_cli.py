@@ -196,6 +196,12 @@ def test_an_echo_line_is_left_out_of_exports_unless_with_echo(
     assert [(s["source"], s.get("echo", False)) for s in segments] == [
         ("Them", False), ("You", True), ("You", False),
     ]  # fmt: skip
+    # jsonl marks it too (issue 36: it did not, so a script could not tell it apart)
+    assert main(["export", "last", "--with-echo", "--format", "jsonl"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["source"], e.get("echo", False)) for e in events] == [
+        ("Them", False), ("You", True), ("You", False),
+    ]  # fmt: skip
 
 
 def test_an_echo_line_is_neither_counted_nor_found_by_sessions(
