@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
-import threading
+import queue
 import time
 from collections.abc import Callable
 from multiprocessing import resource_tracker
@@ -87,21 +87,26 @@ def test_a_failing_recognizer_is_shown_logged_and_r_starts_the_source_again(
     asyncio.run(flow())
 
 
-def test_a_failing_level_meter_is_logged_and_frees_the_source(
-    speech_wav: Path, caplog: pytest.LogCaptureFixture
+def test_a_failing_level_meter_is_logged_said_and_frees_the_source(
+    tmp_path: Path, speech_wav: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    failing = threading.Event()
+    """Issue 36: a meter that failed was only logged, so the picker's meter just froze."""
 
     def broken_meter(rms: float, peak: float, overflow: bool) -> None:
-        failing.set()
         raise RuntimeError("the meter is gone")
 
-    probe = LevelProbe(FfmpegSource(str(speech_wav)), broken_meter)
-    assert failing.wait(10)
+    said: queue.Queue[str] = queue.Queue()
+    probe = LevelProbe(FfmpegSource(str(speech_wav)), broken_meter, said.put)
+    failure = said.get(timeout=10)  # naming the log file where the app has one
+    assert failure.startswith("the level meter failed: RuntimeError('the meter is gone')")
     probe.stop(wait=True)
     (logged,) = [r for r in caplog.records if r.exc_info is not None]
     assert logged.name == "tui_captions.tui.backend" and "the meter is gone" in caplog.text
     assert not capture_workers()
+    missing = tmp_path / "unplugged.wav"
+    probe = LevelProbe(FfmpegSource(str(missing)), broken_meter, said.put)
+    assert str(missing) in said.get(timeout=10)  # a source that cannot be read: why
+    probe.stop(wait=True)
 
 
 class BrokenLoader(FixedBackend):

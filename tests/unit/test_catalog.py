@@ -131,6 +131,21 @@ def test_no_network_says_how_to_go_offline(micro_model_dir: Path, tmp_path: Path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_no_network_for_a_language_model_says_how_to_decode_without_it(tmp_path: Path) -> None:
+    """Issue 36: an offline --lm was told --model PATH or demo-tiny, which has no --lm."""
+    import dataclasses
+
+    remote = dataclasses.replace(
+        catalog.REMOTE_LMS["librispeech-4-gram"], base_url="http://127.0.0.1:9/"
+    )
+    with pytest.raises(ModelError) as raised:
+        materialize(remote, tmp_path)
+    message = str(raised.value)
+    assert "offline, run with --decoder greedy (no language model), or leave out --lm" in message
+    assert "demo-tiny" not in message
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_download_that_breaks_off_twice_is_one_line_and_leaves_nothing(
     server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
@@ -325,9 +340,14 @@ def test_the_wav2vec2_download_drops_fairseqs_unused_rows_and_loads(
 def test_the_audio_visual_model_is_known_by_name_or_files_before_it_loads(
     micro_model_dir: Path, tmp_path: Path
 ) -> None:
-    """What the app says about a model it could not load (its files, fp32) needs this."""
+    """What the app says about a model it could not load (its files, fp32) needs this; the
+    loader knows the directory by the same check (issue 36: it had a copy of its own)."""
+    from tui_captions.asr.avsr import load_avsr
+    from tui_captions.asr.registry import engine_for
+
     assert is_audio_visual(AV_MODEL) and not is_audio_visual(DEFAULT_MODEL)
     assert not is_audio_visual(str(micro_model_dir))
-    for name in AV_MODEL_FILES:
-        (tmp_path / name).touch()
-    assert is_audio_visual(str(tmp_path))
+    (tmp_path / AV_MODEL_FILES[0]).touch()
+    assert not is_audio_visual(str(tmp_path))  # one of its two files is not the model
+    (tmp_path / AV_MODEL_FILES[1]).touch()
+    assert is_audio_visual(str(tmp_path)) and engine_for(tmp_path) is load_avsr

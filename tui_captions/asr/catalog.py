@@ -57,6 +57,11 @@ LOCAL_MODEL = (
     "--model PATH pointing at a local model directory (docs/models.md, 'Local models "
     f"(offline)'), or try --model {DEMO_MODEL} (bundled, no download)"
 )
+# --lm takes a name only: offline, the beam decoder uses the model directory's files.
+LOCAL_LM = (
+    f"--decoder greedy (no language model), or leave out --lm and put a {LEXICON_FILE} "
+    "(and lm.bin) in the model directory (docs/models.md)"
+)
 
 FRONT_END: dict[str, int] = {
     "sample_rate": 16000,
@@ -135,6 +140,8 @@ class RemoteModel:
     config: ModelConfig | Wav2Vec2Config | None  # None: files only (a language model)
     # Loads the staged directory as the engine will, so a bad download is caught there.
     check: Callable[[Path], object]
+    # What to run with instead, offline or when the download fails.
+    offline: str = LOCAL_MODEL
     # Turns the published weights into the directory's (run on the staged copy).
     convert: Callable[[Path], None] | None = None
 
@@ -192,6 +199,7 @@ REMOTE_LMS = {
         },
         config=None,
         check=_check_lexicon,
+        offline=LOCAL_LM,
     )
     for name in LM_NAMES
 }
@@ -276,7 +284,7 @@ def materialize(
             url = remote.base_url + published.path
             dest = staging / file_name
             download(
-                url, dest, file_name, progress, remote.name, LOCAL_MODEL, sha256=published.sha256
+                url, dest, file_name, progress, remote.name, remote.offline, sha256=published.sha256
             )
         if remote.config is not None:
             blob = json.dumps(remote.config.to_json(), indent=2)
@@ -288,7 +296,7 @@ def materialize(
         except ModelError as exc:
             raise ModelError(
                 f"the downloaded model {remote.name!r} failed its check ({exc}); "
-                f"try again, or run with {LOCAL_MODEL}"
+                f"try again, or run with {remote.offline}"
             ) from None
 
     return cached_directory(models_root, remote.name, fill)

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from tui_captions.asr import model_dir
-from tui_captions.asr.avsr import is_av_directory, load_avsr
+from tui_captions.asr.avsr import load_avsr
 from tui_captions.asr.catalog import language_model_files, model_directory
-from tui_captions.asr.defaults import DownloadProgress
+from tui_captions.asr.defaults import DownloadProgress, is_av_directory
 from tui_captions.asr.engine import AsrModel, DecodeOptions, EngineLoader, RunOptions
 from tui_captions.asr.recognizer import load_emformer
 from tui_captions.asr.runtime import configure_threads

@@ -55,7 +55,14 @@ from tui_captions.pipeline.session import (
 from tui_captions.signals import STOP_SIGNALS, detach_terminal, end_by_deadline
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.keys import CAPTIONS_KEYS
-from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
+from tui_captions.tui.messages import (
+    EngineEvent,
+    Levels,
+    MeterFailed,
+    ModelLoaded,
+    ModelProgress,
+    PostLoaded,
+)
 from tui_captions.tui.screens.captions import CaptionsScreen, Channels
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
@@ -165,7 +172,7 @@ class CaptionsApp(App[Path | None]):
         self.session = CaptionSession(
             options.model,
             directory=options.sessions_dir,
-            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+            on_warning=lambda text: self.notify(text, severity="warning", timeout=10, markup=False),
         )
         self.sources: dict[ChannelId, LabelledSource] = self._by_channel(options.sources)
         """What is captioned, by channel: "" for one source, else each source's label."""
@@ -180,6 +187,8 @@ class CaptionsApp(App[Path | None]):
         self.words_said = 0  # in the session's final lines: counted once each, not per chunk
         self.capturing: set[ChannelId] = set()
         """Channels whose source has started and not ended."""
+        self.failed: set[ChannelId] = set()
+        """Channels whose captioning failed (a bug) since they last started: what r restarts."""
         self.server: CaptionServer | None = None
         self.seen_face = False  # an audio-visual model has had a face to read
         self._exit_status = 0
@@ -199,9 +208,21 @@ class CaptionsApp(App[Path | None]):
                 loop.add_signal_handler(signum, self.stop_on_signal, signum)
         self.theme = self._initial_theme()
         for problem in [*self.theme_set.problems, *self._settings_problems]:
-            self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
+            self.notify(
+                problem,
+                title="Theme or settings file",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if self._hotword_problem:
-            self.notify(self._hotword_problem, title="Hotwords", severity="warning", timeout=10)
+            self.notify(
+                self._hotword_problem,
+                title="Hotwords",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if self.options.serve is not None:
             self.start_server(self.options.serve)
         self.show_heading()
@@ -223,6 +244,7 @@ class CaptionsApp(App[Path | None]):
             f"{where}: theme {wanted!r} not found (have: {', '.join(names)}); "
             f"using {DEFAULT_THEME}.",
             severity="warning",
+            markup=False,
         )
         return DEFAULT_THEME
 
@@ -231,7 +253,7 @@ class CaptionsApp(App[Path | None]):
         try:
             self.server = publish.start_server(serve)
         except UserError as exc:
-            self.notify(str(exc), title="Web captions", severity="error", timeout=10)
+            self.notify(str(exc), title="Web captions", severity="error", timeout=10, markup=False)
             return
         if self.server is not None:
             self.session.subscribe(publish.WebSink(self.server))
@@ -264,7 +286,7 @@ class CaptionsApp(App[Path | None]):
 
     def _notice(self, text: str) -> None:
         """A warning from a worker thread."""
-        self.call_from_thread(self.notify, text, severity="warning", timeout=10)
+        self.call_from_thread(self.notify, text, severity="warning", timeout=10, markup=False)
 
     def on_post_loaded(self, message: PostLoaded) -> None:
         self.session.post = message.post
@@ -304,7 +326,7 @@ class CaptionsApp(App[Path | None]):
             todo = model_help(is_audio_visual(self.model_name))
             self.push_screen(ErrorScreen("The model could not be loaded", text, todo))
         else:
-            self.notify(text, title="Error", severity="error", timeout=10)
+            self.notify(text, title="Error", severity="error", timeout=10, markup=False)
             self.status(text, "error")
 
     # -- sources and the engine ----------------------------------------------
@@ -391,7 +413,12 @@ class CaptionsApp(App[Path | None]):
         try:
             paired = for_model(list(self.sources.values()), self.model.format.wants_video)
         except UserError as exc:
-            self.notify(str(exc), title="This source cannot feed this model", severity="error")
+            self.notify(
+                str(exc),
+                title="This source cannot feed this model",
+                severity="error",
+                markup=False,
+            )
             self.status(f"{exc} · s: pick another source", "error")
             return
         self.sources = self._by_channel(paired)
@@ -414,6 +441,7 @@ class CaptionsApp(App[Path | None]):
                 channel_id, chosen.label, engine, self.model.format.chunk_seconds, chosen.role
             )
         self.stop_source(channel_id)
+        self.failed.discard(channel_id)
         self.generation[channel_id] = self.generation.get(channel_id, 0) + 1
         self.state = "starting"
         self.session.start(channel_id, chosen.source)
@@ -432,7 +460,7 @@ class CaptionsApp(App[Path | None]):
         self.recorder = Recorder(
             path,
             self.model.format.sample_rate,
-            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+            on_warning=lambda text: self.notify(text, severity="warning", timeout=10, markup=False),
         )
         self.show_heading()  # REC
         return self.recorder
@@ -510,6 +538,7 @@ class CaptionsApp(App[Path | None]):
             f"{timefmt.elapsed(segment.start)}  {who}{segment.shown()}",
             title=f"Said: {', '.join(hits)}",
             timeout=10,
+            markup=False,
         )
         if self.settings.watch_bell is not False:
             self.bell()
@@ -517,6 +546,7 @@ class CaptionsApp(App[Path | None]):
     def _source_ended(self, channel_id: ChannelId, reason: str, error: str | None) -> None:
         lead = f"{channel_id}: " if channel_id else ""
         if reason == "failed":  # a bug: trying again by itself would fail again
+            self.failed.add(channel_id)
             self.state = "failed"
             text = f"{lead}{error}"
             self.notify(
@@ -524,12 +554,13 @@ class CaptionsApp(App[Path | None]):
                 title="Captioning stopped",
                 severity="error",
                 timeout=15,
+                markup=False,
             )
             self.status(f"{text} · r: start it again · s: pick another source", "error")
         elif reason == "error":
             self.state = "source lost"
             text = f"{lead}{error or 'the capture stopped'}"
-            self.notify(text, title="Capture stopped", severity="error", timeout=8)
+            self.notify(text, title="Capture stopped", severity="error", timeout=8, markup=False)
             self.status(
                 f"{text} · retrying every {RETRY_SECONDS:.0f} s · s: pick another source", "error"
             )
@@ -550,10 +581,11 @@ class CaptionsApp(App[Path | None]):
     def on_picker_screen_probe_wanted(self, message: PickerScreen.ProbeWanted) -> None:
         self.stop_probe()
         if message.device is not None and message.picker.is_attached:
-            picker = message.picker
+            picker, device = message.picker, message.device
             self.probe = self.backend.start_probe(
-                message.device.source(),
+                device.source(),
                 lambda rms, peak, over: picker.post_message(Levels(rms, peak, over)),
+                lambda text: picker.post_message(MeterFailed(device, text)),
             )
 
     def stop_probe(self, wait: bool = False) -> None:
@@ -583,11 +615,12 @@ class CaptionsApp(App[Path | None]):
             self.status("Paused: the device is free. p: resume")
 
     def action_restart_sources(self) -> None:
-        """Start the chosen sources that are not capturing again (one that failed)."""
+        """Start the sources whose captioning failed again; not a file that ended, which
+        would play again and repeat its lines."""
         if self.paused or self.model is None:
             return
         for channel_id, chosen in self.sources.items():
-            if channel_id not in self.capturing:
+            if channel_id in self.failed:
                 self.start_source(channel_id, chosen)
 
     def action_switch_source(self) -> None:
@@ -603,7 +636,9 @@ class CaptionsApp(App[Path | None]):
         self.settings = dataclasses.replace(self.settings, theme=self.theme)
         problem = save_settings(Settings(theme=self.theme), self.options.settings_path)
         self.notify(
-            problem or f"Theme: {self.theme}", severity="warning" if problem else "information"
+            problem or f"Theme: {self.theme}",
+            severity="warning" if problem else "information",
+            markup=False,
         )
 
     @property
@@ -641,10 +676,14 @@ class CaptionsApp(App[Path | None]):
             with written_whole(request.path) as out:
                 export_session(session, request.fmt, out)
         except (OSError, UserError) as exc:  # the folder could not be made, or the file
-            self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}", severity="error")
+            self.notify(
+                f"Not saved: {getattr(exc, 'strerror', None) or exc}",
+                severity="error",
+                markup=False,
+            )
             return
         shown = sum(not segment.echo for segment in session.segments)
-        self.notify(f"Saved {shown} segments to {request.path}")
+        self.notify(f"Saved {shown} segments to {request.path}", markup=False)
         self.status(f"Saved to {request.path}")
 
     def stop_on_signal(self, signum: int) -> None:
