@@ -78,10 +78,8 @@ def lost_note(journal: SessionJournal) -> str:
     """The app's closing line when the journal could not all be written: unlike ``live``,
     the app printed no transcript, so the lines held in memory end with it. Echo lines
     are left out of the counts, as the app never showed them."""
-    on_disk, _ = journal.saved_lines()
-    segments = journal.session().segments
-    saved = sum(not segment.echo for segment in segments[:on_disk])
-    lost = sum(not segment.echo for segment in segments[on_disk:])
+    saved, said = journal.saved_lines()
+    lost = said - saved
     if not lost:  # the end line (or an echo line) did not fit
         return (
             f"session {journal.id}: its lines are saved in {journal.path}, its end is not "

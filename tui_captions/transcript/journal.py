@@ -158,10 +158,13 @@ class SessionJournal:
             self._flush()
 
     def saved_lines(self) -> tuple[int, int]:
-        """How many final lines are on disk, and how many were journaled: what the session's
-        closing message says when storage failed."""
+        """How many final lines are on disk, and how many were journaled, of those a reader
+        was shown (echo lines left out): what the session's closing message says when
+        storage failed."""
         with self._lock:
-            return bisect.bisect_left(self._finals, self._written), len(self._finals)
+            on_disk = bisect.bisect_left(self._finals, self._written)
+        shown = [not segment.echo for segment in self.session().segments]
+        return sum(shown[:on_disk]), sum(shown)
 
     def close(self, stats: Stats) -> None:
         """Mark the session as ended normally, with its latency statistics."""
