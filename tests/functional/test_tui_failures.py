@@ -45,6 +45,19 @@ class FailingBackend(FixedBackend):
         return LiveEngine(FailingStream(good=2), listener)
 
 
+def private_options(tmp_path: Path, **chosen: Any) -> AppOptions:
+    """The app's options with its files kept under ``tmp_path``."""
+    return AppOptions(
+        model="emformer-librispeech",
+        beam=4,
+        threads=1,
+        sessions_dir=tmp_path / "sessions",
+        settings_path=tmp_path / "settings.toml",
+        user_themes_dir=tmp_path / "themes",
+        **chosen,
+    )
+
+
 def capture_workers() -> list[mp.process.BaseProcess]:
     return [p for p in mp.active_children() if p.name == "captions-capture"]
 
@@ -59,15 +72,7 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], what: str) 
 def test_a_failing_recognizer_is_shown_logged_and_r_starts_the_source_again(
     tmp_path: Path, speech_wav: Path
 ) -> None:
-    options = AppOptions(
-        model="emformer-librispeech",
-        beam=4,
-        threads=1,
-        sources=only(FfmpegSource(str(speech_wav), speed=4.0)),
-        sessions_dir=tmp_path / "sessions",
-        settings_path=tmp_path / "settings.toml",
-        user_themes_dir=tmp_path / "themes",
-    )
+    options = private_options(tmp_path, sources=only(FfmpegSource(str(speech_wav), speed=4.0)))
 
     async def flow() -> None:
         app = CaptionsApp(options, backend=FailingBackend())
@@ -121,14 +126,7 @@ class BrokenLoader(FixedBackend):
 def test_a_model_load_that_fails_with_a_bug_logs_its_traceback_and_names_the_log(
     tmp_path: Path,
 ) -> None:
-    options = AppOptions(
-        model="emformer-librispeech",
-        beam=4,
-        threads=1,
-        sessions_dir=tmp_path / "sessions",
-        settings_path=tmp_path / "settings.toml",
-        user_themes_dir=tmp_path / "themes",
-    )
+    options = private_options(tmp_path)
 
     async def flow() -> None:
         app = CaptionsApp(options, backend=BrokenLoader())
