@@ -109,6 +109,9 @@ class Settings:
     )
     hotword_score: float | None = setting(SCORE, "as `--hotword-score`: their bonus per token")
     watch_hotwords: bool | None = setting(FLAG, "`false`: watch-words are not hotwords too")
+    web_clients: int | None = setting(
+        ROWS, "browsers `--serve` serves at once (default 32); one more is answered 503"
+    )
     path: Path | None = field(default=None, compare=False)  # the file read: errors name it
 
     def run_options(self, threads: int, quantize: str | None, compute: str) -> RunOptions:

@@ -106,6 +106,7 @@ GOOD = {
     "hotwords": '["Alice", "budget review :2"]',
     "hotword_score": "2.5",
     "watch_hotwords": "false",
+    "web_clients": "4",
 }
 BAD = {
     "theme": "3",
@@ -120,6 +121,7 @@ BAD = {
     "hotwords": '["alice", ""]',
     "hotword_score": "21",
     "watch_hotwords": "1",
+    "web_clients": "0",
 }
 
 
@@ -146,6 +148,7 @@ def test_every_key_is_read_from_the_file(tmp_path: Path) -> None:
         hotwords=("Alice", "budget review :2"),
         hotword_score=2.5,
         watch_hotwords=False,
+        web_clients=4,
     )
     again = tmp_path / "again.toml"
     assert save_settings(loaded, again) is None

@@ -18,8 +18,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tui_captions.config import load_settings
 from tui_captions.errors import UserError
 from tui_captions.web.pages import builtin_themes
+from tui_captions.web.publish import start_server
 from tui_captions.web.server import CaptionServer
 
 THEMES = builtin_themes()
@@ -308,3 +310,22 @@ def test_a_server_that_cannot_start_says_why_in_one_line() -> None:
 def test_a_port_taken_says_so() -> None:
     with serving() as taken, pytest.raises(UserError, match="cannot listen there"):
         CaptionServer("127.0.0.1", taken.port, THEMES).start()
+
+
+def test_the_settings_cap_the_browsers_served_at_once(tmp_path: Path) -> None:
+    """Issue 36: the cap on concurrent clients is a setting (``web_clients``)."""
+    path = tmp_path / "settings.toml"
+    path.write_text("web_clients = 1\n")
+    settings, problems = load_settings(path)
+    assert problems == () and settings.web_clients == 1
+    server = start_server("127.0.0.1:0", settings.web_clients)
+    assert server is not None
+    try:
+        first = connect(server)
+        first.sendall(request(server, "/events"))
+        assert first.recv(64).startswith(b"HTTP/1.1 200 ")
+        with connect(server) as second:  # one more: refused at once, before its request
+            assert second.recv(64).startswith(b"HTTP/1.1 503 ")
+        first.close()
+    finally:
+        server.stop()

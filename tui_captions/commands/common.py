@@ -479,15 +479,25 @@ def download_progress() -> Iterator[DownloadProgress]:
             progress.stop()
 
 
-def load_model(args: argparse.Namespace) -> tuple[AsrModel, DecodeOptions, Settings]:
-    """The model as the options and settings say (threads, download with a progress bar,
-    quantization), how its streams decode, and the settings for the rest."""
-    from tui_captions.asr.registry import open_for_running
+def read_settings() -> Settings:
+    """The settings file's values; each problem in it is one warning."""
     from tui_captions.config import load_settings
 
     settings, problems = load_settings()
     for problem in problems:
         warn(problem)
+    return settings
+
+
+def load_model(
+    args: argparse.Namespace, settings: Settings | None = None
+) -> tuple[AsrModel, DecodeOptions, Settings]:
+    """The model as the options and settings say (threads, download with a progress bar,
+    quantization), how its streams decode, and the settings for the rest (read now unless
+    given)."""
+    from tui_captions.asr.registry import open_for_running
+
+    settings = settings or read_settings()
     run = settings.run_options(args.threads, args.quantize, args.compute)
     hotwords = settings.hotword_list(hotword_choice(args), getattr(args, "watch", None))
     decode = settings.decode_options(

@@ -37,6 +37,7 @@ from tui_captions.commands.common import (
     load_model,
     load_post,
     output_format,
+    read_settings,
     resolve_sources,
     seconds,
     warn,
@@ -112,8 +113,10 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.sessions import recording_path
 
-    server = start_server(args.serve)  # a taken port fails now, not after the model loads
-    model, decode, settings = load_model(args)
+    settings = read_settings()
+    # A taken port fails now, not after the model loads.
+    server = start_server(args.serve, settings.web_clients)
+    model, decode, settings = load_model(args, settings)
     sources = for_model(sources, model.format.wants_video)
     post = load_post(args.punctuation, settings)
     heap.settle()  # the model and the modules live as long as the process

@@ -251,7 +251,7 @@ class CaptionsApp(App[Path | None]):
     def start_server(self, serve: str) -> None:
         """The captions in a browser too; a port that cannot be had is a notification."""
         try:
-            self.server = publish.start_server(serve)
+            self.server = publish.start_server(serve, self.settings.web_clients)
         except UserError as exc:
             self.notify(str(exc), title="Web captions", severity="error", timeout=10, markup=False)
             return

@@ -13,16 +13,18 @@ if TYPE_CHECKING:
     from tui_captions.web.server import CaptionServer
 
 
-def start_server(serve: str | None) -> CaptionServer | None:
-    """The caption server ``--serve`` asks for, listening; a :class:`UserError` in one line
-    if it cannot (aiohttp is imported only then, so start-up stays fast without it)."""
+def start_server(serve: str | None, clients: int | None = None) -> CaptionServer | None:
+    """The caption server ``--serve`` asks for, serving at most ``clients`` browsers at once
+    (the settings' ``web_clients``; None: the server's default), listening; a
+    :class:`UserError` in one line if it cannot (aiohttp is imported only then, so
+    start-up stays fast without it)."""
     if serve is None:
         return None
     from tui_captions.web.pages import builtin_themes
-    from tui_captions.web.server import CaptionServer, parse_address
+    from tui_captions.web.server import MAX_CONNECTIONS, CaptionServer, parse_address
 
     host, port = parse_address(serve)
-    server = CaptionServer(host, port, builtin_themes())
+    server = CaptionServer(host, port, builtin_themes(), max_connections=clients or MAX_CONNECTIONS)
     server.start()
     return server
 
