@@ -14,10 +14,10 @@ import pytest
 from tui_captions.asr import catalog
 from tui_captions.asr.catalog import RemoteModel, materialize, model_directory
 from tui_captions.asr.defaults import AV_MODEL, AV_MODEL_FILES, DEFAULT_MODEL, is_audio_visual
-from tui_captions.asr.model_dir import (
+from tui_captions.asr.directory import WEIGHTS_FILE
+from tui_captions.asr.emformer.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
-    WEIGHTS_FILE,
     load_model_dir,
     read_config,
 )
@@ -152,7 +152,7 @@ def test_the_wav2vec2_download_drops_fairseqs_unused_rows_and_loads(
 
     import torch
 
-    from tui_captions.asr.wav2vec2_dir import read_wav2vec2_config, read_wav2vec2_weights
+    from tui_captions.asr.wav2vec2.model_dir import read_wav2vec2_config, read_wav2vec2_weights
 
     published = tmp_path / "published"
     published.mkdir()

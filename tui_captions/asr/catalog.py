@@ -22,10 +22,9 @@ from typing import Any
 import torch
 
 from tui_captions import paths
-from tui_captions.asr.avsr import MODEL_FILE as AV_MODEL_FILE
-from tui_captions.asr.avsr import TOKENIZER_FILE as AV_TOKENIZER_FILE
-from tui_captions.asr.avsr import load_avsr
-from tui_captions.asr.ctc import LexiconFiles
+from tui_captions.asr.avsr.engine import MODEL_FILE as AV_MODEL_FILE
+from tui_captions.asr.avsr.engine import TOKENIZER_FILE as AV_TOKENIZER_FILE
+from tui_captions.asr.avsr.engine import load_avsr
 from tui_captions.asr.defaults import (
     AV_MODEL,
     DEFAULT_MODEL,
@@ -35,16 +34,16 @@ from tui_captions.asr.defaults import (
     WAV2VEC2_MODEL,
     DownloadProgress,
 )
-from tui_captions.asr.engine import RunOptions
-from tui_captions.asr.model_dir import (
-    CONFIG_FILE,
+from tui_captions.asr.directory import CONFIG_FILE, WEIGHTS_FILE
+from tui_captions.asr.emformer.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
-    WEIGHTS_FILE,
     ModelConfig,
     load_model_dir,
 )
-from tui_captions.asr.wav2vec2_dir import (
+from tui_captions.asr.engine import RunOptions
+from tui_captions.asr.wav2vec2.ctc import LexiconFiles
+from tui_captions.asr.wav2vec2.model_dir import (
     LEXICON_FILE,
     Wav2Vec2Config,
     read_wav2vec2_config,

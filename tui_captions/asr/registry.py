@@ -6,20 +6,21 @@ import logging
 import time
 from pathlib import Path
 
-from tui_captions.asr import model_dir
-from tui_captions.asr.avsr import is_av_directory, load_avsr
+from tui_captions.asr.avsr.engine import is_av_directory, load_avsr
 from tui_captions.asr.catalog import language_model_files, model_directory
 from tui_captions.asr.defaults import DownloadProgress
+from tui_captions.asr.directory import CONFIG_FILE, read_json
+from tui_captions.asr.emformer.model_dir import FORMAT as EMFORMER_FORMAT
+from tui_captions.asr.emformer.recognizer import load_emformer
 from tui_captions.asr.engine import AsrModel, DecodeOptions, EngineLoader, RunOptions
-from tui_captions.asr.recognizer import load_emformer
 from tui_captions.asr.runtime import configure_threads
-from tui_captions.asr.wav2vec2 import load_wav2vec2
-from tui_captions.asr.wav2vec2_dir import FORMAT as WAV2VEC2_FORMAT
+from tui_captions.asr.wav2vec2.engine import load_wav2vec2
+from tui_captions.asr.wav2vec2.model_dir import FORMAT as WAV2VEC2_FORMAT
 from tui_captions.errors import ModelError
 
 _log = logging.getLogger(__name__)
 ENGINES: dict[str, EngineLoader] = {
-    model_dir.FORMAT: load_emformer,
+    EMFORMER_FORMAT: load_emformer,
     WAV2VEC2_FORMAT: load_wav2vec2,
 }
 
@@ -27,7 +28,7 @@ ENGINES: dict[str, EngineLoader] = {
 def engine_for(directory: Path) -> EngineLoader:
     """The loader of the directory's format; a foreign format names the file. The
     audio-visual model's directory is the tutorial's two files, with no config.json."""
-    path = directory / model_dir.CONFIG_FILE
+    path = directory / CONFIG_FILE
     if is_av_directory(directory) and not path.exists():
         return load_avsr
     if not directory.is_dir():
@@ -35,7 +36,7 @@ def engine_for(directory: Path) -> EngineLoader:
             f"{directory}: not a model directory (expected a folder holding {path.name} "
             "and the files of the model it describes)"
         )
-    blob = model_dir.read_json(path)
+    blob = read_json(path)
     found = blob.get("format") if isinstance(blob, dict) else None
     if not isinstance(found, str) or found not in ENGINES:
         raise ModelError(

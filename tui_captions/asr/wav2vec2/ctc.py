@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui_captions.asr.model_dir import CONFIG_FILE
+from tui_captions.asr.directory import CONFIG_FILE
 from tui_captions.errors import ModelError
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, Strea
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.asr.runtime import plain_executor
 from tui_captions.asr.tokens import Detokenizer
-from tui_captions.asr.transducer import Hypothesis, TransducerSearch
+from tui_captions.asr.transducer_search import Hypothesis, TransducerSearch
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ComputeError, ModelError
 
@@ -164,9 +164,9 @@ class AvsrStream:
             )
         if carry:  # the line's text is the best hypothesis since it began
             self._state, self._hypotheses = state, hypotheses
-            self._tokens = hypotheses[0][0][1:]
+            self._tokens = hypotheses[0].tokens[1:]
         else:  # the seed's way: each window's text follows the one before's
-            self._tokens = self._tokens + hypotheses[0][0][1:]
+            self._tokens = self._tokens + hypotheses[0].tokens[1:]
         finals = self._close() if self._tracker.update(self._tokens, index) else ()
         return StepResult(self._tracker.partial, finals, (time.perf_counter() - started) * 1000.0)
 
