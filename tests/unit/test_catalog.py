@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -12,15 +14,18 @@ from typing import ClassVar
 import pytest
 
 from tui_captions.asr import catalog
+from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
+from tui_captions.asr.avsr.engine import load_avsr
 from tui_captions.asr.catalog import RemoteModel, materialize, model_directory
 from tui_captions.asr.defaults import AV_MODEL, AV_MODEL_FILES, DEFAULT_MODEL, is_audio_visual
-from tui_captions.asr.directory import WEIGHTS_FILE
+from tui_captions.asr.directory import CONFIG_FILE, WEIGHTS_FILE
 from tui_captions.asr.emformer.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
     load_model_dir,
     read_config,
 )
+from tui_captions.asr.registry import engine_for
 from tui_captions.errors import ModelError
 
 
@@ -191,3 +196,29 @@ def test_the_audio_visual_model_is_known_by_name_or_files_before_it_loads(
     for name in AV_MODEL_FILES:
         (tmp_path / name).touch()
     assert is_audio_visual(str(tmp_path))
+
+
+def test_the_audio_visual_download_declares_its_format(tmp_path: Path) -> None:
+    """The published files have no config.json: the download writes one, so the registry
+    finds the engine by its format, as it finds the others."""
+    published = tmp_path / "published"
+    published.mkdir()
+    for name in AV_MODEL_FILES:
+        (published / name).write_bytes(b"stand-in")  # the loader's own check is not tested here
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Handler, directory=str(published))
+    )
+    httpd.requests = []  # type: ignore[attr-defined]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    remote = dataclasses.replace(
+        catalog.REMOTE_MODELS[AV_MODEL],
+        base_url=f"http://127.0.0.1:{httpd.server_address[1]}/",
+        sha256={},
+        check=lambda directory: None,
+    )
+    try:
+        directory = materialize(remote, tmp_path / "models")
+    finally:
+        httpd.shutdown()
+    assert json.loads((directory / CONFIG_FILE).read_text())["format"] == AVSR_FORMAT
+    assert engine_for(directory) is load_avsr

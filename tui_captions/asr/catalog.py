@@ -24,7 +24,7 @@ import torch
 from tui_captions import paths
 from tui_captions.asr.avsr.engine import MODEL_FILE as AV_MODEL_FILE
 from tui_captions.asr.avsr.engine import TOKENIZER_FILE as AV_TOKENIZER_FILE
-from tui_captions.asr.avsr.engine import load_avsr
+from tui_captions.asr.avsr.engine import AvsrConfig, load_avsr
 from tui_captions.asr.defaults import (
     AV_MODEL,
     DEFAULT_MODEL,
@@ -122,7 +122,7 @@ class RemoteModel:
     name: str
     base_url: str
     files: dict[str, str]  # model-directory file name -> path under base_url
-    config: ModelConfig | Wav2Vec2Config | None  # None: files only (a language model)
+    config: ModelConfig | Wav2Vec2Config | AvsrConfig | None  # None: files only (a language model)
     # Loads the staged directory as the engine will, so a bad download is caught there.
     check: Callable[[Path], object]
     # Turns the published weights into the directory's (run on the staged copy).
@@ -211,12 +211,13 @@ REMOTE_MODELS = {
     ),
     WAV2VEC2_MODEL: WAV2VEC2_LIBRISPEECH,
     # Seed 001's device AV-ASR model: the tutorial's two files, as they are (the TorchScript
-    # file is code: it is loaded only from here or from a directory the user names).
+    # file is code: it is loaded only from here or from a directory the user names), and a
+    # config.json that declares the engine's format.
     AV_MODEL: RemoteModel(
         name=AV_MODEL,
         base_url="https://download.pytorch.org/torchaudio/tutorial-assets/",
         files={AV_MODEL_FILE: AV_MODEL_FILE, AV_TOKENIZER_FILE: AV_TOKENIZER_FILE},
-        config=None,
+        config=AvsrConfig(),
         check=lambda directory: load_avsr(directory, RunOptions(1, "none", "cpu")),
         sha256={
             AV_TOKENIZER_FILE: "856dfe3dc9c9192d9f84b6860c39ac6fb26af76aea998b2bab3c00321dbde1b1"

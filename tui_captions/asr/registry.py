@@ -6,6 +6,7 @@ import logging
 import time
 from pathlib import Path
 
+from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
 from tui_captions.asr.avsr.engine import is_av_directory, load_avsr
 from tui_captions.asr.catalog import language_model_files, model_directory
 from tui_captions.asr.defaults import DownloadProgress
@@ -22,20 +23,22 @@ _log = logging.getLogger(__name__)
 ENGINES: dict[str, EngineLoader] = {
     EMFORMER_FORMAT: load_emformer,
     WAV2VEC2_FORMAT: load_wav2vec2,
+    AVSR_FORMAT: load_avsr,
 }
 
 
 def engine_for(directory: Path) -> EngineLoader:
-    """The loader of the directory's format; a foreign format names the file. The
-    audio-visual model's directory is the tutorial's two files, with no config.json."""
+    """The loader of the format the directory's config.json declares; a foreign format names
+    the file. One fallback: the audio-visual model as the tutorial publishes it, its two files
+    without a config.json (a directory the user made; the catalog's download writes one)."""
     path = directory / CONFIG_FILE
-    if is_av_directory(directory) and not path.exists():
-        return load_avsr
     if not directory.is_dir():
         raise ModelError(
             f"{directory}: not a model directory (expected a folder holding {path.name} "
             "and the files of the model it describes)"
         )
+    if not path.exists() and is_av_directory(directory):
+        return load_avsr
     blob = read_json(path)
     found = blob.get("format") if isinstance(blob, dict) else None
     if not isinstance(found, str) or found not in ENGINES:

@@ -17,7 +17,9 @@ zeros where the crop would be, a black crop, as the seed's cacher starts with.
 
 A model directory is the two files the tutorial downloads, under its names:
 ``device_avsr_model.pt`` (TorchScript: code, loaded only from the catalog or a
-directory the user names) and ``spm_unigram_1023.model``.
+directory the user names) and ``spm_unigram_1023.model``, with the
+``config.json`` the catalog's download adds to declare the format; a
+directory of the two files alone is recognised by them (``registry.engine_for``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import sentencepiece as spm
 import torch
 
 from tui_captions.asr.defaults import AV_MODEL_FILES
+from tui_captions.asr.directory import CONFIG_FILE, config_object, read_json
 from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.hotwords import HotwordError
@@ -42,6 +45,8 @@ from tui_captions.asr.transducer_search import Hypothesis, TransducerSearch
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ComputeError, ModelError
 
+FORMAT = "captions-tui/av-rnnt"  # what the directory's config.json declares
+VERSION = 1
 MODEL_FILE, TOKENIZER_FILE = AV_MODEL_FILES
 HINTS_FILE = "captions-tui.json"  # optional: how a model trained here runs
 SAMPLE_RATE = 19_200
@@ -56,6 +61,15 @@ AV_FORMAT = StreamFormat(SAMPLE_RATE, WINDOW_FRAMES * SAMPLE_RATE // FPS, FPS, C
 
 def is_av_directory(directory: Path) -> bool:
     return (directory / MODEL_FILE).is_file() and (directory / TOKENIZER_FILE).is_file()
+
+
+@dataclass(frozen=True)
+class AvsrConfig:
+    """The ``config.json`` the catalog gives the published files, which hold no settings of
+    ours: only the format, so that the registry finds this engine as it finds the others."""
+
+    def to_json(self) -> dict[str, object]:
+        return {"format": FORMAT, "version": VERSION}
 
 
 class _Windows(torch.nn.Module):
@@ -191,6 +205,8 @@ def load_avsr(directory: Path, run: RunOptions) -> AvsrEngine:
         run = RunOptions(run.threads, "none", run.compute)  # a TorchScript file: as stored
     if run.compute != "cpu":
         raise ComputeError("the audio-visual engine runs on the CPU only: use --compute cpu")
+    if (directory / CONFIG_FILE).exists():  # the two files alone need none
+        config_object(read_json(directory / CONFIG_FILE), directory / CONFIG_FILE, FORMAT, VERSION)
     model_path, tokenizer_path = directory / MODEL_FILE, directory / TOKENIZER_FILE
     try:
         tokenizer = spm.SentencePieceProcessor(model_file=str(tokenizer_path))
