@@ -25,7 +25,8 @@ from tui_captions.asr.context_graph import ContextGraph, advanced, at_root, bonu
 
 class Hypothesis(NamedTuple):
     """A hypothesis between chunks: torchaudio's four fields, then its place in the hotword
-    graph. A NamedTuple, so that the compiled search (TorchScript) takes it."""
+    graph. A NamedTuple, so that the compiled search (TorchScript) takes it; out of the
+    search it goes as a :data:`CarriedHypothesis`."""
 
     tokens: list[int]
     predictor_out: torch.Tensor
@@ -34,6 +35,21 @@ class Hypothesis(NamedTuple):
     node: int  # where it stands in the hotword graph (0: the root)
     floor: float  # the earned bonus it no longer risks
     pending: float  # the bonus of a phrase just completed, kept if a new word follows
+
+
+CarriedHypothesis = tuple[
+    list[int], torch.Tensor, list[list[torch.Tensor]], float, int, float, float
+]
+"""A :class:`Hypothesis`'s fields as a plain tuple: how hypotheses leave the compiled search
+and come back into it. TorchScript hands Python a NamedTuple as an instance of a namedtuple
+class it makes anew for each (``collections.namedtuple``, every time): that was 1 ms of a
+5 ms chunk (small random model, int8, beam 4); a plain tuple crosses as it is."""
+
+
+def named(carried: CarriedHypothesis) -> Hypothesis:
+    """Its fields by name (TorchScript has no ``Hypothesis(*carried)``)."""
+    tokens, predictor_out, predictor_state, score, node, floor, pending = carried
+    return Hypothesis(tokens, predictor_out, predictor_state, score, node, floor, pending)
 
 
 class _Searched(NamedTuple):
@@ -76,12 +92,15 @@ class TransducerSearch(torch.nn.Module):
     def forward(
         self,
         encoded: torch.Tensor,
-        hypotheses: list[Hypothesis] | None,
+        hypotheses: list[CarriedHypothesis] | None,
         beam_width: int,
         context: ContextGraph | None,
-    ) -> list[Hypothesis]:
-        if hypotheses is None:
-            hypotheses = self._initial_hypotheses(encoded.device)
+    ) -> list[CarriedHypothesis]:
+        starting = (
+            self._initial_hypotheses(encoded.device)
+            if hypotheses is None
+            else [named(h) for h in hypotheses]
+        )
         b_hypos = [
             _Searched(
                 h.tokens,
@@ -94,7 +113,7 @@ class TransducerSearch(torch.nn.Module):
                 h.floor,
                 h.pending,
             )
-            for row, h in enumerate(hypotheses)
+            for row, h in enumerate(starting)
         ]
         table = self._log_probs(encoded, torch.stack([h.predictor_out for h in b_hypos]))
         for t in range(encoded.size(1)):
@@ -116,9 +135,7 @@ class TransducerSearch(torch.nn.Module):
             ).topk(beam_width)
             b_hypos = [b_hypos[idx] for idx in sorted_idx]
         return [
-            Hypothesis(
-                h.tokens, h.predictor_out, h.predictor_state, h.score, h.node, h.floor, h.pending
-            )
+            (h.tokens, h.predictor_out, h.predictor_state, h.score, h.node, h.floor, h.pending)
             for h in b_hypos
         ]
 
@@ -282,13 +299,19 @@ class TransducerSearch(torch.nn.Module):
         return new_hypos
 
 
-def finished(hypotheses: list[Hypothesis], context: ContextGraph | None) -> list[int]:
+def best_tokens(hypotheses: list[CarriedHypothesis]) -> list[int]:
+    """The text so far: the best hypothesis's tokens after the blank each one grew from."""
+    return named(hypotheses[0]).tokens[1:]
+
+
+def finished(hypotheses: list[CarriedHypothesis], context: ContextGraph | None) -> list[int]:
     """The tokens a line ends with: the best hypothesis once the partial hotword matches
     it still risks are given back (its completed ones are kept: the line ends a word)."""
+    ranked = [named(h) for h in hypotheses]
     if context is None:
-        return hypotheses[0].tokens
+        return ranked[0].tokens
     best = max(
-        hypotheses,
+        ranked,
         key=lambda h: (h.score - (float(context.score[h.node]) - h.floor)) / (len(h.tokens) + 1),
     )
     return best.tokens

@@ -41,7 +41,7 @@ from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, Strea
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.asr.runtime import plain_executor
 from tui_captions.asr.tokens import Detokenizer
-from tui_captions.asr.transducer_search import Hypothesis, TransducerSearch
+from tui_captions.asr.transducer_search import CarriedHypothesis, TransducerSearch, best_tokens
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ComputeError, ModelError
 
@@ -85,8 +85,8 @@ class _Windows(torch.nn.Module):
         features: torch.Tensor,
         beam: int,
         state: list[list[torch.Tensor]] | None,
-        hypotheses: list[Hypothesis] | None,
-    ) -> tuple[list[list[torch.Tensor]], list[Hypothesis]]:
+        hypotheses: list[CarriedHypothesis] | None,
+    ) -> tuple[list[list[torch.Tensor]], list[CarriedHypothesis]]:
         length = torch.tensor([features.size(1)], device=features.device)
         encoded, _, state = self.rnnt.transcribe_streaming(features, length, state)  # type: ignore[operator]
         return state, self.searcher(encoded, hypotheses, beam, None)
@@ -148,7 +148,7 @@ class AvsrStream:
         self._video = normalised(None)[:CONTEXT_FRAMES]  # the seed's cacher: black frames
         self._tokens: list[int] = []
         self._state: list[list[torch.Tensor]] | None = None
-        self._hypotheses: list[Hypothesis] | None = None
+        self._hypotheses: list[CarriedHypothesis] | None = None
         self._chunks_seen = 0
         self._tracker.reset()
 
@@ -178,9 +178,9 @@ class AvsrStream:
             )
         if carry:  # the line's text is the best hypothesis since it began
             self._state, self._hypotheses = state, hypotheses
-            self._tokens = hypotheses[0].tokens[1:]
+            self._tokens = best_tokens(hypotheses)
         else:  # the seed's way: each window's text follows the one before's
-            self._tokens = self._tokens + hypotheses[0].tokens[1:]
+            self._tokens = self._tokens + best_tokens(hypotheses)
         finals = self._close() if self._tracker.update(self._tokens, index) else ()
         return StepResult(self._tracker.partial, finals, (time.perf_counter() - started) * 1000.0)
 

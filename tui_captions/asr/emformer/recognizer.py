@@ -27,7 +27,7 @@ from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.runtime import plain_executor
 from tui_captions.asr.tokens import Detokenizer
-from tui_captions.asr.transducer_search import Hypothesis, finished
+from tui_captions.asr.transducer_search import CarriedHypothesis, best_tokens, finished
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ModelError
 
@@ -69,7 +69,7 @@ class Recognizer:
         """Forget all audio: the next chunk starts a new stream at time zero."""
         self._context = torch.zeros(self.config.context_samples, device=self._device)
         self._state: list[list[torch.Tensor]] | None = None
-        self._hypotheses: list[Hypothesis] | None = None
+        self._hypotheses: list[CarriedHypothesis] | None = None
         self._tracker.reset()
         self._chunks_seen = 0
         self.stage_ms: dict[str, float] = {}  # the last chunk's time per stage (benchmarks)
@@ -115,7 +115,7 @@ class Recognizer:
             "encoder": (encoded_at - featured) * 1000.0,
             "search": (searched - encoded_at) * 1000.0,
         }
-        tokens = self._hypotheses[0].tokens[1:]  # each starts with the blank it grew from
+        tokens = best_tokens(self._hypotheses)
         finals = self._close_segment() if self._tracker.update(tokens, index) else ()
         return StepResult(self._tracker.partial, finals, (time.perf_counter() - started) * 1000.0)
 

@@ -22,7 +22,7 @@ from torchaudio.models import RNNT
 from torchaudio.models.emformer import _EmformerLayer
 
 from tui_captions.asr.context_graph import ContextGraph
-from tui_captions.asr.transducer_search import Hypothesis, TransducerSearch
+from tui_captions.asr.transducer_search import CarriedHypothesis, TransducerSearch
 
 
 def supports(model: RNNT) -> bool:
@@ -89,12 +89,12 @@ class _SearchingStep(torch.nn.Module):
     def search(
         self,
         encoded: torch.Tensor,
-        hypotheses: list[Hypothesis] | None,
+        hypotheses: list[CarriedHypothesis] | None,
         beam_width: int,
         context: ContextGraph | None = None,
-    ) -> list[Hypothesis]:
+    ) -> list[CarriedHypothesis]:
         """The beam search over one chunk's encoder frames (see :class:`TransducerSearch`)."""
-        searched: list[Hypothesis] = self.searcher(encoded, hypotheses, beam_width, context)
+        searched: list[CarriedHypothesis] = self.searcher(encoded, hypotheses, beam_width, context)
         return searched
 
 
