@@ -58,10 +58,10 @@ test-fast: system-test $(TEST_STAMP)
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install -q uv
-	$(BIN)/uv pip compile -q pyproject.toml -c requirements/pins.txt --generate-hashes \
-		--custom-compile-command "make lock" -o $(RUN_LOCK)
-	$(BIN)/uv pip compile -q pyproject.toml -c requirements/pins.txt --generate-hashes \
-		--extra test --custom-compile-command "make lock" -o $(TEST_LOCK)
+	$(BIN)/uv pip compile -q pyproject.toml -c requirements/pins.txt --generate-hashes --universal \
+		--python-version 3.10 --custom-compile-command "make lock" -o $(RUN_LOCK)
+	$(BIN)/uv pip compile -q pyproject.toml -c requirements/pins.txt --generate-hashes --universal \
+		--extra test --python-version 3.10 --custom-compile-command "make lock" -o $(TEST_LOCK)
 
 bench: system-test $(TEST_STAMP)
 	$(BIN)/python -m bench.latency $(ARGS)

@@ -29,28 +29,41 @@ COMMANDS = (transcribe, live, devices, sessions, export, punctuate, demo)
 _log = logging.getLogger("tui_captions.cli")  # not __name__, "__main__" under python -m
 
 
+GLOBAL_OPTIONS = frozenset({"debug"})  # options of the program, not of a command
+
+
 class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
     """Options given before a command apply to it: argparse would let the command's defaults
     overwrite them (``captions-tui --serve 8080 demo`` served nothing). One the command does
     not have is refused in one line, never dropped. Given after the command too, the later
-    value wins, as when an option is repeated; a repeatable option keeps both."""
+    value wins, as when an option is repeated; a repeatable option keeps both.
+
+    What was given is read from the words of the command line, not from the values: a value
+    equal to the default (``--threads 1``) is still given. Abbreviated options are not
+    taken, so a word names its option exactly."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        kwargs.setdefault("allow_abbrev", False)
+        return super().add_parser(name, **kwargs)  # type: ignore[no-any-return]
 
     def __call__(
         self, parser: Any, namespace: Any, values: Any, option_string: str | None = None
     ) -> None:
-        # Until the whole line is parsed, an option not given holds its default object itself.
+        line: list[str] = parser.line  # a _Parser's
+        before_words = line[: len(line) - len(values)]
         given = {
             action.dest: getattr(namespace, action.dest)
             for action in parser._actions
-            if action.dest != argparse.SUPPRESS
+            if action.dest not in (argparse.SUPPRESS, *GLOBAL_OPTIONS)
             and hasattr(namespace, action.dest)
-            and getattr(namespace, action.dest) is not action.default
+            and _named(action, before_words)
         }
         super().__call__(parser, namespace, values, option_string)
         name = values[0]
-        command = {action.dest: action for action in self._name_parser_map[name]._actions}
+        command = self._name_parser_map[name]
+        actions = {action.dest: action for action in command._actions}
         for dest, value in given.items():
-            if dest not in command:
+            if dest not in actions:
                 options = "/".join(
                     o
                     for action in parser._actions
@@ -62,15 +75,39 @@ class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
                     f"(`{parser.prog} {name} --help` lists what does)"
                 )
             after = getattr(namespace, dest)
-            if after is command[dest].default:  # not given after the command too
+            if not _named(actions[dest], values[1:]):  # not given after the command too
                 setattr(namespace, dest, value)
             elif isinstance(value, list):  # repeatable (--input, --input-option): all, in order
                 setattr(namespace, dest, [*value, *after])
 
 
+def _named(action: argparse.Action, words: Sequence[str]) -> bool:
+    """Whether one of ``words`` gives ``action`` (``--opt``, ``--opt=value``, ``-oVALUE``)."""
+    return any(
+        word == option
+        or (option.startswith("--") and word.startswith(option + "="))
+        or (len(option) == 2 and word.startswith(option))
+        for option in action.option_strings
+        for word in words
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """Keeps the words it parses for the commands' action (what was given before one)."""
+
+    line: list[str]
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self.line = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="captions-tui",
+        allow_abbrev=False,
         description="Live, offline captions in the terminal (streaming Emformer RNN-T).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tui_captions.core.segments import Segment
 from tui_captions.errors import UserError
 from tui_captions.transcript.formats import FORMATS, REGISTRY, STREAM_FORMATS, TranscriptFormat
 from tui_captions.transcript.journal import SessionJournal, read_journal
+from tui_captions.transcript.output import check_output
 
 CLI = [sys.executable, "-m", "tui_captions.cli"]
 WRITES = {"transcribe": STREAM_FORMATS, "live": STREAM_FORMATS, "export": FORMATS}
@@ -140,3 +142,13 @@ def test_live_writes_subtitles_up_to_the_last_cue(
     said = " ".join(segment.shown() for segment in read_journal(journal).segments).split()
     captions = webvtt.from_string(result.stdout).captions
     assert said and " ".join(html.unescape(c.text) for c in captions).split() == said
+
+
+def test_a_pipe_as_the_output_is_not_read_for_a_journal_header(tmp_path: Path) -> None:
+    """Looking for a journal's header in a FIFO (or /dev/stdout) waited for a writer forever."""
+    fifo = tmp_path / "captions.fifo"
+    os.mkfifo(fifo)
+    checked = threading.Thread(target=check_output, args=(fifo,), daemon=True)
+    checked.start()
+    checked.join(5)
+    assert not checked.is_alive(), "check_output blocked on a pipe"

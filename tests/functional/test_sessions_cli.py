@@ -196,6 +196,32 @@ def test_an_echo_line_is_left_out_of_exports_unless_with_echo(
     assert [(s["source"], s.get("echo", False)) for s in segments] == [
         ("Them", False), ("You", True), ("You", False),
     ]  # fmt: skip
+    # jsonl marks it too (issue 36: it did not, so a script could not tell it apart)
+    assert main(["export", "last", "--with-echo", "--format", "jsonl"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(e["source"], e.get("echo", False)) for e in events] == [
+        ("Them", False), ("You", True), ("You", False),
+    ]  # fmt: skip
+
+
+def test_an_echo_line_is_neither_counted_nor_found_by_sessions(
+    data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 36: `sessions` counted and grepped the echo lines the app never showed."""
+    journal = SessionJournal.create(
+        "You, Them", "demo-tiny", channels={"You": "You", "Them": "Them"}
+    )
+    journal.append(Segment(0, 1.0, 2.0, "hello all", "Them"))
+    journal.append(Segment(1, 1.1, 2.1, "hello all", "You", echo=True))
+    journal.close({})
+    assert main(["sessions", "--json"]) == 0
+    assert [row["segments"] for row in json.loads(capsys.readouterr().out)] == [1]
+    assert main(["sessions"]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if journal.id in line]
+    assert row.split()[-2:] == ["1", "complete"]
+    assert main(["sessions", "--grep", "hello", "--json"]) == 0
+    (found,) = json.loads(capsys.readouterr().out)
+    assert [(line["source"], line["text"]) for line in found["lines"]] == [("Them", "hello all")]
 
 
 def strict_json(text: str) -> Any:

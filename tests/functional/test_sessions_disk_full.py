@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tui_captions.cli import main
-from tui_captions.commands.app import run_app
+from tui_captions.commands.app import lost_note, run_app
 from tui_captions.commands.live import unsaved_note
 from tui_captions.core.segments import Segment
 from tui_captions.pipeline.recording import Recorder
@@ -92,23 +92,44 @@ def test_a_full_disk_counts_the_lines_saved_and_lists_no_empty_recording(
     assert recorder.warning is not None and "No space left on device" in recorder.warning
     assert not recording_path(journal.path).exists()
 
+    journal.append(Segment(said, said, said + 0.5, "an echo the app never showed", echo=True))
+    said += 1
     saved = len(read_journal(journal.path).segments)
-    assert 3 <= saved < said
-    assert unsaved_note(journal) == (
-        f"session {journal.id}: {saved} of {said} lines saved in {journal.path} "
+    assert 3 <= saved < said - 1
+    assert unsaved_note(journal) == (  # live never printed the echo either
+        f"session {journal.id}: {saved} of {said - 1} lines saved in {journal.path} "
         "(No space left on device); the output above has them all"
     )
-    # The app's closing line says the same, not "Transcript saved".
+    # The app printed no transcript: its closing line counts the shown lines it loses.
     monkeypatch.setattr("tui_captions.tui.app.CaptionsApp", lambda options: ClosedApp(journal))
     assert run_app(AppOptions("m", 1, 1)) == 0
     printed = capsys.readouterr()
     assert "Transcript saved" not in printed.out
-    assert printed.err == f"captions-tui: warning: {unsaved_note(journal)}\n"
+    assert printed.err == (
+        f"captions-tui: warning: session {journal.id}: {said - 1 - saved} of {said - 1} lines "
+        f"could not be saved (No space left on device) and are lost; the {saved} before them "
+        f"are in {journal.path}\n"
+    )
     filler.unlink()
     journal.close({})  # space again: the rest is written
-    assert journal.saved_lines() == (said, said)
+    assert journal.saved_lines() == (said - 1, said - 1)  # the lines shown: not the echo
     recording_path(journal.path).touch()  # as the recorder left it before
     assert main(["sessions", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
-    assert (row["journal"], row["segments"]) == (str(journal.path), said)
+    assert (row["journal"], row["segments"]) == (str(journal.path), said - 1)  # not the echo
     assert row["recording"] is None
+
+
+def test_the_apps_closing_line_counts_the_shown_lines_it_loses(tmp_path: Path) -> None:
+    """Issue 36: the app said "the output above has them all" and counted echo lines,
+    though it printed nothing and never showed an echo."""
+    blocker = tmp_path / "not-a-dir"  # a file where the directory should be: nothing saved
+    blocker.write_text("")
+    journal = SessionJournal.create("You, Them", "m", directory=blocker / "sessions")
+    journal.append(Segment(0, 0.0, 1.0, "hello all", "Them"))
+    journal.append(Segment(1, 0.1, 1.1, "hello all", "You", echo=True))
+    journal.append(Segment(2, 2.0, 3.0, "shall we start", "You"))
+    assert lost_note(journal) == (
+        f"session {journal.id}: 2 of 2 lines could not be saved (Not a directory) and are "
+        "lost; none was saved"
+    )

@@ -6,8 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tui_captions.cli import build_parser
 from tui_captions.commands.demo import demo_options
+from tui_captions.errors import UserError
 
 COMMAND = str(Path(sys.executable).parent / "captions-tui")
 
@@ -58,6 +61,13 @@ def test_options_before_a_command_apply_to_it_or_are_refused_in_one_line() -> No
     assert parse(["--model", "tiny", "transcribe", "x.wav"]).model == "tiny"
     both = parse(["--input", "a.wav", "live", "--input", "b.wav"]).sources
     assert [spec.value for spec in both] == ["a.wav", "b.wav"]
+    # Given is given, whatever the value: the default's value after the command still wins,
+    # and before a command without the option it is still refused.
+    assert demo_options(parse(["--threads", "2", "demo", "--threads", "1"])).threads == 1
+    with pytest.raises(UserError, match="--threads does not go with"):
+        parse(["--threads", "1", "sessions"])
+    # The program's own options go with every command.
+    assert parse(["--debug", "transcribe", "x.wav"]).debug is True
     # What the command cannot use is refused, not dropped: the demo has its own model.
     for args, option in (
         (["--model", "demo-tiny", "demo"], "--model"),

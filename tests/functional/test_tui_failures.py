@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
-import threading
+import queue
 import time
 from collections.abc import Callable
 from multiprocessing import resource_tracker
@@ -45,6 +45,19 @@ class FailingBackend(FixedBackend):
         return LiveEngine(FailingStream(good=2), listener)
 
 
+def private_options(tmp_path: Path, **chosen: Any) -> AppOptions:
+    """The app's options with its files kept under ``tmp_path``."""
+    return AppOptions(
+        model="emformer-librispeech",
+        beam=4,
+        threads=1,
+        sessions_dir=tmp_path / "sessions",
+        settings_path=tmp_path / "settings.toml",
+        user_themes_dir=tmp_path / "themes",
+        **chosen,
+    )
+
+
 def capture_workers() -> list[mp.process.BaseProcess]:
     return [p for p in mp.active_children() if p.name == "captions-capture"]
 
@@ -59,15 +72,7 @@ async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], what: str) 
 def test_a_failing_recognizer_is_shown_logged_and_r_starts_the_source_again(
     tmp_path: Path, speech_wav: Path
 ) -> None:
-    options = AppOptions(
-        model="emformer-librispeech",
-        beam=4,
-        threads=1,
-        sources=only(FfmpegSource(str(speech_wav), speed=4.0)),
-        sessions_dir=tmp_path / "sessions",
-        settings_path=tmp_path / "settings.toml",
-        user_themes_dir=tmp_path / "themes",
-    )
+    options = private_options(tmp_path, sources=only(FfmpegSource(str(speech_wav), speed=4.0)))
 
     async def flow() -> None:
         app = CaptionsApp(options, backend=FailingBackend())
@@ -87,21 +92,26 @@ def test_a_failing_recognizer_is_shown_logged_and_r_starts_the_source_again(
     asyncio.run(flow())
 
 
-def test_a_failing_level_meter_is_logged_and_frees_the_source(
-    speech_wav: Path, caplog: pytest.LogCaptureFixture
+def test_a_failing_level_meter_is_logged_said_and_frees_the_source(
+    tmp_path: Path, speech_wav: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    failing = threading.Event()
+    """Issue 36: a meter that failed was only logged, so the picker's meter just froze."""
 
     def broken_meter(rms: float, peak: float, overflow: bool) -> None:
-        failing.set()
         raise RuntimeError("the meter is gone")
 
-    probe = LevelProbe(FfmpegSource(str(speech_wav)), broken_meter)
-    assert failing.wait(10)
+    said: queue.Queue[str] = queue.Queue()
+    probe = LevelProbe(FfmpegSource(str(speech_wav)), broken_meter, said.put)
+    failure = said.get(timeout=10)  # naming the log file where the app has one
+    assert failure.startswith("the level meter failed: RuntimeError('the meter is gone')")
     probe.stop(wait=True)
     (logged,) = [r for r in caplog.records if r.exc_info is not None]
     assert logged.name == "tui_captions.tui.backend" and "the meter is gone" in caplog.text
     assert not capture_workers()
+    missing = tmp_path / "unplugged.wav"
+    probe = LevelProbe(FfmpegSource(str(missing)), broken_meter, said.put)
+    assert str(missing) in said.get(timeout=10)  # a source that cannot be read: why
+    probe.stop(wait=True)
 
 
 class BrokenLoader(FixedBackend):
@@ -116,14 +126,7 @@ class BrokenLoader(FixedBackend):
 def test_a_model_load_that_fails_with_a_bug_logs_its_traceback_and_names_the_log(
     tmp_path: Path,
 ) -> None:
-    options = AppOptions(
-        model="emformer-librispeech",
-        beam=4,
-        threads=1,
-        sessions_dir=tmp_path / "sessions",
-        settings_path=tmp_path / "settings.toml",
-        user_themes_dir=tmp_path / "themes",
-    )
+    options = private_options(tmp_path)
 
     async def flow() -> None:
         app = CaptionsApp(options, backend=BrokenLoader())

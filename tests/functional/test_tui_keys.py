@@ -5,16 +5,28 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
-from tests.snapshots.fixed_app import feed, fixed_app, update
+from tests.snapshots.fixed_app import (
+    DEVICES,
+    FixedBackend,
+    Idle,
+    feed,
+    feed_meeting,
+    fixed_app,
+    update,
+)
 from tui_captions.asr.engine import DecodeOptions
+from tui_captions.audio.protocol import Source
+from tui_captions.core.events import SourceEnded
 from tui_captions.core.segments import Segment
 from tui_captions.tui.app import CaptionsApp
+from tui_captions.tui.backend import FailedCallback, LevelsCallback, ProbeHandle
 from tui_captions.tui.keys import CAPTIONS_KEYS
 from tui_captions.tui.messages import EngineEvent
 from tui_captions.tui.screens.captions import CaptionsScreen
@@ -403,5 +415,80 @@ def test_the_strip_follows_the_newest_lines_after_a_search(tmp_path: Path) -> No
             await pilot.press("escape")
             await pilot.pause()
             assert pane.following and "Later line 5" in screen_text(app)
+
+    asyncio.run(flow())
+
+
+def test_a_file_name_in_a_failure_notice_is_text_not_markup(tmp_path: Path) -> None:
+    """Issue 36: Textual reads notifications as markup, so "talk [final].wav" showed as
+    "talk .wav" when captioning failed or the capture stopped."""
+
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await started(pilot)
+            for reason in ("failed", "error"):
+                ended = SourceEnded(reason, (), 0, f"talk [final].wav: {reason}")
+                app.post_message(EngineEvent(ended, app.generation[""]))
+                await pilot.pause()
+            shown = screen_text(app)
+            # Each notification, and the status line (which has the latest).
+            assert shown.count("talk [final].wav: failed") == 1
+            assert shown.count("talk [final].wav: error") == 2
+
+    asyncio.run(flow())
+
+
+def test_r_starts_again_the_source_that_failed_not_the_file_that_ended(tmp_path: Path) -> None:
+    """Issue 36: r restarted every source not capturing, so a file that had ended played
+    again and its lines were captioned twice."""
+
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=False, meeting=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            feed_meeting(app)
+            ends = {"You": SourceEnded("failed", (), 0, "boom"), "Them": SourceEnded("end", (), 0)}
+            for channel, ended in ends.items():
+                app.post_message(EngineEvent(ended, app.generation[channel], channel))
+            await pilot.pause()
+            assert app.generation == {"You": 1, "Them": 1}
+            await pilot.press("r")
+            assert app.generation == {"You": 2, "Them": 1}
+            await pilot.press("r")  # started again: nothing has failed since
+            assert app.generation == {"You": 2, "Them": 1}
+
+    asyncio.run(flow())
+
+
+class UnreadableDevices(FixedBackend):
+    """Every device the picker's meter opens stops at once, saying why."""
+
+    def start_probe(
+        self, source: Source, on_levels: LevelsCallback, on_failed: FailedCallback
+    ) -> ProbeHandle:
+        on_failed(f"cannot open {source.label} [busy]")
+        return Idle()
+
+
+def test_a_level_meter_that_stops_says_why_over_the_meter(tmp_path: Path) -> None:
+    """Issue 36: the picker's meter froze with nothing said when its probe failed."""
+
+    async def flow() -> None:
+        from tui_captions.tui.screens.picker import PickerScreen
+
+        app = fixed_app(tmp_path, "captions-dark", with_source=False)
+        app.backend = UnreadableDevices()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            picker = app.screen
+            assert isinstance(picker, PickerScreen)
+            default = next(device for device in DEVICES if device.is_default)
+            line = f"No level: cannot open {default.source().label} [busy]"
+            deadline = time.monotonic() + 5.0
+            while line not in screen_text(app):  # after the picker's pause before probing
+                assert time.monotonic() < deadline, "the meter's failure was not shown"
+                await pilot.pause(0.05)
 
     asyncio.run(flow())

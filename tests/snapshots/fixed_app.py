@@ -28,7 +28,7 @@ from tui_captions.pipeline.recording import Recorder
 from tui_captions.pipeline.session import ChannelEngine, LabelledSource, only
 from tui_captions.text.postprocess import RuleCaser, TextPostProcessor
 from tui_captions.tui.app import AppOptions, CaptionsApp
-from tui_captions.tui.backend import LevelsCallback, Listener, ProbeHandle
+from tui_captions.tui.backend import FailedCallback, LevelsCallback, Listener, ProbeHandle
 from tui_captions.tui.messages import EngineEvent
 
 CAMERAS = [CameraDevice("Integrated Camera: Integrated C", Camera("/dev/video0", "v4l2"))]
@@ -105,7 +105,9 @@ class FixedBackend:
     ) -> TextPostProcessor:
         return RuleCaser()  # the snapshots show sentence case: no model to vary
 
-    def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
+    def start_probe(
+        self, source: Source, on_levels: LevelsCallback, on_failed: FailedCallback
+    ) -> ProbeHandle:
         on_levels(-23.5, -9.2, False)
         return Idle()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from tui_captions.transcript.cues import MAX_CUE_S, MAX_LINE_CHARS, MAX_LINES, M
 from tui_captions.transcript.formats import SegmentWriter, SrtWriter, VttWriter
 
 MS = 0.001  # the files' resolution
+CHUNK_S = 0.16  # the Emformer's: word times come in its steps
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,20 @@ def talks(draw: st.DrawFn) -> list[Segment]:
     segments = []
     time = draw(st.floats(0, 10))
     for n in range(draw(st.integers(1, 8))):
-        length = draw(st.floats(0.05, 20))
-        text = " ".join(draw(st.lists(words, min_size=1, max_size=50)))
-        segments.append(Segment(n, time, time + length, text, channel=label))
-        time += length + draw(st.sampled_from([0.0, 0.3, 0.9, 4.0]))
+        said = draw(st.lists(words, min_size=1, max_size=50))
+        if draw(st.booleans()):  # the recognizer's word times: the chunks the words came in
+            steps = draw(st.lists(st.sampled_from([0, 0, 1, 1, 2, 7]), min_size=len(said)))
+            chunks = [math.ceil(time / CHUNK_S) + sum(steps[:k]) for k in range(len(said))]
+            ends = [*chunks[1:], chunks[-1]]  # a word ends in the chunk the next one starts
+            timed = tuple(
+                (c * CHUNK_S, (e + 1) * CHUNK_S) for c, e in zip(chunks, ends, strict=True)
+            )
+            start, end = timed[0][0], timed[-1][1]
+        else:
+            timed, start = (), time
+            end = time + draw(st.floats(0.05, 20))
+        segments.append(Segment(n, start, end, " ".join(said), channel=label, word_times=timed))
+        time = end + draw(st.sampled_from([0.0, 0.3, 0.9, 4.0]))
     return segments
 
 

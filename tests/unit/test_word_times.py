@@ -4,6 +4,7 @@ subtitles' cuts (issue 36: cues cut between words using the words' times)."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -103,3 +104,14 @@ def test_subtitles_cut_where_the_recognizer_heard_the_words() -> None:
     assert [cue.content.replace("\n", " ") for cue in cues] == [first, second]
     assert cues[1].start.total_seconds() == 6.0
     assert cues[0].end.total_seconds() <= 6.0
+
+
+def test_damaged_word_times_cost_a_line_its_times_not_its_text(tmp_path: Path) -> None:
+    journal = SessionJournal.create("talk.wav", "demo-tiny", directory=tmp_path)
+    journal.close({})
+    header = journal.path.read_text().splitlines()[0]
+    for damaged in ([[1]], [[1, "a"]], [1, 2], "words"):
+        line = {"type": "final", "id": 0, "start": 1.0, "end": 2.0, "text": "a b"}
+        journal.path.write_text(header + "\n" + json.dumps(line | {"words": damaged}) + "\n")
+        (segment,) = read_journal(journal.path).segments
+        assert (segment.text, segment.word_times) == ("a b", ())

@@ -3,18 +3,18 @@
 The default model is torchaudio's EMFORMER_RNNT_BASE_LIBRISPEECH and the CTC
 alternative its WAV2VEC2_ASR_BASE_960H, each materialised into the project's
 model-directory format in the user cache: downloaded with progress into a
-temporary folder, checked by loading it, then moved into place, so a broken
-download never looks like a model. The beam decoder's LibriSpeech lexicon and
+temporary folder, each file checked against its published sha256 where the
+catalog pins one, the whole checked by loading it, then moved into place, so a
+broken download never looks like a model. The beam decoder's LibriSpeech lexicon and
 4-gram LM are fetched the same way when asked for (``--lm``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,11 @@ from tui_captions.errors import ModelError
 LOCAL_MODEL = (
     "--model PATH pointing at a local model directory (docs/models.md, 'Local models "
     f"(offline)'), or try --model {DEMO_MODEL} (bundled, no download)"
+)
+# --lm takes a name only: offline, the beam decoder uses the model directory's files.
+LOCAL_LM = (
+    f"--decoder greedy (no language model), or leave out --lm and put a {LEXICON_FILE} "
+    "(and lm.bin) in the model directory (docs/models.md)"
 )
 
 FRONT_END: dict[str, int] = {
@@ -116,19 +121,28 @@ LIBRISPEECH_LABELS = tuple("-|etaonihsrdlumwcfgypbvk'xjqz")
 
 
 @dataclass(frozen=True)
+class RemoteFile:
+    """One published file. Its sha256 is checked before the file is used, and has no default:
+    every file states it, ``None`` meaning not pinned yet (docs/models.md lists those)."""
+
+    path: str  # under the model's base_url
+    sha256: str | None
+
+
+@dataclass(frozen=True)
 class RemoteModel:
     """A model published as separate files that together make a model directory."""
 
     name: str
     base_url: str
-    files: dict[str, str]  # model-directory file name -> path under base_url
+    files: dict[str, RemoteFile]  # model-directory file name -> the published file
     config: ModelConfig | Wav2Vec2Config | AvsrConfig | None  # None: files only (a language model)
     # Loads the staged directory as the engine will, so a bad download is caught there.
     check: Callable[[Path], object]
+    # What to run with instead, offline or when the download fails.
+    offline: str = LOCAL_MODEL
     # Turns the published weights into the directory's (run on the staged copy).
     convert: Callable[[Path], None] | None = None
-    # Files whose published checksum is known: a download that differs is refused.
-    sha256: dict[str, str] = field(default_factory=dict)
 
 
 def _check_wav2vec2(directory: Path) -> object:
@@ -161,7 +175,7 @@ WAV2VEC2_LIBRISPEECH_CONFIG = Wav2Vec2Config(
 WAV2VEC2_LIBRISPEECH = RemoteModel(
     name=WAV2VEC2_MODEL,
     base_url="https://download.pytorch.org/torchaudio/",
-    files={WEIGHTS_FILE: "models/wav2vec2_fairseq_base_ls960_asr_ls960.pth"},
+    files={WEIGHTS_FILE: RemoteFile("models/wav2vec2_fairseq_base_ls960_asr_ls960.pth", None)},
     config=WAV2VEC2_LIBRISPEECH_CONFIG,
     check=_check_wav2vec2,
     convert=_drop_fairseq_rows,
@@ -178,9 +192,13 @@ REMOTE_LMS = {
     name: RemoteModel(
         name=f"lm-{name}",
         base_url=f"https://download.pytorch.org/torchaudio/decoder-assets/{name}/",
-        files={LEXICON_FILE: "lexicon.txt", "lm.bin": "lm.bin"},
+        files={
+            LEXICON_FILE: RemoteFile("lexicon.txt", None),
+            "lm.bin": RemoteFile("lm.bin", None),
+        },
         config=None,
         check=_check_lexicon,
+        offline=LOCAL_LM,
     )
     for name in LM_NAMES
 }
@@ -202,9 +220,9 @@ REMOTE_MODELS = {
         name=DEFAULT_MODEL,
         base_url="https://download.pytorch.org/torchaudio/",
         files={
-            WEIGHTS_FILE: "models/emformer_rnnt_base_librispeech.pt",
-            TOKENIZER_FILE: "pipeline-assets/spm_bpe_4096_librispeech.model",
-            STATS_FILE: "pipeline-assets/global_stats_rnnt_librispeech.json",
+            WEIGHTS_FILE: RemoteFile("models/emformer_rnnt_base_librispeech.pt", None),
+            TOKENIZER_FILE: RemoteFile("pipeline-assets/spm_bpe_4096_librispeech.model", None),
+            STATS_FILE: RemoteFile("pipeline-assets/global_stats_rnnt_librispeech.json", None),
         },
         config=EMFORMER_LIBRISPEECH_CONFIG,
         check=load_model_dir,
@@ -216,12 +234,15 @@ REMOTE_MODELS = {
     AV_MODEL: RemoteModel(
         name=AV_MODEL,
         base_url="https://download.pytorch.org/torchaudio/tutorial-assets/",
-        files={AV_MODEL_FILE: AV_MODEL_FILE, AV_TOKENIZER_FILE: AV_TOKENIZER_FILE},
+        files={
+            AV_MODEL_FILE: RemoteFile(AV_MODEL_FILE, None),
+            AV_TOKENIZER_FILE: RemoteFile(
+                AV_TOKENIZER_FILE,
+                "856dfe3dc9c9192d9f84b6860c39ac6fb26af76aea998b2bab3c00321dbde1b1",
+            ),
+        },
         config=AvsrConfig(),
         check=lambda directory: load_avsr(directory, RunOptions(1, "none", "cpu")),
-        sha256={
-            AV_TOKENIZER_FILE: "856dfe3dc9c9192d9f84b6860c39ac6fb26af76aea998b2bab3c00321dbde1b1"
-        },
     ),
 }
 
@@ -259,16 +280,12 @@ def materialize(
     """Return the cached model directory, downloading and checking it first if needed."""
 
     def fill(staging: Path) -> None:
-        for file_name, key in remote.files.items():
-            url = remote.base_url + key
-            download(url, staging / file_name, file_name, progress, remote.name, LOCAL_MODEL)
-        for file_name, expected in remote.sha256.items():
-            digest = hashlib.sha256((staging / file_name).read_bytes()).hexdigest()
-            if digest != expected:
-                raise ModelError(
-                    f"the downloaded {file_name} of {remote.name!r} is not the published file "
-                    f"(sha256 {digest[:12]}…, expected {expected[:12]}…); try again"
-                )
+        for file_name, published in remote.files.items():
+            url = remote.base_url + published.path
+            dest = staging / file_name
+            download(
+                url, dest, file_name, progress, remote.name, remote.offline, sha256=published.sha256
+            )
         if remote.config is not None:
             blob = json.dumps(remote.config.to_json(), indent=2)
             (staging / CONFIG_FILE).write_text(blob + "\n")
@@ -279,7 +296,7 @@ def materialize(
         except ModelError as exc:
             raise ModelError(
                 f"the downloaded model {remote.name!r} failed its check ({exc}); "
-                f"try again, or run with {LOCAL_MODEL}"
+                f"try again, or run with {remote.offline}"
             ) from None
 
     return cached_directory(models_root, remote.name, fill)

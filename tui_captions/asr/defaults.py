@@ -41,5 +41,9 @@ def is_audio_visual(model: str) -> bool:
     """Whether a ``--model`` value is the audio-visual model: its name, or a directory of its
     two files. Known without torch, so the app can say what it needs and how it runs (fp32:
     it has no int8) before it loads, or when it cannot."""
-    directory = Path(model).expanduser()
-    return model == AV_MODEL or all((directory / name).is_file() for name in AV_MODEL_FILES)
+    return model == AV_MODEL or is_av_directory(Path(model).expanduser())
+
+
+def is_av_directory(directory: Path) -> bool:
+    """The audio-visual model's directory: its two files as published (no config.json)."""
+    return all((directory / name).is_file() for name in AV_MODEL_FILES)

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
-from tui_captions.asr.avsr.engine import is_av_directory, load_avsr
+from tui_captions.asr.avsr.engine import load_avsr
 from tui_captions.asr.catalog import language_model_files, model_directory
-from tui_captions.asr.defaults import DownloadProgress
+from tui_captions.asr.defaults import DownloadProgress, is_av_directory
 from tui_captions.asr.directory import CONFIG_FILE, read_json
 from tui_captions.asr.emformer.model_dir import FORMAT as EMFORMER_FORMAT
 from tui_captions.asr.emformer.recognizer import load_emformer

@@ -22,6 +22,7 @@ from tui_captions.commands.common import (
 )
 
 if TYPE_CHECKING:
+    from tui_captions.transcript.journal import SessionJournal
     from tui_captions.tui.app import AppOptions
 
 
@@ -67,12 +68,28 @@ def run_app(options: AppOptions) -> int:
     journal = app.run()
     opened = app.session.journal_if_open
     if opened is not None and opened.warning is not None:  # a full disk, say
-        from tui_captions.commands.live import unsaved_note
-
-        warn(unsaved_note(opened))
+        warn(lost_note(opened))
     elif journal is not None:
         print(f"Transcript saved: {journal}  (export it: captions-tui export last --format txt)")
     return app.return_code or 0
+
+
+def lost_note(journal: SessionJournal) -> str:
+    """The app's closing line when the journal could not all be written: unlike ``live``,
+    the app printed no transcript, so the lines held in memory end with it. Echo lines
+    are left out of the counts, as the app never showed them."""
+    saved, said = journal.saved_lines()
+    lost = said - saved
+    if not lost:  # the end line (or an echo line) did not fit
+        return (
+            f"session {journal.id}: its lines are saved in {journal.path}, its end is not "
+            f"({journal.warning})"
+        )
+    kept = f"the {saved} before them are in {journal.path}" if saved else "none was saved"
+    return (
+        f"session {journal.id}: {lost} of {saved + lost} lines could not be saved "
+        f"({journal.warning}) and are lost; {kept}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

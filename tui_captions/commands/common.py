@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from tui_captions.config import HotwordChoice, Settings
     from tui_captions.pipeline.session import LabelledSource, Role
     from tui_captions.text.postprocess import TextPostProcessor
-    from tui_captions.web.server import CaptionServer
 
 stderr = Console(stderr=True)
 
@@ -422,19 +421,6 @@ def add_serve_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) 
         "overlay at /overlay and the events at /events (HOST 127.0.0.1 by default; any "
         "other address needs the token printed with the URL)",
     )
-
-
-def start_server(serve: str | None) -> CaptionServer | None:
-    """The caption server ``--serve`` asks for, listening; one line if it cannot."""
-    if serve is None:
-        return None
-    from tui_captions.web.pages import builtin_themes
-    from tui_captions.web.server import CaptionServer, parse_address
-
-    host, port = parse_address(serve)
-    server = CaptionServer(host, port, builtin_themes())
-    server.start()
-    return server
 
 
 def add_video_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

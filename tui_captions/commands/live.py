@@ -18,11 +18,12 @@ reported and the others go on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import queue
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_captions.commands.common import (
@@ -38,22 +39,23 @@ from tui_captions.commands.common import (
     output_format,
     resolve_sources,
     seconds,
-    start_server,
     warn,
 )
 from tui_captions.core import heap, logfile
+from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
-from tui_captions.transcript.formats import STREAM_FORMATS, final_event
+from tui_captions.transcript.formats import STREAM_FORMATS, partial_event
+from tui_captions.web.publish import WebSink, start_server
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import RecognizerStream
-    from tui_captions.core.events import LiveEvent
+    from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
+    from tui_captions.core.segments import Segment
     from tui_captions.core.stats import LiveStats
     from tui_captions.pipeline.session import CaptionSession
     from tui_captions.transcript.formats import SegmentWriter
     from tui_captions.transcript.journal import SessionJournal
-    from tui_captions.web.server import CaptionServer
 
 
 def add_parser(subparsers: Any) -> None:
@@ -137,7 +139,10 @@ def run(args: argparse.Namespace) -> int:
             channel, labelled.label, engine, model.format.chunk_seconds, labelled.role
         )
     writer = open_writer(args.format, sys.stdout, settings.watch_words(args.watch), args.raw)
-    printer = _Printer(args, writer, sys.stdout, session, server)
+    printer = _Printer(args, writer, sys.stdout, session)
+    session.subscribe(printer)  # first: a line is printed before the page shows it
+    if server is not None:
+        session.subscribe(WebSink(server, args.raw))
     for channel, labelled in by_channel.items():
         session.start(channel, labelled.source)
     status = 0
@@ -157,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
             recorder.close()
         if server is not None:
             server.stop()
-    writer.close()  # a subtitle's last cue
+        writer.close()  # a subtitle's last cue, a second signal or not
     if journal.warning is None:
         print(f"captions-tui: session {journal.id} saved in {journal.path}", file=sys.stderr)
     else:
@@ -192,8 +197,9 @@ def _poster(
     return post
 
 
-class _Printer:
-    """Turns engine events into output lines; the one place final segments go."""
+class _Printer(SessionSink):
+    """The session's events as output lines: final segments on stdout, the rest on
+    stdout (``jsonl``) or stderr; and :meth:`follow` feeds the session until the end."""
 
     def __init__(
         self,
@@ -201,85 +207,81 @@ class _Printer:
         writer: SegmentWriter,
         out: TextIO,
         session: CaptionSession,
-        server: CaptionServer | None = None,
     ) -> None:
         self._writer = writer
-        self._server = server
         self._raw = bool(args.raw)
         self._session = session
         self._out = out
         self._jsonl = args.format == "jsonl"
         self._partials = bool(args.partials)
-        self._partial_text = (lambda text: text) if args.raw else session.post.partial
         self._stats_every: float | None = args.stats_every
-        self._partial: dict[str, str] = {}
         self._ended: set[str] = set()
+        self._failures: list[str] = []
+        self._gone: BrokenPipeError | None = None  # stdout's reader went away (`| head`)
 
     def follow(self, events: queue.Queue[tuple[str, LiveEvent]]) -> list[str]:
-        """Handle events until every channel has ended; returns why sources failed.
-
-        With several sources, one that fails is reported at once and the others go on.
+        """Hand events to the session until every channel has ended; returns why sources
+        failed. With several sources, one that fails is reported at once and the others go on.
         """
-        from tui_captions.core.events import (
-            RecognizerUpdate,
-            SourceEnded,
-            SourceQuiet,
-            SourceStarted,
-        )
-
-        running = {c for c in self._session.channels if c not in self._ended}
-        failures: list[str] = []
         next_stats = time.monotonic() + (self._stats_every or 0.0)
-        while running:
+        while self._running():
             try:
                 channel, event = events.get(timeout=0.1)
             except queue.Empty:
-                channel, event = "", None
-            label = self._session.channels[channel].label if channel else ""
-            lead = f"{label}: " if label else ""
-            if isinstance(event, SourceStarted):
-                print(
-                    f"captions-tui: {lead}capturing {event.summary} "
-                    f"(started in {event.startup_ms:.0f} ms); Ctrl+C stops",
-                    file=sys.stderr,
-                    flush=True,
-                )
-            elif isinstance(event, RecognizerUpdate):
-                self._finals(channel, event)
-                if self._jsonl and event.faces is not None:  # an audio-visual source
-                    faces = {"type": "faces", "seq": event.seq, "faces": event.faces}
-                    self._event(faces | ({"source": label} if label else {}))
-                if event.partial != self._partial.get(channel, ""):
-                    text = self._partial_text(event.partial)
-                    partial = {"type": "partial", "seq": event.seq, "text": text}
-                    partial |= {"source": label} if label else {}
-                    if self._partials:
-                        self._event(partial)
-                    if self._server is not None:
-                        self._server.publish(partial)
-                self._partial[channel] = event.partial
-            elif isinstance(event, SourceQuiet):
-                self._finals(channel, event)
-                self._partial[channel] = ""
-            elif isinstance(event, SourceEnded):
-                self._finals(channel, event)
-                running.discard(channel)
-                self._ended.add(channel)
-                if event.error is not None:
-                    failures.append(f"{lead}{event.error}")
-                    if running:
-                        warn(f"{lead}{event.error}; the other sources go on")
+                pass
+            else:
+                self._session.accept(channel, event)  # journaled, then handed to the sinks
+                if self._gone is not None:
+                    raise self._gone
             if self._stats_every and time.monotonic() >= next_stats:
                 next_stats += self._stats_every
                 for each in self._session.channels:
                     self.stats(each)
-        return failures
+        return self._failures
 
-    def _finals(self, channel: str, event: LiveEvent) -> None:
-        for segment in self._session.accept(channel, event):  # journaled, then printed
+    def _running(self) -> set[str]:
+        return {c for c in self._session.channels if c not in self._ended}
+
+    def _lead(self, channel: str) -> str:
+        return f"{self._session.channels[channel].label}: " if channel else ""
+
+    def started(self, channel: str, event: SourceStarted) -> None:
+        print(
+            f"captions-tui: {self._lead(channel)}capturing {event.summary} "
+            f"(started in {event.startup_ms:.0f} ms); Ctrl+C stops",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def final(self, segment: Segment) -> None:
+        with self._writing():
             self._writer.write(segment)
-            if self._server is not None:
-                self._server.publish(final_event(segment, self._raw))
+
+    def update(self, channel: str, event: RecognizerUpdate) -> None:
+        if self._jsonl and event.faces is not None:  # an audio-visual source
+            faces = {"type": "faces", "seq": event.seq, "faces": event.faces}
+            with self._writing():
+                self._event(faces | ({"source": channel} if channel else {}))
+
+    def partial(self, partial: Partial) -> None:
+        if self._partials:
+            with self._writing():
+                self._event(partial_event(partial.channel, partial.seq, partial.shown(self._raw)))
+
+    def ended(self, channel: str, event: SourceEnded) -> None:
+        self._ended.add(channel)
+        if event.error is not None:
+            self._failures.append(f"{self._lead(channel)}{event.error}")
+            if self._running():
+                warn(f"{self._lead(channel)}{event.error}; the other sources go on")
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A closed stdout ends ``live`` (exit 141) once the other sinks have the event."""
+        try:
+            yield
+        except BrokenPipeError as gone:
+            self._gone = gone
 
     def stats(self, channel: str) -> None:
         stats: LiveStats = self._session.channels[channel].stats

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from tui_captions.commands.common import warn
 from tui_captions.core.names import short_name
+from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import clock, duration
 from tui_captions.transcript.formats import labelled
 from tui_captions.transcript.journal import Session, sessions_dir
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
                 "duration": s.duration,
                 "source": s.source,
                 "model": s.model,
-                "segments": len(s.segments),
+                "segments": len(shown_lines(s)),
                 "interrupted": s.interrupted,
                 "journal": str(path),
                 "recording": str(audio) if (audio := saved_recording(path)) else None,
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             s.started.strftime("%Y-%m-%d %H:%M"),
             duration(s.duration),
             Text(short_name(s.source), no_wrap=True, overflow="ellipsis"),
-            str(len(s.segments)),
+            str(len(shown_lines(s))),
             "[yellow]interrupted[/]" if s.interrupted else "complete",
             "flac" if saved_recording(path) else "",
         )
@@ -89,11 +90,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def shown_lines(session: Session) -> list[Segment]:
+    """The lines the session showed: a microphone's echo of system audio was journaled
+    but never shown, so it is neither counted nor found (the app's count leaves it out)."""
+    return [segment for segment in session.segments if not segment.echo]
+
+
 def grep(sessions: list[tuple[Path, Session]], text: str, as_json: bool) -> int:
     """Sessions whose lines say ``text``, newest last; exit 1 when none does (as grep)."""
     wanted = " ".join(text.lower().split())
     found = [
-        (path, session, [s for s in session.segments if wanted in s.text.lower()])
+        (path, session, [s for s in shown_lines(session) if wanted in s.text.lower()])
         for path, session in sessions
     ]
     found = [(path, session, lines) for path, session, lines in found if lines]

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel, DecodeOptions, StreamFormat
     from tui_captions.audio.decode import DecodedAudio
     from tui_captions.core.segments import Segment
-    from tui_captions.text.postprocess import TextPostProcessor
+    from tui_captions.pipeline.session import ReadableLines
 
 
 def add_parser(subparsers: Any) -> None:
@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     # torch is imported here, not at start-up, so `--help` and errors stay fast.
     from tui_captions.audio.decode import DecodedAudio
     from tui_captions.core.stats import compute_summary
+    from tui_captions.pipeline.session import ReadableLines
 
     # A bad file, format or output path fails in milliseconds, before the model loads.
     fmt = output_format(args, "transcribe", STREAM_FORMATS)
@@ -66,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
     if model.format.wants_video:  # the file's video too: fails now if it has none
         audio.close()
         audio = DecodedAudio(args.audio, video=True)
-    post = None if args.raw else load_post(args.punctuation, settings)
+    lines = None if args.raw else ReadableLines(load_post(args.punctuation, settings))
     with ExitStack() as stack:
         out: TextIO = stack.enter_context(written_whole(args.output)) if args.output else sys.stdout
-        writer = _Readable(open_writer(fmt, out, raw=args.raw), post)
+        writer = _Readable(open_writer(fmt, out, raw=args.raw), lines)
         done = _transcribe(audio, model, decode, writer)
         writer.close()
     if model.format.wants_video and not done.faces:
@@ -89,19 +90,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _Readable:
-    """Each final line made readable (with the lines before it) on its way to ``writer``."""
+    """Each final line made readable by the session's text step (as live captions make it)
+    on its way to ``writer``; none with ``--raw``."""
 
-    def __init__(self, writer: SegmentWriter, post: TextPostProcessor | None) -> None:
-        from tui_captions.text.postprocess import TextContext
-
+    def __init__(self, writer: SegmentWriter, lines: ReadableLines | None) -> None:
         self._writer = writer
-        self._post = post
-        self._before = TextContext()
+        self._lines = lines
 
     def write(self, segment: Segment) -> None:
-        if self._post is not None:
-            display = self._post.final(segment.text, self._before)
-            self._before.add(segment.text, display)
+        if self._lines is not None:
+            display = self._lines.final(segment.channel, segment.text)
             segment = dataclasses.replace(segment, display=display)
         self._writer.write(segment)
 

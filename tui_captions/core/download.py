@@ -1,4 +1,4 @@
-"""Fetching a model's file on first use: one file, with progress, or one clear error.
+"""Fetching a model's file on first use: one file, with progress, checked, or one clear error.
 
 Shared by every kind of model the app downloads (recognizers, language models,
 punctuation): :func:`cached_directory` stages a model's files and checks them
@@ -8,14 +8,18 @@ before they take the model's name; :func:`download` fetches one file.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import logging
 import os
+import re
 import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
+from typing import BinaryIO
 
 from tui_captions.errors import ModelError
 
@@ -23,6 +27,9 @@ from tui_captions.errors import ModelError
 DownloadProgress = Callable[[str, int, int | None], None]
 
 _log = logging.getLogger(__name__)
+
+# A dropped connection is worth a second try; a second drop is a network to report.
+_TRIES = 2
 
 
 class DownloadError(ModelError):
@@ -61,24 +68,23 @@ def download(
     progress: DownloadProgress | None,
     name: str,
     local: str,
+    *,
+    sha256: str | None,
 ) -> None:
-    """Save ``url`` as ``dest``; ``name`` and ``local`` (what to use offline) go in errors."""
+    """Save ``url`` as ``dest``; ``name`` and ``local`` (what to use offline) go in errors.
+
+    ``sha256`` is the published file's digest (None: not pinned yet): every caller states it,
+    and a file that differs is deleted, never used. A connection that drops mid-file is
+    tried once more (big files over flaky links); a second drop is the error."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response, dest.open("wb") as out:
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-            _log.debug("downloading %s (%s bytes) to %s", url, total or "unknown", dest)
-            done = 0
-            if progress:
-                progress(label, done, total)
-            while block := response.read(1 << 20):
-                out.write(block)
-                done += len(block)
-                if progress:
-                    progress(label, done, total)
-    except http.client.HTTPException as exc:  # e.g. the connection closed mid-file
-        reason = f"broke off ({type(exc).__name__})"
-        raise DownloadError(f"the download of {url} {reason}; try again", reason) from None
+        with dest.open("wb") as out:
+            transfer = _Transfer(out, label, progress)
+            _fetch(url, transfer)
+    except _DroppedError as exc:
+        reason = str(exc)
+        raise DownloadError(
+            f"the download of {url} {reason}, on a second try too; try again later", reason
+        ) from None
     except urllib.error.HTTPError as exc:
         reason = f"{exc.code} {exc.reason}"
         raise DownloadError(
@@ -93,7 +99,100 @@ def download(
             f"fetched once, on first use, and need the internet; offline, run with {local}.",
             reason,
         ) from None
-    if total is not None and done != total:
-        reason = f"stopped early ({done} of {total} bytes)"
-        raise DownloadError(f"the download of {url} {reason}; try again", reason)
-    _log.debug("downloaded %s: %d bytes", url, done)
+    actual = transfer.digest.hexdigest()
+    if sha256 is not None and actual != sha256:
+        dest.unlink()
+        reason = "not the published file"
+        raise DownloadError(
+            f"the downloaded {label} of {name!r} ({url}) is {reason}: sha256 {actual}, "
+            f"expected {sha256}; it was deleted, try again",
+            reason,
+        )
+    _log.debug("downloaded %s: %d bytes, sha256 %s", url, transfer.done, actual)
+
+
+class _DroppedError(Exception):
+    """The connection went away mid-file (closed early, reset, a short read): worth a retry,
+    unlike an HTTP error or no network at all."""
+
+
+class _Transfer:
+    """One file's bytes as they arrive, over one try or two: how far it got, and its digest
+    (kept across a resumed try, started afresh with the file when the server starts over)."""
+
+    def __init__(self, out: BinaryIO, label: str, progress: DownloadProgress | None) -> None:
+        self.out = out
+        self.label = label
+        self.progress = progress
+        self.done = 0
+        self.total: int | None = None
+        self.digest = hashlib.sha256()
+
+    def receive(self, response: http.client.HTTPResponse) -> None:
+        """Append the response's body: the rest of the file if it answers our Range request,
+        else the whole file from the start."""
+        if response.status == HTTPStatus.PARTIAL_CONTENT:
+            if _range_start(response) != self.done:
+                raise _DroppedError(
+                    f"resumed at the wrong byte ({response.headers['Content-Range']})"
+                )
+        else:
+            self.out.seek(0)
+            self.out.truncate()
+            self.digest = hashlib.sha256()
+            self.done = 0
+            length = response.headers.get("Content-Length")
+            self.total = int(length) if length and length.isdigit() else None
+        self._report()
+        while block := response.read(1 << 20):
+            self.out.write(block)
+            self.digest.update(block)
+            self.done += len(block)
+            self._report()
+        if self.total is not None and self.done != self.total:
+            raise _DroppedError(f"stopped early ({self.done} of {self.total} bytes)")
+
+    def _report(self) -> None:
+        if self.progress:
+            self.progress(self.label, self.done, self.total)
+
+
+def _fetch(url: str, transfer: _Transfer) -> None:
+    """Fill ``transfer`` from ``url``, retrying a dropped connection once: resumed where it
+    stopped when the server takes a Range request, from the start when it does not."""
+    for tries_left in reversed(range(_TRIES)):
+        request = urllib.request.Request(url)
+        if transfer.done:
+            request.add_header("Range", f"bytes={transfer.done}-")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                length = response.headers.get("Content-Length", "unknown")
+                _log.debug("downloading %s from byte %d: %s bytes", url, transfer.done, length)
+                transfer.receive(response)
+            return
+        except (_DroppedError, http.client.HTTPException, urllib.error.URLError, OSError) as exc:
+            why = _why_dropped(exc)
+            if why is None:
+                raise
+            if not tries_left:
+                raise _DroppedError(why) from None
+            _log.debug("the download of %s %s; trying again from byte %d", url, why, transfer.done)
+
+
+def _why_dropped(exc: BaseException) -> str | None:
+    """What dropped the connection, or None for a failure a retry would not mend (an HTTP
+    error, no network)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return None
+    cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(cause, _DroppedError):
+        return str(cause)
+    if isinstance(cause, http.client.HTTPException | ConnectionResetError | ConnectionAbortedError):
+        return f"broke off ({type(cause).__name__})"
+    return None
+
+
+def _range_start(response: http.client.HTTPResponse) -> int | None:
+    """The first byte of a partial response ("bytes 500-999/1000" -> 500)."""
+    found = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
+    return int(found[1]) if found else None

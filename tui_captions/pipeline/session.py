@@ -8,7 +8,9 @@ its words and its readable form, and only then handed back for display; each cha
 keeps its latency figures; closing stops every channel and ends the journal
 with their statistics. Events come from the channels' inference threads;
 :meth:`CaptionSession.accept` runs on the front end's own thread, so the
-journal's fsync never delays recognition.
+journal's fsync never delays recognition. Then the session fans each event out to
+its sinks (:class:`tui_captions.core.sinks.SessionSink`: the front end's display, the
+web page), so what a final line or a partial becomes is decided here, once.
 """
 
 from __future__ import annotations
@@ -16,14 +18,22 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import Camera, FfmpegSource, Source
-from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceQuiet
+from tui_captions.core.events import (
+    LiveEvent,
+    RecognizerUpdate,
+    SourceEnded,
+    SourceQuiet,
+    SourceStarted,
+)
 from tui_captions.core.segments import Segment
+from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.core.stats import LiveStats
 from tui_captions.errors import UserError
 from tui_captions.pipeline.echo import EchoGuard
@@ -139,6 +149,22 @@ class Channel:
     echo_dropped: int = 0
 
 
+class ReadableLines:
+    """The text step of final lines: each made readable after its source's earlier ones
+    (the context a punctuation model reads); live captioning and ``transcribe`` share it."""
+
+    def __init__(self, post: TextPostProcessor) -> None:
+        self.post = post
+        self._before: dict[ChannelId, TextContext] = {}  # per source: what it said last
+
+    def final(self, channel_id: ChannelId, text: str) -> str:
+        """The line made readable after its source's earlier (shown) lines."""
+        before = self._before.setdefault(channel_id, TextContext())
+        display = self.post.final(text, before)
+        before.add(text, display)
+        return display
+
+
 class CaptionSession:
     """Channels on one transcript; the journal opens with the first final line, or when
     :attr:`journal` is first asked for (``live`` opens it at once, to record beside it)."""
@@ -152,9 +178,10 @@ class CaptionSession:
         post: TextPostProcessor | None = None,
     ) -> None:
         self.model_name = model_name
-        self.post: TextPostProcessor = post or RuleCaser()
-        """Makes each final line readable; the app swaps in the model once it has loaded."""
-        self._before: dict[ChannelId, TextContext] = {}  # per source: what it said last
+        self._lines = ReadableLines(post or RuleCaser())
+        self.sinks: list[SessionSink] = []
+        """Where each event goes once the session has handled it, in subscription order."""
+        self._partials: dict[ChannelId, Partial] = {}  # per channel: the text last handed on
         self.channels: dict[ChannelId, Channel] = {}
         self._directory = directory
         self._on_warning = on_warning
@@ -163,6 +190,19 @@ class CaptionSession:
         self._echo = EchoGuard()
         self._origin: float | None = None  # monotonic time of the time line's zero
         self._journaled: set[ChannelId] = set()  # channels the journal has been told of
+
+    @property
+    def post(self) -> TextPostProcessor:
+        """Makes each line readable; the app swaps in the model once it has loaded."""
+        return self._lines.post
+
+    @post.setter
+    def post(self, post: TextPostProcessor) -> None:
+        self._lines.post = post
+
+    def subscribe(self, sink: SessionSink) -> None:
+        """Hand ``sink`` every event from now on, after the sinks before it."""
+        self.sinks.append(sink)
 
     def add_channel(
         self,
@@ -207,9 +247,16 @@ class CaptionSession:
         """Stop the channel's capture; its last words still arrive as a ``SourceEnded``."""
         self.channels[channel_id].engine.stop()
 
-    def accept(self, channel_id: ChannelId, event: LiveEvent) -> tuple[Segment, ...]:
+    def accept(
+        self, channel_id: ChannelId, event: LiveEvent, current: bool = True
+    ) -> tuple[Segment, ...]:
         """Take an event of the channel in: its figures are counted, its final segments
-        numbered, labelled and journaled; returns those segments, for display.
+        numbered, labelled and journaled, then handed to every sink (and returned).
+
+        Then the sinks get the rest of the event: its figures, its partial text (made
+        readable here, once, when it changed), or that the source started, went quiet or
+        ended. An event that is not ``current`` (of a source the channel has since
+        replaced) hands on its final lines only: they are never lost.
 
         With a microphone and system audio in one session, a microphone line that
         repeats the system audio's is not returned: it is journaled marked as an echo
@@ -225,11 +272,55 @@ class CaptionSession:
             channel.stats.ended(event)
         if isinstance(event, (SourceQuiet, SourceEnded)) and channel.role == "system":
             self._echo.quiet(channel_id)
-        if not isinstance(event, (RecognizerUpdate, SourceQuiet, SourceEnded)) or not event.finals:
+        finals = () if isinstance(event, SourceStarted) else self._finals(channel, event.finals)
+        for line in finals:
+            self._fan_out(lambda sink: sink.final(line))  # noqa: B023 (called at once)
+        if isinstance(event, (SourceQuiet, SourceEnded)):
+            self._partials.pop(channel_id, None)
+        if current:
+            self._hand_on(channel_id, event)
+        return finals
+
+    def _hand_on(self, channel_id: ChannelId, event: LiveEvent) -> None:
+        """The sinks get what the event says besides its final lines."""
+        if isinstance(event, SourceStarted):
+            self._fan_out(lambda sink: sink.started(channel_id, event))
+        elif isinstance(event, RecognizerUpdate):
+            self._fan_out(lambda sink: sink.update(channel_id, event))
+            if event.partial != self._partial(channel_id).words:
+                text = self.post.partial(event.partial)
+                partial = Partial(channel_id, event.seq, event.partial, text)
+                self._partials[channel_id] = partial
+                self._fan_out(lambda sink: sink.partial(partial))
+        elif isinstance(event, SourceQuiet):
+            self._fan_out(lambda sink: sink.quiet(channel_id))
+        else:
+            self._fan_out(lambda sink: sink.ended(channel_id, event))
+
+    def _partial(self, channel_id: ChannelId) -> Partial:
+        return self._partials.get(channel_id) or Partial(channel_id, 0, "", "")
+
+    def partial_text(self, channel_id: ChannelId) -> str:
+        """The channel's text that may still change, as its sinks got it (readable)."""
+        return self._partial(channel_id).text
+
+    def _fan_out(self, deliver: Callable[[SessionSink], None]) -> None:
+        """``deliver`` to every sink; one that fails is logged and the others still get it."""
+        for sink in self.sinks:
+            try:
+                deliver(sink)
+            except Exception:
+                _log.exception("%s failed; the other sinks go on", type(sink).__name__)
+
+    def _finals(self, channel: Channel, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
+        """The channel's final segments numbered, labelled, made readable and journaled
+        (an echo too, marked); returns those to show."""
+        if not segments:
             return ()
         journal = self.journal
+        channel_id = channel.id
         finals = []
-        for segment in event.finals:
+        for segment in segments:
             echo = False
             if channel.role == "system":
                 self._echo.heard(segment)
@@ -240,7 +331,7 @@ class CaptionSession:
                 segment,
                 id=self._next_id,
                 channel=channel_id,
-                display="" if echo else self._readable(channel_id, segment.text),
+                display="" if echo else self._lines.final(channel_id, segment.text),
                 echo=echo,
             )
             self._next_id += 1
@@ -248,13 +339,6 @@ class CaptionSession:
             if not echo:
                 finals.append(final)
         return tuple(finals)
-
-    def _readable(self, channel_id: ChannelId, text: str) -> str:
-        """The line made readable after its source's earlier (shown) lines."""
-        before = self._before.setdefault(channel_id, TextContext())
-        display = self.post.final(text, before)
-        before.add(text, display)
-        return display
 
     @property
     def journal(self) -> SessionJournal:

@@ -34,6 +34,7 @@ PUBLISHED_URL = (
     "https://github.com/k2-fsa/sherpa-onnx/releases/download/punctuation-models/"
     "sherpa-onnx-online-punct-en-2024-08-06.tar.bz2"
 )
+PUBLISHED_SHA256: str | None = None  # not pinned yet: docs/models.md, 'Checked downloads'
 LOCAL_PUNCTUATION = "--punctuation PATH pointing at a local model directory, or tiny-en"
 
 Notice = Callable[[str], None]
@@ -88,7 +89,9 @@ def published_dir(models_root: Path, progress: DownloadProgress | None, url: str
 
     def fill(staging: Path) -> None:
         archive = staging / "archive.tar.bz2"
-        download(url, archive, f"{PUBLISHED} (punctuation)", progress, PUBLISHED, LOCAL_PUNCTUATION)
+        label = f"{PUBLISHED} (punctuation)"
+        sha256 = PUBLISHED_SHA256 if url == PUBLISHED_URL else None
+        download(url, archive, label, progress, PUBLISHED, LOCAL_PUNCTUATION, sha256=sha256)
         _unpack(archive, staging)
         archive.unlink()
         try:

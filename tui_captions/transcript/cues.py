@@ -54,10 +54,25 @@ def timed_words(segment: Segment, raw: bool = False) -> list[TimedWord]:
     recognizer's where it gave one per word (punctuation keeps the words), else estimated."""
     text = segment.shown(raw)
     words = text.split()
-    if segment.word_times and len(segment.word_times) == len(words):
-        timed = zip(words, segment.word_times, strict=True)
-        return [TimedWord(word, start, max(start, end)) for word, (start, end) in timed]
-    return estimated_word_times(text, segment.start, segment.end)
+    if not segment.word_times or len(segment.word_times) != len(words):
+        return estimated_word_times(text, segment.start, segment.end)
+    # Words that came in one chunk share its times, and a word ends in the chunk the next
+    # one starts in: each run of words with one start shares the time up to the next run's
+    # start by its letters, so word times follow one another and no cut makes cues overlap.
+    timed: list[TimedWord] = []
+    times = list(segment.word_times)
+    first = 0
+    while first < len(words):
+        after = first + 1
+        while after < len(words) and times[after][0] == times[first][0]:
+            after += 1
+        start = times[first][0]
+        end = max(max(e for _, e in times[first:after]), start)
+        if after < len(words):
+            end = min(end, max(times[after][0], start))
+        timed += estimated_word_times(" ".join(words[first:after]), start, end)
+        first = after
+    return timed
 
 
 def estimated_word_times(text: str, start: float, end: float) -> list[TimedWord]:

@@ -8,10 +8,8 @@ a caller exporting an older journal fills it in first (``captions-tui export``).
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from tui_captions.core.segments import Segment
@@ -38,7 +36,7 @@ def export_session(
         for s in session.segments
         if (source is None or s.channel == source) and (with_echo or not s.echo)
     )
-    segments = list(finite_times(kept))
+    segments = list(kept)
     spec = find_format(fmt)
     if spec.writer is None:
         document = _document(session, segments, raw)
@@ -53,21 +51,6 @@ def export_session(
     for segment in segments:
         writer.write(segment)
     writer.close()
-
-
-def finite_times(segments: Iterable[Segment]) -> Iterator[Segment]:
-    """Every segment with times a file can hold: a time that is not a finite number (a
-    damaged journal) becomes the segment's other time, else the end of the one before,
-    so its text is kept where it was said; an end before the start becomes the start."""
-    before = 0.0
-    for segment in segments:
-        start, end = segment.start, segment.end
-        if not math.isfinite(start):
-            start = end if math.isfinite(end) else before
-        if not math.isfinite(end) or end < start:
-            end = start
-        before = end
-        yield dataclasses.replace(segment, start=start, end=end)
 
 
 def _document(session: Session, segments: Sequence[Segment], raw: bool) -> dict[str, Any]:

@@ -32,7 +32,8 @@ from tui_captions.transcript.cues import Cue, held_on, layout, timed_words
 
 def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
     """The ``jsonl`` event of a final segment (a contract for scripts): ``text`` is the
-    readable line (the recogniser's words with ``raw``), ``raw`` the words when they differ."""
+    readable line (the recogniser's words with ``raw``), ``raw`` the words when they differ;
+    ``echo`` marks a line dropped as an echo (only exports ``--with-echo`` have them)."""
     event: dict[str, Any] = {
         "type": "final",
         "start": round(segment.start, 3),
@@ -43,6 +44,17 @@ def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
         event["raw"] = segment.text
     if segment.channel:
         event["source"] = segment.channel
+    if segment.echo:
+        event["echo"] = True
+    return event
+
+
+def partial_event(channel: str, seq: int, text: str) -> dict[str, Any]:
+    """The ``jsonl`` event of a channel's text that may still change (``live --partials``
+    prints it, the web page shows it)."""
+    event: dict[str, Any] = {"type": "partial", "seq": seq, "text": text}
+    if channel:
+        event["source"] = channel
     return event
 
 

@@ -158,10 +158,13 @@ class SessionJournal:
             self._flush()
 
     def saved_lines(self) -> tuple[int, int]:
-        """How many final lines are on disk, and how many were journaled: what the session's
-        closing message says when storage failed."""
+        """How many final lines are on disk, and how many were journaled, of those a reader
+        was shown (echo lines left out): what the session's closing message says when
+        storage failed."""
         with self._lock:
-            return bisect.bisect_left(self._finals, self._written), len(self._finals)
+            on_disk = bisect.bisect_left(self._finals, self._written)
+        shown = [not segment.echo for segment in self.session().segments]
+        return sum(shown[:on_disk]), sum(shown)
 
     def close(self, stats: Stats) -> None:
         """Mark the session as ended normally, with its latency statistics."""
@@ -309,7 +312,10 @@ def _word_times(record: Any, text: str) -> tuple[tuple[float, float], ...]:
     and lines whose recognizer gave none, have none: subtitles then estimate them)."""
     if not isinstance(record, list) or len(record) != len(text.split()):
         return ()
-    return tuple((float(start), float(end)) for start, end in record)
+    try:  # a damaged optional field costs the line its word times, never its text
+        return tuple((float(start), float(end)) for start, end in record)
+    except (TypeError, ValueError):
+        return ()
 
 
 def parse_journal(lines: Iterable[str]) -> Session:

@@ -37,7 +37,10 @@ def check_output(path: Path) -> None:
 
 
 def _journal_of(path: Path) -> str | None:
-    """The id of the session whose journal ``path`` is, or None for any other file."""
+    """The id of the session whose journal ``path`` is, or None for any other file (a pipe
+    or a device is never read: it could block forever)."""
+    if not path.is_file():
+        return None
     try:
         with path.open(encoding="utf-8", errors="replace") as file:
             header = file.readline(HEADER_MAX_CHARS)

@@ -53,11 +53,16 @@ from tui_captions.pipeline.session import (
     only,
 )
 from tui_captions.signals import STOP_SIGNALS, detach_terminal, end_by_deadline
-from tui_captions.text.rules import readable
-from tui_captions.transcript.formats import final_event
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.keys import CAPTIONS_KEYS
-from tui_captions.tui.messages import EngineEvent, Levels, ModelLoaded, ModelProgress, PostLoaded
+from tui_captions.tui.messages import (
+    EngineEvent,
+    Levels,
+    MeterFailed,
+    ModelLoaded,
+    ModelProgress,
+    PostLoaded,
+)
 from tui_captions.tui.screens.captions import CaptionsScreen, Channels
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
@@ -70,6 +75,7 @@ from tui_captions.tui.screens.picker import Picked, PickerScreen
 from tui_captions.tui.themes import DEFAULT_THEME, ThemeSet, app_variable_defaults, discover_themes
 from tui_captions.tui.widgets.bars import Heading, Severity, Status
 from tui_captions.tui.widgets.figures import Figures
+from tui_captions.web import publish
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
@@ -166,7 +172,7 @@ class CaptionsApp(App[Path | None]):
         self.session = CaptionSession(
             options.model,
             directory=options.sessions_dir,
-            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+            on_warning=lambda text: self.notify(text, severity="warning", timeout=10, markup=False),
         )
         self.sources: dict[ChannelId, LabelledSource] = self._by_channel(options.sources)
         """What is captioned, by channel: "" for one source, else each source's label."""
@@ -181,6 +187,8 @@ class CaptionsApp(App[Path | None]):
         self.words_said = 0  # in the session's final lines: counted once each, not per chunk
         self.capturing: set[ChannelId] = set()
         """Channels whose source has started and not ended."""
+        self.failed: set[ChannelId] = set()
+        """Channels whose captioning failed (a bug) since they last started: what r restarts."""
         self.server: CaptionServer | None = None
         self.seen_face = False  # an audio-visual model has had a face to read
         self._exit_status = 0
@@ -200,9 +208,21 @@ class CaptionsApp(App[Path | None]):
                 loop.add_signal_handler(signum, self.stop_on_signal, signum)
         self.theme = self._initial_theme()
         for problem in [*self.theme_set.problems, *self._settings_problems]:
-            self.notify(problem, title="Theme or settings file", severity="warning", timeout=10)
+            self.notify(
+                problem,
+                title="Theme or settings file",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if self._hotword_problem:
-            self.notify(self._hotword_problem, title="Hotwords", severity="warning", timeout=10)
+            self.notify(
+                self._hotword_problem,
+                title="Hotwords",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         if self.options.serve is not None:
             self.start_server(self.options.serve)
         self.show_heading()
@@ -224,27 +244,22 @@ class CaptionsApp(App[Path | None]):
             f"{where}: theme {wanted!r} not found (have: {', '.join(names)}); "
             f"using {DEFAULT_THEME}.",
             severity="warning",
+            markup=False,
         )
         return DEFAULT_THEME
 
     def start_server(self, serve: str) -> None:
         """The captions in a browser too; a port that cannot be had is a notification."""
-        from tui_captions.web.pages import builtin_themes
-        from tui_captions.web.server import CaptionServer, parse_address
-
         try:
-            host, port = parse_address(serve)
-            server = CaptionServer(host, port, builtin_themes())
-            server.start()
+            self.server = publish.start_server(serve)
         except UserError as exc:
-            self.notify(str(exc), title="Web captions", severity="error", timeout=10)
+            self.notify(str(exc), title="Web captions", severity="error", timeout=10, markup=False)
             return
-        self.server = server
-        self.notify(f"Captions in a browser: {server.url}", title="Web captions", timeout=15)
-
-    def publish(self, event: dict[str, Any]) -> None:
         if self.server is not None:
-            self.server.publish(event)
+            self.session.subscribe(publish.WebSink(self.server))
+            self.notify(
+                f"Captions in a browser: {self.server.url}", title="Web captions", timeout=15
+            )
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def load_model(self) -> None:
@@ -271,7 +286,7 @@ class CaptionsApp(App[Path | None]):
 
     def _notice(self, text: str) -> None:
         """A warning from a worker thread."""
-        self.call_from_thread(self.notify, text, severity="warning", timeout=10)
+        self.call_from_thread(self.notify, text, severity="warning", timeout=10, markup=False)
 
     def on_post_loaded(self, message: PostLoaded) -> None:
         self.session.post = message.post
@@ -311,7 +326,7 @@ class CaptionsApp(App[Path | None]):
             todo = model_help(is_audio_visual(self.model_name))
             self.push_screen(ErrorScreen("The model could not be loaded", text, todo))
         else:
-            self.notify(text, title="Error", severity="error", timeout=10)
+            self.notify(text, title="Error", severity="error", timeout=10, markup=False)
             self.status(text, "error")
 
     # -- sources and the engine ----------------------------------------------
@@ -324,7 +339,6 @@ class CaptionsApp(App[Path | None]):
     def _new_captions_screen(self) -> CaptionsScreen:
         settings, options = self.settings, self.options
         screen = CaptionsScreen(
-            readable,
             channels=self._channels(),
             demo=options.demo,
             watch=self.watch_words,
@@ -399,7 +413,12 @@ class CaptionsApp(App[Path | None]):
         try:
             paired = for_model(list(self.sources.values()), self.model.format.wants_video)
         except UserError as exc:
-            self.notify(str(exc), title="This source cannot feed this model", severity="error")
+            self.notify(
+                str(exc),
+                title="This source cannot feed this model",
+                severity="error",
+                markup=False,
+            )
             self.status(f"{exc} · s: pick another source", "error")
             return
         self.sources = self._by_channel(paired)
@@ -422,6 +441,7 @@ class CaptionsApp(App[Path | None]):
                 channel_id, chosen.label, engine, self.model.format.chunk_seconds, chosen.role
             )
         self.stop_source(channel_id)
+        self.failed.discard(channel_id)
         self.generation[channel_id] = self.generation.get(channel_id, 0) + 1
         self.state = "starting"
         self.session.start(channel_id, chosen.source)
@@ -440,7 +460,7 @@ class CaptionsApp(App[Path | None]):
         self.recorder = Recorder(
             path,
             self.model.format.sample_rate,
-            on_warning=lambda text: self.notify(text, severity="warning", timeout=10),
+            on_warning=lambda text: self.notify(text, severity="warning", timeout=10, markup=False),
         )
         self.show_heading()  # REC
         return self.recorder
@@ -472,9 +492,9 @@ class CaptionsApp(App[Path | None]):
         current = message.generation == self.generation.get(channel_id)
         screen = self.captions
         assert screen is not None, "engines run only under the captions screen"
-        for segment in self.session.accept(channel_id, event):  # never lost, even if stale
+        # Journaled and handed to the session's sinks (the web page); never lost, even if stale.
+        for segment in self.session.accept(channel_id, event, current):
             screen.add_final(segment)
-            self.publish(final_event(segment))
             self.words_said += len(segment.text.split())
             if hits := watched(segment.text, self.watch_words):
                 self.watch_hits += 1
@@ -488,12 +508,7 @@ class CaptionsApp(App[Path | None]):
         if isinstance(event, RecognizerUpdate) and current and event.faces is not None:
             self._saw(screen, event)
         if isinstance(event, RecognizerUpdate) and current:
-            if screen.show_partial(channel_id, event.partial):
-                text = self.session.post.partial(event.partial)
-                self.publish(
-                    {"type": "partial", "seq": event.seq, "text": text}
-                    | ({"source": channel_id} if channel_id else {})
-                )
+            screen.show_partial(channel_id, self.session.partial_text(channel_id))
             screen.show_update(channel_id, event)
         elif isinstance(event, SourceStarted) and current:
             self.capturing.add(channel_id)
@@ -520,9 +535,10 @@ class CaptionsApp(App[Path | None]):
     def _watch_word(self, segment: Segment, hits: list[str]) -> None:
         who = f"{segment.channel}: " if segment.channel else ""
         self.notify(
-            f"{timefmt.elapsed(segment.start)}  {who}{readable(segment.text)}",
+            f"{timefmt.elapsed(segment.start)}  {who}{segment.shown()}",
             title=f"Said: {', '.join(hits)}",
             timeout=10,
+            markup=False,
         )
         if self.settings.watch_bell is not False:
             self.bell()
@@ -530,6 +546,7 @@ class CaptionsApp(App[Path | None]):
     def _source_ended(self, channel_id: ChannelId, reason: str, error: str | None) -> None:
         lead = f"{channel_id}: " if channel_id else ""
         if reason == "failed":  # a bug: trying again by itself would fail again
+            self.failed.add(channel_id)
             self.state = "failed"
             text = f"{lead}{error}"
             self.notify(
@@ -537,12 +554,13 @@ class CaptionsApp(App[Path | None]):
                 title="Captioning stopped",
                 severity="error",
                 timeout=15,
+                markup=False,
             )
             self.status(f"{text} · r: start it again · s: pick another source", "error")
         elif reason == "error":
             self.state = "source lost"
             text = f"{lead}{error or 'the capture stopped'}"
-            self.notify(text, title="Capture stopped", severity="error", timeout=8)
+            self.notify(text, title="Capture stopped", severity="error", timeout=8, markup=False)
             self.status(
                 f"{text} · retrying every {RETRY_SECONDS:.0f} s · s: pick another source", "error"
             )
@@ -563,10 +581,11 @@ class CaptionsApp(App[Path | None]):
     def on_picker_screen_probe_wanted(self, message: PickerScreen.ProbeWanted) -> None:
         self.stop_probe()
         if message.device is not None and message.picker.is_attached:
-            picker = message.picker
+            picker, device = message.picker, message.device
             self.probe = self.backend.start_probe(
-                message.device.source(),
+                device.source(),
                 lambda rms, peak, over: picker.post_message(Levels(rms, peak, over)),
+                lambda text: picker.post_message(MeterFailed(device, text)),
             )
 
     def stop_probe(self, wait: bool = False) -> None:
@@ -596,11 +615,12 @@ class CaptionsApp(App[Path | None]):
             self.status("Paused: the device is free. p: resume")
 
     def action_restart_sources(self) -> None:
-        """Start the chosen sources that are not capturing again (one that failed)."""
+        """Start the sources whose captioning failed again; not a file that ended, which
+        would play again and repeat its lines."""
         if self.paused or self.model is None:
             return
         for channel_id, chosen in self.sources.items():
-            if channel_id not in self.capturing:
+            if channel_id in self.failed:
                 self.start_source(channel_id, chosen)
 
     def action_switch_source(self) -> None:
@@ -616,7 +636,9 @@ class CaptionsApp(App[Path | None]):
         self.settings = dataclasses.replace(self.settings, theme=self.theme)
         problem = save_settings(Settings(theme=self.theme), self.options.settings_path)
         self.notify(
-            problem or f"Theme: {self.theme}", severity="warning" if problem else "information"
+            problem or f"Theme: {self.theme}",
+            severity="warning" if problem else "information",
+            markup=False,
         )
 
     @property
@@ -654,10 +676,14 @@ class CaptionsApp(App[Path | None]):
             with written_whole(request.path) as out:
                 export_session(session, request.fmt, out)
         except (OSError, UserError) as exc:  # the folder could not be made, or the file
-            self.notify(f"Not saved: {getattr(exc, 'strerror', None) or exc}", severity="error")
+            self.notify(
+                f"Not saved: {getattr(exc, 'strerror', None) or exc}",
+                severity="error",
+                markup=False,
+            )
             return
         shown = sum(not segment.echo for segment in session.segments)
-        self.notify(f"Saved {shown} segments to {request.path}")
+        self.notify(f"Saved {shown} segments to {request.path}", markup=False)
         self.status(f"Saved to {request.path}")
 
     def stop_on_signal(self, signum: int) -> None:

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from tui_captions.core import logfile
+
 if TYPE_CHECKING:
     from tui_captions.asr.defaults import DownloadProgress
     from tui_captions.asr.engine import AsrModel, DecodeOptions, RecognizerStream, RunOptions
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from tui_captions.text.postprocess import TextPostProcessor
 
 LevelsCallback = Callable[[float, float, bool], object]
+FailedCallback = Callable[[str], object]
 Listener = Callable[["LiveEvent"], None]
 
 # The picker's meter needs levels, not model chunks: 100 ms blocks at 16 kHz.
@@ -60,18 +63,29 @@ class Backend(Protocol):
         self, spec: str | None, notice: Callable[[str], None], progress: DownloadProgress
     ) -> TextPostProcessor: ...
 
-    def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle: ...
+    def start_probe(
+        self, source: Source, on_levels: LevelsCallback, on_failed: FailedCallback
+    ) -> ProbeHandle: ...
 
 
 class LevelProbe:
-    """A capture worker whose chunks only feed a level meter, read by a daemon thread."""
+    """A capture worker whose chunks only feed a level meter, read by a daemon thread.
 
-    def __init__(self, source: Source, on_levels: LevelsCallback) -> None:
+    ``on_failed`` gets one line when the meter stops before it was asked to (the source
+    could not be read, or a bug, logged): without it the meter would just freeze."""
+
+    def __init__(
+        self, source: Source, on_levels: LevelsCallback, on_failed: FailedCallback
+    ) -> None:
         from tui_captions.audio.protocol import AudioChunk, EndOfStream, WorkerError
         from tui_captions.audio.worker import CaptureWorker
 
         self._worker = CaptureWorker(source, PROBE_RATE, PROBE_BLOCK)
         self._stopped = threading.Event()
+
+        def failed(text: str) -> None:
+            if not self._stopped.is_set():  # a meter that was let go says nothing
+                on_failed(text)
 
         def pump() -> None:
             try:
@@ -80,10 +94,14 @@ class LevelProbe:
                     message = self._worker.get(POLL_S)
                     if isinstance(message, AudioChunk):
                         on_levels(message.rms_dbfs, message.peak_dbfs, message.overflow)
-                    elif isinstance(message, (WorkerError, EndOfStream)):
+                    elif isinstance(message, WorkerError):
+                        failed(message.message)
                         break
-            except Exception:  # a bug: the meter stops, the device is not kept open
+                    elif isinstance(message, EndOfStream):
+                        break
+            except Exception as exc:  # a bug: the meter stops, the device is not kept open
                 _log.exception("%s: the level meter failed", source.label)
+                failed(logfile.mention(f"the level meter failed: {exc!r}"))
             finally:
                 self._worker.stop()
 
@@ -145,5 +163,7 @@ class RealBackend:
 
         return open_post_processor(spec, notice, progress)
 
-    def start_probe(self, source: Source, on_levels: LevelsCallback) -> ProbeHandle:
-        return LevelProbe(source, on_levels)
+    def start_probe(
+        self, source: Source, on_levels: LevelsCallback, on_failed: FailedCallback
+    ) -> ProbeHandle:
+        return LevelProbe(source, on_levels, on_failed)

@@ -35,7 +35,7 @@ CAPTIONS_KEYS = (
     KeyCommand("ctrl+s", "app.save", "Save", "Save the transcript: choose format and file"),
     KeyCommand("s", "app.switch_source", "Source", "Pick another source; the transcript goes on"),
     KeyCommand(
-        "r", "app.restart_sources", "Restart", "Start a source that stopped again", footer=False
+        "r", "app.restart_sources", "Restart", "Start a source that failed again", footer=False
     ),
     KeyCommand(
         "c", "clear_view", "Clear", "Clear the view (the saved transcript keeps all)", footer=False

@@ -12,6 +12,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
+    from tui_captions.audio.devices import CaptureDevice
     from tui_captions.core.events import LiveEvent
     from tui_captions.text.postprocess import TextPostProcessor
 
@@ -44,6 +45,14 @@ class Levels(Message):
     def __init__(self, rms_dbfs: float, peak_dbfs: float, overflow: bool) -> None:
         super().__init__()
         self.rms_dbfs, self.peak_dbfs, self.overflow = rms_dbfs, peak_dbfs, overflow
+
+
+class MeterFailed(Message):
+    """The picker's level meter stopped for ``device``: ``text`` says why, in one line."""
+
+    def __init__(self, device: CaptureDevice, text: str) -> None:
+        super().__init__()
+        self.device, self.text = device, text
 
 
 class EngineEvent(Message):

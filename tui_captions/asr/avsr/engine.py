@@ -59,10 +59,6 @@ DEFAULT_AV_BEAM = 10  # the seed's
 AV_FORMAT = StreamFormat(SAMPLE_RATE, WINDOW_FRAMES * SAMPLE_RATE // FPS, FPS, CROP)
 
 
-def is_av_directory(directory: Path) -> bool:
-    return (directory / MODEL_FILE).is_file() and (directory / TOKENIZER_FILE).is_file()
-
-
 @dataclass(frozen=True)
 class AvsrConfig:
     """The ``config.json`` the catalog gives the published files, which hold no settings of

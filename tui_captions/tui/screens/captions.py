@@ -191,15 +191,12 @@ class CaptionsScreen(Screen[None]):
         self.pane.add_final(segment)
         self._text_came()
 
-    def show_partial(self, channel: str, text: str) -> bool:
-        """The channel's words not yet final; True when they changed (the browser shows
-        them too)."""
+    def show_partial(self, channel: str, text: str) -> None:
+        """The channel's words not yet final (readable already: the session made them so)."""
         pane = self.pane
-        changed = text != pane.partials.get(channel, "")
-        if changed and text:
+        if text and text != pane.partials.get(channel, ""):
             self._text_came()
         pane.set_partial(text, channel)
-        return changed
 
     def show_update(self, channel: str, update: RecognizerUpdate) -> None:
         """A chunk's levels and latency on the channel's meter and latency figure."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -28,7 +29,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from tui_captions.tui.keys import PICKER_KEYS, bindings
-from tui_captions.tui.messages import Levels
+from tui_captions.tui.messages import Levels, MeterFailed
 from tui_captions.tui.widgets.bars import Status, StatusLine
 from tui_captions.tui.widgets.levels import LevelMeter
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from tui_captions.audio.protocol import Camera
 
 PROBE_DELAY_S = 0.4
+METER_TITLE = "Level of the highlighted source"
 COLUMNS = ("Name", "Kind", "Host API", "Ch", "Rate")
 MARK = "●"
 
@@ -82,6 +84,7 @@ class PickerScreen(Screen["Picked | None"]):
     PickerScreen > Input { margin: 0 1; }
     PickerScreen > DataTable { height: 1fr; margin: 0 1; background: $surface; }
     PickerScreen > #meter-title { padding: 0 1; color: $text-muted; }
+    PickerScreen > #meter-title.-failed { color: $warning; }
     PickerScreen > LevelMeter { margin: 0 1; padding: 0 1; background: $surface; }
     PickerScreen > #empty { padding: 1 2; color: $warning; }
     PickerScreen > #camera-title { padding: 0 1; color: $text-muted; }
@@ -130,7 +133,7 @@ class PickerScreen(Screen["Picked | None"]):
         yield Static("", id="empty")
         yield Static("", id="camera-title")
         yield Select[int]([], prompt="no camera", id="camera")
-        yield Static("Level of the highlighted source", id="meter-title")
+        yield Static(METER_TITLE, id="meter-title")
         yield LevelMeter()
         yield StatusLine().data_bind(PickerScreen.status)
         yield Footer()
@@ -248,10 +251,22 @@ class PickerScreen(Screen["Picked | None"]):
             return
         self._probe_key = key
         self.query_one(LevelMeter).reset()
+        self._meter_title(METER_TITLE, failed=False)
         self.post_message(self.ProbeWanted(self, device))
 
     def on_levels(self, message: Levels) -> None:
         self.query_one(LevelMeter).show(message.rms_dbfs, message.peak_dbfs, message.overflow)
+
+    def on_meter_failed(self, message: MeterFailed) -> None:
+        """Said over the meter, which would otherwise just freeze; not for a device the
+        user has already moved away from."""
+        if device_key(message.device) == self._probe_key:
+            self._meter_title(f"No level: {message.text}", failed=True)
+
+    def _meter_title(self, text: str, failed: bool) -> None:
+        title = self.query_one("#meter-title", Static)
+        title.update(Text(text))  # a device's name is text, not markup
+        title.set_class(failed, "-failed")
 
     def action_move(self, rows: int) -> None:
         table = self.query_one(DataTable)

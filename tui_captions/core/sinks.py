@@ -1,0 +1,55 @@
+"""Where a captioning session's events go: the sinks it fans them out to.
+
+The session handles each event once (figures, numbering, journal, readable text) and
+then hands the result to every sink that subscribed: the app's pane, ``live``'s
+printer, the web page. It lives here, below both the pipeline and the web server, so
+that either side can implement it without importing the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
+from tui_captions.core.segments import Segment
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A channel's words still being recognised, as the recogniser wrote them and as the
+    session's text step made them readable (once, for every sink alike)."""
+
+    channel: str
+    seq: int
+    words: str
+    text: str
+
+    def shown(self, raw: bool = False) -> str:
+        """What a reader gets: the readable text (the words as written with ``raw``)."""
+        return self.words if raw else self.text
+
+
+class SessionSink:
+    """A subscriber to a session: it overrides what it shows and ignores the rest.
+
+    Final lines reach a sink only once they are journaled; ``channel`` is "" for a
+    session's only source, else its label.
+    """
+
+    def started(self, channel: str, event: SourceStarted) -> None:
+        """The channel's source opened."""
+
+    def update(self, channel: str, event: RecognizerUpdate) -> None:
+        """A chunk's figures (levels, latency, faces), after its final lines."""
+
+    def final(self, segment: Segment) -> None:
+        """A final line, journaled, with its readable ``display``."""
+
+    def partial(self, partial: Partial) -> None:
+        """The channel's text that may still change, when it changed."""
+
+    def quiet(self, channel: str) -> None:
+        """The channel went quiet: what was partial is final now (and was handed on)."""
+
+    def ended(self, channel: str, event: SourceEnded) -> None:
+        """The channel's source ended, stopped or failed; its last lines were handed on."""
