@@ -186,7 +186,7 @@ def av_compute(seconds: float, work: Path) -> dict[str, object]:
     from tools.avsr_model import DEVICE, build, train_tokenizer, write_model_dir
     from tools.talking_face import make_clip
     from tools.tiny_model.data import load_vocabulary
-    from tui_captions.asr.avsr import AV_FORMAT
+    from tui_captions.asr.avsr.engine import AV_FORMAT
     from tui_captions.audio.decode import FRAME_WIDTH, decode_audio
     from tui_captions.audio.video import FaceCrops
 

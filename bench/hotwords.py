@@ -42,9 +42,9 @@ from tools.tiny_model.data import build_set, load_vocabulary, make_utterances, w
 from tools.tiny_model.evaluate import HELD_OUT_SEED, transcribe_streaming
 from tools.tiny_model.train import FIXTURE_DIR
 from tui_captions.asr.context_graph import build_graph
+from tui_captions.asr.emformer.recognizer import load_emformer
 from tui_captions.asr.engine import DecodeOptions, RunOptions
 from tui_captions.asr.hotwords import DEFAULT_HOTWORD_SCORE, Hotword
-from tui_captions.asr.recognizer import load_emformer
 from tui_captions.asr.runtime import configure_threads
 from tui_captions.audio.decode import decode_audio
 

@@ -31,11 +31,12 @@ import torch
 from bench.reference_pipeline import ReferencePipeline
 from tools.random_model import make_random_model, pseudo_text
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
+from tui_captions.asr.emformer.model_dir import ModelFiles, load_model_dir
+from tui_captions.asr.emformer.recognizer import Recognizer
+from tui_captions.asr.emformer.runtime import prepare_model
 from tui_captions.asr.engine import DecodeOptions
 from tui_captions.asr.hotwords import DEFAULT_HOTWORD_SCORE, Hotword
-from tui_captions.asr.model_dir import ModelFiles, load_model_dir
-from tui_captions.asr.recognizer import Recognizer
-from tui_captions.asr.runtime import configure_threads, prepare_model
+from tui_captions.asr.runtime import configure_threads
 from tui_captions.audio.decode import decode_audio, fixed_chunks
 from tui_captions.core.stats import percentile
 

@@ -26,10 +26,10 @@ import torch
 from bench.latency import BLANK_BIAS, paced_compute, speech_chunks, summary
 from tools.random_model import make_random_model
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
+from tui_captions.asr.emformer.model_dir import load_model_dir
+from tui_captions.asr.emformer.recognizer import Recognizer
+from tui_captions.asr.emformer.runtime import prepare_model
 from tui_captions.asr.engine import DecodeOptions
-from tui_captions.asr.model_dir import load_model_dir
-from tui_captions.asr.recognizer import Recognizer
-from tui_captions.asr.runtime import prepare_model
 
 
 def _spin() -> None:

@@ -18,7 +18,7 @@ import torchaudio
 from torchaudio.models import RNNTBeamSearch
 from torchaudio.pipelines import rnnt_pipeline
 
-from tui_captions.asr.model_dir import STATS_FILE, TOKENIZER_FILE, ModelFiles
+from tui_captions.asr.emformer.model_dir import STATS_FILE, TOKENIZER_FILE, ModelFiles
 
 
 class ReferencePipeline:

@@ -29,9 +29,10 @@ from bench.latency import BLANK_BIAS, SPEECH, paced_compute
 from tests.audio_files import write_audio
 from tools.random_model import make_random_model
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
-from tui_captions.asr.model_dir import ModelFiles, load_model_dir
-from tui_captions.asr.recognizer import Recognizer
-from tui_captions.asr.runtime import configure_threads, prepare_model
+from tui_captions.asr.emformer.model_dir import ModelFiles, load_model_dir
+from tui_captions.asr.emformer.recognizer import Recognizer
+from tui_captions.asr.emformer.runtime import prepare_model
+from tui_captions.asr.runtime import configure_threads
 from tui_captions.audio.decode import decode_audio, fixed_chunks
 from tui_captions.audio.protocol import FfmpegSource
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tui_captions.asr.model_dir import CONFIG_FILE
+from tui_captions.asr.directory import CONFIG_FILE
 
 
 def copy_model(source: Path, tmp_path: Path) -> Path:

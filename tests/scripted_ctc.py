@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from tui_captions.asr.engine import RunOptions
-from tui_captions.asr.wav2vec2 import Wav2Vec2Engine
-from tui_captions.asr.wav2vec2_dir import Wav2Vec2Config
+from tui_captions.asr.wav2vec2.engine import Wav2Vec2Engine
+from tui_captions.asr.wav2vec2.model_dir import Wav2Vec2Config
 
 FRAME = 320
 SCALE = 64.0

@@ -20,7 +20,7 @@ import sentencepiece as spm
 import torch
 
 from tui_captions.asr.catalog import BASE_KWARGS, FRONT_END
-from tui_captions.asr.model_dir import GlobalStats, ModelConfig, write_model_dir
+from tui_captions.asr.emformer.model_dir import GlobalStats, ModelConfig, write_model_dir
 
 SIZES: dict[str, dict[str, Any]] = {
     "base": BASE_KWARGS,

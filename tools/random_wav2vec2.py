@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from tui_captions.asr.catalog import WAV2VEC2_BASE_KWARGS, WAV2VEC2_LIBRISPEECH_CONFIG
-from tui_captions.asr.wav2vec2_dir import Wav2Vec2Config, write_wav2vec2_dir
+from tui_captions.asr.wav2vec2.model_dir import Wav2Vec2Config, write_wav2vec2_dir
 
 _SMALL: dict[str, Any] = {
     **WAV2VEC2_BASE_KWARGS,

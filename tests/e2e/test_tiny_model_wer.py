@@ -14,10 +14,10 @@ import pytest
 from tools.tiny_model.data import make_utterances, synthesize_many, to_float
 from tools.tiny_model.evaluate import transcribe_streaming, wer
 from tui_captions.asr.defaults import QUANTIZE_MODES
+from tui_captions.asr.emformer.model_dir import load_model_dir
+from tui_captions.asr.emformer.recognizer import Recognizer
+from tui_captions.asr.emformer.runtime import prepare_model
 from tui_captions.asr.engine import DecodeOptions
-from tui_captions.asr.model_dir import load_model_dir
-from tui_captions.asr.recognizer import Recognizer
-from tui_captions.asr.runtime import prepare_model
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
 TEST_SEED = 3

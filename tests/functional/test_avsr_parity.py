@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.reference_avsr import SeedAvsr
-from tui_captions.asr.avsr import AV_FORMAT, load_avsr
+from tui_captions.asr.avsr.engine import AV_FORMAT, load_avsr
 from tui_captions.asr.engine import DecodeOptions, RunOptions
 from tui_captions.audio.decode import decode_audio
 

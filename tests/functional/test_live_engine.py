@@ -14,9 +14,9 @@ import pytest
 from tests.audio_files import write_audio
 from tests.failing_stream import FAILURE, FailingModel, FailingStream
 from tui_captions import paths
+from tui_captions.asr.emformer.model_dir import load_model_dir
+from tui_captions.asr.emformer.recognizer import Recognizer
 from tui_captions.asr.engine import DecodeOptions, StepResult
-from tui_captions.asr.model_dir import load_model_dir
-from tui_captions.asr.recognizer import Recognizer
 from tui_captions.audio.protocol import FfmpegSource
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded
 from tui_captions.core.stats import LiveStats

@@ -12,12 +12,13 @@ import torch
 from bench.reference_pipeline import ReferencePipeline
 from tests.conftest import MICRO_OVERRIDES
 from tools.random_model import make_random_model
+from tui_captions.asr.emformer.features import FeatureExtractor
+from tui_captions.asr.emformer.model_dir import ModelFiles, load_model_dir
+from tui_captions.asr.emformer.recognizer import Recognizer
+from tui_captions.asr.emformer.runtime import compile_search, prepare_model
+from tui_captions.asr.emformer.transducer import StreamingTransducer, TorchaudioTransducer
 from tui_captions.asr.engine import DecodeOptions
-from tui_captions.asr.features import FeatureExtractor
-from tui_captions.asr.model_dir import ModelFiles, load_model_dir
-from tui_captions.asr.recognizer import Recognizer
-from tui_captions.asr.runtime import compile_search, place, prepare_model
-from tui_captions.asr.transducer import StreamingTransducer, TorchaudioTransducer
+from tui_captions.asr.runtime import place
 from tui_captions.audio.decode import decode_audio, fixed_chunks
 
 

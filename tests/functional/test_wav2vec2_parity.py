@@ -14,7 +14,7 @@ import torch
 from bench.reference_pipeline import reference_ctc_transcript
 from tools.random_wav2vec2 import make_random_wav2vec2
 from tui_captions.asr.engine import DecodeOptions, RunOptions
-from tui_captions.asr.wav2vec2 import load_wav2vec2
+from tui_captions.asr.wav2vec2.engine import load_wav2vec2
 from tui_captions.audio.decode import decode_audio
 from tui_captions.core.segments import Segment
 

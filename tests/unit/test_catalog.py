@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import http.server
+import json
 import logging
 import re
 import socket
@@ -18,15 +19,18 @@ from typing import ClassVar
 import pytest
 
 from tui_captions.asr import catalog
+from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
+from tui_captions.asr.avsr.engine import load_avsr
 from tui_captions.asr.catalog import RemoteFile, RemoteModel, materialize, model_directory
 from tui_captions.asr.defaults import AV_MODEL, AV_MODEL_FILES, DEFAULT_MODEL, is_audio_visual
-from tui_captions.asr.model_dir import (
+from tui_captions.asr.directory import CONFIG_FILE, WEIGHTS_FILE
+from tui_captions.asr.emformer.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
-    WEIGHTS_FILE,
     load_model_dir,
     read_config,
 )
+from tui_captions.asr.registry import engine_for
 from tui_captions.core.download import DownloadError, download
 from tui_captions.errors import ModelError
 from tui_captions.text import catalog as text_catalog
@@ -307,7 +311,7 @@ def test_the_wav2vec2_download_drops_fairseqs_unused_rows_and_loads(
     into a directory whose CTC head has the bundle's 29 labels, in their order."""
     import torch
 
-    from tui_captions.asr.wav2vec2_dir import read_wav2vec2_config, read_wav2vec2_weights
+    from tui_captions.asr.wav2vec2.model_dir import read_wav2vec2_config, read_wav2vec2_weights
 
     published = tmp_path / "published"
     published.mkdir()
@@ -342,12 +346,35 @@ def test_the_audio_visual_model_is_known_by_name_or_files_before_it_loads(
 ) -> None:
     """What the app says about a model it could not load (its files, fp32) needs this; the
     loader knows the directory by the same check (issue 36: it had a copy of its own)."""
-    from tui_captions.asr.avsr import load_avsr
-    from tui_captions.asr.registry import engine_for
-
     assert is_audio_visual(AV_MODEL) and not is_audio_visual(DEFAULT_MODEL)
     assert not is_audio_visual(str(micro_model_dir))
     (tmp_path / AV_MODEL_FILES[0]).touch()
     assert not is_audio_visual(str(tmp_path))  # one of its two files is not the model
     (tmp_path / AV_MODEL_FILES[1]).touch()
     assert is_audio_visual(str(tmp_path)) and engine_for(tmp_path) is load_avsr
+
+
+def test_the_audio_visual_download_declares_its_format(tmp_path: Path) -> None:
+    """The published files have no config.json: the download writes one, so the registry
+    finds the engine by its format, as it finds the others."""
+    published = tmp_path / "published"
+    published.mkdir()
+    for name in AV_MODEL_FILES:
+        (published / name).write_bytes(b"stand-in")  # the loader's own check is not tested here
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Handler, directory=str(published))
+    )
+    httpd.requests = []  # type: ignore[attr-defined]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    remote = dataclasses.replace(
+        catalog.REMOTE_MODELS[AV_MODEL],
+        base_url=f"http://127.0.0.1:{httpd.server_address[1]}/",
+        files={name: RemoteFile(name, None) for name in AV_MODEL_FILES},  # stand-ins: no sha256
+        check=lambda directory: None,
+    )
+    try:
+        directory = materialize(remote, tmp_path / "models")
+    finally:
+        httpd.shutdown()
+    assert json.loads((directory / CONFIG_FILE).read_text())["format"] == AVSR_FORMAT
+    assert engine_for(directory) is load_avsr

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from tests.scripted_ctc import FRAME, LABELS, scripted_engine, speak, spell
-from tui_captions.asr.ctc import GreedyPath, LabelText
 from tui_captions.asr.engine import DecodeOptions
-from tui_captions.asr.wav2vec2 import Wav2Vec2Stream
+from tui_captions.asr.wav2vec2.ctc import GreedyPath, LabelText
+from tui_captions.asr.wav2vec2.engine import Wav2Vec2Stream
 from tui_captions.core.segments import Segment
 
 SILENCE = ["-"] * 60  # 1.2 s: longer than the default endpoint (0.8 s)

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tui_captions.asr import context_graph, hotwords
-from tui_captions.asr.context_graph import ContextGraph, build_graph
+from tui_captions.asr.context_graph import ContextGraph, advance, bonus_row, build_graph
 from tui_captions.asr.hotwords import Hotword, parse_hotwords, read_hotwords_file
-from tui_captions.asr.transducer import advance, bonus_row, finished
+from tui_captions.asr.transducer_search import Hypothesis, finished
 from tui_captions.errors import UserError
 
 # A toy vocabulary: whole words (a leading ▁), word pieces, and an unknown id.
@@ -173,18 +173,11 @@ def test_the_line_end_gives_back_partial_matches_when_choosing_the_text() -> Non
     """At an endpoint the best hypothesis is chosen without what unfinished matches lent it."""
     context = graph("budget review")
     node, floor, pending, _ = step(context, (0, 0.0, 0.0), ID["budget"])
-    lent = (
-        [0, ID["budget"]],
-        None,
-        None,
-        -1.0 + S,
-        node,
-        floor,
-        pending,
-    )  # ahead only by the lent bonus
-    plain = ([0, ID["the"]], None, None, -0.9, 0, 0.0, 0.0)
-    assert finished([lent, plain], context) == [0, ID["the"]]  # type: ignore[list-item]
-    assert finished([lent, plain], None) == [0, ID["budget"]]  # type: ignore[list-item]
+    # The choice reads only tokens, scores and graph places: no predictor output or state.
+    lent = Hypothesis([0, ID["budget"]], torch.empty(0), [], -1.0 + S, node, floor, pending)
+    plain = Hypothesis([0, ID["the"]], torch.empty(0), [], -0.9, 0, 0.0, 0.0)
+    assert finished([lent, plain], context) == [0, ID["the"]]
+    assert finished([lent, plain], None) == [0, ID["budget"]]
 
 
 def test_a_phrase_the_model_cannot_write_is_refused() -> None:

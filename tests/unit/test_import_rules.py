@@ -1,4 +1,4 @@
-"""House rules on imports: core packages never pull in Textual."""
+"""House rules on imports: core packages never pull in Textual; engines stay apart."""
 
 from __future__ import annotations
 
@@ -36,9 +36,9 @@ def test_core_sources_do_not_import_textual() -> None:
 
 def test_importing_every_core_module_loads_no_textual() -> None:
     modules = [
-        f"tui_captions.{core}.{path.stem}"
+        module_name(path)
         for core in CORE
-        for path in sorted((PACKAGE / core).glob("*.py"))
+        for path in sorted((PACKAGE / core).rglob("*.py"))
         if path.stem != "__init__"
     ]
     assert len(modules) >= 8
@@ -139,3 +139,45 @@ def test_no_import_cycles() -> None:
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+# The engines: one package each under asr/; asr/'s own modules are the seam and what every
+# engine shares. Only the registry (which maps formats to loaders) and the catalog (which
+# builds and checks the named models' directories) know the engines.
+ENGINE_PACKAGES = ("avsr", "emformer", "wav2vec2")
+KNOWS_THE_ENGINES = ("tui_captions.asr.catalog", "tui_captions.asr.registry")
+
+
+def engine_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[:2] == ["tui_captions", "asr"] and len(parts) > 2 and parts[2] in ENGINE_PACKAGES:
+        return parts[2]
+    return None
+
+
+def test_every_engine_has_its_package() -> None:
+    packages = {path.parent.name for path in (PACKAGE / "asr").glob("*/__init__.py")}
+    assert packages == set(ENGINE_PACKAGES)
+
+
+def test_an_engine_never_imports_another_engine() -> None:
+    crossing = sorted(
+        f"{importer} -> {imported}"
+        for importer, targets in import_graph().items()
+        for imported in targets
+        if engine_of(importer) and engine_of(imported) not in (None, engine_of(importer))
+    )
+    assert crossing == []
+
+
+def test_the_seam_imports_no_engine_but_through_the_registry_and_catalog() -> None:
+    reaching = sorted(
+        f"{importer} -> {imported}"
+        for importer, targets in import_graph().items()
+        for imported in targets
+        if importer.startswith("tui_captions.asr.")
+        and engine_of(importer) is None
+        and importer not in KNOWS_THE_ENGINES
+        and engine_of(imported)
+    )
+    assert reaching == []

@@ -10,11 +10,10 @@ import pytest
 import torch
 
 from tests.model_dirs import copy_model, edit_config
-from tui_captions.asr.model_dir import (
-    CONFIG_FILE,
+from tui_captions.asr.directory import CONFIG_FILE, WEIGHTS_FILE
+from tui_captions.asr.emformer.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
-    WEIGHTS_FILE,
     load_model_dir,
     read_config,
 )

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import torch
 
+from tui_captions.asr.emformer.model_dir import ModelFiles, load_model_dir
+from tui_captions.asr.emformer.recognizer import Recognizer
 from tui_captions.asr.engine import DecodeOptions, StepResult
-from tui_captions.asr.model_dir import ModelFiles, load_model_dir
-from tui_captions.asr.recognizer import Recognizer
 from tui_captions.asr.tokens import Detokenizer
+from tui_captions.asr.transducer_search import Hypothesis
 
 
 class ScriptedSearch:
@@ -29,10 +30,10 @@ class ScriptedSearch:
 
     def search(
         self, encoded: torch.Tensor, hypotheses: object, beam: int, context: object = None
-    ) -> list[tuple[list[int], None, None, float, int, float, float]]:
+    ) -> list[Hypothesis]:
         self.seeded_with.append(hypotheses)
         tokens = [self.blank, *self.script.pop(0)]
-        return [(tokens, None, None, 0.0, 0, 0.0, 0.0)]
+        return [Hypothesis(tokens, torch.empty(0), [], 0.0, 0, 0.0, 0.0)]
 
 
 @pytest.fixture(scope="module")

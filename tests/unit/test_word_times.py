@@ -10,8 +10,8 @@ from pathlib import Path
 
 import srt
 
-from tui_captions.asr.ctc import GreedyPath, LabelText
 from tui_captions.asr.endpointing import SegmentTracker, word_times
+from tui_captions.asr.wav2vec2.ctc import GreedyPath, LabelText
 from tui_captions.core.segments import Segment
 from tui_captions.transcript.formats import SrtWriter
 from tui_captions.transcript.journal import SessionJournal, read_journal

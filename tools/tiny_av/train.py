@@ -48,9 +48,16 @@ from tools.talking_face import VISEMES
 from tools.tiny_av.data import NO_MOUTH, WORK_DIR, AvSet, build_set
 from tools.tiny_model.data import make_utterances
 from tools.tiny_model.loss import rnnt_loss
-from tui_captions.asr.avsr import CONTEXT_FRAMES, HINTS_FILE, MEAN, MODEL_FILE, STD, TOKENIZER_FILE
-from tui_captions.asr.features import FeatureExtractor
-from tui_captions.asr.model_dir import load_model_dir
+from tui_captions.asr.avsr.engine import (
+    CONTEXT_FRAMES,
+    HINTS_FILE,
+    MEAN,
+    MODEL_FILE,
+    STD,
+    TOKENIZER_FILE,
+)
+from tui_captions.asr.emformer.features import FeatureExtractor
+from tui_captions.asr.emformer.model_dir import load_model_dir
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "tests" / "fixtures" / "tiny-emformer"

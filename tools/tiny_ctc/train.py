@@ -25,7 +25,7 @@ import torch
 from tools.tiny_model.data import WORK_DIR as SPEECH_DIR
 from tools.tiny_model.data import build_set, make_utterances
 from tools.tiny_model.train import Schedule, augment, batches, pad_batch, sessions
-from tui_captions.asr.wav2vec2_dir import LogMel, Wav2Vec2Config, write_wav2vec2_dir
+from tui_captions.asr.wav2vec2.model_dir import LogMel, Wav2Vec2Config, write_wav2vec2_dir
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO / "tests" / "fixtures" / "tiny-ctc"

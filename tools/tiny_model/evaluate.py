@@ -30,11 +30,11 @@ from tools.tiny_model.data import SAMPLE_RATE, Utterance, build_set, make_uttera
 from tools.tiny_model.frontend import offline_features
 from tools.tiny_model.train import FIXTURE_DIR
 from tui_captions.asr.defaults import QUANTIZE_MODES
+from tui_captions.asr.emformer.features import FeatureExtractor
+from tui_captions.asr.emformer.model_dir import ModelFiles, load_model_dir
+from tui_captions.asr.emformer.recognizer import Recognizer
+from tui_captions.asr.emformer.runtime import prepare_model
 from tui_captions.asr.engine import DecodeOptions, RecognizerStream
-from tui_captions.asr.features import FeatureExtractor
-from tui_captions.asr.model_dir import ModelFiles, load_model_dir
-from tui_captions.asr.recognizer import Recognizer
-from tui_captions.asr.runtime import prepare_model
 from tui_captions.asr.tokens import Detokenizer
 
 HELD_OUT_SEED = 2

@@ -16,8 +16,8 @@ from __future__ import annotations
 import torch
 from torchaudio.models import RNNT
 
-from tui_captions.asr.features import FeatureExtractor
-from tui_captions.asr.model_dir import ModelConfig
+from tui_captions.asr.emformer.features import FeatureExtractor
+from tui_captions.asr.emformer.model_dir import ModelConfig
 
 
 def offline_features(

@@ -42,8 +42,8 @@ from tools.tiny_model.frontend import (
     streaming_features,
 )
 from tools.tiny_model.loss import rnnt_loss
-from tui_captions.asr.features import FeatureExtractor
-from tui_captions.asr.model_dir import GlobalStats, ModelConfig, write_model_dir
+from tui_captions.asr.emformer.features import FeatureExtractor
+from tui_captions.asr.emformer.model_dir import GlobalStats, ModelConfig, write_model_dir
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_DIR = REPO / "tui_captions" / "demo" / "tiny-emformer"

@@ -22,10 +22,9 @@ from typing import Any
 import torch
 
 from tui_captions import paths
-from tui_captions.asr.avsr import MODEL_FILE as AV_MODEL_FILE
-from tui_captions.asr.avsr import TOKENIZER_FILE as AV_TOKENIZER_FILE
-from tui_captions.asr.avsr import load_avsr
-from tui_captions.asr.ctc import LexiconFiles
+from tui_captions.asr.avsr.engine import MODEL_FILE as AV_MODEL_FILE
+from tui_captions.asr.avsr.engine import TOKENIZER_FILE as AV_TOKENIZER_FILE
+from tui_captions.asr.avsr.engine import AvsrConfig, load_avsr
 from tui_captions.asr.defaults import (
     AV_MODEL,
     DEFAULT_MODEL,
@@ -35,16 +34,16 @@ from tui_captions.asr.defaults import (
     WAV2VEC2_MODEL,
     DownloadProgress,
 )
-from tui_captions.asr.engine import RunOptions
-from tui_captions.asr.model_dir import (
-    CONFIG_FILE,
+from tui_captions.asr.directory import CONFIG_FILE, WEIGHTS_FILE
+from tui_captions.asr.emformer.model_dir import (
     STATS_FILE,
     TOKENIZER_FILE,
-    WEIGHTS_FILE,
     ModelConfig,
     load_model_dir,
 )
-from tui_captions.asr.wav2vec2_dir import (
+from tui_captions.asr.engine import RunOptions
+from tui_captions.asr.wav2vec2.ctc import LexiconFiles
+from tui_captions.asr.wav2vec2.model_dir import (
     LEXICON_FILE,
     Wav2Vec2Config,
     read_wav2vec2_config,
@@ -137,7 +136,7 @@ class RemoteModel:
     name: str
     base_url: str
     files: dict[str, RemoteFile]  # model-directory file name -> the published file
-    config: ModelConfig | Wav2Vec2Config | None  # None: files only (a language model)
+    config: ModelConfig | Wav2Vec2Config | AvsrConfig | None  # None: files only (a language model)
     # Loads the staged directory as the engine will, so a bad download is caught there.
     check: Callable[[Path], object]
     # What to run with instead, offline or when the download fails.
@@ -230,7 +229,8 @@ REMOTE_MODELS = {
     ),
     WAV2VEC2_MODEL: WAV2VEC2_LIBRISPEECH,
     # Seed 001's device AV-ASR model: the tutorial's two files, as they are (the TorchScript
-    # file is code: it is loaded only from here or from a directory the user names).
+    # file is code: it is loaded only from here or from a directory the user names), and a
+    # config.json that declares the engine's format.
     AV_MODEL: RemoteModel(
         name=AV_MODEL,
         base_url="https://download.pytorch.org/torchaudio/tutorial-assets/",
@@ -241,7 +241,7 @@ REMOTE_MODELS = {
                 "856dfe3dc9c9192d9f84b6860c39ac6fb26af76aea998b2bab3c00321dbde1b1",
             ),
         },
-        config=None,
+        config=AvsrConfig(),
         check=lambda directory: load_avsr(directory, RunOptions(1, "none", "cpu")),
     ),
 }

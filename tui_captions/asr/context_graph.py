@@ -9,7 +9,7 @@ kept, but only once the next token starts a new word or the line ends, so a
 phrase that is only the start of a longer word ("tea" in "teach") earns
 nothing there. Nothing is retrained: the bonus shifts which hypotheses the
 beam keeps (the scheme of icefall's and sherpa-onnx's context graphs; the
-walk itself is :func:`tui_captions.asr.transducer.advance`).
+walk itself is :func:`advance`, which the search calls).
 
 :class:`ContextGraph` is a few tensors: the compiled search takes it on every chunk,
 and tensors cross into TorchScript as they are (lists and dicts are copied
@@ -143,3 +143,108 @@ def _failure_links(
             fail[nodes[index]] = 0 if target is None else target
             queue.append(nodes[index])
     return fail
+
+
+def advanced(
+    context: ContextGraph,
+    nodes: list[int],
+    floors: list[float],
+    pendings: list[float],
+    tokens: list[int],
+) -> tuple[list[int], list[float], list[float]]:
+    """:func:`advance` for the search's plain lists."""
+    moved = advance(
+        context,
+        torch.tensor(nodes),
+        torch.tensor(floors),
+        torch.tensor(pendings),
+        torch.tensor(tokens),
+    )
+    new_nodes: list[int] = moved[0].tolist()
+    new_floors: list[float] = moved[1].tolist()
+    new_pendings: list[float] = moved[2].tolist()
+    return new_nodes, new_floors, new_pendings
+
+
+def at_root(node: int, floor: float, pending: float) -> bool:
+    """Inside no match and owing nothing: every next token earns the root's row."""
+    return node == 0 and floor == 0.0 and pending == 0.0
+
+
+def bonus_row(context: ContextGraph, node: int, floor: float, pending: float) -> torch.Tensor:
+    """``(tokens - 1,)``: what :func:`advance` would give each next token, all at once."""
+    if at_root(node, floor, pending):
+        return context.root_row
+    # A token that leads back to the root gives back the unconfirmed match...
+    row = torch.full([context.tokens - 1], floor - float(context.score[node]))
+    # ...one that goes on earns its node's score (keeping the floor only if the match went
+    # on through a failure link): the node's failure chain, the root first, so that the
+    # longest match a token continues is written last...
+    chain: list[int] = [node]
+    while chain[-1] != 0:
+        chain.append(int(context.fail[chain[-1]]))
+    for walk in chain[::-1]:
+        first, last = int(context.child_offsets[walk]), int(context.child_offsets[walk + 1])
+        kept = floor if walk != node else 0.0
+        row[context.child_tokens[first:last]] = (
+            context.score[context.child_nodes[first:last]] - context.score[node] + kept
+        )
+    # ...and one inside a word takes back the bonus of a phrase just completed.
+    if pending != 0.0:
+        row = row - pending * (1.0 - context.word_start[:-1])
+    return row
+
+
+def _children(
+    context: ContextGraph, nodes: torch.Tensor, tokens: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each node's child for its token (the root where it has none), and whether it has one."""
+    keys = nodes * context.tokens + tokens
+    found = torch.searchsorted(context.child_keys, keys).clamp(max=context.child_keys.numel() - 1)
+    has = context.child_keys[found] == keys
+    return torch.where(has, context.child_nodes[found], torch.zeros_like(nodes)), has
+
+
+def _targets(
+    context: ContextGraph, nodes: torch.Tensor, tokens: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where each token leads from its node (the longest match it continues, else the root),
+    and whether through a failure link (or back to the root): 1.0, else 0.0."""
+    children, direct = _children(context, nodes, tokens)
+    missed = ~direct & (nodes != 0)
+    walk = nodes
+    while bool(missed.any()):  # each link is shallower: at most as many rounds as the node's depth
+        walk = torch.where(missed, context.fail[walk], walk)
+        found, has = _children(context, walk, tokens)
+        children = torch.where(missed & has, found, children)
+        missed = missed & ~has & (walk != 0)
+    indirect = torch.where(direct, torch.zeros(nodes.shape), torch.ones(nodes.shape))
+    return children, indirect
+
+
+def advance(
+    context: ContextGraph,
+    nodes: torch.Tensor,
+    floors: torch.Tensor,
+    pendings: torch.Tensor,
+    tokens: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Hypotheses' places in the hotword graph (node, floor, pending) after one more token
+    each, and what the token earns or gives back; one tensor entry per hypothesis."""
+    children, indirect = _targets(context, nodes, tokens)
+    # A completed phrase's bonus is taken back if the token does not start a new word; a
+    # match that falls off (or goes on through a failure link) gives back all but the floor.
+    change = (
+        context.score[children]
+        - context.score[nodes]
+        + floors * indirect
+        - pendings * (1.0 - context.word_start[tokens])
+    )
+    floors = floors * (1.0 - indirect)
+    ends = context.end[children]
+    pendings = torch.where(ends, context.score[children] - floors, torch.zeros_like(floors))
+    floors = torch.where(ends, context.score[children], floors)
+    leaves = ends & context.leaf[children]
+    children = torch.where(leaves, torch.zeros_like(children), children)
+    floors = torch.where(leaves, torch.zeros_like(floors), floors)
+    return children, floors, pendings, change

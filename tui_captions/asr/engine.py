@@ -86,7 +86,12 @@ class StepResult:
 
 
 class RecognizerStream(Protocol):
-    """One audio stream's decoder state over a shared model."""
+    """One audio stream's decoder state over a shared model.
+
+    Everything a user can get wrong is refused before a stream exists (by the loader and
+    :meth:`AsrModel.create_stream`): a stream raises only for a caller's bug, and torch's
+    own errors (a GPU out of memory) pass through it.
+    """
 
     @property
     def format(self) -> StreamFormat: ...
@@ -95,7 +100,12 @@ class RecognizerStream(Protocol):
         self, samples: np.ndarray, chunk_index: int | None = None, video: np.ndarray | None = None
     ) -> StepResult:
         """One chunk; ``video``: its face crops ``(frames, crop, crop)`` uint8, for a stream
-        whose format wants them (None: none were seen)."""
+        whose format wants them (None: none were seen).
+
+        Raises:
+            ValueError: ``samples`` is not one chunk of :attr:`format` (the pipeline cuts
+                every chunk to it).
+        """
         ...
 
     def finish(self) -> tuple[Segment, ...]: ...
@@ -117,7 +127,27 @@ class AsrModel(Protocol):
         """Which kind of recognizer, as the session bar names it ("rnnt", "ctc")."""
         ...
 
-    def create_stream(self, options: DecodeOptions) -> RecognizerStream: ...
+    def create_stream(self, options: DecodeOptions) -> RecognizerStream:
+        """A new stream over this model's weights, decoding as ``options`` say.
+
+        Raises:
+            ModelError: the options ask for what this engine does not have (``--decoder``
+                or ``--lm`` on an RNN-T), or files its decoder needs are missing or cannot
+                be downloaded (a CTC beam search's lexicon; a named language model:
+                :class:`~tui_captions.core.download.DownloadError` is a ModelError).
+            HotwordError: hotwords on an engine that has no biasing (CTC, audio-visual),
+                or phrases this model cannot write, or more pieces than the graph takes.
+            ValueError: a beam width below 1 (the Emformer; the settings and the CLI refuse
+                it first).
+        """
+        ...
 
 
 EngineLoader = Callable[[Path, RunOptions], AsrModel]
+"""Opens a model directory of its engine's format (``registry.ENGINES``) and prepares it.
+
+Raises:
+    ModelError: the directory is not a model of the format (each problem names its file).
+    ComputeError: the model cannot run as asked: ``--compute cuda`` where torch sees no
+        CUDA, int8 on CUDA, the audio-visual engine anywhere but on the CPU.
+"""

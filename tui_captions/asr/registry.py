@@ -6,36 +6,40 @@ import logging
 import time
 from pathlib import Path
 
-from tui_captions.asr import model_dir
-from tui_captions.asr.avsr import load_avsr
+from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
+from tui_captions.asr.avsr.engine import load_avsr
 from tui_captions.asr.catalog import language_model_files, model_directory
 from tui_captions.asr.defaults import DownloadProgress, is_av_directory
+from tui_captions.asr.directory import CONFIG_FILE, read_json
+from tui_captions.asr.emformer.model_dir import FORMAT as EMFORMER_FORMAT
+from tui_captions.asr.emformer.recognizer import load_emformer
 from tui_captions.asr.engine import AsrModel, DecodeOptions, EngineLoader, RunOptions
-from tui_captions.asr.recognizer import load_emformer
 from tui_captions.asr.runtime import configure_threads
-from tui_captions.asr.wav2vec2 import load_wav2vec2
-from tui_captions.asr.wav2vec2_dir import FORMAT as WAV2VEC2_FORMAT
+from tui_captions.asr.wav2vec2.engine import load_wav2vec2
+from tui_captions.asr.wav2vec2.model_dir import FORMAT as WAV2VEC2_FORMAT
 from tui_captions.errors import ModelError
 
 _log = logging.getLogger(__name__)
 ENGINES: dict[str, EngineLoader] = {
-    model_dir.FORMAT: load_emformer,
+    EMFORMER_FORMAT: load_emformer,
     WAV2VEC2_FORMAT: load_wav2vec2,
+    AVSR_FORMAT: load_avsr,
 }
 
 
 def engine_for(directory: Path) -> EngineLoader:
-    """The loader of the directory's format; a foreign format names the file. The
-    audio-visual model's directory is the tutorial's two files, with no config.json."""
-    path = directory / model_dir.CONFIG_FILE
-    if is_av_directory(directory) and not path.exists():
-        return load_avsr
+    """The loader of the format the directory's config.json declares; a foreign format names
+    the file. One fallback: the audio-visual model as the tutorial publishes it, its two files
+    without a config.json (a directory the user made; the catalog's download writes one)."""
+    path = directory / CONFIG_FILE
     if not directory.is_dir():
         raise ModelError(
             f"{directory}: not a model directory (expected a folder holding {path.name} "
             "and the files of the model it describes)"
         )
-    blob = model_dir.read_json(path)
+    if not path.exists() and is_av_directory(directory):
+        return load_avsr
+    blob = read_json(path)
     found = blob.get("format") if isinstance(blob, dict) else None
     if not isinstance(found, str) or found not in ENGINES:
         raise ModelError(

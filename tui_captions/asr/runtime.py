@@ -1,4 +1,5 @@
-"""Torch thread policy and load-time model preparation.
+"""What every engine runs under: the torch thread policy, placement (and int8), and the
+plain TorchScript executor.
 
 One intra-op thread by default: on a 2-core machine, two torch threads beside
 another busy process made a small model ~60x slower per chunk than one (9 ms
@@ -9,15 +10,12 @@ for more threads to pay off.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import warnings
 from typing import TypeVar
 
 import torch
 
 from tui_captions.asr.defaults import DEFAULT_THREADS, QUANTIZE_MODES
-from tui_captions.asr.model_dir import ModelFiles
-from tui_captions.asr.transducer import streaming_transducer
 from tui_captions.errors import ComputeError
 
 
@@ -26,14 +24,6 @@ def configure_threads(threads: int = DEFAULT_THREADS) -> None:
     # Settable only before the first parallel op; later calls keep the first value.
     with contextlib.suppress(RuntimeError):
         torch.set_num_interop_threads(1)
-
-
-def prepare_model(files: ModelFiles, quantize: str = "none", compute: str = "cpu") -> ModelFiles:
-    """The Emformer as it will run: placed, weights as stored or int8, compiled search."""
-    prepared = dataclasses.replace(
-        files, model=place(files.model, quantize, compute), quantize=quantize, compute=compute
-    )
-    return dataclasses.replace(prepared, search=compile_search(prepared))
 
 
 ModuleT = TypeVar("ModuleT", bound=torch.nn.Module)
@@ -70,21 +60,6 @@ def place(model: ModuleT, quantize: str = "none", compute: str = "cpu") -> Modul
             placed, {torch.nn.Linear, torch.nn.LSTM}, dtype=torch.qint8
         )
     return quantized.eval()
-
-
-def compile_search(files: ModelFiles) -> torch.jit.ScriptModule:
-    """The model's streaming step (:mod:`tui_captions.asr.transducer`), compiled by TorchScript.
-
-    Compiled, the Python between the ops is gone: with ~5 rows per matmul that
-    dispatch was half of an int8 chunk. Compiling takes ~0.5 s of the base
-    model's load. Run it under ``plain_executor()``.
-    """
-    with warnings.catch_warnings():  # TorchScript's notice that it is deprecated
-        warnings.simplefilter("ignore")
-        search: torch.jit.ScriptModule = torch.jit.script(
-            streaming_transducer(files.model, files.config.blank)
-        )
-    return search
 
 
 def plain_executor() -> contextlib.AbstractContextManager[None]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import sentencepiece as spm
 
-WORD_BOUNDARY = "\u2581"
+WORD_BOUNDARY = "\u2581"  # sentencepiece's mark at the start of a word
 
 
 class Detokenizer:

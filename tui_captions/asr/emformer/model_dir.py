@@ -10,19 +10,25 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sentencepiece as spm
 import torch
 from torchaudio.models import RNNT, emformer_rnnt_model
 
+from tui_captions.asr.directory import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    config_object,
+    load_weights,
+    read_json,
+    save_weights,
+)
 from tui_captions.asr.engine import StreamFormat
 from tui_captions.errors import ModelError
 
 FORMAT = "captions-tui/emformer-rnnt"
 VERSION = 1
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.pt"
 TOKENIZER_FILE = "tokenizer.model"
 STATS_FILE = "global_stats.json"
 
@@ -130,24 +136,6 @@ class ModelConfig:
             ) from exc
 
 
-def config_object(blob: object, where: Path, fmt: str, version: int) -> dict[str, Any]:
-    """A parsed ``config.json`` of format ``fmt`` at ``version``, or the problem named."""
-    if not isinstance(blob, dict):
-        raise ModelError(f"{where}: expected a JSON object")
-    if blob.get("format") != fmt:
-        raise ModelError(
-            f"{where}: format is {blob.get('format')!r}, not {fmt!r}: "
-            "this is not a captions-tui model directory"
-        )
-    if blob.get("version") != version:
-        raise ModelError(
-            f"{where}: format version {blob.get('version')!r} is not supported "
-            f"(this captions-tui reads version {version} of {fmt}); "
-            "update captions-tui or re-create the model directory"
-        )
-    return blob
-
-
 @dataclass(frozen=True)
 class GlobalStats:
     """Per-mel-bin normalisation applied after the log compression."""
@@ -177,19 +165,6 @@ class ModelFiles:
     @property
     def name(self) -> str:
         return self.directory.name
-
-
-def read_json(path: Path) -> object:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ModelError(f"{path}: file is missing from the model directory") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path}: not valid JSON ({exc})") from None
 
 
 def read_config(directory: Path) -> ModelConfig:
@@ -235,41 +210,6 @@ def read_tokenizer(directory: Path, config: ModelConfig) -> spm.SentencePiecePro
 
 def read_weights(directory: Path, config: ModelConfig) -> RNNT:
     return load_weights(directory / WEIGHTS_FILE, config.build_model())
-
-
-ModuleT = TypeVar("ModuleT", bound=torch.nn.Module)
-
-
-def load_weights(path: Path, model: ModuleT) -> ModuleT:
-    """A stored state_dict (fp16 or fp32) into ``model``; any problem names the file."""
-    try:
-        state_dict = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise ModelError(f"{path}: file is missing from the model directory") from None
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise ModelError(
-            f"{path}: not a readable weights file ({type(exc).__name__}: {exc})".splitlines()[0]
-        ) from None
-    if not isinstance(state_dict, dict):
-        raise ModelError(f"{path}: expected a state_dict, found {type(state_dict).__name__}")
-    try:
-        model.load_state_dict({k: v.float() for k, v in state_dict.items()})
-    except (RuntimeError, AttributeError) as exc:
-        first_line = str(exc).strip().splitlines()[0:2]
-        raise ModelError(
-            f"{path}: weights do not match the architecture in {CONFIG_FILE} "
-            f"({' '.join(first_line)})"
-        ) from None
-    return model.eval()
-
-
-def save_weights(path: Path, state_dict: dict[str, torch.Tensor], *, half: bool) -> None:
-    """``half`` stores float tensors as fp16 (half the size; the loader converts back)."""
-    tensors = {
-        k: (v.half() if half and v.is_floating_point() else v).contiguous()
-        for k, v in state_dict.items()
-    }
-    torch.save(tensors, path)
 
 
 def load_model_dir(directory: Path) -> ModelFiles:

@@ -17,7 +17,9 @@ zeros where the crop would be, a black crop, as the seed's cacher starts with.
 
 A model directory is the two files the tutorial downloads, under its names:
 ``device_avsr_model.pt`` (TorchScript: code, loaded only from the catalog or a
-directory the user names) and ``spm_unigram_1023.model``.
+directory the user names) and ``spm_unigram_1023.model``, with the
+``config.json`` the catalog's download adds to declare the format; a
+directory of the two files alone is recognised by them (``registry.engine_for``).
 """
 
 from __future__ import annotations
@@ -33,15 +35,18 @@ import sentencepiece as spm
 import torch
 
 from tui_captions.asr.defaults import AV_MODEL_FILES
+from tui_captions.asr.directory import CONFIG_FILE, config_object, read_json
 from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.asr.runtime import plain_executor
 from tui_captions.asr.tokens import Detokenizer
-from tui_captions.asr.transducer import Hypothesis, TransducerSearch
+from tui_captions.asr.transducer_search import CarriedHypothesis, TransducerSearch, best_tokens
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ComputeError, ModelError
 
+FORMAT = "captions-tui/av-rnnt"  # what the directory's config.json declares
+VERSION = 1
 MODEL_FILE, TOKENIZER_FILE = AV_MODEL_FILES
 HINTS_FILE = "captions-tui.json"  # optional: how a model trained here runs
 SAMPLE_RATE = 19_200
@@ -52,6 +57,15 @@ CROP = 44
 MEAN, STD = 0.421, 0.165
 DEFAULT_AV_BEAM = 10  # the seed's
 AV_FORMAT = StreamFormat(SAMPLE_RATE, WINDOW_FRAMES * SAMPLE_RATE // FPS, FPS, CROP)
+
+
+@dataclass(frozen=True)
+class AvsrConfig:
+    """The ``config.json`` the catalog gives the published files, which hold no settings of
+    ours: only the format, so that the registry finds this engine as it finds the others."""
+
+    def to_json(self) -> dict[str, object]:
+        return {"format": FORMAT, "version": VERSION}
 
 
 class _Windows(torch.nn.Module):
@@ -67,8 +81,8 @@ class _Windows(torch.nn.Module):
         features: torch.Tensor,
         beam: int,
         state: list[list[torch.Tensor]] | None,
-        hypotheses: list[Hypothesis] | None,
-    ) -> tuple[list[list[torch.Tensor]], list[Hypothesis]]:
+        hypotheses: list[CarriedHypothesis] | None,
+    ) -> tuple[list[list[torch.Tensor]], list[CarriedHypothesis]]:
         length = torch.tensor([features.size(1)], device=features.device)
         encoded, _, state = self.rnnt.transcribe_streaming(features, length, state)  # type: ignore[operator]
         return state, self.searcher(encoded, hypotheses, beam, None)
@@ -130,7 +144,7 @@ class AvsrStream:
         self._video = normalised(None)[:CONTEXT_FRAMES]  # the seed's cacher: black frames
         self._tokens: list[int] = []
         self._state: list[list[torch.Tensor]] | None = None
-        self._hypotheses: list[Hypothesis] | None = None
+        self._hypotheses: list[CarriedHypothesis] | None = None
         self._chunks_seen = 0
         self._tracker.reset()
 
@@ -160,9 +174,9 @@ class AvsrStream:
             )
         if carry:  # the line's text is the best hypothesis since it began
             self._state, self._hypotheses = state, hypotheses
-            self._tokens = hypotheses[0][0][1:]
+            self._tokens = best_tokens(hypotheses)
         else:  # the seed's way: each window's text follows the one before's
-            self._tokens = self._tokens + hypotheses[0][0][1:]
+            self._tokens = self._tokens + best_tokens(hypotheses)
         finals = self._close() if self._tracker.update(self._tokens, index) else ()
         return StepResult(self._tracker.partial, finals, (time.perf_counter() - started) * 1000.0)
 
@@ -187,6 +201,8 @@ def load_avsr(directory: Path, run: RunOptions) -> AvsrEngine:
         run = RunOptions(run.threads, "none", run.compute)  # a TorchScript file: as stored
     if run.compute != "cpu":
         raise ComputeError("the audio-visual engine runs on the CPU only: use --compute cpu")
+    if (directory / CONFIG_FILE).exists():  # the two files alone need none
+        config_object(read_json(directory / CONFIG_FILE), directory / CONFIG_FILE, FORMAT, VERSION)
     model_path, tokenizer_path = directory / MODEL_FILE, directory / TOKENIZER_FILE
     try:
         tokenizer = spm.SentencePieceProcessor(model_file=str(tokenizer_path))

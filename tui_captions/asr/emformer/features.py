@@ -12,7 +12,7 @@ import math
 import torch
 import torchaudio
 
-from tui_captions.asr.model_dir import GlobalStats, ModelConfig
+from tui_captions.asr.emformer.model_dir import GlobalStats, ModelConfig
 
 # 20*log10(32767) dB twice over: power of an int16 full-scale signal.
 _DECIBEL = 2 * 20 * math.log10(torch.iinfo(torch.int16).max)

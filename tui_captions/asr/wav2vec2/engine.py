@@ -20,12 +20,12 @@ import numpy as np
 import torch
 
 from tui_captions.asr.catalog import language_model_files
-from tui_captions.asr.ctc import BeamSearch, GreedyPath, LabelText, LexiconFiles
 from tui_captions.asr.endpointing import word_times
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.asr.runtime import place
-from tui_captions.asr.wav2vec2_dir import (
+from tui_captions.asr.wav2vec2.ctc import BeamSearch, GreedyPath, LabelText, LexiconFiles
+from tui_captions.asr.wav2vec2.model_dir import (
     LEXICON_FILE,
     LM_FILES,
     Wav2Vec2Config,

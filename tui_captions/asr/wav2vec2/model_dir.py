@@ -23,8 +23,7 @@ import torch
 from torchaudio.models import Wav2Vec2Model, wav2vec2_model
 from torchaudio.transforms import MelSpectrogram
 
-from tui_captions.asr.engine import StreamFormat
-from tui_captions.asr.model_dir import (
+from tui_captions.asr.directory import (
     CONFIG_FILE,
     WEIGHTS_FILE,
     config_object,
@@ -32,6 +31,7 @@ from tui_captions.asr.model_dir import (
     read_json,
     save_weights,
 )
+from tui_captions.asr.engine import StreamFormat
 from tui_captions.errors import ModelError
 
 FORMAT = "captions-tui/wav2vec2-ctc"

@@ -3,7 +3,7 @@
 Each chunk is decoded as torchaudio's streaming tutorial does it (previous
 chunk's look-ahead prepended, streaming features, the Emformer's streaming step
 carrying its state, ``RNNTBeamSearch``'s algorithm carrying the hypothesis
-list), through :mod:`tui_captions.asr.transducer`, which computes the same.
+list), through :mod:`tui_captions.asr.emformer.transducer`, which computes the same.
 Unlike the tutorial, the hypothesis is cut at endpoints: the text becomes a
 final segment and the search restarts from a fresh hypothesis, so the work per
 chunk stays flat however long the session runs.
@@ -19,13 +19,15 @@ import numpy as np
 import torch
 
 from tui_captions.asr.context_graph import ContextGraph, build_graph
+from tui_captions.asr.emformer.features import FeatureExtractor
+from tui_captions.asr.emformer.model_dir import ModelFiles, load_model_dir
+from tui_captions.asr.emformer.runtime import prepare_model
+from tui_captions.asr.emformer.transducer import streaming_transducer
 from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
-from tui_captions.asr.features import FeatureExtractor
-from tui_captions.asr.model_dir import ModelFiles, load_model_dir
-from tui_captions.asr.runtime import plain_executor, prepare_model
+from tui_captions.asr.runtime import plain_executor
 from tui_captions.asr.tokens import Detokenizer
-from tui_captions.asr.transducer import Hypothesis, finished, streaming_transducer
+from tui_captions.asr.transducer_search import CarriedHypothesis, best_tokens, finished
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ModelError
 
@@ -67,7 +69,7 @@ class Recognizer:
         """Forget all audio: the next chunk starts a new stream at time zero."""
         self._context = torch.zeros(self.config.context_samples, device=self._device)
         self._state: list[list[torch.Tensor]] | None = None
-        self._hypotheses: list[Hypothesis] | None = None
+        self._hypotheses: list[CarriedHypothesis] | None = None
         self._tracker.reset()
         self._chunks_seen = 0
         self.stage_ms: dict[str, float] = {}  # the last chunk's time per stage (benchmarks)
@@ -113,7 +115,7 @@ class Recognizer:
             "encoder": (encoded_at - featured) * 1000.0,
             "search": (searched - encoded_at) * 1000.0,
         }
-        tokens = self._hypotheses[0][0][1:]  # every hypothesis starts with the blank it grew from
+        tokens = best_tokens(self._hypotheses)
         finals = self._close_segment() if self._tracker.update(tokens, index) else ()
         return StepResult(self._tracker.partial, finals, (time.perf_counter() - started) * 1000.0)
 

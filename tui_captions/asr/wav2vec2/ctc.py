@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui_captions.asr.model_dir import CONFIG_FILE
+from tui_captions.asr.directory import CONFIG_FILE
+from tui_captions.asr.tokens import WORD_BOUNDARY
 from tui_captions.errors import ModelError
 
 if TYPE_CHECKING:
     import torch
 
-WORD_BOUNDARY = "\u2581"  # sentencepiece's mark at the start of a word
 _SPACES = re.compile(r"\s+")
 
 
