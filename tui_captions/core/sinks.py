@@ -9,9 +9,11 @@ that either side can implement it without importing the other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
-from tui_captions.core.segments import Segment
+if TYPE_CHECKING:  # annotations only: the command line imports this, and events need numpy
+    from tui_captions.core.events import RecognizerUpdate, SourceEnded, SourceStarted
+    from tui_captions.core.segments import Segment
 
 
 @dataclass(frozen=True)
