@@ -17,7 +17,7 @@ import srt
 import webvtt
 
 from tui_captions.cli import build_parser, main
-from tui_captions.commands.common import output_format
+from tui_captions.commands.setup import output_format
 from tui_captions.core.segments import Segment
 from tui_captions.errors import UserError
 from tui_captions.transcript.formats import FORMATS, REGISTRY, STREAM_FORMATS, TranscriptFormat

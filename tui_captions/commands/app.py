@@ -9,17 +9,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui_captions.commands.common import (
+from tui_captions.commands.options import (
     add_model_options,
     add_serve_option,
     add_source_options,
     add_watch_option,
-    hotword_choice,
     positive_int,
-    resolve_sources,
     seconds,
-    warn,
 )
+from tui_captions.commands.setup import hotword_choice, resolve_sources, warn
 
 if TYPE_CHECKING:
     from tui_captions.transcript.journal import SessionJournal

@@ -13,12 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from tui_captions.asr.defaults import DEFAULT_BEAM, DEFAULT_THREADS, DEMO_MODEL
 from tui_captions.commands.app import add_view_options
-from tui_captions.commands.common import (
-    add_hotword_options,
-    add_punctuation_option,
-    hotword_choice,
-    positive_int,
-)
+from tui_captions.commands.options import add_hotword_options, add_punctuation_option, positive_int
+from tui_captions.commands.setup import hotword_choice
 from tui_captions.errors import UserError
 
 if TYPE_CHECKING:

@@ -7,12 +7,8 @@ import dataclasses
 import sys
 from typing import Any
 
-from tui_captions.commands.common import (
-    add_output_options,
-    add_punctuation_option,
-    load_post,
-    output_format,
-)
+from tui_captions.commands.options import add_output_options, add_punctuation_option
+from tui_captions.commands.setup import load_post, output_format
 from tui_captions.errors import UserError
 from tui_captions.transcript.exports import export_session
 from tui_captions.transcript.formats import FORMATS

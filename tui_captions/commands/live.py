@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_captions.commands.common import (
+from tui_captions.commands.options import (
     add_model_options,
     add_output_options,
     add_raw_option,
@@ -34,12 +34,14 @@ from tui_captions.commands.common import (
     add_source_options,
     add_video_option,
     add_watch_option,
+    seconds,
+)
+from tui_captions.commands.setup import (
     load_model,
     load_post,
     output_format,
     read_settings,
     resolve_sources,
-    seconds,
     warn,
 )
 from tui_captions.core import heap, logfile

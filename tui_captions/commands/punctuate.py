@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tui_captions.commands.common import add_punctuation_option, load_post
+from tui_captions.commands.options import add_punctuation_option
+from tui_captions.commands.setup import load_post
 from tui_captions.errors import UserError
 
 WINDOW_WORDS = 100  # a long paragraph is punctuated this many words at a time

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tui_captions.commands.common import warn
+from tui_captions.commands.setup import warn
 from tui_captions.core.names import short_name
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import clock, duration

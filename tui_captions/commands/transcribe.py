@@ -11,16 +11,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from tui_captions.commands.common import (
+from tui_captions.commands.options import (
     add_model_options,
     add_output_options,
     add_raw_option,
     add_video_option,
-    load_model,
-    load_post,
-    output_format,
-    warn,
 )
+from tui_captions.commands.setup import load_model, load_post, output_format, warn
 from tui_captions.errors import AudioSourceError
 from tui_captions.transcript.formats import STREAM_FORMATS, SegmentWriter, open_writer
 from tui_captions.transcript.output import check_output, written_whole

@@ -1,26 +1,13 @@
-"""Options and steps shared by the headless commands."""
+"""The command-line options the commands share: each built once, checked as it is read."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import math
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TransferSpeedColumn,
-)
+from typing import Any
 
 from tui_captions.asr.defaults import (
     COMPUTE_DEVICES,
@@ -33,31 +20,9 @@ from tui_captions.asr.defaults import (
     LM_NAMES,
     MODEL_NAMES,
     QUANTIZE_MODES,
-    DownloadProgress,
 )
 from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
-from tui_captions.errors import UserError
-from tui_captions.transcript.formats import (
-    FORMAT_NAMES,
-    REGISTRY,
-    TranscriptFormat,
-    find_format,
-    format_of_file,
-)
-
-if TYPE_CHECKING:
-    from tui_captions.asr.engine import AsrModel, DecodeOptions
-    from tui_captions.audio.protocol import Source
-    from tui_captions.config import HotwordChoice, Settings
-    from tui_captions.pipeline.session import LabelledSource, Role
-    from tui_captions.text.postprocess import TextPostProcessor
-
-stderr = Console(stderr=True)
-
-
-def warn(message: str) -> None:
-    """A problem that does not stop the command: one line on stderr, work goes on."""
-    print(f"captions-tui: warning: {message}", file=sys.stderr, flush=True)
+from tui_captions.transcript.formats import FORMAT_NAMES, REGISTRY
 
 
 def positive_int(text: str) -> int:
@@ -87,6 +52,16 @@ def _more_than_zero(text: str, expected: str) -> float:
     if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"must be a finite number more than 0, got {text}")
     return value
+
+
+def listed_names(names: Sequence[str]) -> str:
+    """``text, jsonl, srt or vtt``, each with its file suffix where that differs."""
+    shown = [
+        f"{spec.name} (.{spec.suffix})" if spec.suffix != spec.name else spec.name
+        for spec in REGISTRY
+        if spec.name in names
+    ]
+    return f"{', '.join(shown[:-1])} or {shown[-1]}" if len(shown) > 1 else shown[0]
 
 
 @dataclass
@@ -185,57 +160,6 @@ def add_source_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
     parser.add_argument("--input-speed", type=positive_number, default=1.0, help=argparse.SUPPRESS)
 
 
-def resolve_sources(args: argparse.Namespace) -> list[LabelledSource]:
-    """The sources the options name, labelled, and checked before the (slow) model load."""
-    from tui_captions.audio.decode import DecodedAudio, check_input_format
-    from tui_captions.audio.devices import find_device, list_devices
-    from tui_captions.audio.protocol import FfmpegSource
-    from tui_captions.core.names import short_name
-    from tui_captions.pipeline.session import ROLE_LABELS, LabelledSource, unique_labels
-
-    specs: list[SourceSpec] = args.sources or []
-    if (args.input_format or args.input_option) and all(s.kind == "device" for s in specs):
-        raise UserError("--input-format and --input-option go with --input, not --device")
-    devices = list_devices() if any(s.kind == "device" for s in specs) else []
-    found: list[tuple[Source, str, Role]] = []
-    for spec in specs:
-        if spec.kind == "device":
-            device = find_device(spec.value, devices)
-            role: Role = "system" if device.monitor else "microphone"
-            found.append((device.source(), spec.label or ROLE_LABELS[role], role))
-            continue
-        source = FfmpegSource(
-            spec.value, args.input_format, dict(args.input_option), speed=args.input_speed
-        )
-        check_input_format(spec.value, args.input_format)
-        if args.input_format is None and "://" not in spec.value:
-            # A local file: open it once here so a bad path or format fails in
-            # milliseconds; devices and URLs are opened only by the worker.
-            DecodedAudio(spec.value).close()
-        found.append((source, spec.label or short_name(spec.value), "other"))
-    labels = unique_labels([label for _, label, _ in found])
-    sources = [
-        LabelledSource(source, label, role)
-        for (source, _, role), label in zip(found, labels, strict=True)
-    ]
-    return with_camera(sources, args)
-
-
-def with_camera(sources: list[LabelledSource], args: argparse.Namespace) -> list[LabelledSource]:
-    """``--camera`` beside the one source it goes with."""
-    from tui_captions.audio.decode import check_input_format
-    from tui_captions.audio.protocol import Camera
-    from tui_captions.pipeline.session import beside
-
-    if args.camera is None:
-        if args.camera_format or args.camera_option:
-            raise UserError("--camera-format and --camera-option go with --camera")
-        return sources
-    input_format = args.camera_format or ("v4l2" if args.camera.startswith("/dev/video") else None)
-    check_input_format(args.camera, input_format)
-    return beside(sources, Camera(args.camera, input_format, dict(args.camera_option)))
-
-
 def add_watch_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument(
         "--watch",
@@ -258,43 +182,12 @@ def add_output_options(
         type=str.lower,
         choices=FORMAT_NAMES,
         metavar="FMT",
-        help=f"output format: {_listed(writes)}{default}",
+        help=f"output format: {listed_names(writes)}{default}",
     )
     if to_file:
         parser.add_argument(
             "-o", "--output", type=Path, metavar="OUT", help="write here, not stdout"
         )
-
-
-def output_format(args: argparse.Namespace, command: str, writes: Sequence[str]) -> str:
-    """The name of the format ``--format`` names, else the one the ``-o`` file's suffix
-    names, else text; one line for a ``--format`` the file name contradicts, or a format
-    the command does not write."""
-    output: Path | None = getattr(args, "output", None)
-    named = find_format(args.format) if args.format else None
-    suffixed = format_of_file(output) if output is not None else None
-    if named is not None and suffixed is not None and named is not suffixed:
-        raise UserError(
-            f"--format {args.format} contradicts the file name {output}, which says "
-            f"{suffixed.name}: leave out --format, or name the file .{named.suffix}"
-        )
-    chosen: TranscriptFormat = named or suffixed or find_format("text")
-    if chosen.name not in writes:
-        raise UserError(
-            f"`{command}` writes {_listed(writes)}, not {chosen.name}; `captions-tui export` "
-            f"writes a saved session (from `live` or the app) as {chosen.name}"
-        )
-    return chosen.name
-
-
-def _listed(names: Sequence[str]) -> str:
-    """``text, jsonl, srt or vtt``, each with its file suffix where that differs."""
-    shown = [
-        f"{spec.name} (.{spec.suffix})" if spec.suffix != spec.name else spec.name
-        for spec in REGISTRY
-        if spec.name in names
-    ]
-    return f"{', '.join(shown[:-1])} or {shown[-1]}" if len(shown) > 1 else shown[0]
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -405,14 +298,6 @@ def add_hotword_options(parser: argparse.ArgumentParser | argparse._ArgumentGrou
     )
 
 
-def hotword_choice(args: argparse.Namespace) -> HotwordChoice:
-    from tui_captions.config import HotwordChoice
-
-    return HotwordChoice(
-        args.hotwords, args.hotwords_file, args.hotword_score, not args.no_watch_hotwords
-    )
-
-
 def add_serve_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument(
         "--serve",
@@ -439,71 +324,3 @@ def add_raw_option(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="the recogniser's words as it wrote them (no punctuation or capitals)",
     )
-
-
-def load_post(option: str | None, settings: Settings) -> TextPostProcessor:
-    """The punctuation model the option or the settings name (downloaded with a progress
-    bar the first time); one warning and sentence case only if it cannot be used."""
-    from tui_captions.text.catalog import open_post_processor
-
-    spec, notice = settings.punctuation_choice(option, warn)
-    with download_progress() as progress:
-        return open_post_processor(spec, notice, progress)
-
-
-@contextmanager
-def download_progress() -> Iterator[DownloadProgress]:
-    """A rich progress bar on stderr that appears only if a download actually happens."""
-    progress: Progress | None = None
-    tasks: dict[str, TaskID] = {}
-
-    def update(label: str, done: int, total: int | None) -> None:
-        nonlocal progress
-        if progress is None:
-            progress = Progress(
-                TextColumn("downloading {task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                console=stderr,
-            )
-            progress.start()
-        if label not in tasks:
-            tasks[label] = progress.add_task(label, total=total)
-        progress.update(tasks[label], completed=done, total=total)
-
-    try:
-        yield update
-    finally:
-        if progress is not None:
-            progress.stop()
-
-
-def read_settings() -> Settings:
-    """The settings file's values; each problem in it is one warning."""
-    from tui_captions.config import load_settings
-
-    settings, problems = load_settings()
-    for problem in problems:
-        warn(problem)
-    return settings
-
-
-def load_model(
-    args: argparse.Namespace, settings: Settings | None = None
-) -> tuple[AsrModel, DecodeOptions, Settings]:
-    """The model as the options and settings say (threads, download with a progress bar,
-    quantization), how its streams decode, and the settings for the rest (read now unless
-    given)."""
-    from tui_captions.asr.registry import open_for_running
-
-    settings = settings or read_settings()
-    run = settings.run_options(args.threads, args.quantize, args.compute)
-    hotwords = settings.hotword_list(hotword_choice(args), getattr(args, "watch", None))
-    decode = settings.decode_options(
-        args.beam, args.endpoint_silence, args.max_segment, args.decoder, args.lm, hotwords
-    )
-    if getattr(args, "video", "on") == "off":
-        decode = dataclasses.replace(decode, video=False)
-    with download_progress() as progress:
-        return open_for_running(args.model, progress, run, decode), decode, settings
