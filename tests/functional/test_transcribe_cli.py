@@ -21,6 +21,7 @@ from av.subtitles.subtitle import AssSubtitle
 
 from tests.audio_files import read_audio, write_audio
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE
+from tui_captions.cli import main
 from tui_captions.text.names import BUNDLED
 
 COMMAND = [sys.executable, "-m", "tui_captions.cli"]
@@ -39,6 +40,18 @@ def transcribe(*args: str | Path, timeout: float = 120) -> subprocess.CompletedP
         text=True,
         timeout=timeout,
     )
+
+
+def in_process(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    """``captions-tui transcribe ARGS`` in this process (torch is loaded already): the exit
+    status, stdout and stderr. For the tests whose subject is not the process itself."""
+    capsys.readouterr()
+    try:
+        status = main(["transcribe", *map(str, args)])
+    except SystemExit as refused:  # argparse's own errors, as the process would exit
+        status = int(refused.code or 0)
+    printed = capsys.readouterr()
+    return status, printed.out, printed.err
 
 
 @pytest.fixture(scope="module")
@@ -118,21 +131,25 @@ def ffmpeg_cues(path: Path) -> list[tuple[float, float, str]]:
 
 
 def test_quantize_from_settings_file_and_command_line(
-    micro_model_dir: Path, speech_wav: Path, tmp_path: Path
+    micro_model_dir: Path,
+    speech_wav: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The settings file's ``quantize`` applies to every command; the option wins over it."""
     settings = tmp_path / "captions-tui" / "settings.toml"
     settings.parent.mkdir()
-    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
 
     def used(*options: str) -> tuple[str, str]:
-        command = [*COMMAND, "transcribe", str(speech_wav), "--model", str(micro_model_dir)]
-        command += ["--punctuation", BUNDLED]  # the file below may be ignored: no download
-        result = subprocess.run(
-            [*command, "--stats", *options], capture_output=True, text=True, timeout=120, env=env
-        )
-        assert result.returncode == 0, result.stderr
-        *warnings, stats = result.stderr.strip().splitlines()
+        # The file below may be ignored: no download for the punctuation.
+        status, _, err = in_process(
+            capsys, speech_wav, "--model", micro_model_dir, "--punctuation", BUNDLED,
+            "--stats", *options,
+        )  # fmt: skip
+        assert status == 0, err
+        *warnings, stats = err.strip().splitlines()
         return json.loads(stats)["quantize"], "\n".join(warnings)
 
     for mode, other in (("int8", "none"), ("none", "int8")):
@@ -146,14 +163,17 @@ def test_quantize_from_settings_file_and_command_line(
 
 
 def test_wav_flac_and_mp3_decode_alike(
-    micro_model_dir: Path, speech_files: dict[str, Path], tmp_path: Path
+    micro_model_dir: Path,
+    speech_files: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     outputs = {}
     for ext, path in speech_files.items():
         out = tmp_path / f"{ext}.txt"
-        result = transcribe(path, "--model", micro_model_dir, "-o", out)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == ""
+        status, printed, err = in_process(capsys, path, "--model", micro_model_dir, "-o", out)
+        assert status == 0, err
+        assert printed == ""
         outputs[ext] = out.read_text()
     assert outputs["flac"] == outputs["wav"]  # lossless: the very same samples
     assert outputs["mp3"].strip()
@@ -245,20 +265,17 @@ def test_the_demo_clip_reads_as_punctuated_sentences() -> None:
     assert {line[-1] for line in lines} == {".", "?"} and any("," in line for line in lines)
 
 
-def test_endpoint_options_end_lines_where_they_say(tmp_path: Path) -> None:
+def test_endpoint_options_end_lines_where_they_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The demo clip: eight sentences with 0.9 s pauses, through the tiny trained model."""
 
-    def segments(*options: str, env: dict[str, str] | None = None) -> list[dict[str, float]]:
-        command = [*COMMAND, "transcribe", str(DEMO_CLIP), "--model", str(TINY_MODEL)]
-        result = subprocess.run(
-            [*command, "--format", "jsonl", *options],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=env,
+    def segments(*options: str) -> list[dict[str, float]]:
+        status, out, err = in_process(
+            capsys, DEMO_CLIP, "--model", TINY_MODEL, "--format", "jsonl", *options
         )
-        assert result.returncode == 0, result.stderr
-        return [json.loads(line) for line in result.stdout.splitlines()]
+        assert status == 0, err
+        return [json.loads(line) for line in out.splitlines()]
 
     default = segments()
     assert 6 <= len(default) <= 10  # about a line a sentence
@@ -270,8 +287,8 @@ def test_endpoint_options_end_lines_where_they_say(tmp_path: Path) -> None:
     settings = tmp_path / "captions-tui" / "settings.toml"
     settings.parent.mkdir()
     settings.write_text(f'endpoint_silence = 2.0\npunctuation = "{BUNDLED}"\n')
-    from_file = segments(env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)})
-    assert len(from_file) == len(segments("--endpoint-silence", "2"))
-    bad = transcribe(DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0")
-    assert bad.returncode == 2
-    assert "--endpoint-silence: must be a finite number more than 0" in bad.stderr
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert len(segments()) == len(segments("--endpoint-silence", "2"))
+    status, _, err = in_process(capsys, DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0")
+    assert status == 2
+    assert "--endpoint-silence: must be a finite number more than 0" in err
