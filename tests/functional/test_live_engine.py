@@ -157,7 +157,9 @@ def test_live_prints_what_failed_and_exits_2_when_recognition_fails(
 
     settings = load_settings()[0]
     model = FailingModel(good=2)
-    monkeypatch.setattr(live, "load_model", lambda args: (model, DecodeOptions(), settings))
+    monkeypatch.setattr(
+        live, "load_model", lambda args, given=None: (model, DecodeOptions(), settings)
+    )
     monkeypatch.setattr(live, "load_post", lambda option, settings: RuleCaser())
     monkeypatch.setattr(heap, "settle", lambda: None)  # pytest's heap is not the session's
     assert main(["live", "--input", str(speech_wav)]) == 2
