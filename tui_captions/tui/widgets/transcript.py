@@ -214,6 +214,9 @@ class TranscriptLog(ScrollView):
             for number in range(len(lines))
         ]
         rows = [Strip.join([head, Strip(line)]) for head, line in zip(rows, lines, strict=True)]
+        # A screenful at least, before the Resize event that also grows it has been handled:
+        # fewer would draw every line of the screen again on every frame.
+        self._rows.grow(2 * self.size.height)
         self._rows[key] = rows
         return rows
 
