@@ -60,11 +60,19 @@ REALTIME_MODULES = frozenset(
 )
 
 
+# Tests that build the wheel from the one source tree (setuptools writes its build/ folder
+# there: two builds at once trip over each other) share a worker too.
+WHEEL_MODULES = frozenset({"test_tui_wheel"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = frozenset(getattr(item, "fixturenames", ()))
         if fixtures & REALTIME_FIXTURES or item.path.stem in REALTIME_MODULES:
             item.add_marker(pytest.mark.xdist_group("realtime"))
+        elif item.path.stem in WHEEL_MODULES:
+            item.add_marker(pytest.mark.xdist_group("wheel"))
 
 
 @pytest.fixture(autouse=True, scope="session")
