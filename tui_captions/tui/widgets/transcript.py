@@ -148,7 +148,6 @@ class TranscriptLog(ScrollView):
     # -- layout and drawing ------------------------------------------------------------------
 
     def on_resize(self) -> None:
-        self._rows.grow(2 * self.size.height)
         width = self.scrollable_content_region.width
         if width and width != self._width:
             self._width = width
@@ -214,8 +213,8 @@ class TranscriptLog(ScrollView):
             for number in range(len(lines))
         ]
         rows = [Strip.join([head, Strip(line)]) for head, line in zip(rows, lines, strict=True)]
-        # A screenful at least, before the Resize event that also grows it has been handled:
-        # fewer would draw every line of the screen again on every frame.
+        # Two screens' rows at least, as the screen is now (a resize, too, is seen here
+        # first): fewer would draw every line of the screen again on every frame.
         self._rows.grow(2 * self.size.height)
         self._rows[key] = rows
         return rows
