@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -66,12 +67,21 @@ class Live:
         return [json.loads(line) for line in out.splitlines()], "".join(self.stderr) + err
 
 
+@contextmanager
+def serving(talk: Path, *extra: str) -> Iterator[Live]:
+    """A `live --serve` run on this machine, ended with the test if it has not ended."""
+    running = Live(talk, "127.0.0.1:0", *extra)
+    try:
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+
+
 @pytest.fixture
 def live(talk: Path) -> Iterator[Live]:
-    running = Live(talk, "127.0.0.1:0", "--stats-every", "30")
-    yield running
-    if running.process.poll() is None:
-        running.process.kill()
+    with serving(talk, "--stats-every", "30") as running:
+        yield running
 
 
 def said(text: str) -> set[str]:
@@ -81,10 +91,8 @@ def said(text: str) -> set[str]:
 @pytest.fixture
 def fast_live(talk: Path) -> Iterator[Live]:
     """The same at twice the pace: for what the page shows, not how soon."""
-    running = Live(talk, "127.0.0.1:0", "--input-speed", "2")
-    yield running
-    if running.process.poll() is None:
-        running.process.kill()
+    with serving(talk, "--input-speed", "2") as running:
+        yield running
 
 
 def test_the_page_and_the_overlay_show_the_spoken_words(fast_live: Live) -> None:
