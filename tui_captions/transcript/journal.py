@@ -81,7 +81,7 @@ class SessionJournal:
         self._on_warning = on_warning
         self._warned = False
         self._lines = [header]
-        self._finals: list[int] = []  # where the final lines are in _lines
+        self._shown: list[int] = []  # where the final lines a reader saw (no echo) are in _lines
         self._written = 0
         self._size = 0
         self._fd: int | None = None
@@ -153,7 +153,8 @@ class SessionJournal:
                 **({"echo": True} if segment.echo else {}),
                 **({"words": _rounded(segment.word_times)} if segment.word_times else {}),
             }
-            self._finals.append(len(self._lines))
+            if not segment.echo:
+                self._shown.append(len(self._lines))
             self._lines.append(_encode(record))
             self._flush()
 
@@ -162,9 +163,7 @@ class SessionJournal:
         was shown (echo lines left out): what the session's closing message says when
         storage failed."""
         with self._lock:
-            on_disk = bisect.bisect_left(self._finals, self._written)
-        shown = [not segment.echo for segment in self.session().segments]
-        return sum(shown[:on_disk]), sum(shown)
+            return bisect.bisect_left(self._shown, self._written), len(self._shown)
 
     def close(self, stats: Stats) -> None:
         """Mark the session as ended normally, with its latency statistics."""
