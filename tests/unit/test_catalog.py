@@ -5,23 +5,32 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import http.server
+import io
 import json
 import logging
 import re
 import socket
 import struct
+import tarfile
 import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
-from tui_captions.asr import catalog
+from tui_captions.asr import cards, catalog
 from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
 from tui_captions.asr.avsr.engine import load_avsr
-from tui_captions.asr.catalog import RemoteFile, RemoteModel, materialize, model_directory
+from tui_captions.asr.cards import ReleaseArchive
+from tui_captions.asr.catalog import (
+    RemoteFile,
+    RemoteModel,
+    materialize,
+    materialize_release,
+    model_directory,
+)
 from tui_captions.asr.defaults import AV_MODEL, AV_MODEL_FILES, DEFAULT_MODEL, is_audio_visual
 from tui_captions.asr.directory import CONFIG_FILE, WEIGHTS_FILE
 from tui_captions.asr.emformer.model_dir import (
@@ -244,8 +253,13 @@ def test_every_downloaded_file_states_its_sha256_and_these_are_not_pinned_yet() 
     """The gap, kept visible: a session with network pins these from the published files
     (docs/models.md, 'Checked downloads') and shortens this list."""
     remotes = [*catalog.REMOTE_MODELS.values(), *catalog.REMOTE_LMS.values()]
-    files = [
+    files: list[tuple[str, RemoteFile | ReleaseArchive]] = [
         (f"{remote.name}/{name}", file) for remote in remotes for name, file in remote.files.items()
+    ]
+    files += [
+        (f"{card.name}/{card.archive.asset}", card.archive)
+        for card in cards.MODEL_CARDS
+        if card.archive is not None
     ]
     unpinned = [name for name, file in files if file.sha256 is None]
     if text_catalog.PUBLISHED_SHA256 is None:
@@ -256,11 +270,25 @@ def test_every_downloaded_file_states_its_sha256_and_these_are_not_pinned_yet() 
         "emformer-librispeech/global_stats.json",
         "emformer-librispeech/model.pt",
         "emformer-librispeech/tokenizer.model",
+        "fastconformer-en-480ms/sherpa-onnx-nemo-streaming-fast-conformer-transducer-en-480ms-int8.tar.bz2",
+        "fastconformer-en-80ms/sherpa-onnx-nemo-streaming-fast-conformer-transducer-en-80ms-int8.tar.bz2",
         "lm-librispeech-3-gram/lexicon.txt",
         "lm-librispeech-3-gram/lm.bin",
         "lm-librispeech-4-gram/lexicon.txt",
         "lm-librispeech-4-gram/lm.bin",
+        "nemotron-3.5-560ms/sherpa-onnx-nemotron-3.5-asr-streaming-0.6b-560ms-int8-2026-06-11.tar.bz2",
+        "nemotron-en-160ms/sherpa-onnx-nemotron-speech-streaming-en-0.6b-160ms-int8-2026-04-25.tar.bz2",
+        "nemotron-en-560ms/sherpa-onnx-nemotron-speech-streaming-en-0.6b-560ms-int8-2026-04-25.tar.bz2",
         "wav2vec2-librispeech/model.pt",
+        "zipformer-de/sherpa-onnx-streaming-zipformer-de-kroko-2025-08-06.tar.bz2",
+        "zipformer-en-20m/sherpa-onnx-streaming-zipformer-en-20M-2023-02-17.tar.bz2",
+        "zipformer-en-70m/sherpa-onnx-streaming-zipformer-en-2023-06-21.tar.bz2",
+        "zipformer-es/sherpa-onnx-streaming-zipformer-es-kroko-2025-08-06.tar.bz2",
+        "zipformer-fr/sherpa-onnx-streaming-zipformer-fr-kroko-2025-08-06.tar.bz2",
+        "zipformer-ko/sherpa-onnx-streaming-zipformer-korean-2024-06-16.tar.bz2",
+        "zipformer-ru/sherpa-onnx-streaming-zipformer-small-ru-vosk-int8-2025-08-16.tar.bz2",
+        "zipformer-zh-en/sherpa-onnx-streaming-zipformer-bilingual-zh-en-2023-02-20.tar.bz2",
+        "zipformer-zh/sherpa-onnx-streaming-zipformer-zh-int8-2025-06-30.tar.bz2",
     ]
     pinned = [file.sha256 for _, file in files if file.sha256 is not None]
     assert pinned and all(re.fullmatch("[0-9a-f]{64}", digest) for digest in pinned)
@@ -378,3 +406,198 @@ def test_the_audio_visual_download_declares_its_format(tmp_path: Path) -> None:
         httpd.shutdown()
     assert json.loads((directory / CONFIG_FILE).read_text())["format"] == AVSR_FORMAT
     assert engine_for(directory) is load_avsr
+
+
+# -- sherpa-onnx's models: one released archive of their directory each ----------------------
+
+RELEASED = "sherpa-onnx-streaming-zipformer-xx-2026-01-01"  # as the releases name a folder
+RELEASED_FILES = {"encoder.int8.onnx": b"e" * 3000, "tokens.txt": b"<blk> 0\na 1\n"}
+
+
+def _released_archive(folder: Path, name: str, extra: tarfile.TarInfo | None = None) -> Path:
+    """A ``.tar.bz2`` laid out as sherpa-onnx's releases are (one folder holding the model
+    and its test_wavs), with ``extra`` appended: the member a bad archive smuggles in."""
+    archive = folder / name
+    with tarfile.open(archive, "w:bz2") as tar:
+        for path, data in {**RELEASED_FILES, "test_wavs/0.wav": b"RIFF"}.items():
+            info = tarfile.TarInfo(f"{RELEASED}/{path}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        if extra is not None:
+            tar.addfile(extra, io.BytesIO(b"x" * extra.size))
+    return archive
+
+
+@pytest.fixture
+def releases(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A loopback server of release archives: (its folder, its base URL)."""
+    published = tmp_path / "published"
+    published.mkdir()
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Handler, directory=str(published))
+    )
+    httpd.requests = []  # type: ignore[attr-defined]
+    threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True).start()
+    yield published, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    _Handler.drops, _Handler.reset, _Handler.ranges = {}, False, False
+
+
+def _fetch_release(
+    base_url: str, asset: str, models_root: Path, sha256: str | None = None, **kwargs: Any
+) -> Path:
+    """The catalog's own route for a release, pointed at the loopback server."""
+    archive = ReleaseArchive(asset, sha256, base_url)
+    return materialize_release("zipformer-xx", archive, models_root, **kwargs)
+
+
+def test_a_release_is_downloaded_once_unpacked_and_used_as_released(
+    releases: tuple[Path, str], tmp_path: Path
+) -> None:
+    """The released folder's files become the model directory (test_wavs too: as released);
+    the archive is not kept; the bar reports the archive's bytes; a second use asks nothing."""
+    published, base = releases
+    archive = _released_archive(published, "xx.tar.bz2")
+    seen: list[tuple[str, int, int | None]] = []
+    checked: list[list[str]] = []
+    directory = _fetch_release(
+        base,
+        "xx.tar.bz2",
+        tmp_path / "models",
+        progress=lambda *update: seen.append(update),
+        check=lambda staged: checked.append(sorted(p.name for p in staged.iterdir())),
+    )
+    assert directory == tmp_path / "models" / "zipformer-xx"
+    assert sorted(p.name for p in directory.iterdir()) == sorted([*RELEASED_FILES, "test_wavs"])
+    assert all((directory / name).read_bytes() == data for name, data in RELEASED_FILES.items())
+    assert checked == [sorted([*RELEASED_FILES, "test_wavs"])]  # checked before it took the name
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["zipformer-xx"]
+    size = archive.stat().st_size
+    assert seen[-1] == ("xx.tar.bz2", size, size)
+    assert _fetch_release(base, "gone.tar.bz2", tmp_path / "models") == directory  # cached
+
+
+def test_the_catalog_names_fetch_their_release_archives(tmp_path: Path) -> None:
+    """Every sherpa-onnx name is the release asset the docs give, found in the cache by name."""
+    released = [card for card in cards.MODEL_CARDS if card.archive is not None]
+    assert len(released) >= 14
+    for card in released:
+        assert card.archive is not None and card.engine == cards.SHERPA_ENGINE
+        assert re.fullmatch(
+            r"https://github\.com/k2-fsa/sherpa-onnx/releases/download/asr-models/"
+            r"sherpa-onnx-[a-z0-9.-]+[a-z0-9-]\.tar\.bz2",
+            card.archive.url,
+            flags=re.IGNORECASE,
+        ), card.archive.url
+        (tmp_path / card.name).mkdir()
+        assert model_directory(card.name, models_root=tmp_path) == tmp_path / card.name
+    languages = {language for card in released for language in card.languages}
+    assert {"en", "fr", "de", "es", "ru", "ko", "zh"} <= languages
+
+
+@pytest.mark.parametrize(
+    ("kind", "why"),
+    [
+        ("traversal", "'../../evil.sh', a path outside its folder"),
+        ("absolute", "'/tmp/evil.sh', an absolute path"),
+        ("symlink", f"'{RELEASED}/tokens-link', a link to /etc/passwd, outside its folder"),
+        ("relative-link", f"'{RELEASED}/up', a link to ../../.., outside its folder"),
+        ("hardlink", f"'{RELEASED}/hard', a link to ../outside, outside its folder"),
+        ("device", f"'{RELEASED}/sda', a device or other special file"),
+        ("fifo", f"'{RELEASED}/pipe', a device or other special file"),
+    ],
+)
+def test_an_archive_with_a_member_outside_its_folder_is_refused_whole(
+    releases: tuple[Path, str], tmp_path: Path, kind: str, why: str
+) -> None:
+    """One line naming the member; nothing is written, inside the cache or out."""
+    member = {
+        "traversal": ("../../evil.sh", tarfile.REGTYPE, ""),
+        "absolute": ("/tmp/evil.sh", tarfile.REGTYPE, ""),
+        "symlink": (f"{RELEASED}/tokens-link", tarfile.SYMTYPE, "/etc/passwd"),
+        "relative-link": (f"{RELEASED}/up", tarfile.SYMTYPE, "../../.."),
+        "hardlink": (f"{RELEASED}/hard", tarfile.LNKTYPE, "../outside"),
+        "device": (f"{RELEASED}/sda", tarfile.BLKTYPE, ""),
+        "fifo": (f"{RELEASED}/pipe", tarfile.FIFOTYPE, ""),
+    }[kind]
+    extra = tarfile.TarInfo(member[0])
+    extra.type, extra.linkname = member[1], member[2]
+    extra.size = 4 if extra.type == tarfile.REGTYPE else 0
+    published, base = releases
+    _released_archive(published, "bad.tar.bz2", extra)
+    models = tmp_path / "cache" / "models"
+    with pytest.raises(ModelError) as raised:
+        _fetch_release(base, "bad.tar.bz2", models, check=lambda staged: None)
+    assert str(raised.value) == (
+        f"the downloaded archive bad.tar.bz2 holds {why}; it was not unpacked: it is not "
+        "a released model"
+    )
+    assert list(models.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "published"]
+    assert not Path("/tmp/evil.sh").exists()
+
+
+def test_a_release_that_is_not_the_pinned_archive_is_deleted_before_it_is_opened(
+    releases: tuple[Path, str], tmp_path: Path
+) -> None:
+    published, base = releases
+    archive = _released_archive(published, "xx.tar.bz2")
+    expected = hashlib.sha256(b"the published archive").hexdigest()
+    opened: list[Path] = []
+    with pytest.raises(DownloadError) as raised:
+        _fetch_release(base, "xx.tar.bz2", tmp_path, sha256=expected, check=opened.append)
+    assert str(raised.value) == (
+        f"the downloaded xx.tar.bz2 of 'zipformer-xx' ({base}xx.tar.bz2) is not the published "
+        f"file: sha256 {sha256_of(archive)}, expected {expected}; it was deleted, try again"
+    )
+    assert opened == [] and list(tmp_path.iterdir()) == [published.parent / "published"]
+
+
+def test_a_pinned_release_that_matches_is_used(releases: tuple[Path, str], tmp_path: Path) -> None:
+    published, base = releases
+    archive = _released_archive(published, "xx.tar.bz2")
+    directory = _fetch_release(
+        base, "xx.tar.bz2", tmp_path / "m", sha256=sha256_of(archive), check=lambda d: None
+    )
+    assert (directory / "tokens.txt").read_bytes() == RELEASED_FILES["tokens.txt"]
+
+
+def test_a_dropped_release_download_is_tried_again(
+    releases: tuple[Path, str], tmp_path: Path
+) -> None:
+    """The big archives are where a connection drops: the existing retry covers them."""
+    published, base = releases
+    archive = _released_archive(published, "xx.tar.bz2")
+    _Handler.drops = {"xx.tar.bz2": 1}
+    directory = _fetch_release(
+        base, "xx.tar.bz2", tmp_path / "m", sha256=sha256_of(archive), check=lambda d: None
+    )
+    assert (directory / "encoder.int8.onnx").read_bytes() == RELEASED_FILES["encoder.int8.onnx"]
+    _Handler.drops = {"xx.tar.bz2": 2}
+    with pytest.raises(ModelError, match=r"xx.tar.bz2 stopped early .* on a second try too"):
+        _fetch_release(base, "xx.tar.bz2", tmp_path / "n", check=lambda d: None)
+    assert list((tmp_path / "n").iterdir()) == []
+
+
+def test_a_release_that_fails_the_check_or_cannot_be_read_is_not_kept(
+    releases: tuple[Path, str], tmp_path: Path
+) -> None:
+    published, base = releases
+    _released_archive(published, "xx.tar.bz2")
+    (published / "junk.tar.bz2").write_bytes(b"BZh91AY&SY" + b"\x00" * 50)
+
+    def refuse(directory: Path) -> None:
+        raise ModelError("no joiner")
+
+    with pytest.raises(ModelError, match="'zipformer-xx' failed its check \\(no joiner\\)"):
+        _fetch_release(base, "xx.tar.bz2", tmp_path / "m", check=refuse)
+    with pytest.raises(ModelError, match=r"^the downloaded archive junk.tar.bz2 cannot be read"):
+        _fetch_release(base, "junk.tar.bz2", tmp_path / "m", check=lambda d: None)
+    assert list((tmp_path / "m").iterdir()) == []
+
+
+def test_a_release_offline_says_how_to_go_offline(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as raised:
+        _fetch_release("http://127.0.0.1:9/", "xx.tar.bz2", tmp_path, check=lambda d: None)
+    assert "need the internet; offline, run with --model PATH" in str(raised.value)
+    assert list(tmp_path.iterdir()) == []

@@ -6,7 +6,9 @@ model-directory format in the user cache: downloaded with progress into a
 temporary folder, each file checked against its published sha256 where the
 catalog pins one, the whole checked by loading it, then moved into place, so a
 broken download never looks like a model. The beam decoder's LibriSpeech lexicon and
-4-gram LM are fetched the same way when asked for (``--lm``).
+4-gram LM are fetched the same way when asked for (``--lm``). sherpa-onnx's models
+(``asr/cards.py``) are released as one archive of their directory each: the archive is
+fetched the same way, unpacked safely, and the directory checked and used as released.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from tui_captions import paths
 from tui_captions.asr.avsr.engine import MODEL_FILE as AV_MODEL_FILE
 from tui_captions.asr.avsr.engine import TOKENIZER_FILE as AV_TOKENIZER_FILE
 from tui_captions.asr.avsr.engine import AvsrConfig, load_avsr
+from tui_captions.asr.cards import CARDS, MODEL_NAMES, ReleaseArchive
 from tui_captions.asr.defaults import (
     AV_MODEL,
     DEFAULT_MODEL,
     DEMO_MODEL,
     LM_NAMES,
-    MODEL_NAMES,
     WAV2VEC2_MODEL,
     DownloadProgress,
 )
@@ -42,6 +44,7 @@ from tui_captions.asr.emformer.model_dir import (
     load_model_dir,
 )
 from tui_captions.asr.engine import RunOptions
+from tui_captions.asr.sherpa.model_dir import read_sherpa_dir
 from tui_captions.asr.wav2vec2.ctc import LexiconFiles
 from tui_captions.asr.wav2vec2.model_dir import (
     LEXICON_FILE,
@@ -49,7 +52,7 @@ from tui_captions.asr.wav2vec2.model_dir import (
     read_wav2vec2_config,
     read_wav2vec2_weights,
 )
-from tui_captions.core.download import cached_directory, download
+from tui_captions.core.download import cached_directory, download, unpack_release
 from tui_captions.errors import ModelError
 
 LOCAL_MODEL = (
@@ -263,6 +266,10 @@ def model_directory(
     cache on first use) or a directory path."""
     if spec in REMOTE_MODELS:
         return materialize(REMOTE_MODELS[spec], models_root or paths.models_dir(), progress)
+    if (card := CARDS.get(spec)) is not None and card.archive is not None:
+        return materialize_release(
+            card.name, card.archive, models_root or paths.models_dir(), progress
+        )
     if spec == DEMO_MODEL:
         return bundled_model_dir()
     path = Path(spec).expanduser()
@@ -291,12 +298,40 @@ def materialize(
             (staging / CONFIG_FILE).write_text(blob + "\n")
         if remote.convert is not None:
             remote.convert(staging)
-        try:
-            remote.check(staging)
-        except ModelError as exc:
-            raise ModelError(
-                f"the downloaded model {remote.name!r} failed its check ({exc}); "
-                f"try again, or run with {remote.offline}"
-            ) from None
+        _check_download(remote.name, remote.check, staging, remote.offline)
 
     return cached_directory(models_root, remote.name, fill)
+
+
+def _check_download(
+    name: str, check: Callable[[Path], object], staging: Path, offline: str
+) -> None:
+    """Load the staged directory as the engine will: a bad download never takes the name."""
+    try:
+        check(staging)
+    except ModelError as exc:
+        raise ModelError(
+            f"the downloaded model {name!r} failed its check ({exc}); "
+            f"try again, or run with {offline}"
+        ) from None
+
+
+def materialize_release(
+    name: str,
+    archive: ReleaseArchive,
+    models_root: Path,
+    progress: DownloadProgress | None = None,
+    check: Callable[[Path], object] = read_sherpa_dir,
+) -> Path:
+    """The cached directory of a model released as one archive of its directory: downloaded
+    (its sha256 checked when pinned), unpacked safely, checked, then used as released."""
+
+    def fill(staging: Path) -> None:
+        path = staging / archive.asset
+        download(
+            archive.url, path, archive.asset, progress, name, LOCAL_MODEL, sha256=archive.sha256
+        )
+        unpack_release(path, staging)
+        _check_download(name, check, staging, LOCAL_MODEL)
+
+    return cached_directory(models_root, name, fill)

@@ -18,7 +18,6 @@ DEFAULT_MODEL = "emformer-librispeech"
 DEMO_MODEL = "demo-tiny"
 WAV2VEC2_MODEL = "wav2vec2-librispeech"
 AV_MODEL = "avsr-device"  # seed 001's audio-visual model (camera + microphone)
-MODEL_NAMES = (DEFAULT_MODEL, WAV2VEC2_MODEL, AV_MODEL, DEMO_MODEL)
 AV_MODEL_FILES = ("device_avsr_model.pt", "spm_unigram_1023.model")  # the seed's, as published
 # Language models the CTC beam decoder can fetch by name (torchaudio's decoder assets).
 LM_NAMES = ("librispeech-4-gram", "librispeech-3-gram")

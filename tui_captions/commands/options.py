@@ -18,7 +18,6 @@ from tui_captions.asr.defaults import (
     DEFAULT_QUANTIZE,
     DEFAULT_THREADS,
     LM_NAMES,
-    MODEL_NAMES,
     QUANTIZE_MODES,
 )
 from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
@@ -195,7 +194,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--model",
         default=DEFAULT_MODEL,
         metavar="NAME|PATH",
-        help=f"model name ({', '.join(MODEL_NAMES)}) or a model directory "
+        help="a model name (`captions-tui models` lists them) or a model directory "
         f"(default: {DEFAULT_MODEL}, downloaded on first use)",
     )
     parser.add_argument(

@@ -2,7 +2,8 @@
 
 Shared by every kind of model the app downloads (recognizers, language models,
 punctuation): :func:`cached_directory` stages a model's files and checks them
-before they take the model's name; :func:`download` fetches one file.
+before they take the model's name; :func:`download` fetches one file;
+:func:`unpack_release` opens a model released as one archive of its directory.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import logging
 import os
 import re
 import shutil
+import tarfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from tui_captions.errors import ModelError
 
@@ -196,3 +198,55 @@ def _range_start(response: http.client.HTTPResponse) -> int | None:
     """The first byte of a partial response ("bytes 500-999/1000" -> 500)."""
     found = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
     return int(found[1]) if found else None
+
+
+def unpack_release(archive: Path, into: Path) -> None:
+    """The model directory inside ``archive`` (a ``.tar.bz2`` of one folder, as sherpa-onnx
+    releases them), its files placed in ``into`` as released; the archive is deleted.
+
+    Every member is checked before anything is written: a path outside the folder, an
+    absolute path, a link that points outside it, or a device refuses the whole archive in
+    one line naming the member (a released model never holds one)."""
+    unpacked = into / ".unpacked"
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            members = tar.getmembers()
+            for member in members:
+                if why := _escapes(member, unpacked.resolve()):
+                    raise ModelError(
+                        f"the downloaded archive {archive.name} holds {member.name!r}, {why}; "
+                        "it was not unpacked: it is not a released model"
+                    )
+            tar.extractall(unpacked, members, **_DATA_FILTER)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise ModelError(f"the downloaded archive {archive.name} cannot be read ({exc})") from None
+    entries = list(unpacked.iterdir())
+    released = entries[0] if len(entries) == 1 and entries[0].is_dir() else unpacked
+    for entry in released.iterdir():
+        entry.rename(into / entry.name)
+    shutil.rmtree(unpacked)
+    archive.unlink()
+
+
+# Python's own guard as well, where it has one (3.10.12, 3.11.4 and later).
+_DATA_FILTER: dict[str, Any] = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+
+
+def _escapes(member: tarfile.TarInfo, root: Path) -> str | None:
+    """Why ``member`` would write, or point, outside ``root``, or is a device; None if not."""
+    if Path(member.name).is_absolute():
+        return "an absolute path"
+    where = (root / member.name).resolve()
+    if not where.is_relative_to(root):
+        return "a path outside its folder"
+    if member.issym():
+        target = where.parent / member.linkname
+    elif member.islnk():
+        target = root / member.linkname  # a hard link names a member of the archive
+    elif member.isfile() or member.isdir():
+        return None
+    else:
+        return "a device or other special file"
+    if Path(member.linkname).is_absolute() or not target.resolve().is_relative_to(root):
+        return f"a link to {member.linkname}, outside its folder"
+    return None
