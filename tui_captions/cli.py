@@ -17,6 +17,7 @@ from tui_captions.commands import (
     devices,
     export,
     live,
+    models,
     punctuate,
     sessions,
     transcribe,
@@ -25,7 +26,7 @@ from tui_captions.core import logfile
 from tui_captions.errors import UserError
 from tui_captions.signals import exit_if_stopped, exit_status, stop_on_signals
 
-COMMANDS = (transcribe, live, devices, sessions, export, punctuate, demo)
+COMMANDS = (transcribe, live, devices, models, sessions, export, punctuate, demo)
 _log = logging.getLogger("tui_captions.cli")  # not __name__, "__main__" under python -m
 
 

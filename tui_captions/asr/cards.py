@@ -12,9 +12,16 @@ uses the directory as released (``asr/catalog.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from tui_captions.asr.defaults import AV_MODEL, DEFAULT_MODEL, DEMO_MODEL, WAV2VEC2_MODEL
+from tui_captions.asr.defaults import (
+    AV_MODEL,
+    DEFAULT_MODEL,
+    DEMO_MODEL,
+    WAV2VEC2_MODEL,
+    bundled_model_dir,
+)
 
 SHERPA_RELEASES = "https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/"
 SHERPA_ENGINE = "sherpa-onnx"
@@ -175,3 +182,12 @@ def languages_label(languages: tuple[str, ...]) -> str:
     if len(languages) <= 3:
         return ", ".join(languages)
     return f"{len(languages)}: {', '.join(languages[:3])}, …"
+
+
+def on_disk(card: ModelCard, models_root: Path) -> Path | None:
+    """Where the model already is (bundled, or downloaded into ``models_root`` under its
+    name), or None: it is downloaded on first use."""
+    if card.name == DEMO_MODEL:
+        return bundled_model_dir()
+    directory = models_root / card.name
+    return directory if directory.is_dir() else None

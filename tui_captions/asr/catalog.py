@@ -17,7 +17,6 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from tui_captions.asr.defaults import (
     LM_NAMES,
     WAV2VEC2_MODEL,
     DownloadProgress,
+    bundled_model_dir,
 )
 from tui_captions.asr.directory import CONFIG_FILE, WEIGHTS_FILE
 from tui_captions.asr.emformer.model_dir import (
@@ -248,11 +248,6 @@ REMOTE_MODELS = {
         check=lambda directory: load_avsr(directory, RunOptions(1, "none", "cpu")),
     ),
 }
-
-
-def bundled_model_dir() -> Path:
-    """The tiny demo model that ships inside the package."""
-    return Path(str(resources.files("tui_captions.demo") / "tiny-emformer"))
 
 
 def model_names() -> list[str]:

@@ -6,6 +6,7 @@ means ``captions-tui --help`` and the TUI's first paint never wait for torch.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -34,6 +35,11 @@ DEFAULT_QUANTIZE: Quantize = "int8"
 # Where the model runs. CUDA is optional and never needed by the tests.
 COMPUTE_DEVICES: tuple[Compute, ...] = ("cpu", "cuda")
 DEFAULT_COMPUTE: Compute = "cpu"
+
+
+def bundled_model_dir() -> Path:
+    """The tiny demo model that ships inside the package."""
+    return Path(str(resources.files("tui_captions.demo") / "tiny-emformer"))
 
 
 def is_audio_visual(model: str) -> bool:
