@@ -24,8 +24,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tests.conftest import espeak_wav
 from tests.pulse import NullSink, PulseServer, pactl
-from tui_captions.asr.defaults import bundled_model_dir
-from tui_captions.asr.defaults import AV_MODEL_FILES
+from tui_captions.asr.defaults import AV_MODEL_FILES, bundled_model_dir
 from tui_captions.audio.protocol import FfmpegSource, Source
 from tui_captions.cli import build_parser
 from tui_captions.commands.demo import demo_options

@@ -174,6 +174,12 @@ MODEL_CARDS: tuple[ModelCard, ...] = (
     ),
 )  # fmt: skip
 MODEL_NAMES = tuple(card.name for card in MODEL_CARDS)
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French",
+    "hi": "Hindi", "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch",
+    "pt": "Portuguese", "ru": "Russian", "tr": "Turkish", "uk": "Ukrainian",
+    "vi": "Vietnamese", "zh": "Chinese",
+}  # fmt: skip
 CARDS = {card.name: card for card in MODEL_CARDS}
 
 
@@ -182,6 +188,23 @@ def languages_label(languages: tuple[str, ...]) -> str:
     if len(languages) <= 3:
         return ", ".join(languages)
     return f"{len(languages)}: {', '.join(languages[:3])}, …"
+
+
+def model_summary(spec: str, language: str | None = None) -> str:
+    """The chosen model and the language it writes, as the picker says it before the model
+    loads: ``language`` is what ``--language`` chose for a multilingual model (None: the
+    model's own choice). A directory's language is its files': only its path is known."""
+    card = CARDS.get(spec)
+    if card is None:
+        return f"Model {spec}"
+    if language is not None:
+        spoken = LANGUAGE_NAMES.get(language.split("-")[0].lower(), language)
+        return f"Model {card.name} · {spoken} ({language})"
+    if len(card.languages) > 3:
+        return (
+            f"Model {card.name} · {len(card.languages)} languages (detected; --language picks one)"
+        )
+    return f"Model {card.name} · " + ", ".join(LANGUAGE_NAMES[code] for code in card.languages)
 
 
 def on_disk(card: ModelCard, models_root: Path) -> Path | None:

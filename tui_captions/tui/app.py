@@ -29,6 +29,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from tui_captions import paths
+from tui_captions.asr.cards import model_summary
 from tui_captions.asr.defaults import DEFAULT_COMPUTE, is_audio_visual
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.config import (
@@ -368,7 +369,12 @@ class CaptionsApp(App[Path | None]):
 
     def _picker(self, cancellable: bool = False) -> PickerScreen:
         """The device picker; with the cameras too once the model is known to read lips."""
-        picker = PickerScreen(self.backend.list_devices, cancellable, self._camera_lister())
+        picker = PickerScreen(
+            self.backend.list_devices,
+            cancellable,
+            self._camera_lister(),
+            model_summary(self.options.model),
+        )
         self._show_on(picker)
         return picker
 

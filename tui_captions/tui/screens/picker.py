@@ -6,7 +6,8 @@ highlighted one when none is marked. The
 highlighted device is opened by a level probe (after a short pause, so
 scrolling through the list does not open every device) so the user can see
 which microphone hears them. For an audio-visual model the app offers the
-cameras too, and the one chosen goes beside the source. The screen knows
+cameras too, and the one chosen goes beside the source. A line under the
+title names the model and the language it writes. The screen knows
 nothing of the app: it is given a way to list devices and posts messages for
 what the app must do.
 """
@@ -80,6 +81,7 @@ class PickerScreen(Screen["Picked | None"]):
     DEFAULT_CSS = """
     PickerScreen { background: $background; }
     PickerScreen > #title { padding: 0 1; background: $panel; color: $text; text-style: bold; }
+    PickerScreen > #model { padding: 0 1; color: $text-muted; }
     PickerScreen > #hint { padding: 0 1; color: $text-muted; }
     PickerScreen > Input { margin: 0 1; }
     PickerScreen > DataTable { height: 1fr; margin: 0 1; background: $surface; }
@@ -107,8 +109,11 @@ class PickerScreen(Screen["Picked | None"]):
         list_devices: Callable[[], list[CaptureDevice]],
         cancellable: bool = False,
         list_cameras: Callable[[], list[CameraDevice]] | None = None,
+        model: str = "",
     ) -> None:
         super().__init__()
+        self.model = model
+        """The model and its language, said under the title."""
         self.cancellable = cancellable
         self.devices: list[CaptureDevice] = []
         self._list_devices = list_devices
@@ -121,6 +126,7 @@ class PickerScreen(Screen["Picked | None"]):
 
     def compose(self) -> ComposeResult:
         yield Static("Choose an audio source", id="title")
+        yield Static(Text(self.model), id="model")  # a path is text, not markup
         yield Static(
             "Type to filter · ↑↓ move · space mark · Enter start · F5 refresh · ^q quit\n"
             "★ system default · ● marked: captioned together · system audio = what it plays",
