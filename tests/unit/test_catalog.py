@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from tools.random_sherpa import make_random_sherpa
 from tui_captions.asr import cards, catalog
 from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
 from tui_captions.asr.avsr.engine import load_avsr
@@ -40,6 +41,7 @@ from tui_captions.asr.emformer.model_dir import (
     read_config,
 )
 from tui_captions.asr.registry import engine_for
+from tui_captions.asr.sherpa.model_dir import read_sherpa_dir
 from tui_captions.core.download import DownloadError, download
 from tui_captions.errors import ModelError
 from tui_captions.text import catalog as text_catalog
@@ -410,16 +412,28 @@ def test_the_audio_visual_download_declares_its_format(tmp_path: Path) -> None:
 
 # -- sherpa-onnx's models: one released archive of their directory each ----------------------
 
-RELEASED = "sherpa-onnx-streaming-zipformer-xx-2026-01-01"  # as the releases name a folder
-RELEASED_FILES = {"encoder.int8.onnx": b"e" * 3000, "tokens.txt": b"<blk> 0\na 1\n"}
+RELEASED = "sherpa-onnx-lstm-xx-2026-01-01"  # the folder a release's archive holds
 
 
-def _released_archive(folder: Path, name: str, extra: tarfile.TarInfo | None = None) -> Path:
+@pytest.fixture(scope="module")
+def released_model(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A random-weight sherpa-onnx LSTM transducer in the released layout: its files."""
+    folder = tmp_path_factory.mktemp("released") / RELEASED
+    make_random_sherpa(folder, "lstm", int8=True)
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+def _released_archive(
+    folder: Path,
+    name: str,
+    files: dict[str, bytes],
+    extra: tarfile.TarInfo | None = None,
+) -> Path:
     """A ``.tar.bz2`` laid out as sherpa-onnx's releases are (one folder holding the model
     and its test_wavs), with ``extra`` appended: the member a bad archive smuggles in."""
     archive = folder / name
     with tarfile.open(archive, "w:bz2") as tar:
-        for path, data in {**RELEASED_FILES, "test_wavs/0.wav": b"RIFF"}.items():
+        for path, data in {**files, "test_wavs/0.wav": b"RIFF"}.items():
             info = tarfile.TarInfo(f"{RELEASED}/{path}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -446,39 +460,35 @@ def releases(tmp_path: Path) -> Iterator[tuple[Path, str]]:
 def _fetch_release(
     base_url: str, asset: str, models_root: Path, sha256: str | None = None, **kwargs: Any
 ) -> Path:
-    """The catalog's own route for a release, pointed at the loopback server."""
+    """The catalog's own route for a release (its check included), from the loopback server."""
     archive = ReleaseArchive(asset, sha256, base_url)
-    return materialize_release("zipformer-xx", archive, models_root, **kwargs)
+    return materialize_release("lstm-xx", archive, models_root, **kwargs)
 
 
 def test_a_release_is_downloaded_once_unpacked_and_used_as_released(
-    releases: tuple[Path, str], tmp_path: Path
+    releases: tuple[Path, str], released_model: dict[str, bytes], tmp_path: Path
 ) -> None:
-    """The released folder's files become the model directory (test_wavs too: as released);
-    the archive is not kept; the bar reports the archive's bytes; a second use asks nothing."""
+    """The released folder's files become the model directory, read as the sherpa engine
+    reads it (test_wavs too: as released); the archive is not kept; the bar reports the
+    archive's bytes; a second use asks nothing."""
     published, base = releases
-    archive = _released_archive(published, "xx.tar.bz2")
+    archive = _released_archive(published, "xx.tar.bz2", released_model)
     seen: list[tuple[str, int, int | None]] = []
-    checked: list[list[str]] = []
     directory = _fetch_release(
-        base,
-        "xx.tar.bz2",
-        tmp_path / "models",
-        progress=lambda *update: seen.append(update),
-        check=lambda staged: checked.append(sorted(p.name for p in staged.iterdir())),
+        base, "xx.tar.bz2", tmp_path / "models", progress=lambda *update: seen.append(update)
     )
-    assert directory == tmp_path / "models" / "zipformer-xx"
-    assert sorted(p.name for p in directory.iterdir()) == sorted([*RELEASED_FILES, "test_wavs"])
-    assert all((directory / name).read_bytes() == data for name, data in RELEASED_FILES.items())
-    assert checked == [sorted([*RELEASED_FILES, "test_wavs"])]  # checked before it took the name
-    assert [p.name for p in (tmp_path / "models").iterdir()] == ["zipformer-xx"]
+    assert directory == tmp_path / "models" / "lstm-xx"
+    assert sorted(p.name for p in directory.iterdir()) == sorted([*released_model, "test_wavs"])
+    assert all((directory / name).read_bytes() == data for name, data in released_model.items())
+    assert read_sherpa_dir(directory).family == "lstm"
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["lstm-xx"]
     size = archive.stat().st_size
     assert seen[-1] == ("xx.tar.bz2", size, size)
     assert _fetch_release(base, "gone.tar.bz2", tmp_path / "models") == directory  # cached
 
 
 def test_the_catalog_names_fetch_their_release_archives(tmp_path: Path) -> None:
-    """Every sherpa-onnx name is the release asset the docs give, found in the cache by name."""
+    """Every sherpa-onnx name is a release asset, found in the cache by its name."""
     released = [card for card in cards.MODEL_CARDS if card.archive is not None]
     assert len(released) >= 14
     for card in released:
@@ -508,10 +518,14 @@ def test_the_catalog_names_fetch_their_release_archives(tmp_path: Path) -> None:
     ],
 )
 def test_an_archive_with_a_member_outside_its_folder_is_refused_whole(
-    releases: tuple[Path, str], tmp_path: Path, kind: str, why: str
+    releases: tuple[Path, str],
+    released_model: dict[str, bytes],
+    tmp_path: Path,
+    kind: str,
+    why: str,
 ) -> None:
     """One line naming the member; nothing is written, inside the cache or out."""
-    member = {
+    name, kind_of_member, target = {
         "traversal": ("../../evil.sh", tarfile.REGTYPE, ""),
         "absolute": ("/tmp/evil.sh", tarfile.REGTYPE, ""),
         "symlink": (f"{RELEASED}/tokens-link", tarfile.SYMTYPE, "/etc/passwd"),
@@ -520,14 +534,14 @@ def test_an_archive_with_a_member_outside_its_folder_is_refused_whole(
         "device": (f"{RELEASED}/sda", tarfile.BLKTYPE, ""),
         "fifo": (f"{RELEASED}/pipe", tarfile.FIFOTYPE, ""),
     }[kind]
-    extra = tarfile.TarInfo(member[0])
-    extra.type, extra.linkname = member[1], member[2]
+    extra = tarfile.TarInfo(name)
+    extra.type, extra.linkname = kind_of_member, target
     extra.size = 4 if extra.type == tarfile.REGTYPE else 0
     published, base = releases
-    _released_archive(published, "bad.tar.bz2", extra)
+    _released_archive(published, "bad.tar.bz2", released_model, extra)
     models = tmp_path / "cache" / "models"
     with pytest.raises(ModelError) as raised:
-        _fetch_release(base, "bad.tar.bz2", models, check=lambda staged: None)
+        _fetch_release(base, "bad.tar.bz2", models)
     assert str(raised.value) == (
         f"the downloaded archive bad.tar.bz2 holds {why}; it was not unpacked: it is not "
         "a released model"
@@ -538,66 +552,62 @@ def test_an_archive_with_a_member_outside_its_folder_is_refused_whole(
 
 
 def test_a_release_that_is_not_the_pinned_archive_is_deleted_before_it_is_opened(
-    releases: tuple[Path, str], tmp_path: Path
+    releases: tuple[Path, str], released_model: dict[str, bytes], tmp_path: Path
 ) -> None:
     published, base = releases
-    archive = _released_archive(published, "xx.tar.bz2")
+    archive = _released_archive(published, "xx.tar.bz2", released_model)
     expected = hashlib.sha256(b"the published archive").hexdigest()
-    opened: list[Path] = []
+    models = tmp_path / "models"
     with pytest.raises(DownloadError) as raised:
-        _fetch_release(base, "xx.tar.bz2", tmp_path, sha256=expected, check=opened.append)
+        _fetch_release(base, "xx.tar.bz2", models, sha256=expected)
     assert str(raised.value) == (
-        f"the downloaded xx.tar.bz2 of 'zipformer-xx' ({base}xx.tar.bz2) is not the published "
+        f"the downloaded xx.tar.bz2 of 'lstm-xx' ({base}xx.tar.bz2) is not the published "
         f"file: sha256 {sha256_of(archive)}, expected {expected}; it was deleted, try again"
     )
-    assert opened == [] and list(tmp_path.iterdir()) == [published.parent / "published"]
+    assert list(models.iterdir()) == []
 
 
-def test_a_pinned_release_that_matches_is_used(releases: tuple[Path, str], tmp_path: Path) -> None:
+def test_a_pinned_release_that_matches_is_used(
+    releases: tuple[Path, str], released_model: dict[str, bytes], tmp_path: Path
+) -> None:
     published, base = releases
-    archive = _released_archive(published, "xx.tar.bz2")
-    directory = _fetch_release(
-        base, "xx.tar.bz2", tmp_path / "m", sha256=sha256_of(archive), check=lambda d: None
-    )
-    assert (directory / "tokens.txt").read_bytes() == RELEASED_FILES["tokens.txt"]
+    archive = _released_archive(published, "xx.tar.bz2", released_model)
+    directory = _fetch_release(base, "xx.tar.bz2", tmp_path / "m", sha256=sha256_of(archive))
+    assert (directory / "tokens.txt").read_bytes() == released_model["tokens.txt"]
 
 
 def test_a_dropped_release_download_is_tried_again(
-    releases: tuple[Path, str], tmp_path: Path
+    releases: tuple[Path, str], released_model: dict[str, bytes], tmp_path: Path
 ) -> None:
     """The big archives are where a connection drops: the existing retry covers them."""
     published, base = releases
-    archive = _released_archive(published, "xx.tar.bz2")
+    archive = _released_archive(published, "xx.tar.bz2", released_model)
     _Handler.drops = {"xx.tar.bz2": 1}
-    directory = _fetch_release(
-        base, "xx.tar.bz2", tmp_path / "m", sha256=sha256_of(archive), check=lambda d: None
-    )
-    assert (directory / "encoder.int8.onnx").read_bytes() == RELEASED_FILES["encoder.int8.onnx"]
+    directory = _fetch_release(base, "xx.tar.bz2", tmp_path / "m", sha256=sha256_of(archive))
+    assert read_sherpa_dir(directory).family == "lstm"
     _Handler.drops = {"xx.tar.bz2": 2}
     with pytest.raises(ModelError, match=r"xx.tar.bz2 stopped early .* on a second try too"):
-        _fetch_release(base, "xx.tar.bz2", tmp_path / "n", check=lambda d: None)
+        _fetch_release(base, "xx.tar.bz2", tmp_path / "n")
     assert list((tmp_path / "n").iterdir()) == []
 
 
 def test_a_release_that_fails_the_check_or_cannot_be_read_is_not_kept(
-    releases: tuple[Path, str], tmp_path: Path
+    releases: tuple[Path, str], released_model: dict[str, bytes], tmp_path: Path
 ) -> None:
+    """A release without its tokens.txt is caught by the engine's own reading of it."""
     published, base = releases
-    _released_archive(published, "xx.tar.bz2")
+    without_tokens = {name: data for name, data in released_model.items() if name != "tokens.txt"}
+    _released_archive(published, "xx.tar.bz2", without_tokens)
     (published / "junk.tar.bz2").write_bytes(b"BZh91AY&SY" + b"\x00" * 50)
-
-    def refuse(directory: Path) -> None:
-        raise ModelError("no joiner")
-
-    with pytest.raises(ModelError, match="'zipformer-xx' failed its check \\(no joiner\\)"):
-        _fetch_release(base, "xx.tar.bz2", tmp_path / "m", check=refuse)
+    with pytest.raises(ModelError, match=r"^the downloaded model 'lstm-xx' failed its check \("):
+        _fetch_release(base, "xx.tar.bz2", tmp_path / "m")
     with pytest.raises(ModelError, match=r"^the downloaded archive junk.tar.bz2 cannot be read"):
-        _fetch_release(base, "junk.tar.bz2", tmp_path / "m", check=lambda d: None)
+        _fetch_release(base, "junk.tar.bz2", tmp_path / "m")
     assert list((tmp_path / "m").iterdir()) == []
 
 
 def test_a_release_offline_says_how_to_go_offline(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as raised:
-        _fetch_release("http://127.0.0.1:9/", "xx.tar.bz2", tmp_path, check=lambda d: None)
+        _fetch_release("http://127.0.0.1:9/", "xx.tar.bz2", tmp_path)
     assert "need the internet; offline, run with --model PATH" in str(raised.value)
     assert list(tmp_path.iterdir()) == []

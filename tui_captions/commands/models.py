@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     )
     columns = ("name", "engine", "languages", *FIGURES, "measured on")
     for column in (*columns, "punct", "on disk"):
-        justify = "right" if column in FIGURES else "left"
-        table.add_column(column, no_wrap=column == "name", justify=justify)
+        table.add_column(
+            column, no_wrap=column == "name", justify="right" if column in FIGURES else "left"
+        )
     for card, row in zip(MODEL_CARDS, rows, strict=True):
         table.add_row(
             f"{card.name}*" if card.name == DEFAULT_MODEL else card.name,
