@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import http.server
 import json
+import tarfile
+import threading
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from tests.audio_files import write_audio
+from tui_captions.asr import cards
 from tui_captions.asr.cards import CARDS, MODEL_CARDS, MODEL_NAMES
 from tui_captions.asr.defaults import DEFAULT_MODEL, DEMO_MODEL
 from tui_captions.cli import main
@@ -68,3 +78,51 @@ def test_json_gives_scripts_every_field(
     unknown = by_name["zipformer-fr"]
     assert unknown["published_wer"] is None and unknown["size_mb"] is None  # said, not invented
     assert len(rows) == len(MODEL_CARDS)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def release_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """Loopback stands in for GitHub's releases: (the served folder, its base URL)."""
+    served = tmp_path / "served"
+    served.mkdir()
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Quiet, directory=str(served))
+    )
+    threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True).start()
+    yield served, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def test_a_named_model_whose_archive_fails_its_checksum_is_one_line_and_exit_2(
+    models_root: Path,
+    release_server: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``transcribe --model NAME`` as a user runs it, with the catalog's entry pinned to a
+    digest the served archive does not have: nothing is unpacked or kept."""
+    served, base = release_server
+    card = CARDS["zipformer-ko"]
+    assert card.archive is not None
+    inner = tmp_path / "release" / "tokens.txt"
+    inner.parent.mkdir()
+    inner.write_text("<blk> 0\n")
+    with tarfile.open(served / card.archive.asset, "w:bz2") as tar:
+        tar.add(inner.parent, arcname="release")
+    pinned = hashlib.sha256(b"what the release published").hexdigest()
+    archive = dataclasses.replace(card.archive, sha256=pinned, base_url=base)
+    monkeypatch.setitem(cards.CARDS, card.name, dataclasses.replace(card, archive=archive))
+    audio = write_audio(tmp_path / "talk.wav", np.zeros(1600, dtype=np.float32), 16000)
+    assert main(["transcribe", str(audio), "--model", card.name]) == 2
+    *bar, error = capsys.readouterr().err.strip().splitlines()  # the progress bar, then why
+    assert all(line.startswith("downloading ") for line in bar), bar
+    assert error.startswith(f"captions-tui: error: the downloaded {card.archive.asset} of ")
+    assert "is not the published file: sha256 " in error and f"expected {pinned};" in error
+    assert not (models_root / card.name).exists()
+    assert [p.name for p in models_root.iterdir()] == ["zipformer-en-70m"]  # no staging left
