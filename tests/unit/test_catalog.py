@@ -599,8 +599,12 @@ def test_a_release_that_fails_the_check_or_cannot_be_read_is_not_kept(
     without_tokens = {name: data for name, data in released_model.items() if name != "tokens.txt"}
     _released_archive(published, "xx.tar.bz2", without_tokens)
     (published / "junk.tar.bz2").write_bytes(b"BZh91AY&SY" + b"\x00" * 50)
+    with tarfile.open(published / "empty.tar.bz2", "w:bz2"):
+        pass
     with pytest.raises(ModelError, match=r"^the downloaded model 'lstm-xx' failed its check \("):
         _fetch_release(base, "xx.tar.bz2", tmp_path / "m")
+    with pytest.raises(ModelError, match=r"^the downloaded model 'lstm-xx' failed its check \("):
+        _fetch_release(base, "empty.tar.bz2", tmp_path / "m")
     with pytest.raises(ModelError, match=r"^the downloaded archive junk.tar.bz2 cannot be read"):
         _fetch_release(base, "junk.tar.bz2", tmp_path / "m")
     assert list((tmp_path / "m").iterdir()) == []

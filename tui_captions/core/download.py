@@ -208,6 +208,7 @@ def unpack_release(archive: Path, into: Path) -> None:
     absolute path, a link that points outside it, or a device refuses the whole archive in
     one line naming the member (a released model never holds one)."""
     unpacked = into / ".unpacked"
+    unpacked.mkdir()
     try:
         with tarfile.open(archive, "r:*") as tar:
             members = tar.getmembers()
