@@ -182,7 +182,8 @@ class CaptionSession:
         self.model_name = model_name
         self._lines = ReadableLines(post or RuleCaser())
         self.sinks: list[SessionSink] = []
-        """Where each event goes once the session has handled it, in subscription order."""
+        """Where each event goes once the session has handled it, in subscription order;
+        the journal's sink is first from when the journal opens."""
         self._partials: dict[ChannelId, Partial] = {}  # per channel: the text last handed on
         self.channels: dict[ChannelId, Channel] = {}
         self._directory = directory
@@ -309,10 +310,6 @@ class CaptionSession:
 
     def _partial(self, channel_id: ChannelId) -> Partial:
         return self._partials.get(channel_id) or Partial(channel_id, 0, "", "")
-
-    def partial_text(self, channel_id: ChannelId) -> str:
-        """The channel's text that may still change, as its sinks got it (readable)."""
-        return self._partial(channel_id).text
 
     def _fan_out(self, deliver: Callable[[SessionSink], None]) -> None:
         """``deliver`` to every sink; one that fails is logged and the others still get it."""

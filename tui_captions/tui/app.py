@@ -499,6 +499,7 @@ class CaptionsApp(App[Path | None]):
         )
 
     def source_started(self, channel_id: ChannelId, event: SourceStarted) -> None:
+        """The channel's current source opened: the session is live."""
         self.capturing.add(channel_id)
         self.state = "live"
         self.status(f"Listening to {event.summary}.")
