@@ -8,6 +8,7 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.snapshots.fixed_app import fixed_app, update
@@ -19,6 +20,7 @@ from tui_captions.transcript.journal import JournalSink
 from tui_captions.tui.app import AppSink
 from tui_captions.tui.messages import EngineEvent
 from tui_captions.tui.screens.captions import ScreenSink
+from tui_captions.tui.widgets.camera import CameraPane
 from tui_captions.tui.widgets.transcript import TranscriptPane
 from tui_captions.web.publish import WebSink
 from tui_captions.web.server import Event
@@ -130,5 +132,36 @@ def test_a_replaced_sources_last_words_take_the_place_of_its_partial_on_the_pane
             await pilot.pause()
             assert [s.display for s in pane.shown] == ["My last words"]
             assert pane.partials[""] == ""
+
+    asyncio.run(flow())
+
+
+def test_an_audio_visual_sources_faces_reach_the_camera_pane_and_the_status_line(
+    tmp_path: Path,
+) -> None:
+    """The app's own sink: a window without a face is a warning, then a face is said."""
+    app = fixed_app(tmp_path, "captions-dark", with_source=True, video=True)
+    crop = np.full((44, 44), 128, dtype=np.uint8)
+
+    async def flow() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            generation = app.generation[""]
+            blind = dataclasses.replace(update(1, "", (), -20, 50), faces=0)
+            app.post_message(EngineEvent(blind, generation))
+            await pilot.pause()
+            camera = app.screen.query_one(CameraPane)
+            assert app.model is not None and camera.frames == app.model.format.frames_per_chunk
+            assert app.screen.has_class("-av") and camera.faces == 0
+            assert app.status_text == (
+                "no face in view yet: captions from the audio alone",
+                "warning",
+            )
+            seen = dataclasses.replace(update(2, "", (), -20, 50), faces=6, face=crop)
+            app.post_message(EngineEvent(seen, generation))
+            await pilot.pause()
+            assert camera.faces == 6 and app.seen_face
+            assert app.status_text[0] == "A face is in view: the model reads the lips too."
 
     asyncio.run(flow())
