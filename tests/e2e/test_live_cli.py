@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.pulse import NullSink, PulseServer
+from tests.waiting import OutputLines
 
 TINY_MODEL = Path(__file__).parents[1] / "fixtures" / "tiny-emformer"
 CLI = [sys.executable, "-m", "tui_captions.cli"]
@@ -120,14 +121,17 @@ def test_live_captions_of_speech_played_into_the_sink(tmp_path: Path, null_sink:
         text=True,
     )
     _wait_for_capture(process)
+    assert process.stdout is not None and process.stderr is not None
+    printed, errors = OutputLines(process.stdout), OutputLines(process.stderr)
     player = null_sink.play(speech)
     player.wait(30)
-    time.sleep(1.5)  # the endpoint after the speech
+    printed.wait_for(bool, "final line after the speech (its endpoint)", 30)
     interrupted = time.monotonic()
     os.kill(process.pid, signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
+    process.wait(30)
     assert time.monotonic() - interrupted < 5
-    assert process.returncode == 130, stderr
+    stdout = printed.all(5)
+    assert process.returncode == 130, errors.all(5)
     words = set(stdout.split())
     assert len(words & set(text.split())) >= 4, stdout
 

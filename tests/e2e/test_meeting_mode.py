@@ -21,6 +21,7 @@ import srt
 import webvtt
 
 from tests.pulse import NullSink, PulseServer, pactl
+from tests.waiting import OutputLines, journaled, wait_until
 
 TINY_MODEL = Path(__file__).parents[1] / "fixtures" / "tiny-emformer"
 CLI = [sys.executable, "-m", "tui_captions.cli"]
@@ -33,13 +34,18 @@ def espeak(path: Path, text: str) -> Path:
     return path
 
 
-def wait_for(process: subprocess.Popen[str], needle: str, times: int) -> list[str]:
-    assert process.stderr is not None
-    lines: list[str] = []
-    while sum(needle in line for line in lines) < times:
-        lines.append(process.stderr.readline())
-        assert lines[-1], f"the CLI ended early: {lines}"
-    return lines
+def capturing(process: subprocess.Popen[str]) -> tuple[OutputLines, OutputLines]:
+    """Its standard output and error, once it says on the latter that both sources capture."""
+    assert process.stdout is not None and process.stderr is not None
+    printed, errors = OutputLines(process.stdout), OutputLines(process.stderr)
+    errors.wait_for(lambda lines: "".join(lines).count("capturing") >= 2, "two captures", 60)
+    return printed, errors
+
+
+def finals_from(lines: list[str]) -> set[str]:
+    """The sources of the final lines among ``live``'s JSON lines."""
+    events = [json.loads(line) for line in lines]
+    return {str(e["source"]) for e in events if e["type"] == "final"}
 
 
 def test_two_sinks_captioned_at_once_each_under_its_label(
@@ -51,19 +57,18 @@ def test_two_sinks_captioned_at_once_each_under_its_label(
          "--device", sink_a.monitor, "--label", "Ann", "--device", sink_b.monitor, "--label", "Bo"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    wait_for(process, "capturing", 2)
+    printed, errors = capturing(process)
     first = sink_a.play(espeak(tmp_path / "a.wav", FIRST))
-    assert process.stdout is not None
-    heard = [process.stdout.readline()]  # Ann's first words: her audio is flowing
+    printed.wait_for(bool, "first words of Ann's", 30)  # her audio is flowing
     time.sleep(0.5)  # then Bo starts, while Ann still speaks
     second = sink_b.play(espeak(tmp_path / "b.wav", SECOND))
     first.wait(30)
     second.wait(30)
-    time.sleep(2.0)  # both endpoints
+    printed.wait_for(lambda lines: finals_from(lines) == {"Ann", "Bo"}, "endpoint of both", 30)
     os.kill(process.pid, signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
-    events = [json.loads(line) for line in heard + stdout.splitlines()]
+    process.wait(30)
+    events = [json.loads(line) for line in printed.all(5).splitlines()]
+    assert process.returncode == 130, errors.all(5)
     assert events[0]["source"] == "Ann"
     finals = [e for e in events if e["type"] == "final"]
     said = {
@@ -130,12 +135,14 @@ def caption_call(
     tmp_path: Path, microphone: str, system: NullSink, room: NullSink, echo: bool
 ) -> list[dict[str, object]]:
     """The call plays on system audio; the microphone hears it (echo) or its own words."""
+    data = tmp_path / "data"
     process = subprocess.Popen(
         [*CLI, "live", "--format", "jsonl", "--model", str(TINY_MODEL),
          "--device", microphone, "--device", system.monitor],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "XDG_DATA_HOME": str(data)},
     )  # fmt: skip
-    wait_for(process, "capturing", 2)
+    printed, errors = capturing(process)
     speech = espeak(tmp_path / "call.wav", FIRST)
     players = [system.play(speech)]
     if echo:
@@ -145,8 +152,11 @@ def caption_call(
         players.append(room.play(espeak(tmp_path / "me.wav", SECOND)))
     for player in players:
         player.wait(30)
-    time.sleep(2.0)
+    # Both endpoints: the journal has each source's line (the microphone's an echo or not).
+    sessions = data / "captions-tui" / "sessions"
+    both = {"You", "Them"}
+    wait_until(lambda: {s.channel for s in journaled(sessions)} == both, "line of each", 30)
     os.kill(process.pid, signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
-    return [e for e in map(json.loads, stdout.splitlines()) if e["type"] == "final"]
+    process.wait(30)
+    assert process.returncode == 130, errors.all(5)
+    return [e for e in map(json.loads, printed.all(5).splitlines()) if e["type"] == "final"]

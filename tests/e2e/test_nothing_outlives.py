@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from tests.audio_files import write_audio
 from tests.conftest import espeak_wav, settings_home
 from tests.pulse import NullSink, pactl
 from tests.terminal import Terminal
+from tests.waiting import journaled, wait_until
 from tui_captions.audio.decode import decode_audio
 from tui_captions.transcript.journal import read_journal
 
@@ -97,14 +98,6 @@ def capture_streams_of(pids: set[int]) -> list[str]:
     ]
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {timeout:.0f} s")
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "SIGHUP"])
 @pytest.mark.parametrize("source", ["monitor", "ffmpeg"])
 @pytest.mark.parametrize("front_end", ["live", "app"])
@@ -138,15 +131,8 @@ def test_no_process_or_capture_stream_outlives_the_app(
     terminal.wait_for(lambda screen: live in screen, "live source", 60)
     player = null_sink.play(long_speech) if source == "monitor" else None
     sessions = data / "captions-tui" / "sessions"
-
-    def a_final_line() -> bool:
-        journals = list(sessions.glob("*.jsonl"))
-        try:
-            return len(journals) == 1 and bool(read_journal(journals[0]).segments)
-        except ValueError:  # created a moment ago: its header is not written yet
-            return False
-
-    wait_until(a_final_line, "final line in the journal", 30)  # the next one is being spoken
+    # The next line is being spoken:
+    wait_until(lambda: bool(journaled(sessions)), "final line in the journal", 30)
     pid = app_pid()
     assert pid is not None
     tree = process_tree(pid)

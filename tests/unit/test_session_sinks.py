@@ -14,7 +14,7 @@ from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.pipeline.session import CaptionSession
 from tui_captions.text.postprocess import TextContext
 from tui_captions.transcript.formats import final_event
-from tui_captions.transcript.journal import read_journal
+from tui_captions.transcript.journal import JournalSink, read_journal
 from tui_captions.web.publish import WebSink
 from tui_captions.web.server import Event
 
@@ -50,6 +50,9 @@ class Seen(SessionSink):
 
     def ended(self, channel: str, event: SourceEnded) -> None:
         self.seen.append(f"ended {channel} {event.reason}")
+
+    def echo(self, segment: Segment) -> None:
+        self.seen.append(f"echo {segment.channel} {segment.text}")
 
 
 class Broken(SessionSink):
@@ -145,12 +148,13 @@ def test_a_partial_is_made_readable_once_and_every_sink_gets_that_text(tmp_path:
         session.subscribe(sink)
     session.accept("Them", update((), partial="hello"))
     assert post.partials == 1
-    assert session.partial_text("Them") == "<hello>"
     assert {tuple(sink.seen) for sink in sinks} == {
         ("update Them 0", "partial Them 0 'hello'->'<hello>'")
     }
     session.accept("Them", SourceQuiet(()))
-    assert session.partial_text("Them") == ""
+    session.accept("Them", update((), partial="hello"))  # said again: new text after the quiet
+    assert post.partials == 2
+    assert sinks[0].seen[-1] == "partial Them 0 'hello'->'<hello>'"
 
 
 def test_a_replaced_sources_late_event_hands_on_its_lines_only(tmp_path: Path) -> None:
@@ -162,7 +166,51 @@ def test_a_replaced_sources_late_event_hands_on_its_lines_only(tmp_path: Path) -
     session.accept("You", late, current=False)
     session.accept("You", SourceEnded("stopped", (), 0), current=False)
     assert seen.seen == ["final You Last words journaled=True"]
-    assert session.partial_text("You") == ""
+    session.accept("You", update((), partial="stale"))  # the new source's: never shown yet
+    assert seen.seen[-1] == "partial You 0 'stale'->'Stale'"
+
+
+def test_a_replaced_sources_end_empties_the_partial_the_sinks_were_shown(
+    tmp_path: Path,
+) -> None:
+    """Its words are final now (handed on as a line): a pane must not show them twice."""
+    session = meeting(tmp_path)
+    seen = Seen(session)
+    session.subscribe(seen)
+    session.accept("You", update((), partial="so we"))
+    session.accept("You", SourceEnded("stopped", (Segment(0, 0.0, 1.0, "so we"),), 0), False)
+    assert seen.seen[-2:] == ["final You So we journaled=True", "partial You 0 ''->''"]
+
+
+def test_the_journal_is_the_first_sink_and_keeps_each_line_once_echoes_marked(
+    tmp_path: Path,
+) -> None:
+    """Subscribed when it opens, before the sinks that came earlier; a line that raises in
+    another sink is on disk all the same."""
+    session = CaptionSession("demo-tiny", directory=tmp_path)
+    session.add_channel("You", "You", FakeEngine(), 0.16, "microphone")
+    session.add_channel("Them", "Them", FakeEngine(), 0.16, "system")
+    broken, seen = Broken(), Seen(session)
+    session.subscribe(broken)
+    session.subscribe(seen)
+    session.accept("Them", update((Segment(0, 2.0, 3.0, "the call"),)))
+    session.accept("You", update((Segment(0, 2.1, 3.1, "the call"),)))  # its echo
+    session.accept("You", SourceEnded("end", (Segment(1, 5.0, 6.0, "my words"),), 0))
+    [journal_sink] = [sink for sink in session.sinks if isinstance(sink, JournalSink)]
+    assert session.sinks == [journal_sink, broken, seen]
+    assert [line for line in seen.seen if not line.startswith(("update", "ended"))] == [
+        "final Them The call journaled=True",
+        "echo You the call",
+        "final You My words journaled=True",
+    ]
+    journal = session.close()
+    assert journal is journal_sink.journal
+    saved = read_journal(journal.path).segments
+    assert [(s.id, s.channel, s.text, s.echo) for s in saved] == [
+        (0, "Them", "the call", False),
+        (1, "You", "the call", True),
+        (2, "You", "my words", False),
+    ]
 
 
 class Published:

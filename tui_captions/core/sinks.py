@@ -1,9 +1,10 @@
 """Where a captioning session's events go: the sinks it fans them out to.
 
-The session handles each event once (figures, numbering, journal, readable text) and
-then hands the result to every sink that subscribed: the app's pane, ``live``'s
-printer, the web page. It lives here, below both the pipeline and the web server, so
-that either side can implement it without importing the other.
+The session handles each event once (figures, numbering, readable text) and then hands
+the result to every sink that subscribed: the journal (always first, so that a line is
+on disk before anything shows it), the app's captions screen and the app itself,
+``live``'s printer, the web page. It lives here, below the pipeline, the transcript and
+the web server, so that each side can implement it without importing the others.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class SessionSink:
 
     def final(self, segment: Segment) -> None:
         """A final line, journaled, with its readable ``display``."""
+
+    def echo(self, segment: Segment) -> None:
+        """A microphone's final line that repeated the system audio's: marked ``echo``,
+        kept by the journal, shown by no one."""
 
     def partial(self, partial: Partial) -> None:
         """The channel's text that may still change, when it changed."""

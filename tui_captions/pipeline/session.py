@@ -3,14 +3,16 @@
 The app and ``live`` both run on it, so what a session is lives in one place:
 each final segment gets the session's id and its channel and its readable
 form (the post-processor: punctuation and capitals, reading the line after
-that source's previous ones), is journaled (written and fsynced) with both
-its words and its readable form, and only then handed back for display; each channel
-keeps its latency figures; closing stops every channel and ends the journal
-with their statistics. Events come from the channels' inference threads;
-:meth:`CaptionSession.accept` runs on the front end's own thread, so the
-journal's fsync never delays recognition. Then the session fans each event out to
-its sinks (:class:`tui_captions.core.sinks.SessionSink`: the front end's display, the
-web page), so what a final line or a partial becomes is decided here, once.
+that source's previous ones); each channel keeps its latency figures; closing
+stops every channel and ends the journal with their statistics. Events come
+from the channels' inference threads; :meth:`CaptionSession.accept` runs on
+the front end's own thread, so the journal's fsync never delays recognition.
+It fans each event out to the session's sinks
+(:class:`tui_captions.core.sinks.SessionSink`), so what a final line or a
+partial becomes is decided here, once: first the journal
+(:class:`tui_captions.transcript.journal.JournalSink`, which writes and
+fsyncs the line with both its words and its readable form), then the front
+end's (the app's screen and the app, ``live``'s printer) and the web page.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from tui_captions.core.stats import LiveStats
 from tui_captions.errors import UserError
 from tui_captions.pipeline.echo import EchoGuard
 from tui_captions.text.postprocess import RuleCaser, TextContext, TextPostProcessor
-from tui_captions.transcript.journal import SessionJournal, Stats, WarningHandler
+from tui_captions.transcript.journal import JournalSink, SessionJournal, Stats, WarningHandler
 
 _log = logging.getLogger(__name__)
 ChannelId = str
@@ -180,7 +182,8 @@ class CaptionSession:
         self.model_name = model_name
         self._lines = ReadableLines(post or RuleCaser())
         self.sinks: list[SessionSink] = []
-        """Where each event goes once the session has handled it, in subscription order."""
+        """Where each event goes once the session has handled it, in subscription order;
+        the journal's sink is first from when the journal opens."""
         self._partials: dict[ChannelId, Partial] = {}  # per channel: the text last handed on
         self.channels: dict[ChannelId, Channel] = {}
         self._directory = directory
@@ -251,16 +254,18 @@ class CaptionSession:
         self, channel_id: ChannelId, event: LiveEvent, current: bool = True
     ) -> tuple[Segment, ...]:
         """Take an event of the channel in: its figures are counted, its final segments
-        numbered, labelled and journaled, then handed to every sink (and returned).
+        numbered, labelled and handed to every sink, the journal first (and returned).
 
         Then the sinks get the rest of the event: its figures, its partial text (made
         readable here, once, when it changed), or that the source started, went quiet or
         ended. An event that is not ``current`` (of a source the channel has since
-        replaced) hands on its final lines only: they are never lost.
+        replaced) hands on its final lines only: they are never lost; when it ends, the
+        partial the sinks were shown is handed on as emptied, as its words are final now.
 
         With a microphone and system audio in one session, a microphone line that
-        repeats the system audio's is not returned: it is journaled marked as an echo
-        (exports leave it out unless asked) and counted in the figures as ``echo_dropped``.
+        repeats the system audio's is not shown: the sinks get it as an ``echo`` (the
+        journal keeps it marked, exports leave it out unless asked), it is not returned,
+        and it is counted in the figures as ``echo_dropped``.
         """
         channel = self.channels[channel_id]
         if isinstance(event, RecognizerUpdate):
@@ -274,12 +279,18 @@ class CaptionSession:
             self._echo.quiet(channel_id)
         finals = () if isinstance(event, SourceStarted) else self._finals(channel, event.finals)
         for line in finals:
-            self._fan_out(lambda sink: sink.final(line))  # noqa: B023 (called at once)
+            if line.echo:
+                self._fan_out(lambda sink: sink.echo(line))  # noqa: B023 (called at once)
+            else:
+                self._fan_out(lambda sink: sink.final(line))  # noqa: B023 (called at once)
         if isinstance(event, (SourceQuiet, SourceEnded)):
-            self._partials.pop(channel_id, None)
+            shown = self._partials.pop(channel_id, None)
+            if not current and shown is not None and shown.words:
+                emptied = Partial(channel_id, shown.seq, "", "")
+                self._fan_out(lambda sink: sink.partial(emptied))
         if current:
             self._hand_on(channel_id, event)
-        return finals
+        return tuple(line for line in finals if not line.echo)
 
     def _hand_on(self, channel_id: ChannelId, event: LiveEvent) -> None:
         """The sinks get what the event says besides its final lines."""
@@ -300,10 +311,6 @@ class CaptionSession:
     def _partial(self, channel_id: ChannelId) -> Partial:
         return self._partials.get(channel_id) or Partial(channel_id, 0, "", "")
 
-    def partial_text(self, channel_id: ChannelId) -> str:
-        """The channel's text that may still change, as its sinks got it (readable)."""
-        return self._partial(channel_id).text
-
     def _fan_out(self, deliver: Callable[[SessionSink], None]) -> None:
         """``deliver`` to every sink; one that fails is logged and the others still get it."""
         for sink in self.sinks:
@@ -313,11 +320,12 @@ class CaptionSession:
                 _log.exception("%s failed; the other sinks go on", type(sink).__name__)
 
     def _finals(self, channel: Channel, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
-        """The channel's final segments numbered, labelled, made readable and journaled
-        (an echo too, marked); returns those to show."""
+        """The channel's final segments numbered, labelled, made readable, an echo marked;
+        the journal opens with the first (its sink first: it gets every line)."""
         if not segments:
             return ()
-        journal = self.journal
+        if self._journal is None:
+            self.open_journal(self._labels())
         channel_id = channel.id
         finals = []
         for segment in segments:
@@ -327,25 +335,27 @@ class CaptionSession:
             elif channel.role == "microphone" and self._echo.is_echo(segment):
                 channel.echo_dropped += 1
                 echo = True
-            final = dataclasses.replace(
-                segment,
-                id=self._next_id,
-                channel=channel_id,
-                display="" if echo else self._lines.final(channel_id, segment.text),
-                echo=echo,
+            finals.append(
+                dataclasses.replace(
+                    segment,
+                    id=self._next_id,
+                    channel=channel_id,
+                    display="" if echo else self._lines.final(channel_id, segment.text),
+                    echo=echo,
+                )
             )
             self._next_id += 1
-            journal.append(final)  # first: whatever is shown is on disk, an echo too
-            if not echo:
-                finals.append(final)
         return tuple(finals)
 
     @property
     def journal(self) -> SessionJournal:
         """The session's journal, opened now if it is not yet, with the channels it has."""
         if self._journal is None:
-            return self.open_journal({c.id: c.label for c in self.channels.values()})
+            return self.open_journal(self._labels())
         return self._journal
+
+    def _labels(self) -> dict[ChannelId, str]:
+        return {c.id: c.label for c in self.channels.values()}
 
     def open_journal(self, channels: dict[ChannelId, str]) -> SessionJournal:
         """Open the journal for ``channels`` (id -> label) before they are added: ``live``
@@ -359,6 +369,7 @@ class CaptionSession:
             directory=self._directory,
             on_warning=self._on_warning,
         )
+        self.sinks.insert(0, JournalSink(self._journal))  # first: what is shown is on disk
         _log.debug("session started: %s, journal %s", self.model_name, self._journal.path)
         return self._journal
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from tui_captions import __version__
 from tui_captions.core.segments import Segment
+from tui_captions.core.sinks import SessionSink
 from tui_captions.errors import UserError
 from tui_captions.paths import data_dir
 
@@ -254,6 +255,20 @@ class SessionJournal:
             with contextlib.suppress(OSError):  # already fsynced, or already warned about
                 os.close(self._fd)
             self._fd = None
+
+
+class JournalSink(SessionSink):
+    """The journal as its session's first sink: each final line, echoes too, is written
+    and fsynced before the next sink gets it, so whatever is shown is on disk."""
+
+    def __init__(self, journal: SessionJournal) -> None:
+        self.journal = journal
+
+    def final(self, segment: Segment) -> None:
+        self.journal.append(segment)
+
+    def echo(self, segment: Segment) -> None:
+        self.journal.append(segment)
 
 
 def _write_all(fd: int, data: bytes, size: int) -> int:

@@ -1,9 +1,11 @@
-"""The captions app: wiring between screens, the model loader, the engine and the journal.
+"""The captions app: wiring between screens, the model loader, the engine and the session.
 
 Nothing heavy is imported here: torch and the model load in a thread worker
 after the first paint, and every background thread talks to the app only by
 posting messages. All worker failures go through one handler
-(:meth:`CaptionsApp.on_worker_state_changed`).
+(:meth:`CaptionsApp.on_worker_state_changed`). The engines' events go to the
+session, which hands them to its sinks: the journal, the web page, the captions
+screen's :class:`ScreenSink` and the app's own :class:`AppSink`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from tui_captions.config import (
 )
 from tui_captions.core import heap, logfile, timefmt
 from tui_captions.core.names import short_name
+from tui_captions.core.sinks import SessionSink
 from tui_captions.core.watch import watched
 from tui_captions.errors import UserError
 from tui_captions.pipeline.session import (
@@ -64,7 +67,7 @@ from tui_captions.tui.messages import (
     ModelProgress,
     PostLoaded,
 )
-from tui_captions.tui.screens.captions import CaptionsScreen, Channels
+from tui_captions.tui.screens.captions import CaptionsScreen, Channels, ScreenSink
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
     HelpScreen,
@@ -82,7 +85,7 @@ if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel
     from tui_captions.audio.cameras import CameraDevice
     from tui_captions.audio.protocol import Source
-    from tui_captions.core.events import LiveEvent, RecognizerUpdate
+    from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
     from tui_captions.core.segments import Segment
     from tui_captions.pipeline.recording import Recorder
     from tui_captions.web.server import CaptionServer
@@ -175,6 +178,7 @@ class CaptionsApp(App[Path | None]):
             directory=options.sessions_dir,
             on_warning=lambda text: self.notify(text, severity="warning", timeout=10, markup=False),
         )
+        self.session.subscribe(AppSink(self))
         self.sources: dict[ChannelId, LabelledSource] = self._by_channel(options.sources)
         """What is captioned, by channel: "" for one source, else each source's label."""
         self.probe: ProbeHandle | None = None
@@ -347,6 +351,7 @@ class CaptionsApp(App[Path | None]):
             clear_after=options.clear_after or settings.clear_after,
         )
         self._show_on(screen)
+        self.session.subscribe(ScreenSink(screen))
         return screen
 
     @staticmethod
@@ -487,50 +492,35 @@ class CaptionsApp(App[Path | None]):
         self.post_message(EngineEvent(event, self.generation.get(channel_id, 0), channel_id))
 
     def on_engine_event(self, message: EngineEvent) -> None:
-        from tui_captions.core.events import (
-            RecognizerUpdate,
-            SourceEnded,
-            SourceQuiet,
-            SourceStarted,
-        )
-
-        event, channel_id = message.event, message.channel
+        """Handled once by the session and handed to its sinks: the journal, the page, the
+        captions screen and this app; never lost, even if stale."""
+        channel_id = message.channel
         current = message.generation == self.generation.get(channel_id)
-        screen = self.captions
-        assert screen is not None, "engines run only under the captions screen"
-        # Journaled and handed to the session's sinks (the web page); never lost, even if stale.
-        for segment in self.session.accept(channel_id, event, current):
-            screen.add_final(segment)
-            self.words_said += len(segment.text.split())
-            if hits := watched(segment.text, self.watch_words):
-                self.watch_hits += 1
-                self._watch_word(segment, hits)
+        self.session.accept(channel_id, message.event, current)
         self.figures = Figures(
             self.session.final_count,
             self.words_said,
             self.watch_hits,
             "every line saved" if self.session.journal_if_open is not None else Figures.journal,
         )
-        if isinstance(event, RecognizerUpdate) and current and event.faces is not None:
-            self._saw(screen, event)
-        if isinstance(event, RecognizerUpdate) and current:
-            screen.show_partial(channel_id, self.session.partial_text(channel_id))
-            screen.show_update(channel_id, event)
-        elif isinstance(event, SourceStarted) and current:
-            self.capturing.add(channel_id)
-            self.state = "live"
-            self.status(f"Listening to {event.summary}.")
-        elif isinstance(event, SourceQuiet):
-            screen.show_partial(channel_id, "")
-        elif isinstance(event, SourceEnded):
-            screen.show_partial(channel_id, "")
-            if current:
-                self.capturing.discard(channel_id)
-                self._source_ended(channel_id, event.reason, event.error)
 
-    def _saw(self, screen: CaptionsScreen, event: RecognizerUpdate) -> None:
+    def source_started(self, channel_id: ChannelId, event: SourceStarted) -> None:
+        """The channel's current source opened: the session is live."""
+        self.capturing.add(channel_id)
+        self.state = "live"
+        self.status(f"Listening to {event.summary}.")
+
+    def said(self, segment: Segment) -> None:
+        """A final line: its words counted, and a notice if it says a watch word."""
+        self.words_said += len(segment.text.split())
+        if hits := watched(segment.text, self.watch_words):
+            self.watch_hits += 1
+            self._watch_word(segment, hits)
+
+    def saw(self, event: RecognizerUpdate) -> None:
         """An audio-visual source's window: its face crop on the camera pane."""
-        assert self.model is not None and event.faces is not None
+        screen = self.captions
+        assert self.model is not None and event.faces is not None and screen is not None
         screen.show_face(event.face, event.faces, self.model.format.frames_per_chunk)
         if not self.seen_face and event.faces:
             self.seen_face = True
@@ -549,7 +539,10 @@ class CaptionsApp(App[Path | None]):
         if self.settings.watch_bell is not False:
             self.bell()
 
-    def _source_ended(self, channel_id: ChannelId, reason: str, error: str | None) -> None:
+    def source_ended(self, channel_id: ChannelId, event: SourceEnded) -> None:
+        """The channel's current source ended: what next depends on why."""
+        self.capturing.discard(channel_id)
+        reason, error = event.reason, event.error
         lead = f"{channel_id}: " if channel_id else ""
         if reason == "failed":  # a bug: trying again by itself would fail again
             self.failed.add(channel_id)
@@ -775,3 +768,25 @@ class CaptionsApp(App[Path | None]):
         if isinstance(screen, CaptionsScreen):
             screen.state, screen.heading = self.state, self.heading
             screen.figures, screen.elapsed = self.figures, self.elapsed_s
+
+
+class AppSink(SessionSink):
+    """What the app makes of the session's events (its screen's sink shows them): the
+    sources' state and the status line, the face an audio-visual model reads, watch-word
+    notices. The app calls ``accept`` on its own thread, so these run there."""
+
+    def __init__(self, app: CaptionsApp) -> None:
+        self.app = app
+
+    def started(self, channel: str, event: SourceStarted) -> None:
+        self.app.source_started(channel, event)
+
+    def update(self, channel: str, event: RecognizerUpdate) -> None:
+        if event.faces is not None:
+            self.app.saw(event)
+
+    def final(self, segment: Segment) -> None:
+        self.app.said(segment)
+
+    def ended(self, channel: str, event: SourceEnded) -> None:
+        self.app.source_ended(channel, event)

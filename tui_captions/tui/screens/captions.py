@@ -1,9 +1,10 @@
 """The captions screen: session bar, transcript, levels and latency panes, status line.
 
 The screen owns its widgets and what the user does with them (search, the caption
-strip, follow, clear). The app gives it what to show through a small API and the
-reactive attributes its bars are bound to, and hears from it through messages: the
-screen never asks the app anything.
+strip, follow, clear). The session's events reach it through its sink
+(:class:`ScreenSink`, which the app subscribes to the session); the app gives it the
+rest through a small API and the reactive attributes its bars are bound to, and hears
+from it through messages: the screen never asks the app anything.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.tui.keys import CAPTIONS_KEYS, bindings
 from tui_captions.tui.widgets.bars import Heading, SessionBar, Severity, Status, StatusLine
 from tui_captions.tui.widgets.camera import CameraPane
@@ -32,7 +34,7 @@ from tui_captions.tui.widgets.transcript import TranscriptPane
 if TYPE_CHECKING:
     import numpy as np
 
-    from tui_captions.core.events import RecognizerUpdate
+    from tui_captions.core.events import RecognizerUpdate, SourceEnded
     from tui_captions.core.segments import Segment
     from tui_captions.core.stats import LiveStats
 
@@ -273,3 +275,27 @@ class CaptionsScreen(Screen[None]):
     def action_toggle_follow(self) -> None:
         pane = self.pane
         pane.following = not pane.following
+
+
+class ScreenSink(SessionSink):
+    """The session's events on the captions screen: final lines and partials on its pane,
+    each chunk's levels and latency beside it. The app calls ``accept`` on its own
+    thread, so the screen's API is called here directly."""
+
+    def __init__(self, screen: CaptionsScreen) -> None:
+        self.screen = screen
+
+    def final(self, segment: Segment) -> None:
+        self.screen.add_final(segment)
+
+    def partial(self, partial: Partial) -> None:
+        self.screen.show_partial(partial.channel, partial.text)
+
+    def update(self, channel: str, event: RecognizerUpdate) -> None:
+        self.screen.show_update(channel, event)
+
+    def quiet(self, channel: str) -> None:
+        self.screen.show_partial(channel, "")
+
+    def ended(self, channel: str, event: SourceEnded) -> None:
+        self.screen.show_partial(channel, "")
