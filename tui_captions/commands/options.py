@@ -218,6 +218,13 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "first use instead of the model directory's",
     )
     parser.add_argument(
+        "--language",
+        metavar="LANG",
+        help="the language a multilingual model writes, e.g. fr-FR or fr (sherpa-onnx's "
+        "Nemotron 3.5; default: the settings file's 'language', else the model's own "
+        "choice); a model of one language takes none",
+    )
+    parser.add_argument(
         "--endpoint-silence",
         type=seconds,
         metavar="S",

@@ -1,0 +1,1 @@
+"""The sherpa-onnx engine: released streaming model directories, their recognizers and streams."""
