@@ -85,7 +85,8 @@ MODEL = Kind(
     'a model name, a folder or "none"', lambda value: isinstance(value, str) and bool(value.strip())
 )
 LANGUAGE = Kind(
-    'a language such as "fr-FR" or "fr"', lambda value: isinstance(value, str) and bool(value.strip())
+    'a language such as "fr-FR" or "fr"',
+    lambda value: isinstance(value, str) and bool(value.strip()),
 )
 
 

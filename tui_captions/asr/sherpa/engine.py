@@ -24,7 +24,6 @@ what the model's family supports, since sherpa-onnx exits on the rest too.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -44,7 +43,7 @@ from tui_captions.asr.engine import (
     matching_language,
 )
 from tui_captions.asr.hotwords import Hotword, HotwordError
-from tui_captions.asr.sherpa.model_dir import SherpaDir, read_sherpa_dir
+from tui_captions.asr.sherpa.model_dir import SherpaDir, read_sherpa_dir, read_tokens
 from tui_captions.asr.tokens import WORD_BOUNDARY, writing_of
 from tui_captions.core.segments import Segment
 from tui_captions.core.writing import Writing
@@ -57,7 +56,8 @@ DEFAULT_CHUNK_S = 0.16  # when the metadata does not say the model's chunk
 # frames of this many feature frames, whatever the model's own subsampling.
 REPORTED_SUBSAMPLING = 4
 # Silence decoded after the end of input so the last frames reach the encoder (its chunk
-# with look-ahead) and the last word is emitted: sherpa-onnx's examples' tail.
+# with look-ahead) and the last word is emitted: sherpa-onnx's examples' tail, or two of the
+# model's windows where they are longer (a window and a shift decode every frame heard).
 FLUSH_SECONDS = 0.66
 NEMO_FAMILIES = ("nemo_transducer", "nemo_ctc")
 CTC_FAMILIES = ("nemo_ctc", "zipformer2_ctc")
@@ -81,6 +81,7 @@ class SherpaModel:
     files: SherpaDir
     run: RunOptions
     format: StreamFormat
+    flush_seconds: float
     writing: Writing
     languages: tuple[str, ...]
     pieces: tuple[str, ...]  # tokens.txt, by id
@@ -268,7 +269,8 @@ class SherpaStream:
         on: a quiet source may speak again."""
         if not self._fed:
             return ()
-        finals = self._decode(np.zeros(round(FLUSH_SECONDS * SAMPLE_RATE), dtype=np.float32))
+        flush = np.zeros(round(self._model.flush_seconds * SAMPLE_RATE), dtype=np.float32)
+        finals = self._decode(flush)
         return finals + self._close()
 
     def _decode(self, samples: np.ndarray) -> tuple[Segment, ...]:
@@ -306,7 +308,8 @@ class SherpaStream:
         scale = self._model.time_scale
         origin = self._shift + result.start_time
         frame = self._model.frame_seconds
-        times = [(origin + t * scale, origin + t * scale + frame) for t in result.timestamps]
+        starts = [origin + t * scale for t in result.timestamps]
+        times = [(round(start, 3), round(start + frame, 3)) for start in starts]
         pieces: list[str] = list(result.tokens)
         timed: tuple[tuple[float, float], ...] = ()
         if times and len(times) == len(pieces):
@@ -327,35 +330,25 @@ def load_sherpa(directory: Path, run: RunOptions) -> SherpaModel:
             "has no CUDA): use --compute cpu"
         )
     files = read_sherpa_dir(directory)
-    pieces = _read_tokens(files.tokens)
-    languages = _languages(files.metadata)
-    writing = writing_of(pieces, "" if languages else files.metadata.get("language") or None)
-    chunk = _chunk_seconds(files)
+    symbols = read_tokens(files.tokens)
+    pieces = tuple(symbols.get(i, "") for i in range(max(symbols) + 1))
+    # A multilingual model writes the language asked for: not known here.
+    language = "" if files.languages else None
+    nemo = files.family in NEMO_FAMILIES
+    # The model's chunk shift and window (with look-ahead), in feature frames, from the
+    # metadata sherpa-onnx runs it by.
+    shift = _positive_int(files.metadata, "chunk_shift" if nemo else "decode_chunk_len")
+    chunk = shift * FEATURE_SHIFT_S if shift else DEFAULT_CHUNK_S
+    window = _positive_int(files.metadata, "window_size" if nemo else "T") * FEATURE_SHIFT_S
     return SherpaModel(
         files,
         run,
         StreamFormat(SAMPLE_RATE, round(chunk * SAMPLE_RATE)),
-        writing,
-        languages,
+        max(FLUSH_SECONDS, 2 * window),
+        writing_of(pieces, language),
+        files.languages,
         pieces,
     )
-
-
-def _read_tokens(path: Path) -> tuple[str, ...]:
-    """tokens.txt: ``piece id`` a line (a piece may be a space); pieces by id."""
-    found: dict[int, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        piece, _, number = line.rpartition(" ")
-        if number.strip().isdigit():
-            found[int(number)] = piece
-    return tuple(found.get(i, "") for i in range(max(found, default=-1) + 1))
-
-
-def _chunk_seconds(files: SherpaDir) -> float:
-    """The model's chunk shift, from the metadata sherpa-onnx runs it by (feature frames)."""
-    key = "chunk_shift" if files.family in NEMO_FAMILIES else "decode_chunk_len"
-    frames = _positive_int(files.metadata, key)
-    return frames * FEATURE_SHIFT_S if frames else DEFAULT_CHUNK_S
 
 
 def _subsampling(files: SherpaDir) -> int:
@@ -370,15 +363,6 @@ def _positive_int(metadata: Mapping[str, str], key: str) -> int:
     except ValueError:
         return 0
     return max(value, 0)
-
-
-def _languages(metadata: Mapping[str, str]) -> tuple[str, ...]:
-    """A multilingual NeMo model's languages: the keys of its ``prompt_dictionary``."""
-    try:
-        prompts = json.loads(metadata.get("prompt_dictionary", "{}"))
-    except ValueError:
-        return ()
-    return tuple(prompts) if isinstance(prompts, dict) else ()
 
 
 def _is_cjk(char: str) -> bool:

@@ -1,0 +1,256 @@
+"""The sherpa-onnx engine on random-weight models of the released layout, in this process:
+partials, endpoints, word times, streams sharing a model, searches, hotwords, languages."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tools.random_sherpa import make_random_sherpa
+from tui_captions.asr.engine import DecodeOptions, RecognizerStream, RunOptions
+from tui_captions.asr.hotwords import Hotword, HotwordError
+from tui_captions.asr.registry import engine_for
+from tui_captions.asr.sherpa.engine import SherpaModel, load_sherpa
+from tui_captions.asr.sherpa.model_dir import read_tokens
+from tui_captions.audio.protocol import Camera, FfmpegSource
+from tui_captions.core.segments import Segment
+from tui_captions.errors import ComputeError, ModelError, UserError
+from tui_captions.pipeline.session import LabelledSource, for_model
+
+CPU = RunOptions(1, "int8", "cpu")
+
+
+@pytest.fixture(scope="module")
+def lstm(sherpa_lstm_dir: Path) -> SherpaModel:
+    return load_sherpa(sherpa_lstm_dir, CPU)
+
+
+@pytest.fixture(scope="module")
+def nemo_ctc(tmp_path_factory: pytest.TempPathFactory) -> SherpaModel:
+    directory = tmp_path_factory.mktemp("models") / "sherpa-nemo-ctc"
+    make_random_sherpa(directory, "nemo_ctc")
+    return load_sherpa(directory, CPU)
+
+
+@pytest.fixture(scope="module")
+def lstm_with_vocab(tmp_path_factory: pytest.TempPathFactory) -> SherpaModel:
+    """The LSTM with the bpe.vocab a release ships (sherpa-onnx splits hotwords with it)."""
+    directory = tmp_path_factory.mktemp("models") / "sherpa-lstm-vocab"
+    make_random_sherpa(directory, "lstm")
+    pieces = read_tokens(directory / "tokens.txt")
+    lines = [f"{piece}\t{-index / 10}\n" for index, piece in sorted(pieces.items())]
+    (directory / "bpe.vocab").write_text("".join(lines), encoding="utf-8")
+    return load_sherpa(directory, CPU)
+
+
+def noise(model: SherpaModel, chunks: int, seed: int = 1, level: float = 0.3) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    size = model.format.chunk_samples
+    return [(rng.standard_normal(size) * level).astype(np.float32) for _ in range(chunks)]
+
+
+def decode(stream: RecognizerStream, chunks: list[np.ndarray]) -> tuple[list[Segment], list[str]]:
+    """Every chunk, then the end of input: the final segments and the partial after each."""
+    finals: list[Segment] = []
+    partials: list[str] = []
+    for chunk in chunks:
+        step = stream.accept(chunk)
+        finals += step.finals
+        partials.append(step.partial)
+        assert step.compute_ms > 0
+    return finals + list(stream.finish()), partials
+
+
+def test_a_released_directory_opens_with_the_sherpa_engine(sherpa_lstm_dir: Path) -> None:
+    assert engine_for(sherpa_lstm_dir) is load_sherpa
+
+
+def test_the_chunk_is_the_models_own(lstm: SherpaModel, nemo_ctc: SherpaModel) -> None:
+    """decode_chunk_len (icefall) and chunk_shift (NeMo) feature frames of 10 ms."""
+    assert lstm.format.chunk_samples == int(lstm.files.metadata["decode_chunk_len"]) * 160
+    assert nemo_ctc.format.chunk_samples == int(nemo_ctc.files.metadata["chunk_shift"]) * 160
+    assert (lstm.engine, nemo_ctc.engine) == ("rnnt", "ctc")
+
+
+def test_lines_have_words_partials_and_word_times_in_order(lstm: SherpaModel) -> None:
+    finals, partials = decode(lstm.create_stream(DecodeOptions()), noise(lstm, 40))
+    assert finals and any(partials)
+    previous_end = 0.0
+    for segment in finals:
+        assert segment.text == " ".join(segment.text.split())
+        assert len(segment.word_times) == len(segment.text.split())
+        starts = [start for start, _ in segment.word_times]
+        assert starts == sorted(starts)
+        assert previous_end <= segment.start < segment.end <= 40 * lstm.format.chunk_seconds + 1
+        assert segment.word_times[0][0] == segment.start
+        assert segment.word_times[-1][1] == segment.end
+        previous_end = segment.start
+
+
+def test_blanks_after_words_end_the_line(lstm: SherpaModel) -> None:
+    """sherpa-onnx's endpoint, at --endpoint-silence: the random model's greedy search writes
+    a few words on quiet noise, then blanks; the line ends while audio goes on. With a
+    longer silence asked for, the same audio's line ends only with the input."""
+    chunks = noise(lstm, 12, level=0.1)
+    quick = lstm.create_stream(DecodeOptions(endpoint_silence_s=0.5, decoder="greedy"))
+    ended = [index for index, chunk in enumerate(chunks) if quick.accept(chunk).finals]
+    assert ended and ended[0] < len(chunks) - 2
+    patient = lstm.create_stream(DecodeOptions(endpoint_silence_s=30.0, decoder="greedy"))
+    assert not any(patient.accept(chunk).finals for chunk in chunks)
+    assert len(patient.finish()) == 1
+
+
+def test_a_long_line_ends_at_its_next_token(nemo_ctc: SherpaModel) -> None:
+    """The random NeMo CTC model writes on and on: --max-segment cuts it into lines."""
+    chunks = noise(nemo_ctc, 60)
+    long_lines, _ = decode(nemo_ctc.create_stream(DecodeOptions()), chunks)
+    short_lines, _ = decode(nemo_ctc.create_stream(DecodeOptions(max_segment_s=2.0)), chunks)
+    assert len(long_lines) == 1
+    assert len(short_lines) >= 4
+    assert all(line.end - line.start < 2.0 + 0.5 for line in short_lines)
+    assert " ".join(line.text for line in short_lines).split() != []
+
+
+def test_a_nemo_ctc_models_times_are_its_own_frames(nemo_ctc: SherpaModel) -> None:
+    """sherpa-onnx reports CTC times in 40 ms frames; a NeMo model's are 80 ms."""
+    (line,) = decode(nemo_ctc.create_stream(DecodeOptions()), noise(nemo_ctc, 60))[0]
+    assert 8.0 < line.end <= 60 * nemo_ctc.format.chunk_seconds + 0.7
+
+
+def test_dropped_chunks_move_the_times_not_the_model(lstm: SherpaModel) -> None:
+    chunks = noise(lstm, 6)
+    plain = lstm.create_stream(DecodeOptions(endpoint_silence_s=30.0))
+    later = lstm.create_stream(DecodeOptions(endpoint_silence_s=30.0))
+    for index, chunk in enumerate(chunks):
+        plain.accept(chunk, index)
+        later.accept(chunk, index + 10)
+    (first,), (second,) = plain.finish(), later.finish()
+    assert second.text == first.text
+    shift = 10 * lstm.format.chunk_seconds
+    assert second.start == pytest.approx(first.start + shift, abs=1e-3)
+
+
+def test_two_streams_share_the_model_and_keep_their_own_state(lstm: SherpaModel) -> None:
+    """Meeting mode: two sources on one recognizer decode as if each were alone."""
+    options = DecodeOptions(endpoint_silence_s=0.4)
+    one, other = noise(lstm, 12, seed=2), noise(lstm, 12, seed=3)
+    alone = [decode(lstm.create_stream(options), chunks)[0] for chunks in (one, other)]
+    first, second = lstm.create_stream(options), lstm.create_stream(options)
+    together: list[list[Segment]] = [[], []]
+    for a, b in zip(one, other, strict=True):
+        together[0] += first.accept(a).finals
+        together[1] += second.accept(b).finals
+    together[0] += first.finish()
+    together[1] += second.finish()
+    assert [[s.text for s in lines] for lines in together] == [
+        [s.text for s in lines] for lines in alone
+    ]
+    assert alone[0] != alone[1]
+
+
+def test_reset_starts_again_at_time_zero_and_finish_lets_audio_go_on(lstm: SherpaModel) -> None:
+    stream = lstm.create_stream(DecodeOptions(endpoint_silence_s=30.0))
+    chunks = noise(lstm, 5)
+    first, _ = decode(stream, chunks)
+    again, _ = decode(stream, chunks)  # after finish: a quiet source speaks again
+    assert again and again[-1].end > 2 * len(chunks) * lstm.format.chunk_seconds
+    stream.reset()
+    redone, _ = decode(stream, chunks)
+    assert redone == [dataclasses.replace(s, id=s.id + 2) for s in first]
+
+
+def test_recognizers_are_made_once_per_decoding_configuration(sherpa_lstm_dir: Path) -> None:
+    model = load_sherpa(sherpa_lstm_dir, CPU)
+    chunks = noise(model, 20)
+    beam = decode(model.create_stream(DecodeOptions()), chunks)[0]
+    decode(model.create_stream(DecodeOptions(decoder="beam")), chunks)
+    greedy = decode(model.create_stream(DecodeOptions(decoder="greedy")), chunks)[0]
+    wide = decode(model.create_stream(DecodeOptions(beam=8)), chunks)[0]
+    assert sorted((s.method, s.paths) for s in model._recognizers) == [
+        ("greedy_search", 1),
+        ("modified_beam_search", 4),
+        ("modified_beam_search", 8),
+    ]
+    assert [s.text for s in greedy] != [s.text for s in beam]
+    assert wide  # a wider beam decodes too
+
+
+def test_greedy_only_families_refuse_a_beam_and_every_family_refuses_lm(
+    nemo_ctc: SherpaModel, lstm: SherpaModel
+) -> None:
+    with pytest.raises(ModelError, match="greedy search only: leave out --decoder beam"):
+        nemo_ctc.create_stream(DecodeOptions(decoder="beam"))
+    nemo_ctc.create_stream(DecodeOptions(decoder="greedy"))
+    with pytest.raises(ModelError, match="leave out --lm"):
+        lstm.create_stream(DecodeOptions(lm="librispeech-4-gram"))
+
+
+def test_hotwords_bias_a_transducers_beam_search(lstm_with_vocab: SherpaModel) -> None:
+    chunks = noise(lstm_with_vocab, 40)
+    plain = decode(lstm_with_vocab.create_stream(DecodeOptions()), chunks)[0]
+    hotwords = (Hotword("tea", 8.0),)
+    biased = decode(lstm_with_vocab.create_stream(DecodeOptions(hotwords=hotwords)), chunks)[0]
+
+    def count(lines: list[Segment]) -> int:
+        return sum(line.text.count("t") for line in lines)
+
+    assert count(biased) > count(plain)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (DecodeOptions(decoder="greedy"), "leave out --decoder greedy"),
+        (DecodeOptions(), None),
+    ],
+)
+def test_hotwords_need_the_beam_search_and_bpe_vocab(
+    lstm: SherpaModel, lstm_with_vocab: SherpaModel, options: DecodeOptions, message: str | None
+) -> None:
+    with_hotwords = dataclasses.replace(options, hotwords=(Hotword("tea", 2.0),))
+    if message is None:  # the released directory without its bpe.vocab
+        with pytest.raises(HotwordError, match="needs? the model's bpe.vocab"):
+            lstm.create_stream(with_hotwords)
+        return
+    with pytest.raises(HotwordError, match=message):
+        lstm_with_vocab.create_stream(with_hotwords)
+
+
+def test_a_phrase_the_model_cannot_write_is_named(lstm_with_vocab: SherpaModel) -> None:
+    unwritable = Hotword("caf\u00e9 42", 2.0, "--hotwords")
+    with pytest.raises(HotwordError, match=r"--hotwords: this model cannot write 'caf\S+ 42'"):
+        lstm_with_vocab.create_stream(DecodeOptions(hotwords=(unwritable,)))
+
+
+def test_hotwords_are_refused_for_ctc(nemo_ctc: SherpaModel) -> None:
+    with pytest.raises(HotwordError, match="run it without --hotwords"):
+        nemo_ctc.create_stream(DecodeOptions(hotwords=(Hotword("tea", 2.0),)))
+
+
+def test_a_language_on_a_model_of_one_is_refused(lstm: SherpaModel) -> None:
+    assert lstm.languages == ()
+    with pytest.raises(ModelError, match="writes one language only; leave out --language"):
+        lstm.create_stream(DecodeOptions(language="fr"))
+
+
+def test_a_multilingual_models_stream_is_told_its_language(lstm: SherpaModel) -> None:
+    """As Nemotron 3.5 is: the per-stream option, in the model's own spelling."""
+    multilingual = dataclasses.replace(lstm, languages=("de-DE", "en-US", "fr-FR"))
+    stream = multilingual.create_stream(DecodeOptions(language="fr"))
+    assert stream._stream.get_option("language") == "fr-FR"
+    with pytest.raises(ModelError, match="writes de-DE, en-US, fr-FR; choose one of them"):
+        multilingual.create_stream(DecodeOptions(language="ja"))
+
+
+def test_cuda_is_refused_in_one_line(sherpa_lstm_dir: Path) -> None:
+    with pytest.raises(ComputeError, match="runs on the CPU only"):
+        load_sherpa(sherpa_lstm_dir, RunOptions(1, "int8", "cuda"))
+
+
+def test_a_camera_beside_a_sherpa_model_is_refused(lstm: SherpaModel) -> None:
+    source = FfmpegSource("talk.wav", camera=Camera("/dev/video0"))
+    with pytest.raises(UserError, match="--camera needs an audio-visual model"):
+        for_model([LabelledSource(source, "talk", "other")], lstm.format.wants_video)
