@@ -209,7 +209,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--decoder",
         choices=CTC_DECODERS,
         help="CTC models (wav2vec2): greedy, or lexicon + KenLM beam search (needs the "
-        "'lm' extra and a lexicon; default: the model directory's choice)",
+        "'lm' extra and a lexicon; default: the model directory's choice); sherpa-onnx "
+        "transducers: greedy, or beam search of --beam paths (the default)",
     )
     parser.add_argument(
         "--lm",

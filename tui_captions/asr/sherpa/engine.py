@@ -24,6 +24,7 @@ what the model's family supports, since sherpa-onnx exits on the rest too.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -43,7 +44,12 @@ from tui_captions.asr.engine import (
     matching_language,
 )
 from tui_captions.asr.hotwords import Hotword, HotwordError
-from tui_captions.asr.sherpa.model_dir import SherpaDir, read_sherpa_dir, read_tokens
+from tui_captions.asr.sherpa.model_dir import (
+    INT8_SUFFIX,
+    SherpaDir,
+    read_sherpa_dir,
+    read_tokens,
+)
 from tui_captions.asr.tokens import WORD_BOUNDARY, writing_of
 from tui_captions.core.segments import Segment
 from tui_captions.core.writing import Writing
@@ -330,6 +336,10 @@ def load_sherpa(directory: Path, run: RunOptions) -> SherpaModel:
             "has no CUDA): use --compute cpu"
         )
     files = read_sherpa_dir(directory)
+    # int8 or not is the directory's files (int8 preferred where both were released), not
+    # --quantize: the session bar says which runs.
+    int8 = any(path.name.endswith(INT8_SUFFIX) for path in files.onnx_files)
+    run = dataclasses.replace(run, quantize="int8" if int8 else "none")
     symbols = read_tokens(files.tokens)
     pieces = tuple(symbols.get(i, "") for i in range(max(symbols) + 1))
     # A multilingual model writes the language asked for: not known here.
