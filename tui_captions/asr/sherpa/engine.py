@@ -157,7 +157,6 @@ class SherpaModel:
             "rule2_min_trailing_silence": search.endpoint_silence_s,
             "rule3_min_utterance_length": 1e9,
             "decoding_method": search.method,
-            "provider": self.run.compute,
         }
         if files.family == "nemo_ctc":
             return sherpa_onnx.OnlineRecognizer.from_nemo_ctc(model=str(files.model), **common)
@@ -209,9 +208,12 @@ class SherpaModel:
         lines = []
         for hotword in hotwords:
             phrase = hotword.phrase.upper() if self.writing.upper_case else hotword.phrase
-            missing = sorted({c for c in phrase if not c.isspace() and c not in letters})
             if "/" in phrase or any(word.startswith(":") for word in phrase.split()):
-                missing = missing or ["/"]
+                raise HotwordError(
+                    f"{hotword.origin}: {hotword.phrase!r} holds a '/' or a word that starts "
+                    "with ':', which sherpa-onnx reads as separators; leave them out"
+                )
+            missing = sorted({c for c in phrase if not c.isspace() and c not in letters})
             if missing:
                 raise HotwordError(
                     f"{hotword.origin}: this model cannot write {hotword.phrase!r} (it has "
