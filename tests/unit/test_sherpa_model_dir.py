@@ -11,7 +11,7 @@ import onnx
 import pytest
 import sherpa_onnx
 
-from tools.random_sherpa import BUILDERS, make_random_sherpa
+from tools.random_sherpa import BUILDERS, NEMOTRON_35_PROMPTS, make_random_sherpa, write_nemotron_35
 from tui_captions.asr.sherpa.model_dir import (
     Family,
     SherpaDir,
@@ -43,10 +43,14 @@ def recognizer(model: SherpaDir) -> sherpa_onnx.OnlineRecognizer:
     )
 
 
-def decode_noise(model: SherpaDir, seconds: float = 2.0, seed: int = 0) -> str:
+def decode_noise(
+    model: SherpaDir, seconds: float = 2.0, seed: int = 0, language: str | None = None
+) -> str:
     samples = np.random.default_rng(seed).standard_normal(int(16000 * seconds)) * 0.1
     engine = recognizer(model)
     stream = engine.create_stream()
+    if language is not None:
+        stream.set_option("language", language)
     stream.accept_waveform(16000, samples.astype(np.float32))
     stream.input_finished()
     while engine.is_ready(stream):
@@ -126,3 +130,14 @@ def test_a_folder_without_a_model_is_one_line_naming_it(tmp_path: Path) -> None:
     (tmp_path / "tokens.txt").write_text("<blk> 0\n")
     with pytest.raises(ModelError, match=str(tmp_path)):
         read_sherpa_dir(tmp_path)
+
+
+def test_a_nemotron_35_model_names_its_languages_and_decodes_each_its_own_way(
+    tmp_path: Path,
+) -> None:
+    write_nemotron_35(tmp_path)
+    model = read_sherpa_dir(tmp_path)
+    assert model.family == "nemo_transducer"
+    assert model.languages == tuple(sorted(set(NEMOTRON_35_PROMPTS) - {"auto"}))
+    texts = {decode_noise(model, language=language) for language in model.languages}
+    assert len(texts) == len(model.languages)
