@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools.random_sherpa import make_random_sherpa
+from tools.random_sherpa import BUILDERS, SIZES, make_random_sherpa
 from tui_captions.asr.engine import DecodeOptions, RecognizerStream, RunOptions
 from tui_captions.asr.hotwords import Hotword, HotwordError
 from tui_captions.asr.registry import engine_for
 from tui_captions.asr.sherpa.engine import SherpaModel, load_sherpa
-from tui_captions.asr.sherpa.model_dir import read_tokens
+from tui_captions.asr.sherpa.model_dir import Family, read_tokens
 from tui_captions.audio.protocol import Camera, FfmpegSource
 from tui_captions.core.segments import Segment
 from tui_captions.errors import ComputeError, ModelError, UserError
@@ -68,6 +68,23 @@ def test_a_released_directory_opens_with_the_sherpa_engine(sherpa_lstm_dir: Path
     assert engine_for(sherpa_lstm_dir) is load_sherpa
 
 
+@pytest.mark.parametrize("family", sorted(BUILDERS))
+def test_every_family_writes_timed_lines_with_the_search_it_has(
+    family: Family, tmp_path: Path
+) -> None:
+    """Transducers search with a beam by default; NeMo and CTC models only greedily."""
+    make_random_sherpa(tmp_path / family, family)
+    model = load_sherpa(tmp_path / family, CPU)
+    finals, partials = decode(model.create_stream(DecodeOptions()), noise(model, 20))
+    assert finals and any(partials)
+    assert all(len(line.word_times) == len(line.text.split()) for line in finals)
+    assert all(0 <= line.start < line.end <= 20 * model.format.chunk_seconds + 1 for line in finals)
+    (search,) = model._recognizers
+    greedy_only = family.startswith("nemo") or family.endswith("ctc")
+    assert search.method == ("greedy_search" if greedy_only else "modified_beam_search")
+    assert model.engine == ("ctc" if family.endswith("ctc") else "rnnt")
+
+
 def test_the_chunk_is_the_models_own(lstm: SherpaModel, nemo_ctc: SherpaModel) -> None:
     """decode_chunk_len (icefall) and chunk_shift (NeMo) feature frames of 10 ms."""
     assert lstm.format.chunk_samples == int(lstm.files.metadata["decode_chunk_len"]) * 160
@@ -90,14 +107,15 @@ def test_lines_have_words_partials_and_word_times_in_order(lstm: SherpaModel) ->
         previous_end = segment.start
 
 
-def test_blanks_after_words_end_the_line(lstm: SherpaModel) -> None:
-    """sherpa-onnx's endpoint, at --endpoint-silence: the random model's greedy search writes
-    a few words on quiet noise, then blanks; the line ends while audio goes on. With a
-    longer silence asked for, the same audio's line ends only with the input."""
-    chunks = noise(lstm, 12, level=0.1)
+def test_silence_after_words_ends_the_line(lstm: SherpaModel) -> None:
+    """sherpa-onnx's endpoint at --endpoint-silence: words, then silence, and the line ends
+    while audio goes on. With a longer silence asked for, it ends only with the input."""
+    silence = np.zeros(lstm.format.chunk_samples, np.float32)
+    chunks = noise(lstm, 6) + [silence] * 8
     quick = lstm.create_stream(DecodeOptions(endpoint_silence_s=0.5, decoder="greedy"))
     ended = [index for index, chunk in enumerate(chunks) if quick.accept(chunk).finals]
-    assert ended and ended[0] < len(chunks) - 2
+    (index,) = ended  # the chunk a model's window (look-ahead) and 0.5 s later
+    assert 6 < index <= 10
     patient = lstm.create_stream(DecodeOptions(endpoint_silence_s=30.0, decoder="greedy"))
     assert not any(patient.accept(chunk).finals for chunk in chunks)
     assert len(patient.finish()) == 1
@@ -229,13 +247,22 @@ def test_a_language_on_a_model_of_one_is_refused(lstm: SherpaModel) -> None:
         lstm.create_stream(DecodeOptions(language="fr"))
 
 
-def test_a_multilingual_models_stream_is_told_its_language(lstm: SherpaModel) -> None:
-    """As Nemotron 3.5 is: the per-stream option, in the model's own spelling."""
-    multilingual = dataclasses.replace(lstm, languages=("de-DE", "en-US", "fr-FR"))
-    stream = multilingual.create_stream(DecodeOptions(language="fr"))
-    assert stream._stream.get_option("language") == "fr-FR"
+def test_a_multilingual_models_stream_writes_the_language_asked_for(tmp_path: Path) -> None:
+    """Nemotron 3.5's contract: the per-stream option picks the encoder's language prompt."""
+    SIZES["nemotron-3.5"](tmp_path, 0, False)
+    model = load_sherpa(tmp_path, CPU)
+    assert model.languages == ("de-DE", "en-US", "fr-FR")
+    assert model.writing.language == ""  # whichever is asked for: no English rules
+    chunks = noise(model, 20)
+
+    def text(language: str) -> list[str]:
+        lines, _ = decode(model.create_stream(DecodeOptions(language=language)), chunks)
+        return [line.text for line in lines]
+
+    assert text("en-US") != text("de-DE")
+    assert text("fr") == text("fr-FR") == text("FR_fr")
     with pytest.raises(ModelError, match="writes de-DE, en-US, fr-FR; choose one of them"):
-        multilingual.create_stream(DecodeOptions(language="ja"))
+        model.create_stream(DecodeOptions(language="ja"))
 
 
 def test_int8_is_the_directorys_choice(sherpa_lstm_dir: Path, tmp_path: Path) -> None:
