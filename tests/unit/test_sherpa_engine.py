@@ -85,6 +85,24 @@ def test_every_family_writes_timed_lines_with_the_search_it_has(
     assert model.engine == ("ctc" if family.endswith("ctc") else "rnnt")
 
 
+@pytest.mark.parametrize("family", sorted(BUILDERS))
+def test_one_line_is_what_sherpa_onnxs_own_loop_writes(family: Family, tmp_path: Path) -> None:
+    """Greedy, no endpoint in reach: chunk by chunk through the engine, the same text as
+    sherpa-onnx's decoding loop over the whole audio and the same tail of silence."""
+    make_random_sherpa(tmp_path / family, family)
+    model = load_sherpa(tmp_path / family, CPU)
+    chunks = noise(model, 20)
+    never = DecodeOptions(decoder="greedy", endpoint_silence_s=1e3, max_segment_s=1e3)
+    (line,) = decode(model.create_stream(never), chunks)[0]
+    recognizer = next(iter(model._recognizers.values()))
+    stream = recognizer.create_stream()
+    tail = np.zeros(round(model.flush_seconds * 16_000), np.float32)
+    stream.accept_waveform(16_000, np.concatenate([*chunks, tail]))
+    while recognizer.is_ready(stream):
+        recognizer.decode_stream(stream)
+    assert line.text == " ".join(recognizer.get_result(stream).split())
+
+
 def test_the_chunk_is_the_models_own(lstm: SherpaModel, nemo_ctc: SherpaModel) -> None:
     """decode_chunk_len (icefall) and chunk_shift (NeMo) feature frames of 10 ms."""
     assert lstm.format.chunk_samples == int(lstm.files.metadata["decode_chunk_len"]) * 160
