@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from tui_captions.asr.engine import (
 )
 from tui_captions.asr.hotwords import Hotword, HotwordError
 from tui_captions.asr.sherpa.model_dir import (
+    CTC_FAMILIES,
     INT8_SUFFIX,
     SherpaDir,
     read_sherpa_dir,
@@ -57,7 +58,6 @@ from tui_captions.errors import ComputeError, ModelError
 
 SAMPLE_RATE = 16_000
 FEATURE_SHIFT_S = 0.01  # sherpa-onnx's feature frames, before the encoder's subsampling
-DEFAULT_CHUNK_S = 0.16  # when the metadata does not say the model's chunk
 # sherpa-onnx reports token times of its generic transducer and CTC models in output
 # frames of this many feature frames, whatever the model's own subsampling.
 REPORTED_SUBSAMPLING = 4
@@ -66,7 +66,6 @@ REPORTED_SUBSAMPLING = 4
 # model's windows where they are longer (a window and a shift decode every frame heard).
 FLUSH_SECONDS = 0.66
 NEMO_FAMILIES = ("nemo_transducer", "nemo_ctc")
-CTC_FAMILIES = ("nemo_ctc", "zipformer2_ctc")
 GREEDY, BEAM = "greedy_search", "modified_beam_search"
 
 
@@ -347,16 +346,15 @@ def load_sherpa(directory: Path, run: RunOptions) -> SherpaModel:
     # A multilingual model writes the language asked for: not known here.
     language = "" if files.languages else None
     nemo = files.family in NEMO_FAMILIES
-    # The model's chunk shift and window (with look-ahead), in feature frames, from the
-    # metadata sherpa-onnx runs it by.
-    shift = _positive_int(files.metadata, "chunk_shift" if nemo else "decode_chunk_len")
-    chunk = shift * FEATURE_SHIFT_S if shift else DEFAULT_CHUNK_S
-    window = _positive_int(files.metadata, "window_size" if nemo else "T") * FEATURE_SHIFT_S
+    # The model's chunk shift and window (with look-ahead), in feature frames: the metadata
+    # sherpa-onnx runs it by, positive integers (read_sherpa_dir checked them).
+    shift = int(files.metadata["chunk_shift" if nemo else "decode_chunk_len"])
+    window = int(files.metadata["window_size" if nemo else "T"])
     return SherpaModel(
         files,
         run,
-        StreamFormat(SAMPLE_RATE, round(chunk * SAMPLE_RATE)),
-        max(FLUSH_SECONDS, 2 * window),
+        StreamFormat(SAMPLE_RATE, round(shift * FEATURE_SHIFT_S * SAMPLE_RATE)),
+        max(FLUSH_SECONDS, 2 * window * FEATURE_SHIFT_S),
         writing_of(pieces, language),
         files.languages,
         pieces,
@@ -364,17 +362,10 @@ def load_sherpa(directory: Path, run: RunOptions) -> SherpaModel:
 
 
 def _subsampling(files: SherpaDir) -> int:
+    """Feature frames per encoder output frame (read_sherpa_dir checked a NeMo model's)."""
     if files.family in NEMO_FAMILIES:
-        return _positive_int(files.metadata, "subsampling_factor") or REPORTED_SUBSAMPLING
+        return int(files.metadata["subsampling_factor"])
     return REPORTED_SUBSAMPLING
-
-
-def _positive_int(metadata: Mapping[str, str], key: str) -> int:
-    try:
-        value = int(metadata.get(key, "0"))
-    except ValueError:
-        return 0
-    return max(value, 0)
 
 
 def _is_cjk(char: str) -> bool:
