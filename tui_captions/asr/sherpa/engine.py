@@ -45,7 +45,9 @@ from tui_captions.asr.engine import (
 )
 from tui_captions.asr.hotwords import Hotword, HotwordError
 from tui_captions.asr.sherpa.model_dir import (
+    BEAM,
     CTC_FAMILIES,
+    GREEDY,
     INT8_SUFFIX,
     SherpaDir,
     read_sherpa_dir,
@@ -66,7 +68,6 @@ REPORTED_SUBSAMPLING = 4
 # model's windows where they are longer (a window and a shift decode every frame heard).
 FLUSH_SECONDS = 0.66
 NEMO_FAMILIES = ("nemo_transducer", "nemo_ctc")
-GREEDY, BEAM = "greedy_search", "modified_beam_search"
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class SherpaModel:
             )
         if options.beam < 1:
             raise ValueError("beam width must be at least 1")
-        greedy_only = self.files.family in (*NEMO_FAMILIES, *CTC_FAMILIES)
+        greedy_only = BEAM not in self.files.decoding_methods
         if greedy_only and options.decoder == "beam":
             raise ModelError(
                 f"{where}: sherpa-onnx decodes a {self.files.family} model with its greedy "
@@ -149,6 +150,7 @@ class SherpaModel:
             "tokens": str(files.tokens),
             "num_threads": self.run.threads,
             "sample_rate": SAMPLE_RATE,
+            "feature_dim": files.feature_dim,
             "enable_endpoint_detection": True,
             # rule 1: nothing but silence for as long restarts; rule 2: text, then silence,
             # ends a line; rule 3 (any length) is ours, at a token: never sherpa-onnx's.
@@ -163,45 +165,25 @@ class SherpaModel:
             return sherpa_onnx.OnlineRecognizer.from_zipformer2_ctc(
                 model=str(files.model), **common
             )
-        unit = self._modeling_unit()
         return sherpa_onnx.OnlineRecognizer.from_transducer(
             encoder=str(files.encoder),
             decoder=str(files.decoder),
             joiner=str(files.joiner),
             max_active_paths=search.paths,
-            modeling_unit=unit,
-            bpe_vocab=str(files.bpe_vocab) if files.bpe_vocab and unit != "cjkchar" else "",
+            modeling_unit=files.modeling_unit,
+            bpe_vocab=str(files.bpe_vocab) if files.bpe_vocab else "",
             **common,
         )
-
-    def _modeling_unit(self) -> str:
-        """How sherpa-onnx turns a hotword into tokens: word pieces (through bpe.vocab),
-        characters, or both for the Chinese-English models."""
-        pieces = any(p.startswith(WORD_BOUNDARY) for p in self.pieces)
-        cjk = any(_is_cjk(c) for p in self.pieces for c in p)
-        if pieces:
-            return "cjkchar+bpe" if cjk else "bpe"
-        return "cjkchar"
 
     def _hotwords(self, hotwords: Sequence[Hotword], search: _Search) -> str:
         """The phrases as sherpa-onnx's per-stream contextual biasing reads them: one
         ``phrase :score`` a line (``/`` separates lines), in the model's case."""
-        where = self.files.directory
-        if not self.files.is_transducer or self.files.family == "nemo_transducer":
-            raise HotwordError(
-                f"{where}: hotwords bias a transducer's beam search, and sherpa-onnx decodes "
-                f"this {self.files.family} model greedily: run it without --hotwords"
-            )
+        if problem := self.files.hotwords_problem():
+            raise HotwordError(problem)
         if search.method == GREEDY:
             raise HotwordError(
-                f"{where}: hotwords bias the beam search, and --decoder greedy asks for the "
-                "greedy one: leave out --decoder greedy, or run without --hotwords"
-            )
-        if self._modeling_unit() != "cjkchar" and self.files.bpe_vocab is None:
-            raise HotwordError(
-                f"{where}: hotwords need the model's bpe.vocab (how sherpa-onnx splits a "
-                "phrase into its word pieces), which this directory lacks: add the "
-                "release's bpe.vocab, or run without --hotwords"
+                f"{self.files.directory}: hotwords bias the beam search, and --decoder greedy "
+                "asks for the greedy one: leave out --decoder greedy, or run without --hotwords"
             )
         letters = {c for p in self.pieces for c in p if not (p.startswith("<") and p.endswith(">"))}
         lines = []
@@ -366,10 +348,6 @@ def _subsampling(files: SherpaDir) -> int:
     if files.family in NEMO_FAMILIES:
         return int(files.metadata["subsampling_factor"])
     return REPORTED_SUBSAMPLING
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
 def _joined(pieces: Sequence[str], ids: Sequence[int]) -> str:
