@@ -15,7 +15,7 @@ from pathlib import Path
 import onnx
 from hypothesis import strategies as st
 
-from tui_captions.asr.sherpa.model_dir import Family, SherpaDir
+from tui_captions.asr.sherpa.model_dir import Family, SherpaDir, read_tokens
 
 _NEMO_CACHES = tuple(f"cache_last_{n}_dim{i}" for n in ("channel", "time") for i in (1, 2, 3))
 _ICEFALL_DECODER = ("vocab_size", "context_size")
@@ -109,6 +109,14 @@ LIST_KEYS = frozenset(
 NEEDS_BLANK = frozenset({"nemo_transducer", "nemo_ctc", "zipformer2_ctc"})
 
 
+def write_bpe_vocab(model: SherpaDir) -> Path:
+    """A bpe.vocab (``piece score`` a line) for ``model``'s tokens, as releases ship one."""
+    pieces = read_tokens(model.tokens).values()
+    path = model.directory / "bpe.vocab"
+    path.write_text("".join(f"{piece} {-i / 10:.2f}\n" for i, piece in enumerate(pieces)))
+    return path
+
+
 def onnx_file(directory: Path, role: str) -> Path:
     return min(directory.glob(f"{role}*.onnx"))
 
@@ -118,7 +126,7 @@ class Damage:
     """One thing wrong with a model directory; ``apply`` returns the file it damaged."""
 
     kind: str  # drop_key, set_key, model_type, drop_output, extra_input, truncate, no_tokens,
-    # no_blank, bad_line
+    # no_blank, bad_line, bad_bpe_vocab
     role: str = ""
     key: str = ""
     value: str = ""
@@ -132,6 +140,10 @@ class Damage:
         if self.kind == "no_blank":
             tokens.write_text(tokens.read_text().replace("<blk>", "<b1k>"))
             return tokens
+        if self.kind == "bad_bpe_vocab":  # a bpe.model (binary) where bpe.vocab goes
+            vocab = directory / "bpe.vocab"
+            vocab.write_bytes(b"\n\x0a\x05<unk>\x15\x00\x00\x00\x00\x18\x02\n")
+            return vocab
         if self.kind == "bad_line":
             lines = tokens.read_text().splitlines()
             lines[len(lines) // 2] += " 7"
@@ -184,6 +196,7 @@ def damages(draw: st.DrawFn, family: Family, directory: Path) -> Damage:
                 "no_tokens",
                 "no_blank",
                 "bad_line",
+                "bad_bpe_vocab",
                 *(["model_type"] if "model_type" in READS[family].get("encoder", ()) else []),
             ]
         )
@@ -217,15 +230,26 @@ _RECOGNIZER = """
 import sys
 import numpy as np
 import sherpa_onnx
-family, tokens, *files = sys.argv[1:]
+family, tokens, bpe_vocab, *files = sys.argv[1:]
 if family == "nemo_ctc":
     engine = sherpa_onnx.OnlineRecognizer.from_nemo_ctc(tokens=tokens, model=files[0])
 elif family == "zipformer2_ctc":
     engine = sherpa_onnx.OnlineRecognizer.from_zipformer2_ctc(tokens=tokens, model=files[0])
 else:
     encoder, decoder, joiner = files
+    search = {}
+    if bpe_vocab:  # sherpa-onnx's hotwords, spelt in word pieces through bpe.vocab
+        hotwords = bpe_vocab + ".hotwords"
+        with open(hotwords, "w") as file:
+            file.write("tea :2.0\\n")
+        search = dict(
+            decoding_method="modified_beam_search",
+            hotwords_file=hotwords,
+            modeling_unit="bpe",
+            bpe_vocab=bpe_vocab,
+        )
     engine = sherpa_onnx.OnlineRecognizer.from_transducer(
-        tokens=tokens, encoder=encoder, decoder=decoder, joiner=joiner
+        tokens=tokens, encoder=encoder, decoder=decoder, joiner=joiner, **search
     )
 stream = engine.create_stream()
 stream.accept_waveform(16000, np.full(16000, 0.01, dtype=np.float32))
@@ -236,19 +260,16 @@ print(engine.get_result(stream))
 """
 
 
-def sherpa_in_a_child(family: Family, directory: Path, whole: SherpaDir) -> int:
+def sherpa_in_a_child(
+    family: Family, directory: Path, whole: SherpaDir, bpe_vocab: Path | None = None
+) -> int:
     """sherpa-onnx's own recogniser on ``directory``'s files (named as in ``whole``, the model
-    before the damage), in a child process: its exit status (negative: the signal)."""
-    files = [directory / path.name for path in whole.onnx_files]
+    before the damage), in a child process: its exit status (negative: the signal). With
+    ``bpe_vocab``: the beam search with a hotword spelt through it."""
+    files = [str(directory / path.name) for path in whole.onnx_files]
+    tokens = str(directory / "tokens.txt")
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _RECOGNIZER,
-            family,
-            str(directory / "tokens.txt"),
-            *map(str, files),
-        ],
+        [sys.executable, "-c", _RECOGNIZER, family, tokens, str(bpe_vocab or ""), *files],
         capture_output=True,
         text=True,
         timeout=60,

@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.sherpa_damage import READS, Damage, damaged_copy, damages, sherpa_in_a_child
+from tests.sherpa_damage import (
+    READS,
+    Damage,
+    damaged_copy,
+    damages,
+    sherpa_in_a_child,
+    write_bpe_vocab,
+)
 from tools.random_sherpa import BUILDERS, make_random_sherpa
 from tui_captions.asr.sherpa.model_dir import Family, SherpaDir, read_sherpa_dir
 from tui_captions.errors import ModelError
@@ -108,3 +115,17 @@ def test_a_chunk_of_no_frames_would_hang_sherpa_onnx_and_is_refused(
     directory, damaged = damaged_copy(models["lstm"].directory, damage, tmp_path)
     with pytest.raises(ModelError, match=f"{damaged}.*decode_chunk_len=0 must be positive"):
         read_sherpa_dir(directory)
+
+
+def test_a_bpe_vocab_that_is_not_one_would_end_sherpa_onnx_and_is_refused(
+    tmp_path: Path,
+) -> None:
+    """ssentencepiece exit()s on a line without 'piece score' once hotwords are spelt with it."""
+    whole = make_random_sherpa(tmp_path / "model", "lstm")
+    vocab = write_bpe_vocab(whole)
+    assert read_sherpa_dir(whole.directory).bpe_vocab == vocab
+    assert sherpa_in_a_child("lstm", whole.directory, whole, vocab) == 0
+    Damage("bad_bpe_vocab").apply(whole.directory)
+    assert sherpa_in_a_child("lstm", whole.directory, whole, vocab) == 255
+    with pytest.raises(ModelError, match=f"{vocab}: line 1 is not 'piece score'"):
+        read_sherpa_dir(whole.directory)
