@@ -126,6 +126,16 @@ def test_a_captions_tui_directory_is_not_taken_for_a_sherpa_one(tmp_path: Path) 
     assert not looks_like_sherpa_dir(tmp_path)
 
 
+def test_a_release_without_its_tokens_is_still_taken_for_one_and_refused_for_that(
+    tmp_path: Path,
+) -> None:
+    make_random_sherpa(tmp_path, "nemo_ctc")
+    (tmp_path / "tokens.txt").unlink()
+    assert looks_like_sherpa_dir(tmp_path)
+    with pytest.raises(ModelError, match=f"^{tmp_path / 'tokens.txt'}: file is missing"):
+        read_sherpa_dir(tmp_path)
+
+
 def test_a_folder_without_a_model_is_one_line_naming_it(tmp_path: Path) -> None:
     (tmp_path / "tokens.txt").write_text("<blk> 0\n")
     with pytest.raises(ModelError, match=str(tmp_path)):

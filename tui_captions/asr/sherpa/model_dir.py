@@ -126,12 +126,12 @@ class SherpaDir:
 
 
 def looks_like_sherpa_dir(directory: Path) -> bool:
-    """A released layout: ``tokens.txt`` and ONNX files, no captions-tui ``config.json``."""
+    """A released layout: ONNX files by the names releases use, no captions-tui
+    ``config.json`` (``tokens.txt`` may be missing: ``read_sherpa_dir`` then says so)."""
     return (
         directory.is_dir()
         and not (directory / "config.json").exists()
-        and (directory / TOKENS_FILE).is_file()
-        and any(path.is_file() for path in directory.glob("*.onnx"))
+        and bool(_find_onnx_files(directory))
     )
 
 
