@@ -126,12 +126,12 @@ class SherpaDir:
 
 
 def looks_like_sherpa_dir(directory: Path) -> bool:
-    """A released layout: ``tokens.txt`` and ONNX files, no captions-tui ``config.json``."""
+    """A released layout: ONNX files by the names releases use, no captions-tui
+    ``config.json`` (``tokens.txt`` may be missing: ``read_sherpa_dir`` then says so)."""
     return (
         directory.is_dir()
         and not (directory / "config.json").exists()
-        and (directory / TOKENS_FILE).is_file()
-        and any(path.is_file() for path in directory.glob("*.onnx"))
+        and bool(_find_onnx_files(directory))
     )
 
 
@@ -143,6 +143,8 @@ def read_sherpa_dir(directory: Path) -> SherpaDir:
     tokens = directory / TOKENS_FILE
     bpe_vocab = directory / BPE_VOCAB_FILE
     found_bpe = bpe_vocab if bpe_vocab.is_file() else None
+    if found_bpe is not None:
+        _check_bpe_vocab(found_bpe)
     if all(role in roles for role in TRANSDUCER_ROLES):
         return _read_transducer(directory, roles, tokens, found_bpe)
     model = roles.get("model") or roles.get("ctc")
@@ -581,6 +583,30 @@ def _int_list(header: OnnxHeader, key: str) -> tuple[int, ...]:
             "export the model again"
         )
     return values
+
+
+# --- bpe.vocab ------------------------------------------------------------------------------
+
+_SCORE = re.compile(rb"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _check_bpe_vocab(path: Path) -> None:
+    """ssentencepiece's LoadVocab reads ``piece score`` from every line and calls exit() on one
+    without them (bpe.model, the binary sentencepiece file, passed for it is the usual case)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot be read ({exc.strerror})") from None
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the newline that ends the last line
+    for number, line in enumerate(lines, start=1):
+        fields = line.split(maxsplit=1)
+        if len(fields) < 2 or not _SCORE.match(fields[1]):
+            raise ModelError(
+                f"{path}: line {number} is not 'piece score' (a bpe.model is binary, not a "
+                "bpe.vocab): use the bpe.vocab released with the model, or remove it"
+            )
 
 
 # --- tokens.txt -----------------------------------------------------------------------------
