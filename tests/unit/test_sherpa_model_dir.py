@@ -11,7 +11,7 @@ import onnx
 import pytest
 import sherpa_onnx
 
-from tools.random_sherpa import BUILDERS, make_random_sherpa
+from tools.random_sherpa import BUILDERS, NEMOTRON_35_PROMPTS, make_random_sherpa, write_nemotron_35
 from tui_captions.asr.sherpa.model_dir import (
     Family,
     SherpaDir,
@@ -43,10 +43,14 @@ def recognizer(model: SherpaDir) -> sherpa_onnx.OnlineRecognizer:
     )
 
 
-def decode_noise(model: SherpaDir, seconds: float = 2.0, seed: int = 0) -> str:
+def decode_noise(
+    model: SherpaDir, seconds: float = 2.0, seed: int = 0, language: str | None = None
+) -> str:
     samples = np.random.default_rng(seed).standard_normal(int(16000 * seconds)) * 0.1
     engine = recognizer(model)
     stream = engine.create_stream()
+    if language is not None:
+        stream.set_option("language", language)
     stream.accept_waveform(16000, samples.astype(np.float32))
     stream.input_finished()
     while engine.is_ready(stream):
@@ -122,7 +126,51 @@ def test_a_captions_tui_directory_is_not_taken_for_a_sherpa_one(tmp_path: Path) 
     assert not looks_like_sherpa_dir(tmp_path)
 
 
+def test_a_release_without_its_tokens_is_still_taken_for_one_and_refused_for_that(
+    tmp_path: Path,
+) -> None:
+    make_random_sherpa(tmp_path, "nemo_ctc")
+    (tmp_path / "tokens.txt").unlink()
+    assert looks_like_sherpa_dir(tmp_path)
+    with pytest.raises(ModelError, match=f"^{tmp_path / 'tokens.txt'}: file is missing"):
+        read_sherpa_dir(tmp_path)
+
+
 def test_a_folder_without_a_model_is_one_line_naming_it(tmp_path: Path) -> None:
     (tmp_path / "tokens.txt").write_text("<blk> 0\n")
     with pytest.raises(ModelError, match=str(tmp_path)):
         read_sherpa_dir(tmp_path)
+
+
+def test_a_nemotron_35_model_names_its_languages_and_decodes_each_its_own_way(
+    tmp_path: Path,
+) -> None:
+    write_nemotron_35(tmp_path)
+    model = read_sherpa_dir(tmp_path)
+    assert model.family == "nemo_transducer"
+    assert model.languages == tuple(sorted(set(NEMOTRON_35_PROMPTS) - {"auto"}))
+    texts = {decode_noise(model, language=language) for language in model.languages}
+    assert len(texts) == len(model.languages)
+
+
+def test_initializers_listed_as_inputs_are_not_counted_as_inputs(tmp_path: Path) -> None:
+    """Before IR version 4 exports listed the weights among the graph's inputs; onnxruntime
+    (and so sherpa-onnx) feeds only the others."""
+    model = make_random_sherpa(tmp_path / "model", "lstm")
+    assert model.joiner is not None
+    proto = onnx.load(model.joiner)
+    proto.graph.input.extend(
+        onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
+        for t in proto.graph.initializer
+    )
+    old = tmp_path / "old.onnx"
+    onnx.save(proto, old)
+    assert read_onnx_header(old).input_names == ("encoder_out", "decoder_out")
+
+
+@pytest.mark.parametrize("content", [b"", b"\x08", b"\x3a\xff\xff\x03"])
+def test_an_empty_or_cut_file_is_one_line_naming_it(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "encoder.onnx"
+    path.write_bytes(content)
+    with pytest.raises(ModelError, match=f"^{path}: .*download the model again$"):
+        read_onnx_header(path)

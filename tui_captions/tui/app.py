@@ -107,6 +107,7 @@ class AppOptions:
     max_segment: float | None = None
     decoder: str | None = None  # CTC models: greedy or beam (None: the model's choice)
     lm: str | None = None
+    language: str | None = None  # --language; None: the settings file's, else the model's
     watch: str | None = None  # --watch; None: the settings file's list
     punctuation: str | None = None  # --punctuation; None: the settings file's, else the default
     hotwords: HotwordChoice = field(default_factory=HotwordChoice)  # --hotwords and friends
@@ -166,6 +167,7 @@ class CaptionsApp(App[Path | None]):
             options.decoder,
             options.lm,
             hotwords,
+            options.language,
         )
         super().__init__()
         for theme in self.theme_set.themes:
@@ -286,7 +288,7 @@ class CaptionsApp(App[Path | None]):
         self.post_message(ModelLoaded(model, options.model))
         # Then the punctuation model: lines keep sentence case until it is ready.
         spec, notice = self.settings.punctuation_choice(options.punctuation, self._notice)
-        post = self.backend.load_post(spec, notice, progress)
+        post = self.backend.load_post(spec, notice, progress, model.writing)
         self.post_message(PostLoaded(post))
 
     def _notice(self, text: str) -> None:
@@ -378,7 +380,7 @@ class CaptionsApp(App[Path | None]):
             self.backend.list_devices,
             cancellable,
             self._camera_lister(),
-            model_summary(self.options.model),
+            model_summary(self.options.model, self.decode_options.language),
         )
         self._show_on(picker)
         return picker

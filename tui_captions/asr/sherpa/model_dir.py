@@ -22,6 +22,8 @@ from typing import Literal
 from tui_captions.asr.sherpa.onnx_header import OnnxHeader, read_onnx_header
 from tui_captions.errors import ModelError
 
+ModelingUnit = Literal["bpe", "cjkchar", "cjkchar+bpe"]
+LetterCase = Literal["upper", "lower", "mixed"]
 Family = Literal[
     "zipformer",
     "zipformer2",
@@ -54,6 +56,8 @@ ENCODER_MODEL_TYPES: tuple[Family, ...] = (
 TOKENS_FILE = "tokens.txt"
 BPE_VOCAB_FILE = "bpe.vocab"
 BLANK = "<blk>"
+WORD_START = "\u2581"  # sentencepiece's mark of a word's first piece
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 CTC_BLANKS = ("<blk>", "<eps>", "<blank>")  # csrc/online-recognizer-ctc-impl.h, in this order
 # Released file names: encoder-epoch-99-avg-1-chunk-16-left-128.int8.onnx, encoder.onnx,
 # model.int8.onnx (NeMo CTC), ctc-epoch-20-avg-1-chunk-16-left-128.onnx (zipformer2 CTC).
@@ -62,6 +66,9 @@ CTC_ROLES = ("model", "ctc")
 INT8_SUFFIX = ".int8.onnx"
 # sherpa-onnx's decoder metadata for NeMo Parakeet "unified" streaming, a family of its own.
 _PARAKEET_UNIFIED = "nemo_parakeet_unified_streaming"
+DEFAULT_FEATURE_DIM = 80  # kaldi fbank bins every icefall model here takes
+GREEDY, BEAM = "greedy_search", "modified_beam_search"
+PROMPT_INPUT = "prompt_index"  # Nemotron 3.5: sherpa-onnx passes it sixth
 _INT32_MAX = 2**31 - 1
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
@@ -81,10 +88,37 @@ class SherpaDir:
     bpe_vocab: Path | None = None  # bpe.vocab where released (sherpa's hotwords need it)
     # NeMo 3.5 (multilingual): the encoder takes ``prompt_index``; the languages it names.
     languages: tuple[str, ...] = ()
+    # Feature bins per frame the model takes (pass as ``feature_dim``; NeMo reads its own).
+    feature_dim: int = DEFAULT_FEATURE_DIM
+    # What tokens.txt holds: "bpe" pieces, "cjkchar" characters or both ("cjkchar+bpe"),
+    # sherpa-onnx's hotwords ``modeling_unit``; and the case of its letters.
+    modeling_unit: ModelingUnit = "bpe"
+    letter_case: LetterCase = "mixed"
 
     @property
     def is_transducer(self) -> bool:
         return self.family in TRANSDUCER_FAMILIES
+
+    @property
+    def decoding_methods(self) -> tuple[str, ...]:
+        """What sherpa-onnx decodes this family with; any other method ends the process (NeMo
+        transducers and CTC models are greedy only)."""
+        if self.family in ENCODER_MODEL_TYPES:
+            return (GREEDY, BEAM)
+        return (GREEDY,)
+
+    def hotwords_problem(self) -> str | None:
+        """Why sherpa-onnx's hotwords cannot run on this model, or None: they ride on its beam
+        search, and BPE models encode them with ``bpe.vocab`` (without it sherpa-onnx
+        dereferences a null encoder)."""
+        if BEAM not in self.decoding_methods:
+            return f"{self.directory}: a {self.family} model decodes greedily only, no hotwords"
+        if "bpe" in self.modeling_unit and self.bpe_vocab is None:
+            return (
+                f"{self.directory}: no {BPE_VOCAB_FILE}, which sherpa-onnx needs to spell "
+                "hotwords in this model's pieces: add the one released with the model"
+            )
+        return None
 
     @property
     def onnx_files(self) -> tuple[Path, ...]:
@@ -92,12 +126,12 @@ class SherpaDir:
 
 
 def looks_like_sherpa_dir(directory: Path) -> bool:
-    """A released layout: ``tokens.txt`` and ONNX files, no captions-tui ``config.json``."""
+    """A released layout: ONNX files by the names releases use, no captions-tui
+    ``config.json`` (``tokens.txt`` may be missing: ``read_sherpa_dir`` then says so)."""
     return (
         directory.is_dir()
         and not (directory / "config.json").exists()
-        and (directory / TOKENS_FILE).is_file()
-        and any(path.is_file() for path in directory.glob("*.onnx"))
+        and bool(_find_onnx_files(directory))
     )
 
 
@@ -109,6 +143,8 @@ def read_sherpa_dir(directory: Path) -> SherpaDir:
     tokens = directory / TOKENS_FILE
     bpe_vocab = directory / BPE_VOCAB_FILE
     found_bpe = bpe_vocab if bpe_vocab.is_file() else None
+    if found_bpe is not None:
+        _check_bpe_vocab(found_bpe)
     if all(role in roles for role in TRANSDUCER_ROLES):
         return _read_transducer(directory, roles, tokens, found_bpe)
     model = roles.get("model") or roles.get("ctc")
@@ -170,14 +206,21 @@ def _read_transducer(
         family = _encoder_family(encoder)
         ENCODER_CONTRACTS[family].check(encoder)
         DECODER_CONTRACT.check(decoder)
-        _check_tokens(tokens, _int_value(decoder, "vocab_size"), blank_last=False)
+        vocab_size = _int_value(decoder, "vocab_size")
+        symbols = _check_tokens(tokens, vocab_size, blank_last=False)
+        feature_dim = _last_dim(encoder) or DEFAULT_FEATURE_DIM
     else:
         family = "nemo_transducer"
         NEMO_ENCODER.check(encoder)
         NEMO_DECODER.check(decoder)
+        _check_nemo_inputs(encoder)
         languages = _nemo_languages(encoder)
-        _check_tokens(tokens, _int_value(encoder, "vocab_size") + 1, blank_last=True)
+        vocab_size = _int_value(encoder, "vocab_size") + 1
+        symbols = _check_tokens(tokens, vocab_size, blank_last=True)
+        feature_dim = _nemo_feature_dim(encoder)
     JOINER_CONTRACT.check(joiner)
+    _check_scores(joiner, "joiner", vocab_size)
+    modeling_unit, letter_case = _token_traits(symbols)
     return SherpaDir(
         directory=directory,
         family=family,
@@ -188,7 +231,53 @@ def _read_transducer(
         joiner=joiner.path,
         bpe_vocab=bpe_vocab,
         languages=languages,
+        feature_dim=feature_dim,
+        modeling_unit=modeling_unit,
+        letter_case=letter_case,
     )
+
+
+def _check_scores(header: OnnxHeader, role: str, vocab_size: int | None) -> None:
+    """The scores' last axis, where the file fixes it, is the vocabulary the metadata gives
+    (sherpa-onnx looks up whatever id wins, unchecked)."""
+    scores = _last_dim(header, output=True)
+    if vocab_size is not None and scores is not None and scores != vocab_size:
+        raise ModelError(
+            f"{header.path}: the {role} scores {scores} tokens, the metadata says "
+            f"{vocab_size}: use the files released together"
+        )
+
+
+def _last_dim(header: OnnxHeader, *, output: bool = False) -> int | None:
+    """The fixed size of the first input's (or output's) last axis, if the file fixes it."""
+    values = header.outputs if output else header.inputs
+    dims = values[0].dims if values else None
+    last = dims[-1] if dims else None
+    return last if isinstance(last, int) and last > 0 else None
+
+
+def _nemo_feature_dim(encoder: OnnxHeader) -> int:
+    """sherpa-onnx takes the feature size from the encoder's first input, (N, C, T)'s C."""
+    dims = encoder.inputs[0].dims
+    size = dims[1] if dims and len(dims) == 3 else None
+    if not isinstance(size, int) or size <= 0:
+        raise ModelError(
+            f"{encoder.path}: the encoder's first input has no fixed feature size "
+            f"(shape {dims}); sherpa-onnx reads it from there: export the model again"
+        )
+    return size
+
+
+def _check_nemo_inputs(encoder: OnnxHeader) -> None:
+    """features, length, three caches; Nemotron 3.5 adds prompt_index as the sixth."""
+    names = encoder.input_names
+    wanted = 6 if PROMPT_INPUT in names else 5
+    if len(names) != wanted or (wanted == 6 and names[5] != PROMPT_INPUT):
+        raise ModelError(
+            f"{encoder.path}: the encoder's inputs are {', '.join(names)}; sherpa-onnx passes "
+            f"features, length, three caches{' and prompt_index' if wanted == 6 else ''} "
+            "in that order: export the model again"
+        )
 
 
 def _encoder_family(encoder: OnnxHeader) -> Family:
@@ -204,17 +293,28 @@ def _encoder_family(encoder: OnnxHeader) -> Family:
 
 
 def _nemo_languages(encoder: OnnxHeader) -> tuple[str, ...]:
-    """The languages of a multilingual NeMo encoder (3.5: an input named ``prompt_index``)."""
-    if "prompt_index" not in encoder.input_names:
+    """The languages a multilingual NeMo encoder (Nemotron 3.5: an input ``prompt_index``) names
+    in ``prompt_dictionary``, as sherpa-onnx keeps them: a JSON object's entries whose prompt
+    id is a whole number, not negative (anything else it ignores, so a stream falls back to
+    ``auto``)."""
+    if PROMPT_INPUT not in encoder.input_names:
         return ()
-    blob = encoder.metadata.get("prompt_dictionary", "")
     try:
-        prompts = json.loads(blob) if blob else {}
+        prompts = json.loads(encoder.metadata.get("prompt_dictionary", "") or "{}")
     except json.JSONDecodeError:
-        prompts = {}
+        return ()
     if not isinstance(prompts, dict):
-        prompts = {}
-    return tuple(sorted(name for name in prompts if name != "auto"))
+        return ()
+    return tuple(
+        sorted(
+            name
+            for name, prompt_id in prompts.items()
+            if name != "auto"
+            and isinstance(prompt_id, int)
+            and not isinstance(prompt_id, bool)
+            and prompt_id >= 0
+        )
+    )
 
 
 # --- CTC -----------------------------------------------------------------------------------
@@ -224,19 +324,23 @@ def _read_ctc(directory: Path, path: Path, tokens: Path, bpe_vocab: Path | None)
     """sherpa-onnx is told the CTC family by the caller; the metadata tells them apart."""
     model = read_onnx_header(path)
     family: Family
+    scores = None
     if "window_size" in model.metadata:
         family = "nemo_ctc"
         NEMO_CTC_CONTRACT.check(model)
-        _check_tokens(tokens, _int_value(model, "vocab_size") + 1, blank_last=True, ctc=True)
+        scores = _int_value(model, "vocab_size") + 1
+        symbols = _check_tokens(tokens, scores, blank_last=True, ctc=True)
     elif "encoder_dims" in model.metadata:
         family = "zipformer2_ctc"
         ZIPFORMER2_CTC_CONTRACT.check(model)
-        _check_tokens(tokens, _vocab_of(model), blank_last=False, ctc=True)
+        symbols = _check_tokens(tokens, _last_dim(model, output=True), blank_last=False, ctc=True)
     else:
         raise ModelError(
             f"{path}: neither a NeMo CTC model (no 'window_size' in its metadata) nor a "
             "zipformer2 CTC model (no 'encoder_dims'): download the model again"
         )
+    _check_scores(model, "model", scores)
+    modeling_unit, letter_case = _token_traits(symbols)
     return SherpaDir(
         directory=directory,
         family=family,
@@ -244,7 +348,18 @@ def _read_ctc(directory: Path, path: Path, tokens: Path, bpe_vocab: Path | None)
         metadata=dict(model.metadata),
         model=path,
         bpe_vocab=bpe_vocab,
+        feature_dim=_feature_dim_of_ctc(model, family),
+        modeling_unit=modeling_unit,
+        letter_case=letter_case,
     )
+
+
+def _feature_dim_of_ctc(model: OnnxHeader, family: Family) -> int:
+    """NeMo CTC takes (N, C, T) and is handed ``feature_dim`` (80 unless told); zipformer2
+    (N, T, C)."""
+    dims = model.inputs[0].dims if model.inputs else None
+    size = (dims[1] if family == "nemo_ctc" else dims[-1]) if dims and len(dims) == 3 else None
+    return size if isinstance(size, int) and size > 0 else DEFAULT_FEATURE_DIM
 
 
 # --- contracts: what each file of each family must declare -----------------------------
@@ -470,57 +585,78 @@ def _int_list(header: OnnxHeader, key: str) -> tuple[int, ...]:
     return values
 
 
+# --- bpe.vocab ------------------------------------------------------------------------------
+
+_SCORE = re.compile(rb"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _check_bpe_vocab(path: Path) -> None:
+    """ssentencepiece's LoadVocab reads ``piece score`` from every line and calls exit() on one
+    without them (bpe.model, the binary sentencepiece file, passed for it is the usual case)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot be read ({exc.strerror})") from None
+    lines = data.split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the newline that ends the last line
+    for number, line in enumerate(lines, start=1):
+        fields = line.split(maxsplit=1)
+        if len(fields) < 2 or not _SCORE.match(fields[1]):
+            raise ModelError(
+                f"{path}: line {number} is not 'piece score' (a bpe.model is binary, not a "
+                "bpe.vocab): use the bpe.vocab released with the model, or remove it"
+            )
+
+
 # --- tokens.txt -----------------------------------------------------------------------------
 
 
 def read_tokens(path: Path) -> dict[int, str]:
-    """Id -> symbol, parsed as sherpa-onnx's ReadTokens does (csrc/symbol-table.cc): each line
-    ``symbol id``, or ``id`` alone for a space; anything else ends sherpa-onnx."""
+    """Id -> symbol, parsed as sherpa-onnx's ReadTokens does (csrc/symbol-table.cc): lines split
+    at ``\\n``, fields at ASCII whitespace; ``symbol id``, or ``id`` alone for a space. A line
+    it cannot parse ends sherpa-onnx; an id that appears twice or is out of range is refused
+    here too (sherpa-onnx would keep the first and show the wrong text)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ModelError(
             f"{path}: file is missing from the model directory: download the model again"
         ) from None
     except OSError as exc:
         raise ModelError(f"{path}: cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise ModelError(
-            f"{path}: not UTF-8 text (byte {exc.start}): download the model again"
-        ) from None
     symbols: dict[int, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        fields = line.split()
-        if len(fields) == 1 and _INTEGER.fullmatch(fields[0]):
-            symbol, id_text = " ", fields[0]
-        elif len(fields) == 2 and _INTEGER.fullmatch(fields[1]):
-            symbol, id_text = fields
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        fields = line.split()  # bytes.split: ASCII whitespace only, as istream >> does
+        if not fields:
+            continue
+        if len(fields) == 1 and _INTEGER.fullmatch(fields[0].decode("ascii", "replace")):
+            symbol, id_field = b" ", fields[0]
+        elif len(fields) == 2 and _INTEGER.fullmatch(fields[1].decode("ascii", "replace")):
+            symbol, id_field = fields
         else:
+            shown = line.strip().decode("utf-8", "replace")
             raise ModelError(
-                f"{path}: line {number} is {line.strip()!r}, not 'symbol id': "
-                "download the model again"
+                f"{path}: line {number} is {shown!r}, not 'symbol id': "
+                "use the tokens.txt released with the model"
             )
-        token_id = int(id_text)
-        if token_id < 0 or token_id > _INT32_MAX:
+        token_id = int(id_field)
+        if not 0 <= token_id <= _INT32_MAX:
             raise ModelError(f"{path}: line {number}: id {token_id} is out of range")
         if token_id in symbols:
-            raise ModelError(f"{path}: line {number}: id {token_id} appears twice")
-        symbols[token_id] = symbol
+            raise ModelError(
+                f"{path}: line {number}: id {token_id} appears twice: "
+                "use the tokens.txt released with the model"
+            )
+        symbols[token_id] = symbol.decode("utf-8", "replace")
     if not symbols:
-        raise ModelError(f"{path}: no tokens in it: download the model again")
+        raise ModelError(f"{path}: no tokens in it: use the tokens.txt released with the model")
     return symbols
-
-
-def _vocab_of(header: OnnxHeader) -> int | None:
-    """The size of the first output's last axis (a CTC model's vocabulary) where it is fixed."""
-    dims = header.outputs[0].dims if header.outputs else None
-    last = dims[-1] if dims else None
-    return last if isinstance(last, int) and last > 0 else None
 
 
 def _check_tokens(
     path: Path, vocab_size: int | None, *, blank_last: bool, ctc: bool = False
-) -> None:
+) -> dict[int, str]:
     """Every id the model can emit has a symbol (sherpa-onnx looks them up unchecked); NeMo's
     ``<blk>`` is the last of exactly ``vocab_size``; a CTC model's blank is named (sherpa-onnx
     exits otherwise)."""
@@ -536,9 +672,10 @@ def _check_tokens(
             raise ModelError(
                 f"{path}: no {BLANK} token; this model needs it last: download the model again"
             )
-        if vocab_size is not None and (len(symbols) != vocab_size or blanks[-1] != vocab_size - 1):
+        # sherpa-onnx keeps a symbol's first id
+        if vocab_size is not None and (len(symbols) != vocab_size or blanks[0] != vocab_size - 1):
             raise ModelError(
-                f"{path}: {len(symbols)} tokens with {BLANK} at {blanks[-1]}; the model has "
+                f"{path}: {len(symbols)} tokens with {BLANK} at {blanks[0]}; the model has "
                 f"{vocab_size} with {BLANK} last: use the tokens.txt released with the model"
             )
     expected = range(vocab_size if vocab_size is not None else len(symbols))
@@ -548,3 +685,16 @@ def _check_tokens(
             f"{path}: no symbol for id {missing[0]} ({len(missing)} ids missing of "
             f"{len(expected)}): use the tokens.txt released with the model"
         )
+    return symbols
+
+
+def _token_traits(symbols: Mapping[int, str]) -> tuple[ModelingUnit, LetterCase]:
+    """``modeling_unit`` and ``letter_case`` of a symbol table (SherpaDir's fields)."""
+    pieces = [s for s in symbols.values() if not (s.startswith("<") and s.endswith(">"))]
+    bpe = any(s.startswith(WORD_START) or (s.isascii() and s.isalpha()) for s in pieces)
+    cjk = any(_CJK.search(s) for s in pieces)
+    unit: ModelingUnit = "cjkchar+bpe" if bpe and cjk else "cjkchar" if cjk else "bpe"
+    letters = "".join(pieces)
+    upper, lower = any(c.isupper() for c in letters), any(c.islower() for c in letters)
+    case: LetterCase = "mixed" if upper == lower else "upper" if upper else "lower"
+    return unit, case
