@@ -1,7 +1,7 @@
 """Write a random-weight sherpa-onnx streaming model of one family, in the released layout.
 
     python -m tools.random_sherpa OUT_DIR --family lstm [--seed 0] [--int8]
-    python -m tools.random_sherpa OUT_DIR --family zipformer --size 70m   # for bench.engines
+    python -m tools.random_sherpa OUT_DIR --size 70m --quantize   # for bench.engines
 
 Each family's files have the names, the inputs and outputs (names, order, types)
 and the metadata its sherpa-onnx loader reads (``csrc/online-*-model.cc``), and
@@ -809,6 +809,21 @@ SIZES: dict[str, Callable[[Path, int, bool], None]] = {
 }
 
 
+def quantize_release(directory: Path) -> list[Path]:
+    """Beside each float file, its ``.int8.onnx`` (dynamic 8-bit weights, metadata kept), as
+    sherpa-onnx's export scripts release them (the speed users get from int8 releases)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    written = []
+    for path in sorted(directory.glob("*.onnx")):
+        if path.name.endswith(".int8.onnx"):
+            continue
+        target = path.with_name(path.name.removesuffix(".onnx") + ".int8.onnx")
+        quantize_dynamic(model_input=path, model_output=target, weight_type=QuantType.QUInt8)
+        written.append(target)
+    return written
+
+
 def make_random_sherpa(
     directory: Path, family: Family, seed: int = 0, int8: bool = False
 ) -> SherpaDir:
@@ -830,13 +845,18 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--int8", action="store_true", help="name the files *.int8.onnx")
+    parser.add_argument(
+        "--quantize", action="store_true", help="also write 8-bit copies (*.int8.onnx)"
+    )
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     if args.size == "tiny":
-        model = make_random_sherpa(args.out, args.family, args.seed, args.int8)
+        BUILDERS[args.family](args.out, seed=args.seed, int8=args.int8)
     else:
-        args.out.mkdir(parents=True, exist_ok=True)
         SIZES[args.size](args.out, args.seed, args.int8)
-        model = read_sherpa_dir(args.out)
+    if args.quantize:
+        quantize_release(args.out)
+    model = read_sherpa_dir(args.out)
     print(f"wrote {args.out} ({model.family}: {', '.join(p.name for p in model.onnx_files)})")
 
 
