@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,9 @@ from tui_captions.asr.engine import (
 )
 from tui_captions.asr.hotwords import Hotword, HotwordError
 from tui_captions.asr.sherpa.model_dir import (
+    BEAM,
+    CTC_FAMILIES,
+    GREEDY,
     INT8_SUFFIX,
     SherpaDir,
     read_sherpa_dir,
@@ -57,7 +60,6 @@ from tui_captions.errors import ComputeError, ModelError
 
 SAMPLE_RATE = 16_000
 FEATURE_SHIFT_S = 0.01  # sherpa-onnx's feature frames, before the encoder's subsampling
-DEFAULT_CHUNK_S = 0.16  # when the metadata does not say the model's chunk
 # sherpa-onnx reports token times of its generic transducer and CTC models in output
 # frames of this many feature frames, whatever the model's own subsampling.
 REPORTED_SUBSAMPLING = 4
@@ -66,8 +68,6 @@ REPORTED_SUBSAMPLING = 4
 # model's windows where they are longer (a window and a shift decode every frame heard).
 FLUSH_SECONDS = 0.66
 NEMO_FAMILIES = ("nemo_transducer", "nemo_ctc")
-CTC_FAMILIES = ("nemo_ctc", "zipformer2_ctc")
-GREEDY, BEAM = "greedy_search", "modified_beam_search"
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class SherpaModel:
             )
         if options.beam < 1:
             raise ValueError("beam width must be at least 1")
-        greedy_only = self.files.family in (*NEMO_FAMILIES, *CTC_FAMILIES)
+        greedy_only = BEAM not in self.files.decoding_methods
         if greedy_only and options.decoder == "beam":
             raise ModelError(
                 f"{where}: sherpa-onnx decodes a {self.files.family} model with its greedy "
@@ -150,6 +150,7 @@ class SherpaModel:
             "tokens": str(files.tokens),
             "num_threads": self.run.threads,
             "sample_rate": SAMPLE_RATE,
+            "feature_dim": files.feature_dim,
             "enable_endpoint_detection": True,
             # rule 1: nothing but silence for as long restarts; rule 2: text, then silence,
             # ends a line; rule 3 (any length) is ours, at a token: never sherpa-onnx's.
@@ -164,45 +165,25 @@ class SherpaModel:
             return sherpa_onnx.OnlineRecognizer.from_zipformer2_ctc(
                 model=str(files.model), **common
             )
-        unit = self._modeling_unit()
         return sherpa_onnx.OnlineRecognizer.from_transducer(
             encoder=str(files.encoder),
             decoder=str(files.decoder),
             joiner=str(files.joiner),
             max_active_paths=search.paths,
-            modeling_unit=unit,
-            bpe_vocab=str(files.bpe_vocab) if files.bpe_vocab and unit != "cjkchar" else "",
+            modeling_unit=files.modeling_unit,
+            bpe_vocab=str(files.bpe_vocab) if files.bpe_vocab else "",
             **common,
         )
-
-    def _modeling_unit(self) -> str:
-        """How sherpa-onnx turns a hotword into tokens: word pieces (through bpe.vocab),
-        characters, or both for the Chinese-English models."""
-        pieces = any(p.startswith(WORD_BOUNDARY) for p in self.pieces)
-        cjk = any(_is_cjk(c) for p in self.pieces for c in p)
-        if pieces:
-            return "cjkchar+bpe" if cjk else "bpe"
-        return "cjkchar"
 
     def _hotwords(self, hotwords: Sequence[Hotword], search: _Search) -> str:
         """The phrases as sherpa-onnx's per-stream contextual biasing reads them: one
         ``phrase :score`` a line (``/`` separates lines), in the model's case."""
-        where = self.files.directory
-        if not self.files.is_transducer or self.files.family == "nemo_transducer":
-            raise HotwordError(
-                f"{where}: hotwords bias a transducer's beam search, and sherpa-onnx decodes "
-                f"this {self.files.family} model greedily: run it without --hotwords"
-            )
+        if problem := self.files.hotwords_problem():
+            raise HotwordError(problem)
         if search.method == GREEDY:
             raise HotwordError(
-                f"{where}: hotwords bias the beam search, and --decoder greedy asks for the "
-                "greedy one: leave out --decoder greedy, or run without --hotwords"
-            )
-        if self._modeling_unit() != "cjkchar" and self.files.bpe_vocab is None:
-            raise HotwordError(
-                f"{where}: hotwords need the model's bpe.vocab (how sherpa-onnx splits a "
-                "phrase into its word pieces), which this directory lacks: add the "
-                "release's bpe.vocab, or run without --hotwords"
+                f"{self.files.directory}: hotwords bias the beam search, and --decoder greedy "
+                "asks for the greedy one: leave out --decoder greedy, or run without --hotwords"
             )
         letters = {c for p in self.pieces for c in p if not (p.startswith("<") and p.endswith(">"))}
         lines = []
@@ -347,16 +328,15 @@ def load_sherpa(directory: Path, run: RunOptions) -> SherpaModel:
     # A multilingual model writes the language asked for: not known here.
     language = "" if files.languages else None
     nemo = files.family in NEMO_FAMILIES
-    # The model's chunk shift and window (with look-ahead), in feature frames, from the
-    # metadata sherpa-onnx runs it by.
-    shift = _positive_int(files.metadata, "chunk_shift" if nemo else "decode_chunk_len")
-    chunk = shift * FEATURE_SHIFT_S if shift else DEFAULT_CHUNK_S
-    window = _positive_int(files.metadata, "window_size" if nemo else "T") * FEATURE_SHIFT_S
+    # The model's chunk shift and window (with look-ahead), in feature frames: the metadata
+    # sherpa-onnx runs it by, positive integers (read_sherpa_dir checked them).
+    shift = int(files.metadata["chunk_shift" if nemo else "decode_chunk_len"])
+    window = int(files.metadata["window_size" if nemo else "T"])
     return SherpaModel(
         files,
         run,
-        StreamFormat(SAMPLE_RATE, round(chunk * SAMPLE_RATE)),
-        max(FLUSH_SECONDS, 2 * window),
+        StreamFormat(SAMPLE_RATE, round(shift * FEATURE_SHIFT_S * SAMPLE_RATE)),
+        max(FLUSH_SECONDS, 2 * window * FEATURE_SHIFT_S),
         writing_of(pieces, language),
         files.languages,
         pieces,
@@ -364,21 +344,10 @@ def load_sherpa(directory: Path, run: RunOptions) -> SherpaModel:
 
 
 def _subsampling(files: SherpaDir) -> int:
+    """Feature frames per encoder output frame (read_sherpa_dir checked a NeMo model's)."""
     if files.family in NEMO_FAMILIES:
-        return _positive_int(files.metadata, "subsampling_factor") or REPORTED_SUBSAMPLING
+        return int(files.metadata["subsampling_factor"])
     return REPORTED_SUBSAMPLING
-
-
-def _positive_int(metadata: Mapping[str, str], key: str) -> int:
-    try:
-        value = int(metadata.get(key, "0"))
-    except ValueError:
-        return 0
-    return max(value, 0)
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
 def _joined(pieces: Sequence[str], ids: Sequence[int]) -> str:
