@@ -1,7 +1,7 @@
 """Write a random-weight sherpa-onnx streaming model of one family, in the released layout.
 
     python -m tools.random_sherpa OUT_DIR --family lstm [--seed 0] [--int8]
-    python -m tools.random_sherpa OUT_DIR --family zipformer --size 70m   # for bench.engines
+    python -m tools.random_sherpa OUT_DIR --size 70m --quantize   # for bench.engines
 
 Each family's files have the names, the inputs and outputs (names, order, types)
 and the metadata its sherpa-onnx loader reads (``csrc/online-*-model.cc``), and
@@ -31,6 +31,10 @@ from onnx import TensorProto, helper, numpy_helper
 from tui_captions.asr.sherpa.model_dir import Family, SherpaDir, read_sherpa_dir
 
 OPSET = 17
+# Digital silence is log(eps) = -15.9 in every bin of sherpa-onnx's features; speech and
+# even -60 dB noise are louder: a frame below this is silent and the model writes nothing.
+SILENT_LOG_MEL = -14.5
+SILENCE_BLANK = 8.0  # the blank's score from a silent frame
 FEATURE_DIM = 80
 WORD = "\u2581"
 ICEFALL_STEM = "-epoch-99-avg-1"  # sherpa-onnx-lstm-en-2023-02-17, ...-zipformer-en-2023-06-21
@@ -71,9 +75,24 @@ class _Graph:
         self.initializers.append(numpy_helper.from_array(array, name))
         return name
 
-    def weight(self, *shape: int, gain: float = 1.0) -> str:
-        matrix = self.rng.standard_normal(shape, dtype=np.float32)
-        return self.const(matrix * np.float32(gain / np.sqrt(shape[0])), "weight")
+    def weight(self, *shape: int, gain: float = 1.0, free_first: bool = False) -> str:
+        """Random, scaled to keep unit variance; ``free_first``: nothing in output channel 0,
+        which carries silence alone (see ``_encoder``)."""
+        matrix = self.rng.standard_normal(shape, dtype=np.float32) * np.float32(
+            gain / np.sqrt(shape[0])
+        )
+        if free_first:
+            matrix[..., 0] = 0.0
+        return self.const(matrix, "weight")
+
+    def scores(self, dim: int, classes: int, blank: int) -> str:
+        """Hidden (dim) -> token scores; channel 0, silence, votes for the blank alone."""
+        matrix = self.rng.standard_normal((dim, classes), dtype=np.float32) * np.float32(
+            3.0 / np.sqrt(dim)
+        )
+        matrix[0] = 0.0
+        matrix[0, blank] = SILENCE_BLANK
+        return self.const(matrix, "scores")
 
     def ints(self, *values: int) -> str:
         return self.const(np.array(values, dtype=np.int64), "ints")
@@ -111,34 +130,46 @@ class _Graph:
         onnx.save(model, path)
 
 
-def _frames(graph: _Graph, x: str, first: int, count: int, step: int) -> str:
+def _frames(graph: _Graph, x: str, first: int, count: int, step: int) -> tuple[str, str]:
     """Every ``step``-th of ``count`` feature frames from ``first`` (the encoder's output
     rate), less the chunk's mean (speech's spectral tilt would make every frame alike),
-    layer-normed: (N, count / step, 80)."""
+    layer-normed: (N, count / step, 80); and how silent each is, 0 to 1: (N, count / step, 1)."""
     ends = graph.ints(first + count)
     sliced = graph.op("Slice", x, graph.ints(first), ends, graph.ints(1), graph.ints(step))
     centred = graph.op("Sub", sliced, graph.op("ReduceMean", sliced, axes=[1], keepdims=1))
-    return graph.layer_norm(centred, FEATURE_DIM)
+    loudness = graph.op("ReduceMean", sliced, axes=[2], keepdims=1)
+    quiet = graph.op("Sub", graph.scalar(SILENT_LOG_MEL), loudness)
+    silence = graph.op("Sigmoid", graph.op("Mul", quiet, graph.scalar(4.0)))
+    return graph.layer_norm(centred, FEATURE_DIM), silence
 
 
 def _encoder(
-    graph: _Graph, frames: str, dim: int, states: Sequence[State], layers: int = 0, ffn: int = 0
+    graph: _Graph,
+    frames: tuple[str, str],
+    dim: int,
+    states: Sequence[State],
+    layers: int = 0,
+    ffn: int = 0,
 ) -> str:
-    """(N, T, 80) frames -> tanh (N, T, dim); each state's ``out`` made from it, per stream.
+    """``_frames`` -> (N, T, dim); each state's ``out`` made from it, per stream.
 
-    The first float state feeds back into the output, so the caches matter; ``layers``
-    residual feed-forward blocks of width ``ffn`` give a real model's size and cost."""
-    hidden = graph.op("MatMul", frames, graph.weight(FEATURE_DIM, dim, gain=2.0))
+    Channel 0 is the frame's silence (x3) and nothing else; the rest tanh of random
+    projections. The first float state feeds back into the output, so the caches matter;
+    ``layers`` residual feed-forward blocks of width ``ffn`` give a real model's size."""
+    normed, silence = frames
+    hidden = graph.op("MatMul", normed, graph.weight(FEATURE_DIM, dim, gain=2.0, free_first=True))
     memory_state = next(state for state in states if state.dtype == FLOAT)
     others = [axis for axis in range(len(memory_state.shape)) if axis != memory_state.batch_axis]
     memory = graph.op("ReduceMean", memory_state.name, axes=others, keepdims=0)  # (N,)
     memory = graph.op("Reshape", memory, graph.ints(-1, 1, 1))
-    recalled = graph.op("Mul", memory, graph.weight(1, dim, gain=2.0))
+    recalled = graph.op("Mul", memory, graph.weight(1, dim, gain=2.0, free_first=True))
     hidden = graph.op("Add", hidden, recalled)
     for _ in range(layers):
         inner = graph.op("Relu", graph.op("MatMul", hidden, graph.weight(dim, ffn)))
         hidden = graph.op(
-            "Add", hidden, graph.op("MatMul", inner, graph.weight(ffn, dim, gain=0.1))
+            "Add",
+            hidden,
+            graph.op("MatMul", inner, graph.weight(ffn, dim, gain=0.1, free_first=True)),
         )
     summary = graph.op("ReduceMean", hidden, axes=[1, 2], keepdims=0)  # (N,)
     for state in states:
@@ -149,7 +180,10 @@ def _encoder(
         update = graph.op("Reshape", summary, graph.ints(*axes))
         halved = graph.op("Mul", state.name, graph.scalar(0.5))
         graph.op("Tanh", graph.op("Add", halved, update), output=state.out)
-    return graph.op("Tanh", hidden)
+    first = np.zeros(dim, dtype=np.float32)
+    first[0] = 3.0
+    flagged = graph.op("Mul", silence, graph.const(first, "silence_channel"))
+    return graph.op("Add", graph.op("Tanh", hidden), flagged)
 
 
 def _state_values(states: Sequence[State]) -> tuple[list[Value], list[Value]]:
@@ -217,7 +251,8 @@ def _write_decoder_joiner(
     embedded = decoder.op("Gather", embedding, "y")
     width = size.context_size * size.decoder_dim
     flat = decoder.op("Reshape", embedded, decoder.ints(0, width))
-    decoder.op("MatMul", flat, decoder.weight(width, size.joiner_dim), output="decoder_out")
+    projection = decoder.weight(width, size.joiner_dim, free_first=True)
+    decoder.op("MatMul", flat, projection, output="decoder_out")
     decoder.save(
         _file(directory, "decoder", stem, int8),
         [("y", INT64, ("N", size.context_size))],
@@ -227,7 +262,7 @@ def _write_decoder_joiner(
     joiner = _Graph(rng)
     hidden = joiner.op("Tanh", joiner.op("Add", "encoder_out", "decoder_out"))
     bias = _bias(size.vocab_size, blank=0, blank_bias=size.blank_bias, never=(1, 2))
-    logit = joiner.op("MatMul", hidden, joiner.weight(size.joiner_dim, size.vocab_size, gain=3.0))
+    logit = joiner.op("MatMul", hidden, joiner.scores(size.joiner_dim, size.vocab_size, blank=0))
     joiner.op("Add", logit, joiner.const(bias, "bias"), output="logit")
     joiner.save(
         _file(directory, "joiner", stem, int8),
@@ -547,7 +582,7 @@ def write_zipformer2_ctc(
     encoded = _encoder(graph, frames, icefall.joiner_dim, states)
     bias = _bias(icefall.vocab_size, blank=0, blank_bias=icefall.blank_bias, never=(1, 2))
     logits = graph.op(
-        "MatMul", encoded, graph.weight(icefall.joiner_dim, icefall.vocab_size, gain=3.0)
+        "MatMul", encoded, graph.scores(icefall.joiner_dim, icefall.vocab_size, blank=0)
     )
     logits = graph.op("Add", logits, graph.const(bias, "bias"))
     graph.op("LogSoftmax", logits, axis=-1, output="log_probs")
@@ -626,9 +661,9 @@ NEMOTRON_35_PROMPTS = {"auto": 3, "en-US": 0, "fr-FR": 1, "de-DE": 2}
 def _nemo_encoder(graph: _Graph, size: Nemo) -> tuple[str, list[Value], list[Value]]:
     """audio_signal (N, 80, T), length, three caches [, prompt_index] -> (N, T / 8, d_model),
     the inputs, and the caches' next values (outputs 2-4; the caller makes 0 and 1)."""
-    frames = graph.op("Transpose", "audio_signal", perm=[0, 2, 1])  # (N, T, 80)
+    features = graph.op("Transpose", "audio_signal", perm=[0, 2, 1])  # (N, T, 80)
     frames = _frames(
-        graph, frames, size.pre_encode_cache, size.chunk_shift, size.subsampling_factor
+        graph, features, size.pre_encode_cache, size.chunk_shift, size.subsampling_factor
     )
     layers, d = size.layers, size.d_model
     states = [
@@ -649,10 +684,9 @@ def _nemo_encoder(graph: _Graph, size: Nemo) -> tuple[str, list[Value], list[Val
     inputs += state_inputs
     if size.prompts:
         # the language shifts the output: a prompt's own direction, per stream
-        table = graph.const(
-            graph.rng.standard_normal((max(size.prompts.values()) + 1, d), dtype=np.float32),
-            "prompts",
-        )
+        directions = graph.rng.standard_normal((max(size.prompts.values()) + 1, d))
+        directions[:, 0] = 0.0  # channel 0 is silence's
+        table = graph.const(directions.astype(np.float32), "prompts")
         prompt = graph.op("Unsqueeze", graph.op("Gather", table, "prompt_index"), graph.ints(1))
         encoded = graph.op("Tanh", graph.op("Add", encoded, prompt))
         inputs.append(("prompt_index", INT64, ("N",)))
@@ -666,7 +700,7 @@ def write_nemo_ctc(directory: Path, seed: int = 0, int8: bool = False, size: Nem
     classes = size.vocab_size + 1
     encoded, inputs, caches = _nemo_encoder(graph, size)
     bias = _bias(classes, blank=classes - 1, blank_bias=size.blank_bias, never=(0,))
-    logits = graph.op("MatMul", encoded, graph.weight(size.d_model, classes, gain=3.0))
+    logits = graph.op("MatMul", encoded, graph.scores(size.d_model, classes, classes - 1))
     logits = graph.op("Add", logits, graph.const(bias, "bias"))
     graph.op("LogSoftmax", logits, axis=-1, output="logprobs")
     graph.op("Div", "length", graph.ints(size.subsampling_factor), output="encoded_lengths")
@@ -740,7 +774,7 @@ def write_nemo_transducer(
     )
     joiner = _Graph(rng)
     acoustic = joiner.op("Tanh", joiner.op("Transpose", "encoder_outputs", perm=[0, 2, 1]))
-    logits = joiner.op("MatMul", acoustic, joiner.weight(d, classes, gain=3.0))  # (N, 1, classes)
+    logits = joiner.op("MatMul", acoustic, joiner.scores(d, classes, classes - 1))  # (N, 1, C)
     bias = _bias(classes, blank=classes - 1, blank_bias=size.blank_bias, never=(0,))
     logits = joiner.op("Add", logits, joiner.const(bias, "bias"))
     logits = joiner.op("Add", logits, joiner.op("Transpose", "decoder_outputs", perm=[0, 2, 1]))
@@ -775,6 +809,21 @@ SIZES: dict[str, Callable[[Path, int, bool], None]] = {
 }
 
 
+def quantize_release(directory: Path) -> list[Path]:
+    """Beside each float file, its ``.int8.onnx`` (dynamic 8-bit weights, metadata kept), as
+    sherpa-onnx's export scripts release them (the speed users get from int8 releases)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    written = []
+    for path in sorted(directory.glob("*.onnx")):
+        if path.name.endswith(".int8.onnx"):
+            continue
+        target = path.with_name(path.name.removesuffix(".onnx") + ".int8.onnx")
+        quantize_dynamic(model_input=path, model_output=target, weight_type=QuantType.QUInt8)
+        written.append(target)
+    return written
+
+
 def make_random_sherpa(
     directory: Path, family: Family, seed: int = 0, int8: bool = False
 ) -> SherpaDir:
@@ -796,13 +845,18 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--int8", action="store_true", help="name the files *.int8.onnx")
+    parser.add_argument(
+        "--quantize", action="store_true", help="also write 8-bit copies (*.int8.onnx)"
+    )
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     if args.size == "tiny":
-        model = make_random_sherpa(args.out, args.family, args.seed, args.int8)
+        BUILDERS[args.family](args.out, seed=args.seed, int8=args.int8)
     else:
-        args.out.mkdir(parents=True, exist_ok=True)
         SIZES[args.size](args.out, args.seed, args.int8)
-        model = read_sherpa_dir(args.out)
+    if args.quantize:
+        quantize_release(args.out)
+    model = read_sherpa_dir(args.out)
     print(f"wrote {args.out} ({model.family}: {', '.join(p.name for p in model.onnx_files)})")
 
 

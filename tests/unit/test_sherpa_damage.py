@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.sherpa_damage import (
@@ -31,7 +31,6 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[Family, SherpaDir]:
     return {family: make_random_sherpa(root / family, family) for family in FAMILIES}
 
 
-@settings(max_examples=60)
 @given(data=st.data(), family=st.sampled_from(FAMILIES))
 def test_a_damaged_model_is_refused_in_one_line_naming_the_file(
     models: dict[Family, SherpaDir], data: st.DataObject, family: Family

@@ -4,6 +4,8 @@ from the files as sherpa-onnx reads it, and the header reader checked against on
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +176,13 @@ def test_an_empty_or_cut_file_is_one_line_naming_it(tmp_path: Path, content: byt
     path.write_bytes(content)
     with pytest.raises(ModelError, match=f"^{path}: .*download the model again$"):
         read_onnx_header(path)
+
+
+def test_the_app_reads_model_directories_without_the_onnx_package() -> None:
+    """onnx is a test dependency: the app reads the protobuf fields itself."""
+    code = (
+        "import sys, tui_captions.asr.sherpa.model_dir, tui_captions.asr.sherpa.onnx_header\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'onnx'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
