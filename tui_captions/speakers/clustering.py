@@ -20,7 +20,7 @@ import numpy as np
 class ClusterSettings:
     """The clusterer's knobs; the defaults are tuned on the tiny model's held-out voices."""
 
-    threshold: float = 0.5
+    threshold: float = 0.7
     max_speakers: int = 8
     new_speaker_s: float = 2.0
     # A centroid weighs at most this much speech, so it keeps following its speaker.
