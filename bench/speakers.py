@@ -29,7 +29,11 @@ from tui_captions.speakers.embedding import SpeakerEmbedder
 from tui_captions.speakers.labeller import SpeakerLabeller
 from tui_captions.speakers.vad import SAMPLE_RATE, speech_regions
 
-TURN_LENGTHS = {"short (1-3 s)": (1.0, 3.0), "long (4-10 s)": (4.0, 10.0), "mixed (1-10 s)": (1.0, 10.0)}
+TURN_LENGTHS = {
+    "short (1-3 s)": (1.0, 3.0),
+    "long (4-10 s)": (4.0, 10.0),
+    "mixed (1-10 s)": (1.0, 10.0),
+}
 CHUNK = SAMPLE_RATE // 10
 
 
@@ -81,8 +85,12 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "embedding_and_clustering_s_per_s_of_speech": round(statistics.median(embed_per_speech), 4),
-                "labeller_s_per_s_of_audio_vad_included": round(statistics.median(total_per_audio), 4),
+                "embedding_and_clustering_s_per_s_of_speech": round(
+                    statistics.median(embed_per_speech), 4
+                ),
+                "labeller_s_per_s_of_audio_vad_included": round(
+                    statistics.median(total_per_audio), 4
+                ),
                 "overall_der_mean": round(statistics.mean(r["der_mean"] for r in results), 4),
             }
         )
@@ -97,8 +105,12 @@ def main() -> None:
         print(
             json.dumps(
                 {
-                    "sample_vad_f1": round(DetectionPrecisionRecallFMeasure()(reference, speech, uem=uem), 4),
-                    "sample_der_tiny_model": round(float(metric(reference, hypothesis, uem=uem)), 4),
+                    "sample_vad_f1": round(
+                        DetectionPrecisionRecallFMeasure()(reference, speech, uem=uem), 4
+                    ),
+                    "sample_der_tiny_model": round(
+                        float(metric(reference, hypothesis, uem=uem)), 4
+                    ),
                     "sample_speakers_found": len({t.speaker for t in labeller.turns()}),
                 }
             )

@@ -31,8 +31,10 @@ def fetch(dest: Path = DEFAULT_DEST) -> Path:
         requirement = Path(work) / "sample.txt"
         requirement.write_text(f"{WHEEL} --hash=sha256:{SHA256}\n")
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--require-hashes"]
-            + ["--only-binary=:all:", "-d", work, "-r", str(requirement)],
+            [
+                *(sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--require-hashes"),
+                *("--only-binary=:all:", "-d", work, "-r", str(requirement)),
+            ],
             check=True,
         )
         (wheel,) = Path(work).glob("pyannote_audio-*.whl")

@@ -70,7 +70,9 @@ def test_each_long_turn_is_answered_with_its_speaker_and_silence_with_none(
             continue  # a new voice's first short turn waits for more speech (and may not get it)
         # the middle of each turn: clear of the pauses and overlaps at its ends
         middle = (turn.start + turn.end) / 2
-        names.setdefault(turn.speaker, set()).add(labelled.speaker_between(middle - 0.3, middle + 0.3))
+        names.setdefault(turn.speaker, set()).add(
+            labelled.speaker_between(middle - 0.3, middle + 0.3)
+        )
     assert len(names) == 3
     assert all(len(found) == 1 and None not in found for found in names.values()), names
     assert len(set.union(*names.values())) == 3

@@ -92,7 +92,9 @@ def test_a_graph_of_other_features_is_one_model_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("content", [b"", b"not onnx at all", None])
-def test_a_missing_or_damaged_file_is_one_model_error(tmp_path: Path, content: bytes | None) -> None:
+def test_a_missing_or_damaged_file_is_one_model_error(
+    tmp_path: Path, content: bytes | None
+) -> None:
     path = tmp_path / "speaker.onnx"
     if content is None:
         message = "no such speaker-embedding model"
@@ -113,5 +115,5 @@ def test_a_truncated_copy_of_the_real_model_is_one_model_error(tmp_path: Path) -
 def test_a_directory_of_several_models_asks_for_the_file(tmp_path: Path) -> None:
     tiny_graph(tmp_path / "a.onnx", GOOD_METADATA)
     tiny_graph(tmp_path / "b.onnx", GOOD_METADATA)
-    with pytest.raises(ModelError, match="holds one .onnx file \\(found 2\\)"):
+    with pytest.raises(ModelError, match=r"holds one \.onnx file \(found 2\)"):
         SpeakerEmbedder(tmp_path)

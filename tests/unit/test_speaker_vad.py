@@ -61,7 +61,7 @@ def test_a_region_stays_open_while_speech_goes_on_and_closes_after_silence() -> 
 def test_a_file_that_is_not_a_vad_model_is_one_model_error(tmp_path: Path) -> None:
     broken = tmp_path / "vad.onnx"
     broken.write_bytes(b"not a model")
-    with pytest.raises(ModelError, match="not a voice activity model"):
+    with pytest.raises(ModelError, match="not a model ONNX Runtime can load"):
         SileroVad(broken)
 
 

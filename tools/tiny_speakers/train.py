@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torchaudio
 from torch import nn
-from torch.nn import functional as F
+from torch.nn import functional
 
 from tools.tiny_speakers.voices import (
     RATE_JITTER,
@@ -87,7 +87,9 @@ class TinySpeakerNet(nn.Module):
 
         def block(inputs: int, outputs: int, kernel: int, dilation: int) -> nn.Sequential:
             return nn.Sequential(
-                nn.Conv1d(inputs, outputs, kernel, dilation=dilation, padding=dilation * (kernel // 2)),
+                nn.Conv1d(
+                    inputs, outputs, kernel, dilation=dilation, padding=dilation * (kernel // 2)
+                ),
                 nn.ReLU(),
                 nn.BatchNorm1d(outputs),
             )
@@ -115,15 +117,21 @@ class MarginSoftmax(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(classes, EMBEDDING_DIM) * 0.01)
 
-    def forward(self, embeddings: torch.Tensor, labels: torch.Tensor, margin: float) -> torch.Tensor:
-        cosine = F.linear(F.normalize(embeddings), F.normalize(self.weight)).clamp(-1 + 1e-6, 1 - 1e-6)
+    def forward(
+        self, embeddings: torch.Tensor, labels: torch.Tensor, margin: float
+    ) -> torch.Tensor:
+        cosine = functional.linear(
+            functional.normalize(embeddings), functional.normalize(self.weight)
+        ).clamp(-1 + 1e-6, 1 - 1e-6)
         target = torch.cos(torch.acos(cosine) + margin)
-        one_hot = F.one_hot(labels, cosine.shape[1]).bool()
+        one_hot = functional.one_hot(labels, cosine.shape[1]).bool()
         logits = torch.where(one_hot, target, cosine) * SCALE
-        return F.cross_entropy(logits, labels)
+        return functional.cross_entropy(logits, labels)
 
 
-def synthesise(speakers: list[Speaker], per_speaker: int, text_seed: int, name: str) -> list[list[np.ndarray]]:
+def synthesise(
+    speakers: list[Speaker], per_speaker: int, text_seed: int, name: str
+) -> list[list[np.ndarray]]:
     """Each speaker's sentences as fbank matrices, cached under ``.work``."""
     cache = WORK_DIR / f"{name}.npz"
     if cache.exists():
@@ -178,7 +186,7 @@ def embed_all(model: TinySpeakerNet, data: list[list[np.ndarray]]) -> tuple[np.n
         for features in utterances:
             x = features.astype(np.float32)
             x = x - x.mean(axis=0, keepdims=True)
-            vectors.append(F.normalize(model(torch.from_numpy(x)[None]), dim=1)[0].numpy())
+            vectors.append(functional.normalize(model(torch.from_numpy(x)[None]), dim=1)[0].numpy())
             owners.append(owner)
     model.train()
     return np.stack(vectors), np.array(owners)
@@ -199,7 +207,8 @@ def equal_error_rate(vectors: np.ndarray, owners: np.ndarray) -> float:
 
 
 def export(model: TinySpeakerNet, path: Path) -> None:
-    """ONNX with the metadata sherpa-onnx's extractor reads (speaker-embedding-extractor-model.cc)."""
+    """ONNX with the metadata sherpa-onnx's extractor reads
+    (``csrc/speaker-embedding-extractor-model.cc``)."""
     import onnx
 
     model.eval()
@@ -240,15 +249,23 @@ def main() -> None:
     rng = random.Random(0)
     started = time.monotonic()
     train = synthesise(training_speakers(), SENTENCES_PER_SPEAKER, TRAIN_TEXT_SEED, "train")
-    held = synthesise(held_out_speakers(), HELD_OUT_SENTENCES_PER_SPEAKER, HELD_OUT_TEXT_SEED, "held-out")
+    held = synthesise(
+        held_out_speakers(), HELD_OUT_SENTENCES_PER_SPEAKER, HELD_OUT_TEXT_SEED, "held-out"
+    )
     print(f"data ready in {time.monotonic() - started:.0f} s", flush=True)
 
     model = TinySpeakerNet()
     head = MarginSoftmax(len(train))
     parameters = sum(p.numel() for p in model.parameters())
-    print(f"{parameters} parameters, {len(train)} training speakers, {len(held)} held out", flush=True)
-    optimizer = torch.optim.AdamW([*model.parameters(), *head.parameters()], lr=3e-3, weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-3, total_steps=args.steps, pct_start=0.1)
+    print(
+        f"{parameters} parameters, {len(train)} training speakers, {len(held)} held out", flush=True
+    )
+    optimizer = torch.optim.AdamW(
+        [*model.parameters(), *head.parameters()], lr=3e-3, weight_decay=1e-4
+    )
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=3e-3, total_steps=args.steps, pct_start=0.1
+    )
     checkpoint = WORK_DIR / "checkpoint.pt"
     first = 0
     if checkpoint.exists():
@@ -271,8 +288,15 @@ def main() -> None:
         schedule.step()
         if (step + 1) % 200 == 0 or step + 1 == args.steps:
             eer = equal_error_rate(*embed_all(model, held))
-            figures = {"step": step + 1, "loss": round(loss.item(), 3), "held_out_eer": round(eer, 4)}
-            print(json.dumps(figures | {"minutes": round((time.monotonic() - started) / 60, 1)}), flush=True)
+            figures = {
+                "step": step + 1,
+                "loss": round(loss.item(), 3),
+                "held_out_eer": round(eer, 4),
+            }
+            print(
+                json.dumps(figures | {"minutes": round((time.monotonic() - started) / 60, 1)}),
+                flush=True,
+            )
             torch.save(
                 {
                     "model": model.state_dict(),
@@ -285,7 +309,10 @@ def main() -> None:
             )
     export(model, FIXTURE_DIR / MODEL_FILE)
     (FIXTURE_DIR / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"wrote {FIXTURE_DIR / MODEL_FILE} in {(time.monotonic() - started) / 60:.1f} min", flush=True)
+    print(
+        f"wrote {FIXTURE_DIR / MODEL_FILE} in {(time.monotonic() - started) / 60:.1f} min",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -70,7 +70,9 @@ class OnlineClusterer:
     def speaker_count(self) -> int:
         return len(self._speakers)
 
-    def add(self, key: Hashable, embedding: np.ndarray, seconds: float) -> dict[Hashable, int | None]:
+    def add(
+        self, key: Hashable, embedding: np.ndarray, seconds: float
+    ) -> dict[Hashable, int | None]:
         """Place one piece; the labels this decides: the piece's own (None while its speaker
         is still in the making) and those of waiting pieces that now have a speaker."""
         embedding = _unit(np.asarray(embedding, dtype=np.float32))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from tui_captions.core.onnx import open_session
 from tui_captions.errors import ModelError
 
 FRAMEWORKS = ("wespeaker", "3d-speaker")
@@ -47,7 +47,7 @@ def check_embedding_model(path: Path) -> EmbeddingModelInfo:
         path = candidates[0]
     if not path.is_file():
         raise ModelError(f"{path}: no such speaker-embedding model; pass an .onnx file")
-    session = _open(path)
+    session = open_session(path)
     metadata = session.get_modelmeta().custom_metadata_map
     missing = [key for key in (*INTEGER_KEYS, *STRING_KEYS) if key not in metadata]
     if missing:
@@ -81,18 +81,6 @@ def check_embedding_model(path: Path) -> EmbeddingModelInfo:
             f"this one takes {[i.shape for i in inputs]}"
         )
     return EmbeddingModelInfo(path, framework, numbers["output_dim"], numbers["sample_rate"])
-
-
-def _open(path: Path) -> Any:  # an onnxruntime.InferenceSession
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    try:
-        return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # ONNX Runtime raises its own types for unreadable files
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a model ONNX Runtime can load ({reason})") from None
 
 
 class SpeakerEmbedder:

@@ -18,7 +18,8 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -50,10 +51,9 @@ class LabelSettings:
     window_s: float = 1.5
     hop_s: float = 0.75
     min_embed_s: float = 0.4
-    clustering: ClusterSettings = ClusterSettings()
+    clustering: ClusterSettings = field(default_factory=ClusterSettings)
 
 
-_FINISH = object()
 # Chunks further apart than this (seconds) are a gap: the VAD starts again after it.
 GAP_S = 0.05
 
@@ -84,7 +84,8 @@ class SpeakerLabeller:
         self._next_window = 0.0  # where the next window starts in the open region
         self._labelled_to = 0.0  # the end of the last span of the open region
         self._last_speaker: int | None = None
-        self._queue: queue.SimpleQueue[tuple[np.ndarray, float] | object] = queue.SimpleQueue()
+        # chunks to label; None: the source ended
+        self._queue: queue.SimpleQueue[tuple[np.ndarray, float] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.failed = False
         self.warned_cap = False
@@ -109,7 +110,7 @@ class SpeakerLabeller:
         if self._thread is None:
             self._guarded(self._finish_region)
             return
-        self._queue.put(_FINISH)
+        self._queue.put(None)
         self._thread.join(timeout)
 
     # The readers
@@ -140,12 +141,12 @@ class SpeakerLabeller:
     def _run(self) -> None:
         while True:
             item = self._queue.get()
-            if item is _FINISH:
+            if item is None:
                 self._guarded(self._finish_region)
                 return
             if not self.failed:
-                samples, start = item  # type: ignore[misc]
-                self._guarded(lambda: self._process(samples, start))
+                samples, start = item
+                self._guarded(partial(self._process, samples, start))
 
     def _guarded(self, work: Callable[[], None]) -> None:
         if self.failed:
@@ -206,7 +207,9 @@ class SpeakerLabeller:
         elif self._region is not None:
             self._close(Region(self._region.start, self._region.end, closed=True))
 
-    def _label(self, window_start: float, window_end: float, span_start: float, span_end: float) -> None:
+    def _label(
+        self, window_start: float, window_end: float, span_start: float, span_end: float
+    ) -> None:
         """Embed the window, cluster it, and give its label to the span it stands for."""
         first = round((window_start - self._audio_start) * SAMPLE_RATE)
         last = round((window_end - self._audio_start) * SAMPLE_RATE)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tui_captions.core.onnx import open_session
 from tui_captions.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -43,19 +44,7 @@ def silero_model_path() -> Path:
 
 
 def _load(path: Path) -> Any:  # an onnxruntime.InferenceSession
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    try:
-        session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
-    except Exception as exc:  # ONNX Runtime raises its own types for unreadable files
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a voice activity model ONNX Runtime can load ({reason})") from None
+    session = open_session(path)
     names = [i.name for i in session.get_inputs()]
     if names != ["input", "state", "sr"]:
         raise ModelError(f"{path}: inputs {names} are not Silero VAD's (input, state, sr)")
@@ -160,7 +149,9 @@ class SpeechDetector:
         assert self._start is not None
         start, end = self._start, min(self._time, self._last_speech + self.settings.pad_s)
         self._start = None
-        return Region(start, end, closed=True) if end - start >= self.settings.min_speech_s else None
+        return (
+            Region(start, end, closed=True) if end - start >= self.settings.min_speech_s else None
+        )
 
 
 def speech_regions(samples: np.ndarray, vad: SileroVad | None = None) -> list[Region]:
