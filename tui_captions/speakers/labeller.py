@@ -94,14 +94,15 @@ class SpeakerLabeller:
 
     # The capture side
     def start(self) -> None:
-        """Run the work on a daemon thread; :meth:`accept` only queues."""
+        """Run the work on a daemon thread; :meth:`accept` only queues. Without it (a file,
+        read as fast as it decodes) :meth:`accept` does the work on the caller's thread."""
         self._thread = threading.Thread(target=self._run, name="speaker-labels", daemon=True)
         self._thread.start()
 
     def accept(self, samples: np.ndarray, start: float) -> None:
         """One chunk of the source (16 kHz float32) whose first sample is at ``start`` s."""
         if self._thread is None:
-            self._process(samples, start)
+            self._guarded(partial(self._process, samples, start))
         elif not self.failed:
             self._queue.put((np.asarray(samples, dtype=np.float32), start))
 
@@ -242,11 +243,11 @@ class SpeakerLabeller:
         name = None if speaker is None else speaker_name(speaker)
         with self._lock:
             span = self._spans[index]
-            if span.speaker == name and name is not None:
+            if span.speaker == name:
                 return
-            self._spans[index] = SpeakerSpan(span.start, span.end, name)
+            self._spans[index] = changed = SpeakerSpan(span.start, span.end, name)
         if self._listener is not None and name is not None:
-            self._listener(self._spans[index])
+            self._listener(changed)
 
     def _trim(self, before: float) -> None:
         """Drop the audio no window will read again."""
