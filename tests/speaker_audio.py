@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import wave
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -10,17 +9,10 @@ import numpy as np
 import pytest
 from pyannote.core import Annotation, Segment
 
+from tests.audio_files import read_audio
 from tools.pyannote_sample import DEFAULT_DEST as SAMPLE_DIR
 
 TINY_SPEAKERS = Path(__file__).parent / "fixtures" / "tiny-speakers" / "tiny-speakers.onnx"
-
-
-def read_wav(path: Path) -> np.ndarray:
-    """A 16-bit mono WAV file as float32 in [-1, 1]."""
-    with wave.open(str(path)) as wav:
-        assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
-        frames = wav.readframes(wav.getnframes())
-    return np.frombuffer(frames, dtype=np.int16).astype(np.float32) / 32768.0
 
 
 def pyannote_sample() -> tuple[np.ndarray, Annotation]:
@@ -34,7 +26,7 @@ def pyannote_sample() -> tuple[np.ndarray, Annotation]:
         fields = line.split()
         start, duration = float(fields[3]), float(fields[4])
         reference[Segment(start, start + duration)] = fields[7]
-    return read_wav(wav), reference
+    return read_audio(wav, 16_000), reference
 
 
 def annotation(turns: Iterable[tuple[float, float, str]]) -> Annotation:

@@ -79,7 +79,7 @@ def test_each_long_turn_is_answered_with_its_speaker_and_silence_with_none(
     assert labelled.speaker_between(0.0, 0.3) is None  # before anyone spoke
 
 
-def test_listeners_hear_each_label_and_every_later_change(embedder: SpeakerEmbedder) -> None:
+def test_listeners_hear_every_label_that_readers_are_told(embedder: SpeakerEmbedder) -> None:
     talk = conversation(distinct_speakers(2, seed=5), seed=5, seconds=20.0)
     heard: list[SpeakerSpan] = []
     labeller = SpeakerLabeller(embedder, listener=heard.append)
