@@ -73,6 +73,8 @@ def conversation(
     seed: int,
     seconds: float = 60.0,
     turn_s: tuple[float, float] = (1.0, 10.0),
+    pause_s: tuple[float, float] = PAUSE_S,
+    overlap_chance: float = OVERLAP_CHANCE,
 ) -> Conversation:
     """A conversation among ``speakers`` lasting about ``seconds``; the same seed, the same one."""
     rng = random.Random(seed)
@@ -83,10 +85,10 @@ def conversation(
     while cursor < seconds:
         who = rng.choice([i for i in range(len(speakers)) if i != previous])
         clip = _turn_audio(speakers[who], rng.uniform(*turn_s), rng)
-        if turns and rng.random() < OVERLAP_CHANCE:
+        if turns and rng.random() < overlap_chance:
             start = cursor - rng.uniform(*OVERLAP_S)
         else:
-            start = cursor + rng.uniform(*PAUSE_S)
+            start = cursor + rng.uniform(*pause_s)
         first = int(start * SAMPLE_RATE)
         if first + len(clip) > len(audio):
             break

@@ -115,6 +115,11 @@ class SpeakerLabeller:
         self._thread.join(timeout)
 
     # The readers
+    @property
+    def processed_to(self) -> float:
+        """The session time up to which audio has been labelled (worked on, at least)."""
+        return self._expected_start or 0.0
+
     def speaker_between(self, start: float, end: float) -> str | None:
         """The speaker heard most between ``start`` and ``end`` (None: nobody known)."""
         heard: dict[str, float] = {}
