@@ -3,11 +3,15 @@
     python -m bench.speakers [--model tests/fixtures/tiny-speakers] [--seeds 3] [--seconds 60]
     python -m bench.speakers --sample     (also the real pyannote sample: VAD F1, what the
                                            tiny model makes of two real voices)
+    python -m bench.speakers --captions 30   (the captions' per-chunk p95, labels off and on)
 
 Held-out espeak-ng voices saying held-out sentences (tools/tiny_speakers/conversations.py)
 go through the live labeller in 100 ms chunks, as a capture worker hands them on. DER is
 pyannote.metrics' (0.25 s collar, overlap excluded). Cost: embedding and clustering time
 per second of speech embedded, and per second of audio (VAD included), on this machine.
+With ``--captions S``: the tiny Emformer captions S seconds of a conversation paced as a
+live capture hands chunks over, alone and then with the labeller on its own thread
+beside it (fed the same chunks), in turns, twice; its per-chunk compute p95 each way.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import json
 import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +28,12 @@ from pyannote.core import Segment
 from pyannote.metrics.detection import DetectionPrecisionRecallFMeasure
 from pyannote.metrics.diarization import DiarizationErrorRate
 
+from bench.engines import TINY_MODELS, load
+from bench.latency import paced_compute
 from tests.speaker_audio import TINY_SPEAKERS, annotation, pyannote_sample
 from tools.tiny_speakers.conversations import Conversation, conversation, distinct_speakers
+from tui_captions.asr.engine import DecodeOptions, RecognizerStream, StepResult
+from tui_captions.core.stats import percentile
 from tui_captions.speakers.embedding import SpeakerEmbedder
 from tui_captions.speakers.labeller import SpeakerLabeller
 from tui_captions.speakers.vad import SAMPLE_RATE, speech_regions
@@ -53,14 +62,57 @@ def der(talk: Conversation, labeller: SpeakerLabeller) -> float:
     return float(metric(reference, hypothesis, uem=Segment(0, talk.seconds)))
 
 
+@dataclass
+class _Fed:
+    """The recognizer, and the labeller fed each chunk as the capture side would (a put)."""
+
+    stream: RecognizerStream
+    labeller: SpeakerLabeller
+    heard: int = 0
+
+    def accept(self, chunk: np.ndarray) -> StepResult:
+        self.labeller.accept(chunk, self.heard / SAMPLE_RATE)
+        self.heard += len(chunk)
+        return self.stream.accept(chunk)
+
+
+def captions_p95(embedder: SpeakerEmbedder, seconds: float) -> dict[str, float]:
+    """The recognizer's per-chunk compute p95 without and with the labeller beside it."""
+    model = load(TINY_MODELS["rnnt"], "int8")
+    size, period = model.format.chunk_samples, model.format.chunk_seconds
+    talk = conversation(distinct_speakers(3, 77), 77, seconds)
+    chunks = [talk.audio[i : i + size] for i in range(0, len(talk.audio) - size + 1, size)]
+    paced_compute(model.create_stream(DecodeOptions()), chunks, None)  # warm-up, not counted
+    runs: dict[str, list[float]] = {"off": [], "on": []}
+    for labels in ("off", "on", "off", "on"):
+        stream = model.create_stream(DecodeOptions())
+        if labels == "off":
+            runs[labels] += paced_compute(stream, chunks, period)
+            continue
+        fed = _Fed(stream, SpeakerLabeller(embedder))
+        fed.labeller.start()
+        runs[labels] += paced_compute(fed, chunks, period)  # type: ignore[arg-type]
+        fed.labeller.finish()
+    p95 = {name: percentile(times, 95) for name, times in runs.items()}
+    return {
+        "captions_p95_ms_labels_off": round(p95["off"], 2),
+        "captions_p95_ms_labels_on": round(p95["on"], 2),
+        "ratio": round(p95["on"] / p95["off"], 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=TINY_SPEAKERS)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--sample", action="store_true")
+    parser.add_argument("--captions", type=float, metavar="S")
     args = parser.parse_args()
     embedder = SpeakerEmbedder(args.model)
+    if args.captions:
+        print(json.dumps(captions_p95(embedder, args.captions)), flush=True)
+        return
     results = []
     embed_per_speech, total_per_audio = [], []
     for speakers in (2, 3, 4):
