@@ -10,7 +10,7 @@ from pathlib import Path
 import tui_captions
 
 PACKAGE = Path(tui_captions.__file__).parent
-CORE = ("audio", "asr", "transcript", "text", "vision")
+CORE = ("audio", "asr", "transcript", "text", "vision", "speakers")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -69,6 +69,7 @@ RANKS = {
     "asr": 1,
     "transcript": 1,
     "text": 1,
+    "speakers": 1,
     "config": 2,
     "pipeline": 2,
     "web": 2,

@@ -331,3 +331,19 @@ def add_raw_option(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="the recogniser's words as it wrote them (no punctuation or capitals)",
     )
+
+
+def add_speaker_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--speakers",
+        action="store_true",
+        help="label who said each line (Speaker 1, Speaker 2, ...): voice activity, speaker "
+        "embeddings and online clustering beside the recognizer",
+    )
+    parser.add_argument(
+        "--speaker-model",
+        type=Path,
+        metavar="PATH",
+        help="--speakers: a speaker-embedding model sherpa-onnx reads (a WeSpeaker or "
+        "3D-Speaker .onnx file, or a directory holding one)",
+    )

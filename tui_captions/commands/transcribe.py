@@ -15,10 +15,11 @@ from tui_captions.commands.options import (
     add_model_options,
     add_output_options,
     add_raw_option,
+    add_speaker_options,
     add_video_option,
 )
 from tui_captions.commands.setup import load_model, load_post, output_format, warn
-from tui_captions.errors import AudioSourceError
+from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.transcript.formats import STREAM_FORMATS, SegmentWriter, open_writer
 from tui_captions.transcript.output import check_output, written_whole
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from tui_captions.audio.decode import DecodedAudio
     from tui_captions.core.segments import Segment
     from tui_captions.pipeline.session import ReadableLines
+    from tui_captions.speakers.labeller import SpeakerLabeller
 
 
 def add_parser(subparsers: Any) -> None:
@@ -43,6 +45,7 @@ def add_parser(subparsers: Any) -> None:
     add_output_options(parser, STREAM_FORMATS)
     add_raw_option(parser)
     add_video_option(parser)
+    add_speaker_options(parser)
     parser.add_argument(
         "--stats", action="store_true", help="print per-chunk compute figures as JSON on stderr"
     )
@@ -60,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     audio = DecodedAudio(args.audio)
     if args.output is not None:
         check_output(args.output)
+    labeller = _speaker_labeller(args)
     model, decode, settings = load_model(args)
     if model.format.wants_video:  # the file's video too: fails now if it has none
         audio.close()
@@ -69,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
     )
     with ExitStack() as stack:
         out: TextIO = stack.enter_context(written_whole(args.output)) if args.output else sys.stdout
-        writer = _Readable(open_writer(fmt, out, raw=args.raw), lines)
+        readable = _Readable(open_writer(fmt, out, raw=args.raw), lines)
+        writer = (
+            readable
+            if labeller is None
+            else _Labelled(readable, labeller, model.format.sample_rate)
+        )
         done = _transcribe(audio, model, decode, writer)
         writer.close()
     if model.format.wants_video and not done.faces:
@@ -86,6 +95,59 @@ def run(args: argparse.Namespace) -> int:
     if done.failure is not None:
         raise done.failure
     return 130 if done.interrupted else 0
+
+
+def _speaker_labeller(args: argparse.Namespace) -> SpeakerLabeller | None:
+    """``--speakers``: the labeller, its models checked before the recognizer loads."""
+    if not args.speakers:
+        return None
+    if args.speaker_model is None:
+        raise UserError(
+            "--speakers needs --speaker-model PATH: a speaker-embedding model sherpa-onnx "
+            "reads (a WeSpeaker or 3D-Speaker .onnx file)"
+        )
+    from tui_captions.speakers.embedding import SpeakerEmbedder
+    from tui_captions.speakers.labeller import SpeakerLabeller
+
+    return SpeakerLabeller(SpeakerEmbedder(args.speaker_model))
+
+
+class _Labelled:
+    """``--speakers``: the file's audio to the labeller, on this thread (a file needs no
+    other), and each final line held until its speaker is known, then to ``writer``."""
+
+    def __init__(self, writer: _Readable, labeller: SpeakerLabeller, rate: int) -> None:
+        from tui_captions.speakers.lines import LabelledLines
+        from tui_captions.speakers.vad import SAMPLE_RATE
+
+        if rate != SAMPLE_RATE:
+            raise UserError(f"--speakers needs a {SAMPLE_RATE} Hz model; this one reads {rate} Hz")
+        self._writer = writer
+        self._labeller = labeller
+        self._lines = LabelledLines(labeller)
+        self._rate = rate
+        self._heard = 0
+
+    def hear(self, samples: np.ndarray) -> None:
+        self._labeller.accept(samples, self._heard / self._rate)
+        self._heard += len(samples)
+        self._release()
+
+    def write(self, segment: Segment) -> None:
+        self._lines.add(segment)
+        self._release()
+
+    def close(self) -> None:
+        self._labeller.finish()
+        for segment in self._lines.finish():
+            self._writer.write(segment)
+        if self._labeller.failed:
+            warn("speaker labels stopped part-way (the log file says why); lines after have none")
+        self._writer.close()
+
+    def _release(self) -> None:
+        for segment in self._lines.ready():
+            self._writer.write(segment)
 
 
 class _Readable:
@@ -119,7 +181,7 @@ def _transcribe(
     audio: DecodedAudio,
     model: AsrModel,
     decode: DecodeOptions,
-    writer: SegmentWriter,
+    writer: _Readable | _Labelled,
 ) -> _Done:
     """Decode ``audio`` to the end, a Ctrl+C or a decoding failure, writing each final line."""
     recognizer = model.create_stream(decode)
@@ -130,6 +192,8 @@ def _transcribe(
             done.faces += faces
             step = recognizer.accept(samples, video=crops)
             done.compute_ms.append(step.compute_ms)
+            if isinstance(writer, _Labelled):
+                writer.hear(samples)
             for segment in step.finals:
                 writer.write(segment)
     except KeyboardInterrupt:

@@ -16,6 +16,8 @@ class Segment:
     ``echo``: a microphone's line that repeated system audio, kept but not shown.
     ``word_times``: each word of ``text``, its start and end (from when the recognizer
     emitted its pieces; subtitles cut between words by them), or () when not known.
+    ``speaker``: who in the source said it ("Speaker 1": ``tui_captions.speakers``), ""
+    when speakers are not labelled or not known.
     """
 
     id: int
@@ -26,6 +28,7 @@ class Segment:
     display: str = ""
     echo: bool = False
     word_times: tuple[tuple[float, float], ...] = ()
+    speaker: str = ""
 
     def shown(self, raw: bool = False) -> str:
         """What a reader gets: the readable text (the words as written with ``raw``)."""

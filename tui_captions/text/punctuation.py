@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tui_captions.core.onnx import open_session
 from tui_captions.errors import ModelError
 from tui_captions.text.pieces import BOS, EOS, Pieces, VocabError
 
@@ -101,19 +102,7 @@ class PunctuationModel:
 
 def _session(path: Path, threads: int) -> Any:  # an onnxruntime.InferenceSession
     """An ONNX Runtime session on one thread, its contract checked."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3  # warnings about the graph are not the user's business
-    try:
-        session = onnxruntime.InferenceSession(
-            str(path), options, providers=["CPUExecutionProvider"]
-        )
-    except Exception as exc:  # ONNX Runtime raises its own types for unreadable files
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: not a model ONNX Runtime can load ({reason})") from None
+    session = open_session(path, threads)
     inputs = tuple(i.name for i in session.get_inputs())
     outputs = {o.name for o in session.get_outputs()}
     metadata = session.get_modelmeta().custom_metadata_map

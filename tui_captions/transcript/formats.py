@@ -7,8 +7,10 @@ metadata, has no streaming writer (see ``exports``).
 
 In a session of several sources each segment's ``channel`` is its source's
 label ("You", "Them"), and every format carries it: a ``You: `` prefix in
-text and SRT, a WebVTT voice span, a ``source`` field in JSON. A session of
-one source ("" channel) looks as it always did.
+text and SRT, a WebVTT voice span, a ``source`` field in JSON. A line's
+``speaker`` (speaker labels) is carried the same way: ``Speaker 1: ``, ``<v Speaker 1>``,
+``Them, Speaker 1: ``, a ``speaker`` field. A session of one source ("" channel)
+without speakers looks as it always did.
 
 Subtitles (SRT, WebVTT) cut each segment into cues people can read
 (:mod:`tui_captions.transcript.cues`); text and JSON lines keep whole segments.
@@ -44,6 +46,8 @@ def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
         event["raw"] = segment.text
     if segment.channel:
         event["source"] = segment.channel
+    if segment.speaker:
+        event["speaker"] = segment.speaker
     if segment.echo:
         event["echo"] = True
     return event
@@ -58,14 +62,20 @@ def partial_event(channel: str, seq: int, text: str) -> dict[str, Any]:
     return event
 
 
-def label(channel: str) -> str:
-    """What leads a source's text when the session has several (``You: ``)."""
-    return f"{channel}: " if channel else ""
+def voice(segment: Segment) -> str:
+    """Who said it: the source when the session has several, the speaker when labelled
+    (``You``, ``Speaker 2``, ``Them, Speaker 2``), or ""."""
+    return ", ".join(name for name in (segment.channel, segment.speaker) if name)
+
+
+def label(name: str) -> str:
+    """What leads a line whose voice is known (``You: ``)."""
+    return f"{name}: " if name else ""
 
 
 def labelled(segment: Segment, raw: bool = False) -> str:
-    """The text led by its source's label, when the session has several."""
-    return label(segment.channel) + segment.shown(raw)
+    """The text led by its voice's label, when the session has several or speakers."""
+    return label(voice(segment)) + segment.shown(raw)
 
 
 class SegmentWriter(Protocol):
@@ -125,7 +135,7 @@ class _CueWriter(ABC):
     def write(self, segment: Segment) -> None:
         words = timed_words(segment, self._raw)
         # The label takes its room in either format (a WebVTT voice may be shown too).
-        for cue in layout(words, label(segment.channel), segment.channel):
+        for cue in layout(words, label(voice(segment)), voice(segment)):
             self._release(cue.start)
             self._held = cue
         self._out.flush()
