@@ -186,3 +186,39 @@ def test_the_app_reads_model_directories_without_the_onnx_package() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+TINY_TOKENIZER = Path(__file__).parents[2] / "tui_captions/demo/tiny-emformer/tokenizer.model"
+
+
+def test_a_release_with_only_bpe_model_gets_the_vocab_sherpa_onnx_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hotwords on such a release work: the vocab is written once, in the cache (the model
+    folder may be read-only), with each piece's score as sentencepiece has it."""
+    import sentencepiece
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    directory = tmp_path / "release"
+    make_random_sherpa(directory, "lstm")
+    shutil.copy(TINY_TOKENIZER, directory / "bpe.model")
+    directory.chmod(0o555)
+    try:
+        vocab = read_sherpa_dir(directory).bpe_vocab
+    finally:
+        directory.chmod(0o755)
+    assert vocab is not None and vocab.is_relative_to(tmp_path / "cache")
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(TINY_TOKENIZER))
+    lines = vocab.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == processor.GetPieceSize()
+    piece, score = lines[100].split("\t")
+    assert (piece, float(score)) == (processor.IdToPiece(100), processor.GetScore(100))
+    assert read_sherpa_dir(directory).hotwords_problem() is None
+
+
+def test_a_damaged_bpe_model_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    make_random_sherpa(tmp_path, "lstm")
+    (tmp_path / "bpe.model").write_bytes(TINY_TOKENIZER.read_bytes()[:200])
+    with pytest.raises(ModelError, match=r"bpe\.model: not a sentencepiece model"):
+        read_sherpa_dir(tmp_path)

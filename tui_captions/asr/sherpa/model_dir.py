@@ -16,13 +16,18 @@ encoder.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import sentencepiece
+
+from tui_captions import paths
 from tui_captions.asr.sherpa.onnx_header import OnnxHeader, read_onnx_header
 from tui_captions.errors import ModelError
 
@@ -59,6 +64,7 @@ ENCODER_MODEL_TYPES: tuple[Family, ...] = (
 
 TOKENS_FILE = "tokens.txt"
 BPE_VOCAB_FILE = "bpe.vocab"
+BPE_MODEL_FILE = "bpe.model"
 BLANK = "<blk>"
 WORD_START = "\u2581"  # sentencepiece's mark of a word's first piece
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -149,6 +155,8 @@ def read_sherpa_dir(directory: Path) -> SherpaDir:
     found_bpe = bpe_vocab if bpe_vocab.is_file() else None
     if found_bpe is not None:
         _check_bpe_vocab(found_bpe)
+    elif (directory / BPE_MODEL_FILE).is_file():
+        found_bpe = vocab_of_bpe_model(directory / BPE_MODEL_FILE)
     if all(role in roles for role in TRANSDUCER_ROLES):
         return _read_transducer(directory, roles, tokens, found_bpe)
     model = roles.get("model") or roles.get("ctc")
@@ -611,6 +619,35 @@ def _check_bpe_vocab(path: Path) -> None:
                 f"{path}: line {number} is not 'piece score' (a bpe.model is binary, not a "
                 "bpe.vocab): use the bpe.vocab released with the model, or remove it"
             )
+
+
+def vocab_of_bpe_model(path: Path) -> Path:
+    """The ``bpe.vocab`` sherpa-onnx's hotwords read, written from a released ``bpe.model``
+    (many releases ship only that): ``piece\tscore`` per id, as sherpa-onnx's own export
+    writes it, cached by the model's digest so a read-only model folder is never written."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot be read ({exc.strerror})") from None
+    vocab = paths.cache_dir() / "bpe-vocab" / f"{hashlib.sha256(data).hexdigest()[:32]}.vocab"
+    if vocab.is_file():
+        return vocab
+    processor = sentencepiece.SentencePieceProcessor()
+    try:
+        processor.LoadFromSerializedProto(data)
+    except (RuntimeError, OSError):
+        raise ModelError(
+            f"{path}: not a sentencepiece model: download the model again, or remove the file"
+        ) from None
+    lines = (
+        f"{processor.IdToPiece(i)}\t{processor.GetScore(i)}\n"
+        for i in range(processor.GetPieceSize())
+    )
+    vocab.parent.mkdir(parents=True, exist_ok=True)
+    partial = vocab.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text("".join(lines), encoding="utf-8")
+    partial.replace(vocab)
+    return vocab
 
 
 # --- tokens.txt -----------------------------------------------------------------------------
