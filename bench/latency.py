@@ -58,7 +58,7 @@ from tui_captions.asr.defaults import DEFAULT_QUANTIZE, QUANTIZE_MODES
 from tui_captions.asr.emformer.model_dir import ModelFiles, load_model_dir
 from tui_captions.asr.emformer.recognizer import Recognizer
 from tui_captions.asr.emformer.runtime import prepare_model
-from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
+from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions, StepResult
 from tui_captions.asr.hotwords import DEFAULT_HOTWORD_SCORE, Hotword
 from tui_captions.asr.registry import engine_for
 from tui_captions.asr.runtime import configure_threads
@@ -83,6 +83,9 @@ WORD_GAP_S = 0.05
 PAUSE_S = 1.2  # after each sentence: longer than the endpoint's silence
 SOUND_FLOOR_DB = 40.0  # a word's sound is its 10 ms frames within this of its loudest
 FRAME_S = 0.01
+# TorchScript profiles and optimises a model's first calls (about 9 s of the tiny Emformer's
+# first ten chunks here): decoded first, on a stream of their own, as the startup's cost.
+WARM_UP_S = 3.0
 
 
 def speech_chunks(
@@ -269,11 +272,11 @@ def spoken(clip: np.ndarray) -> np.ndarray:
 
 @dataclasses.dataclass(frozen=True)
 class TimedSpeech:
-    """Speech with each word's end known (seconds from the start of ``samples``)."""
+    """Speech with each word's start and end known (seconds from the start of ``samples``)."""
 
     words: list[str]
     samples: np.ndarray
-    word_ends: list[float]
+    word_times: list[tuple[float, float]]
 
 
 def timed_speech(count: int, seed: int = FELT_SEED) -> TimedSpeech:
@@ -289,60 +292,102 @@ def timed_speech(count: int, seed: int = FELT_SEED) -> TimedSpeech:
     clips = iter([spoken(to_float(clip)) for clip in synthesize_many(singles)])
     gap = np.zeros(round(WORD_GAP_S * SAMPLE_RATE), dtype=np.float32)
     pause = np.zeros(round(PAUSE_S * SAMPLE_RATE), dtype=np.float32)
-    pieces, ends, length = [], [], 0
+    pieces, times, length = [], [], 0
     for words in sentences:
         pieces.append(pause)
         length += len(pause)
         for clip in (next(clips) for _ in words):
             pieces += [clip, gap]
-            ends.append((length + len(clip)) / SAMPLE_RATE)
+            times.append((length / SAMPLE_RATE, (length + len(clip)) / SAMPLE_RATE))
             length += len(clip) + len(gap)
     pieces.append(pause)
-    return TimedSpeech([s.text for s in singles], np.concatenate(pieces), ends)
+    return TimedSpeech([s.text for s in singles], np.concatenate(pieces), times)
+
+
+@dataclasses.dataclass
+class Delays:
+    """Per word matched: seconds from its end to the first partial showing it, to its line."""
+
+    to_partial: list[float] = dataclasses.field(default_factory=list)
+    to_final: list[float] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
 class Felt:
-    """One model's felt delays over :class:`TimedSpeech` (seconds, per matched word)."""
+    """One model's felt delays over :class:`TimedSpeech`: with the compute measured here
+    (``felt``) and with none (``model``: what chunking, look-ahead and endpointing cost on
+    any machine); ``word_time_lag``: the engine's word end minus the true one (what the
+    live pane's figures leave out); ``shown``: the words matched, and when each was shown
+    (compute measured), beside the spoken word they matched."""
 
     chunk_s: float
     compute_ms: list[float]
     words: int
-    to_partial: list[float]
-    to_final: list[float]
-    word_time_lag: list[float]  # the engine's word end minus the true one
+    felt: Delays
+    model: Delays
+    word_time_lag: list[float]
+    shown: list[tuple[ShownWord, tuple[float, float]]]
 
 
-def felt_delays(model: AsrModel, speech: TimedSpeech) -> Felt:
-    """Decode ``speech`` chunk by chunk on the simulated live clock; match the words
-    shown to the spoken ones and time each from its end."""
+def felt_delays(model: AsrModel, speech: TimedSpeech, warm_up_s: float = WARM_UP_S) -> Felt:
+    """Decode ``speech`` chunk by chunk as a live capture hands it over, then place each
+    step on a simulated clock (a chunk is there at its end on the audio's time line;
+    decoding starts then, or when the chunk before is done) and time the words shown
+    that match the spoken ones (same text, in order) from their ends."""
     hop, chunk_s = model.format.chunk_samples, model.format.chunk_seconds
     if model.format.sample_rate != SAMPLE_RATE:
         raise SystemExit(f"this bench speaks at {SAMPLE_RATE} Hz; the model takes another rate")
     samples = np.pad(speech.samples, (0, -len(speech.samples) % hop))
+    chunks = [samples[start : start + hop] for start in range(0, len(samples), hop)]
+    if warm_up_s:
+        warm_up = model.create_stream(DecodeOptions())
+        for chunk in chunks[: round(warm_up_s / chunk_s)]:
+            warm_up.accept(chunk)
     stream = model.create_stream(DecodeOptions())
-    clock = WordClock()
-    shown: list[ShownWord] = []
-    compute: list[float] = []
-    done = 0.0  # when the decoder is free again, on the audio's time line
-    for index in range(len(samples) // hop):
-        step = stream.accept(samples[index * hop : (index + 1) * hop], index)
-        compute.append(step.compute_ms)
-        done = max(done, (index + 1) * chunk_s) + step.compute_ms / 1000.0
-        shown += clock.update(done, step.partial, step.finals)
+    steps = [stream.accept(chunk, index) for index, chunk in enumerate(chunks)]
     started = time.perf_counter()
     last = stream.finish()
-    shown += clock.update(done + time.perf_counter() - started, "", last)
-    felt = Felt(chunk_s, compute, len(speech.words), [], [], [])
+    steps.append(StepResult("", last, (time.perf_counter() - started) * 1000.0))
+    ready = [min(index + 1, len(chunks)) * chunk_s for index in range(len(steps))]
+    done, measured = 0.0, []
+    for at, step in zip(ready, steps, strict=True):
+        done = max(done, at) + step.compute_ms / 1000.0
+        measured.append(done)
+    shown, without_compute = _shown(steps, measured), _shown(steps, ready)
     matcher = SequenceMatcher(None, [w.text for w in shown], speech.words, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for offset in range(block.size):
-            word, end = shown[block.a + offset], speech.word_ends[block.b + offset]
-            felt.to_partial.append(word.partial_at - end)
-            felt.to_final.append(word.final_at - end)
-            if word.end is not None:
-                felt.word_time_lag.append(word.end - end)
+    pairs = [
+        (block.a + offset, block.b + offset)
+        for block in matcher.get_matching_blocks()
+        for offset in range(block.size)
+    ]
+    felt = Felt(
+        chunk_s,
+        [step.compute_ms for step in steps[:-1]],
+        len(speech.words),
+        Delays(),
+        Delays(),
+        [],
+        [(shown[a], speech.word_times[b]) for a, b in pairs],
+    )
+    for words, delays in ((shown, felt.felt), (without_compute, felt.model)):
+        for a, b in pairs:
+            end = speech.word_times[b][1]
+            delays.to_partial.append(words[a].partial_at - end)
+            delays.to_final.append(words[a].final_at - end)
+    felt.word_time_lag = [
+        shown[a].end - speech.word_times[b][1] for a, b in pairs if shown[a].end is not None
+    ]
     return felt
+
+
+def _shown(steps: Sequence[StepResult], times: Sequence[float]) -> list[ShownWord]:
+    """The words of the final lines, each step shown at its time."""
+    clock = WordClock()
+    return [
+        word
+        for step, at in zip(steps, times, strict=True)
+        for word in clock.update(at, step.partial, step.finals)
+    ]
 
 
 def felt_row(name: str, engine: str, felt: Felt) -> dict[str, Any]:
@@ -356,9 +401,12 @@ def felt_row(name: str, engine: str, felt: Felt) -> dict[str, Any]:
         "engine": engine,
         "chunk_s": round(felt.chunk_s, 3),
         "compute_ms": {f"p{q}": round(percentile(felt.compute_ms, q), 1) for q in (50, 95)},
-        "words_matched": f"{len(felt.to_final)}/{felt.words}",
-        "to_partial_s": quantiles(felt.to_partial),
-        "to_final_s": quantiles(felt.to_final),
+        "rtf": round(sum(felt.compute_ms) / 1000 / (len(felt.compute_ms) * felt.chunk_s), 3),
+        "words_matched": f"{len(felt.felt.to_final)}/{felt.words}",
+        "to_partial_s": quantiles(felt.felt.to_partial),
+        "to_final_s": quantiles(felt.felt.to_final),
+        "model_to_partial_s": quantiles(felt.model.to_partial),
+        "model_to_final_s": quantiles(felt.model.to_final),
         "word_time_lag_s": quantiles(felt.word_time_lag),
     }
 
@@ -522,27 +570,30 @@ def report(results: dict[str, Any], as_json: bool) -> None:
 
 def report_felt(rows: list[dict[str, Any]]) -> None:
     print(
-        "felt delay, s from a word's end (p50 / p95), words spoken one by one; "
-        "lag: the engine's word end minus the true one"
+        "felt delay, s from a word's end to the first partial showing it / to its final line "
+        "(p50, p95), words spoken one by one; compute: as measured here, or none (the "
+        "model's own); lag: the engine's word end minus the true one"
     )
     print(
-        f"{'model':>16} {'engine':>6} {'chunk':>6} {'compute ms':>12} {'matched':>9} "
-        f"{'to partial':>13} {'to final line':>13} {'lag':>13}"
+        f"{'model':>14} {'engine':>6} {'chunk':>5} {'compute ms':>11} {'RTF':>5} "
+        f"{'matched':>7} | {'partial':>11} {'line':>11} | {'no compute:':>11} "
+        f"{'line':>11} | {'lag':>11}"
     )
 
     def pair(q: dict[str, float | None]) -> str:
-        return "-" if q["p50"] is None else f"{q['p50']:.2f} / {q['p95']:.2f}"
+        return "-" if q["p50"] is None else f"{q['p50']:.2f} {q['p95']:.2f}"
 
     for row in rows:
         compute = row["compute_ms"]
         print(
-            f"{row['model'][:16]:>16} {row['engine']:>6} {row['chunk_s']:6.2f} "
-            f"{compute['p50']:5.1f} / {compute['p95']:<5.1f}{row['words_matched']:>9} "
-            f"{pair(row['to_partial_s']):>13} {pair(row['to_final_s']):>13} "
-            f"{pair(row['word_time_lag_s']):>13}"
+            f"{row['model'][:14]:>14} {row['engine']:>6} {row['chunk_s']:5.2f} "
+            f"{compute['p50']:5.1f} {compute['p95']:5.1f} {row['rtf']:5.2f} "
+            f"{row['words_matched']:>7} | {pair(row['to_partial_s']):>11} "
+            f"{pair(row['to_final_s']):>11} | {pair(row['model_to_partial_s']):>11} "
+            f"{pair(row['model_to_final_s']):>11} | {pair(row['word_time_lag_s']):>11}"
         )
         if row["to_final_s"]["p50"] is None:
-            print(f"{'':>16} no word recognised: a model with random weights has no felt delay")
+            print(f"{'':>14} no word recognised: a model with random weights has no felt delay")
 
 
 def report_compute(results: dict[str, Any]) -> None:
