@@ -574,10 +574,11 @@ def report_felt(rows: list[dict[str, Any]]) -> None:
         "(p50, p95), words spoken one by one; compute: as measured here, or none (the "
         "model's own); lag: the engine's word end minus the true one"
     )
+    print(f"{'':>53} | {'compute measured':^23} | {'no compute':^23} |")
     print(
         f"{'model':>14} {'engine':>6} {'chunk':>5} {'compute ms':>11} {'RTF':>5} "
-        f"{'matched':>7} | {'partial':>11} {'line':>11} | {'no compute:':>11} "
-        f"{'line':>11} | {'lag':>11}"
+        f"{'matched':>7} | {'partial':>11} {'line':>11} | {'partial':>11} {'line':>11} | "
+        f"{'lag':>11}"
     )
 
     def pair(q: dict[str, float | None]) -> str:

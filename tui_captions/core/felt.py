@@ -22,8 +22,8 @@ class ShownWord:
     """A word of a final line and when it was shown (session seconds).
 
     ``end`` is where the engine put the word's end (its word times), None when the
-    line has none; the engine places it at the end of the chunk that wrote the word,
-    so it may lie after the word's true end.
+    line has none; an RNN-T places it at the end of the chunk that wrote the word, so it
+    may lie after the word's true end.
     """
 
     text: str

@@ -48,7 +48,7 @@ class LiveStats:
 
     The felt delays (``felt_*``, the last :data:`FELT_WORDS` words) run from each word's
     end, as the engine's word times place it, to the first partial that showed it and to
-    its final line, each update placed at its chunk's end plus its latency. The engine
+    its final line, each update placed at its chunk's end plus its latency. An RNN-T
     puts a word's end at the end of the chunk that wrote it, so these leave out how late
     that chunk was (``bench.latency`` measures the whole delay against known word ends).
     """
