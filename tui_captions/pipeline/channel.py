@@ -166,9 +166,7 @@ class LiveEngine:
                     self.position = base + expected_seq
                     last_chunk, partial = time.monotonic(), bool(step.partial)
                     ends_at = (index + 1) * chunk_seconds
-                    self._listener(
-                        _update(message, step, worker.queue_depth(), dropped, ends_at)
-                    )
+                    self._listener(_update(message, step, worker.queue_depth(), dropped, ends_at))
                 elif isinstance(message, EndOfStream):
                     reason = "end"
                     dropped += message.next_seq - expected_seq
