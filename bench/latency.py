@@ -574,9 +574,9 @@ def report_felt(rows: list[dict[str, Any]]) -> None:
         "(p50, p95), words spoken one by one; compute: as measured here, or none (the "
         "model's own); lag: the engine's word end minus the true one"
     )
-    print(f"{'':>53} | {'compute measured':^23} | {'no compute':^23} |")
+    print(f"{'':>57} | {'compute measured':^23} | {'no compute':^23} |")
     print(
-        f"{'model':>14} {'engine':>6} {'chunk':>5} {'compute ms':>11} {'RTF':>5} "
+        f"{'model':>18} {'engine':>6} {'chunk':>5} {'compute ms':>11} {'RTF':>5} "
         f"{'matched':>7} | {'partial':>11} {'line':>11} | {'partial':>11} {'line':>11} | "
         f"{'lag':>11}"
     )
@@ -587,14 +587,17 @@ def report_felt(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         compute = row["compute_ms"]
         print(
-            f"{row['model'][:14]:>14} {row['engine']:>6} {row['chunk_s']:5.2f} "
+            f"{row['model'][:18]:>18} {row['engine']:>6} {row['chunk_s']:5.2f} "
             f"{compute['p50']:5.1f} {compute['p95']:5.1f} {row['rtf']:5.2f} "
             f"{row['words_matched']:>7} | {pair(row['to_partial_s']):>11} "
             f"{pair(row['to_final_s']):>11} | {pair(row['model_to_partial_s']):>11} "
             f"{pair(row['model_to_final_s']):>11} | {pair(row['word_time_lag_s']):>11}"
         )
         if row["to_final_s"]["p50"] is None:
-            print(f"{'':>14} no word recognised: a model with random weights has no felt delay")
+            print(
+                f"{'':>18} no word matched: no felt delay (a model with random weights "
+                "spells nonsense; this speech is English)"
+            )
 
 
 def report_compute(results: dict[str, Any]) -> None:
