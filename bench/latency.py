@@ -83,9 +83,6 @@ WORD_GAP_S = 0.05
 PAUSE_S = 1.2  # after each sentence: longer than the endpoint's silence
 SOUND_FLOOR_DB = 40.0  # a word's sound is its 10 ms frames within this of its loudest
 FRAME_S = 0.01
-# TorchScript profiles and optimises a model's first calls (about 9 s of the tiny Emformer's
-# first ten chunks here): decoded first, on a stream of their own, as the startup's cost.
-WARM_UP_S = 3.0
 
 
 def speech_chunks(
@@ -329,7 +326,7 @@ class Felt:
     shown: list[tuple[ShownWord, tuple[float, float]]]
 
 
-def felt_delays(model: AsrModel, speech: TimedSpeech, warm_up_s: float = WARM_UP_S) -> Felt:
+def felt_delays(model: AsrModel, speech: TimedSpeech) -> Felt:
     """Decode ``speech`` chunk by chunk as a live capture hands it over, then place each
     step on a simulated clock (a chunk is there at its end on the audio's time line;
     decoding starts then, or when the chunk before is done) and time the words shown
@@ -339,10 +336,6 @@ def felt_delays(model: AsrModel, speech: TimedSpeech, warm_up_s: float = WARM_UP
         raise SystemExit(f"this bench speaks at {SAMPLE_RATE} Hz; the model takes another rate")
     samples = np.pad(speech.samples, (0, -len(speech.samples) % hop))
     chunks = [samples[start : start + hop] for start in range(0, len(samples), hop)]
-    if warm_up_s:
-        warm_up = model.create_stream(DecodeOptions())
-        for chunk in chunks[: round(warm_up_s / chunk_s)]:
-            warm_up.accept(chunk)
     stream = model.create_stream(DecodeOptions())
     steps = [stream.accept(chunk, index) for index, chunk in enumerate(chunks)]
     started = time.perf_counter()

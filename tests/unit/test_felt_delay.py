@@ -158,7 +158,7 @@ def test_the_bench_queues_chunks_behind_slow_compute_and_matches_words_in_order(
         np.zeros(6000, dtype=np.float32),  # padded to four chunks
         [(0.0, 0.08), (0.1, 0.18), (0.2, 0.3)],
     )
-    felt = felt_delays(ScriptedModel([stream]), speech, warm_up_s=0.0)
+    felt = felt_delays(ScriptedModel([stream]), speech)
     assert stream.seen == [0, 1, 2, 3]
     # Done at 0.25, 0.40, 0.55, 0.70; finish() at once after.
     assert felt.felt.to_partial == pytest.approx([0.25 - 0.08, 0.70 - 0.3], abs=1e-3)

@@ -14,7 +14,7 @@ def test_the_tiny_emformer_shows_each_word_after_it_began_and_its_line_after_it_
     model = load_model(str(TINY_MODELS[0]), "int8")
     chunk_s = model.format.chunk_seconds
     speech = timed_speech(2)
-    felt = felt_delays(model, speech, warm_up_s=0.0)
+    felt = felt_delays(model, speech)
     assert len(felt.shown) >= len(speech.words) * 2 // 3  # it knows these words
     delays = zip(felt.shown, felt.model.to_partial, felt.model.to_final, strict=True)
     for (word, (start, end)), to_partial, to_final in delays:
