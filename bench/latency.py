@@ -301,15 +301,15 @@ def timed_speech(count: int, seed: int = FELT_SEED) -> TimedSpeech:
     return TimedSpeech([s.text for s in singles], np.concatenate(pieces), times)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Delays:
     """Per word matched: seconds from its end to the first partial showing it, to its line."""
 
-    to_partial: list[float] = dataclasses.field(default_factory=list)
-    to_final: list[float] = dataclasses.field(default_factory=list)
+    to_partial: list[float]
+    to_final: list[float]
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Felt:
     """One model's felt delays over :class:`TimedSpeech`: with the compute measured here
     (``felt``) and with none (``model``: what chunking, look-ahead and endpointing cost on
@@ -353,24 +353,23 @@ def felt_delays(model: AsrModel, speech: TimedSpeech) -> Felt:
         for block in matcher.get_matching_blocks()
         for offset in range(block.size)
     ]
-    felt = Felt(
+    ends = [end for _, end in speech.word_times]
+
+    def delays(words: list[ShownWord]) -> Delays:
+        return Delays(
+            [words[a].partial_at - ends[b] for a, b in pairs],
+            [words[a].final_at - ends[b] for a, b in pairs],
+        )
+
+    return Felt(
         chunk_s,
         [step.compute_ms for step in steps[:-1]],
         len(speech.words),
-        Delays(),
-        Delays(),
-        [],
+        delays(shown),
+        delays(without_compute),
+        [shown[a].end - ends[b] for a, b in pairs if shown[a].end is not None],
         [(shown[a], speech.word_times[b]) for a, b in pairs],
     )
-    for words, delays in ((shown, felt.felt), (without_compute, felt.model)):
-        for a, b in pairs:
-            end = speech.word_times[b][1]
-            delays.to_partial.append(words[a].partial_at - end)
-            delays.to_final.append(words[a].final_at - end)
-    felt.word_time_lag = [
-        shown[a].end - speech.word_times[b][1] for a, b in pairs if shown[a].end is not None
-    ]
-    return felt
 
 
 def _shown(steps: Sequence[StepResult], times: Sequence[float]) -> list[ShownWord]:
