@@ -259,7 +259,7 @@ def load_model(spec: str, quantize: str, threads: int = 1) -> AsrModel:
 def spoken(clip: np.ndarray) -> np.ndarray:
     """The clip from its first to its last 10 ms frame within ``SOUND_FLOOR_DB`` of its
     loudest: espeak-ng pads a word with silence, and some voices (``+m2``) with a faint
-    tail (trimming zero samples left up to 0.2 s of it after the word)."""
+    tail (trimming zero samples put a fifth of the word ends late, by up to 0.4 s)."""
     frame = round(FRAME_S * SAMPLE_RATE)
     frames = clip[: len(clip) // frame * frame].reshape(-1, frame)
     level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
