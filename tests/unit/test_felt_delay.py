@@ -15,6 +15,7 @@ from tui_captions.core.events import RecognizerUpdate, SourceQuiet
 from tui_captions.core.felt import ShownWord, WordClock
 from tui_captions.core.segments import Segment
 from tui_captions.core.stats import LiveStats
+from tui_captions.core.writing import Writing
 from tui_captions.pipeline.session import CaptionSession
 
 
@@ -127,21 +128,20 @@ class ScriptedStream:
     def reset(self) -> None: ...
 
 
-@dataclass
 class ScriptedModel:
-    streams: list[ScriptedStream]
-    engine: str = "fake"
+    """A model whose one stream is ``stream``."""
 
-    @property
-    def run(self) -> RunOptions:
-        return RunOptions(1, "none", "cpu")
+    format = StreamFormat(16000, 1600)
+    run = RunOptions(1, "none", "cpu")
+    engine = "fake"
+    languages = ()
+    writing = Writing()
 
-    @property
-    def format(self) -> StreamFormat:
-        return StreamFormat(16000, 1600)
+    def __init__(self, stream: ScriptedStream) -> None:
+        self.stream = stream
 
     def create_stream(self, options: DecodeOptions) -> ScriptedStream:
-        return self.streams.pop(0)
+        return self.stream
 
 
 def test_the_bench_queues_chunks_behind_slow_compute_and_matches_words_in_order() -> None:
@@ -158,7 +158,7 @@ def test_the_bench_queues_chunks_behind_slow_compute_and_matches_words_in_order(
         np.zeros(6000, dtype=np.float32),  # padded to four chunks
         [(0.0, 0.08), (0.1, 0.18), (0.2, 0.3)],
     )
-    felt = felt_delays(ScriptedModel([stream]), speech)
+    felt = felt_delays(ScriptedModel(stream), speech)
     assert stream.seen == [0, 1, 2, 3]
     # Done at 0.25, 0.40, 0.55, 0.70; finish() at once after.
     assert felt.felt.to_partial == pytest.approx([0.25 - 0.08, 0.70 - 0.3], abs=1e-3)
