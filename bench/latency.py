@@ -83,6 +83,9 @@ WORD_GAP_S = 0.05
 PAUSE_S = 1.2  # after each sentence: longer than the endpoint's silence
 SOUND_FLOOR_DB = 40.0  # a word's sound is its 10 ms frames within this of its loudest
 FRAME_S = 0.01
+# A model that matches fewer of the spoken words does not recognise the speech: its few
+# matches are chance (a random model's pieces spelling a word), timed from far away.
+MIN_MATCHED = 0.5
 
 
 def speech_chunks(
@@ -383,10 +386,15 @@ def _shown(steps: Sequence[StepResult], times: Sequence[float]) -> list[ShownWor
 
 
 def felt_row(name: str, engine: str, felt: Felt) -> dict[str, Any]:
-    """p50/p95 of each delay beside the per-chunk compute (None: no word matched)."""
+    """p50/p95 of each delay beside the per-chunk compute (None: the model matched fewer
+    than ``MIN_MATCHED`` of the words)."""
+    recognised = len(felt.felt.to_final) >= MIN_MATCHED * felt.words
 
     def quantiles(values: list[float]) -> dict[str, float | None]:
-        return {f"p{q}": round(percentile(values, q), 2) if values else None for q in (50, 95)}
+        return {
+            f"p{q}": round(percentile(values, q), 2) if recognised and values else None
+            for q in (50, 95)
+        }
 
     return {
         "model": name,
@@ -587,8 +595,8 @@ def report_felt(rows: list[dict[str, Any]]) -> None:
         )
         if row["to_final_s"]["p50"] is None:
             print(
-                f"{'':>18} no word matched: no felt delay (a model with random weights "
-                "spells nonsense; this speech is English)"
+                f"{'':>18} too few words matched: no felt delay (a model with random "
+                "weights spells nonsense; this speech is English)"
             )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.latency import TimedSpeech, felt_delays
+from bench.latency import Delays, Felt, TimedSpeech, felt_delays, felt_row
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.core.events import RecognizerUpdate, SourceQuiet
 from tui_captions.core.felt import ShownWord, WordClock
@@ -168,3 +168,14 @@ def test_the_bench_queues_chunks_behind_slow_compute_and_matches_words_in_order(
     assert felt.model.to_final == pytest.approx([0.3 - 0.08, 0.4 - 0.3], abs=1e-3)
     assert [word.text for word, _ in felt.shown] == ["hello", "again"]  # "word" is not "world"
     assert felt.words == 3 and felt.word_time_lag == []
+
+
+def test_a_model_that_matches_few_words_has_no_felt_delay() -> None:
+    """A random model's pieces may spell a word now and then: chance, not recognition."""
+
+    def felt(matched: int) -> Felt:
+        delays = Delays([0.1] * matched, [1.0] * matched)
+        return Felt(0.16, [10.0], 4, delays, delays, [], [])
+
+    assert felt_row("random", "rnnt", felt(1))["to_final_s"] == {"p50": None, "p95": None}
+    assert felt_row("tiny", "rnnt", felt(2))["to_final_s"] == {"p50": 1.0, "p95": 1.0}
