@@ -9,14 +9,9 @@ configuration: ms per chunk (p50/p95), ms of compute per second of audio and
 RTF. The audio-visual engine (seed 001's device model's size, 24.7 M) runs on
 a talking face made from a photo, its face detection and crops timed with it.
 
-Time to text: the two tiny trained models (known words) on sentences whose
-words are synthesized one by one, so each word's end time is known. A word
-is *stable* at the first chunk after which the transcript (final lines, then
-the partial text) keeps it, and every word before it, unchanged to the end;
-it is in a *final line* when the segment holding it is emitted (after the
-endpoint's silence). Each delay is that chunk's end on the audio time line
-plus its compute, minus the word's end. Only sentences the model gets exactly
-right are timed.
+Time to text: the two tiny trained models (known words), the felt delay of
+``bench.latency`` (from each word's end to the first partial that shows it and
+to its final line).
 """
 
 from __future__ import annotations
@@ -24,41 +19,23 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bench.latency import speech_chunks, timed
+from bench.latency import TINY_MODELS, load_model, report_felt, run_felt, speech_chunks, timed
 from tools.random_model import make_random_model
 from tools.random_wav2vec2 import make_random_wav2vec2
-from tools.tiny_model.data import Utterance, make_utterances, synthesize_many, to_float
-from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
-from tui_captions.asr.registry import engine_for
+from tui_captions.asr.engine import DecodeOptions
 from tui_captions.asr.runtime import configure_threads
 from tui_captions.core.stats import percentile
-
-REPO = Path(__file__).resolve().parents[1]
-TINY_MODELS = {
-    "rnnt": REPO / "tests" / "fixtures" / "tiny-emformer",
-    "ctc": REPO / "tests" / "fixtures" / "tiny-ctc",
-}
-WORD_GAP_S = 0.05
-PAUSE_S = 1.2
-SEED = 7
-
-
-def load(directory: Path, quantize: str) -> AsrModel:
-    run = RunOptions(1, "int8" if quantize == "int8" else "none", "cpu")
-    return engine_for(directory)(directory, run)
 
 
 def compute(directories: dict[str, Path], seconds: float, work: Path) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for quantize in ("int8", "none"):
         for engine, directory in directories.items():
-            model = load(directory, quantize)
+            model = load_model(str(directory), quantize)
             chunk_s = model.format.chunk_seconds
             chunks = speech_chunks(work, seconds, model.format.chunk_samples, 16000)
             stream = model.create_stream(DecodeOptions())
@@ -75,102 +52,6 @@ def compute(directories: dict[str, Path], seconds: float, work: Path) -> list[di
                 }
             )
             print(json.dumps(rows[-1]), flush=True)
-    return rows
-
-
-@dataclass(frozen=True)
-class TimedSentence:
-    words: list[str]
-    samples: np.ndarray
-    word_ends: list[float]  # seconds from the start of ``samples``
-
-
-def timed_sentences(count: int) -> list[TimedSentence]:
-    """Sentences spoken word by word (known word ends), each after a pause."""
-    utterances = make_utterances(count, SEED)
-    singles = [(u, w) for u in utterances for w in u.text.split()]  # in the sentence's voice
-    clips = synthesize_many([Utterance(w, u.voice, u.speed, u.pitch) for u, w in singles])
-    sentences, position = [], 0
-    gap = np.zeros(int(WORD_GAP_S * 16000), dtype=np.float32)
-    pause = np.zeros(int(PAUSE_S * 16000), dtype=np.float32)
-    for utterance in utterances:
-        words = utterance.text.split()
-        pieces, ends, length = [pause], [], len(pause)
-        for clip in clips[position : position + len(words)]:
-            speech = np.trim_zeros(to_float(clip))
-            pieces += [speech, gap]
-            length += len(speech)
-            ends.append(length / 16000)
-            length += len(gap)
-        pieces.append(pause)
-        position += len(words)
-        sentences.append(TimedSentence(words, np.concatenate(pieces), ends))
-    return sentences
-
-
-def final_delays(
-    model: AsrModel, sentence: TimedSentence
-) -> tuple[list[float], list[float]] | None:
-    """Seconds from each word's end until it is stable, and until it is in a final line;
-    None if the text is not exact."""
-    stream = model.create_stream(DecodeOptions())
-    hop = model.format.chunk_samples
-    chunk_s = model.format.chunk_seconds
-    samples = np.pad(sentence.samples, (0, -len(sentence.samples) % hop))
-    finals: list[str] = []
-    seen: list[tuple[float, list[str]]] = []
-    emitted: list[float] = []  # when each word reached a final line
-    for index in range(len(samples) // hop):
-        step = stream.accept(samples[index * hop : (index + 1) * hop])
-        finals += [s.text for s in step.finals]
-        at = (index + 1) * chunk_s + step.compute_ms / 1000
-        emitted += [at] * sum(len(s.text.split()) for s in step.finals)
-        seen.append((at, " ".join([*finals, step.partial]).split()))
-    last = [s.text for s in stream.finish()]
-    finals += last
-    emitted += [len(seen) * chunk_s] * sum(len(t.split()) for t in last)
-    if " ".join(finals).split() != sentence.words:
-        return None
-    delays = []
-    for i, end in enumerate(sentence.word_ends):
-        prefix = sentence.words[: i + 1]
-        stable_from = len(seen)
-        for k in range(len(seen) - 1, -1, -1):
-            if seen[k][1][: i + 1] != prefix:
-                break
-            stable_from = k
-        at = seen[stable_from][0] if stable_from < len(seen) else len(seen) * chunk_s
-        delays.append(at - end)
-    return delays, [at - end for at, end in zip(emitted, sentence.word_ends, strict=True)]
-
-
-def time_to_final(sentences: Sequence[TimedSentence]) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for engine, directory in TINY_MODELS.items():
-        if not directory.is_dir():
-            print(f"{directory}: missing, skipped")
-            continue
-        model = load(directory, "int8")
-        delays: list[float] = []
-        in_lines: list[float] = []
-        exact = 0
-        for sentence in sentences:
-            found = final_delays(model, sentence)
-            if found is not None:
-                exact += 1
-                delays += found[0]
-                in_lines += found[1]
-        rows.append(
-            {
-                "engine": engine,
-                "sentences_exact": f"{exact}/{len(sentences)}",
-                "word_to_stable_p50_s": round(percentile(delays, 50), 2) if delays else None,
-                "word_to_stable_p95_s": round(percentile(delays, 95), 2) if delays else None,
-                "word_to_final_line_p50_s": round(percentile(in_lines, 50), 2) if delays else None,
-                "word_to_final_line_p95_s": round(percentile(in_lines, 95), 2) if delays else None,
-            }
-        )
-        print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -204,7 +85,7 @@ def av_compute(seconds: float, work: Path) -> dict[str, object]:
         ]
     speech = np.concatenate(list(decode_audio(str(clip), AV_FORMAT.sample_rate)))
     windows = int(seconds / AV_FORMAT.chunk_seconds)
-    model = load(directory, "none")
+    model = load_model(str(directory), "none")
     stream = model.create_stream(DecodeOptions(beam=10))
     crops = FaceCrops()
     crop_ms, engine_ms, faces = [], [], 0
@@ -250,8 +131,8 @@ def main() -> None:
         compute({"rnnt": emformer, "ctc": wav2vec2}, args.seconds, work)
         print("audio-visual: a random device-size model on a talking face, crops included")
         av_compute(args.seconds, work)
-    print("time to text: the tiny trained models (int8), words of known end")
-    time_to_final(timed_sentences(args.sentences))
+    print("time to text: the tiny trained models (int8)")
+    report_felt(run_felt([str(d) for d in TINY_MODELS], args.sentences, "int8"))
 
 
 if __name__ == "__main__":

@@ -100,6 +100,10 @@ def test_a_new_source_continues_the_time_line_and_segment_ids(
     chunk_s = recognizer.config.chunk_seconds
     # The third session starts after the first two sessions' audio, not at zero.
     assert third[0].start >= (len(seqs[0]) + len(seqs[1])) * chunk_s - 1e-9
+    # Each update says where its chunk ends on that time line (the felt delay's clock).
+    ends = [e.audio_end_s for e in sessions[2] if isinstance(e, RecognizerUpdate)]
+    before = len(seqs[0]) + len(seqs[1])
+    assert ends == pytest.approx([(before + k + 1) * chunk_s for k in range(len(ends))])
     assert all(s[0] == 0 for s in seqs)
 
 

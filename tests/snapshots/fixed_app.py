@@ -162,6 +162,7 @@ def update(
     level: float,
     latency: float,
     queue: int = 0,
+    at: float | None = None,
 ) -> RecognizerUpdate:
     return RecognizerUpdate(
         seq=seq,
@@ -174,6 +175,7 @@ def update(
         rms_dbfs=level - 15.0,
         peak_dbfs=level,
         overflow=False,
+        audio_end_s=at,
     )
 
 
@@ -182,11 +184,16 @@ def feed(app: CaptionsApp) -> None:
     events: list[LiveEvent] = [SourceStarted("meeting.wav", "wav, 16000 Hz", 16000, 1, 40)]
     seq = 0
     for index, sentence in enumerate(SENTENCES):
-        segment = Segment(index, index * 4.0, index * 4.0 + 3.0, sentence)
+        words, start = sentence.split(), index * 4.0
+        spoken = 2.0 / len(words)  # the words fill two seconds; the line ends a second later
+        times = tuple((start + i * spoken, start + (i + 1) * spoken) for i in range(len(words)))
+        segment = Segment(index, start, start + 3.0, sentence, word_times=times)
         for step in range(6):
             latency = 60.0 + 40.0 * math.sin(index * 6 + step) ** 2 + (900 if step == 3 else 0)
+            at = start + 0.5 * (step + 1)  # each update's chunk ends here on the time line
             final = (segment,) if step == 5 else ()
-            events.append(update(seq, "", final, -25.0 + 5 * step, latency))
+            partial = "" if final else " ".join(words[: int((at - start) / spoken)])
+            events.append(update(seq, partial, final, -25.0 + 5 * step, latency, at=at))
             seq += 1
     # Eight chunks waiting (1.3 s of audio): the falling-behind warning shows.
     events.append(update(seq, "and this is still being", (), -0.05, 80.0, queue=8))

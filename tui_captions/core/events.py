@@ -35,7 +35,9 @@ class RecognizerUpdate:
 
     ``latency_ms`` is ``time.monotonic()`` at the update minus the capture
     time of the chunk's last sample; ``dropped`` counts chunks lost so far
-    in this session because the queue was full.
+    in this session because the queue was full. ``audio_end_s``: where the chunk
+    ends on the session's time line (the one word times are on), None if unknown;
+    with ``latency_ms`` it places the update on that line (the felt delay's clock).
     """
 
     seq: int
@@ -50,6 +52,7 @@ class RecognizerUpdate:
     overflow: bool
     faces: int | None = None  # an audio-visual source: frames of the chunk with a face
     face: np.ndarray | None = None  # and the last of those crops (44x44 uint8)
+    audio_end_s: float | None = None
 
 
 @dataclass(frozen=True)

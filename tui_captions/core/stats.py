@@ -7,6 +7,10 @@ from collections import deque
 from collections.abc import Sequence
 
 from tui_captions.core.events import RecognizerUpdate, SourceEnded
+from tui_captions.core.felt import WordClock
+
+FELT_WORDS = 200
+"""The felt delays cover the last this many words (about a minute of speech)."""
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -41,6 +45,12 @@ class LiveStats:
     Latency and compute percentiles cover the last ``window_s`` seconds of
     audio, so memory stays flat in long sessions; counts cover the session,
     across its sources' restarts (each counts its dropped chunks from zero).
+
+    The felt delays (``felt_*``, the last :data:`FELT_WORDS` words) run from each word's
+    end, as the engine's word times place it, to the first partial that showed it and to
+    its final line, each update placed at its chunk's end plus its latency. An RNN-T
+    puts a word's end at the end of the chunk that wrote it, so these leave out how late
+    that chunk was (``bench.latency`` measures the whole delay against known word ends).
     """
 
     def __init__(self, chunk_seconds: float, window_s: float = 60.0) -> None:
@@ -54,6 +64,9 @@ class LiveStats:
         self.queue_depth = 0
         self.queue_depth_max = 0
         self.overflows = 0
+        self._clock = WordClock()
+        self._felt_partial: deque[float] = deque(maxlen=FELT_WORDS)
+        self._felt_final: deque[float] = deque(maxlen=FELT_WORDS)
 
     def add(self, update: RecognizerUpdate) -> None:
         self.chunks += 1
@@ -63,11 +76,22 @@ class LiveStats:
         self.queue_depth = update.queue_depth
         self.queue_depth_max = max(self.queue_depth_max, update.queue_depth)
         self.overflows += int(update.overflow)
+        if update.audio_end_s is not None:
+            at = update.audio_end_s + update.latency_ms / 1000.0
+            for word in self._clock.update(at, update.partial, update.finals):
+                if word.end is not None:
+                    self._felt_partial.append((word.partial_at - word.end) * 1000.0)
+                    self._felt_final.append((word.final_at - word.end) * 1000.0)
+
+    def quiet(self) -> None:
+        """The source went quiet: its open line ends untimed (no update shows it)."""
+        self._clock.forget()
 
     def ended(self, event: SourceEnded) -> None:
         """A source session ended: its drops (to its last chunk) are added to the earlier."""
         self._dropped_before += event.dropped
         self._dropped_now = 0
+        self._clock.forget()
 
     @property
     def dropped(self) -> int:
@@ -80,6 +104,10 @@ class LiveStats:
             "latency_ms_p50": _rounded(percentile(self._latency, 50)),
             "latency_ms_p95": _rounded(percentile(self._latency, 95)),
             "compute_ms_p50": _rounded(percentile(self._compute, 50)),
+            "felt_partial_ms_p50": _rounded(percentile(self._felt_partial, 50), 0),
+            "felt_partial_ms_p95": _rounded(percentile(self._felt_partial, 95), 0),
+            "felt_final_ms_p50": _rounded(percentile(self._felt_final, 50), 0),
+            "felt_final_ms_p95": _rounded(percentile(self._felt_final, 95), 0),
             "rtf": _rounded(sum(self._compute) / 1000.0 / audio_s if audio_s else math.nan, 4),
             "queue_depth": self.queue_depth,
             "queue_depth_max": self.queue_depth_max,

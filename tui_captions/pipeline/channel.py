@@ -165,7 +165,8 @@ class LiveEngine:
                     step = self.recognizer.accept(message.samples, index, message.crops)
                     self.position = base + expected_seq
                     last_chunk, partial = time.monotonic(), bool(step.partial)
-                    self._listener(_update(message, step, worker.queue_depth(), dropped))
+                    ends_at = (index + 1) * chunk_seconds
+                    self._listener(_update(message, step, worker.queue_depth(), dropped, ends_at))
                 elif isinstance(message, EndOfStream):
                     reason = "end"
                     dropped += message.next_seq - expected_seq
@@ -191,7 +192,9 @@ class LiveEngine:
             return ()
 
 
-def _update(chunk: AudioChunk, step: StepResult, depth: int, dropped: int) -> RecognizerUpdate:
+def _update(
+    chunk: AudioChunk, step: StepResult, depth: int, dropped: int, audio_end_s: float
+) -> RecognizerUpdate:
     return RecognizerUpdate(
         seq=chunk.seq,
         partial=step.partial,
@@ -205,6 +208,7 @@ def _update(chunk: AudioChunk, step: StepResult, depth: int, dropped: int) -> Re
         overflow=chunk.overflow,
         faces=None if chunk.crops is None else chunk.faces,
         face=_last_face(chunk),
+        audio_end_s=audio_end_s,
     )
 
 

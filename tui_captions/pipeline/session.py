@@ -275,6 +275,8 @@ class CaptionSession:
                 self._echo.saying(channel_id, event.partial, now)
         elif isinstance(event, SourceEnded):
             channel.stats.ended(event)
+        elif isinstance(event, SourceQuiet):
+            channel.stats.quiet()
         if isinstance(event, (SourceQuiet, SourceEnded)) and channel.role == "system":
             self._echo.quiet(channel_id)
         finals = () if isinstance(event, SourceStarted) else self._finals(channel, event.finals)

@@ -1,4 +1,5 @@
-"""The latency pane: per-chunk latency sparkline, p50/p95/max, RTF, queue and drops.
+"""The latency pane: per-chunk latency sparkline, p50/p95/max, the felt delay, RTF, queue
+and drops.
 
 Percentiles, RTF and counts come from the engine's own rolling
 :class:`~tui_captions.pipeline.channel.LiveStats` (the same figures ``live
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 
 LATENCY_BANDS = Bands(("good", "fair", "bad"), (300.0, 1000.0))
 RTF_BANDS = Bands(("good", "fair", "bad"), (0.5, 1.0))
+# The felt delay, in seconds: text as the per-chunk latency; a final line also waits
+# for the endpoint's silence (0.8 s) after its last word.
+FELT_TEXT_BANDS = Bands(("good", "fair", "bad"), (0.3, 1.0))
+FELT_LINE_BANDS = Bands(("good", "fair", "bad"), (1.5, 3.0))
 SPARK_CEILING_MS = 1500.0
 SERIES_SECONDS = 60.0
 BEHIND_BACKLOG_SECONDS = 1.0  # queued audio beyond this means the recognizer is not keeping up
@@ -60,7 +65,7 @@ class LatencyPane(Widget):
     DEFAULT_CSS = """
     LatencyPane {
         height: auto;
-        min-height: 4;
+        min-height: 5;  /* four lines of figures and the falling-behind warning's row */
     }
     LatencyPane > .latency-pane--good { color: $latency-good; }
     LatencyPane > .latency-pane--fair { color: $latency-fair; }
@@ -148,6 +153,7 @@ class LatencyPane(Widget):
                 self._figure(max(self.series)),
                 (" ms", label),
             ),
+            self._felt(figures),
             Text.assemble(
                 ("RTF ", label),
                 self._figure(figures["rtf"], RTF_BANDS, ".2f"),
@@ -158,6 +164,23 @@ class LatencyPane(Widget):
             ),
         ]
         return Text("\n").join(lines + self._warnings(figures))
+
+    def _felt(self, figures: dict[str, float | int | None]) -> Text:
+        """The felt delay's medians, in seconds: from a word's end to the text showing it,
+        and to its final line."""
+
+        def seconds(key: str) -> float | None:
+            value = figures[key]
+            return None if value is None else value / 1000.0
+
+        label = self.get_component_rich_style("latency-pane--label")
+        return Text.assemble(
+            ("felt  text ", label),
+            self._figure(seconds("felt_partial_ms_p50"), FELT_TEXT_BANDS, ".1f"),
+            ("  line ", label),
+            self._figure(seconds("felt_final_ms_p50"), FELT_LINE_BANDS, ".1f"),
+            (" s", label),
+        )
 
     def _warnings(self, figures: dict[str, float | int | None]) -> list[Text]:
         rtf = figures["rtf"]
