@@ -114,7 +114,8 @@ def _to_16k(samples: np.ndarray, rate: int) -> np.ndarray:
     if rate == SAMPLE_RATE:
         return samples
     divisor = np.gcd(rate, SAMPLE_RATE)
-    return resample_poly(samples, SAMPLE_RATE // divisor, rate // divisor).astype(np.float32)
+    resampled = resample_poly(samples, SAMPLE_RATE // divisor, rate // divisor)
+    return np.asarray(resampled, dtype=np.float32)
 
 
 def say(speaker: Speaker, text: str, rate_offset: int = 0) -> np.ndarray:
