@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from tui_captions.config import HotwordChoice, Settings
     from tui_captions.core.writing import Writing
     from tui_captions.pipeline.session import LabelledSource, Role
+    from tui_captions.speakers.labeller import SpeakerLabeller
     from tui_captions.text.postprocess import TextPostProcessor
 
 
@@ -168,6 +169,41 @@ def download_progress() -> Iterator[DownloadProgress]:
     finally:
         if progress is not None:
             progress.stop()
+
+
+def speaker_model(args: argparse.Namespace, settings: Settings | None = None) -> Path | None:
+    """The speaker-embedding model to label speakers with (``--speakers`` or the setting),
+    else None: labels are off. Asked for without a model: one line saying what to pass."""
+    if not (args.speakers or (settings is not None and settings.speakers)):
+        return None
+    if args.speaker_model is not None:
+        return Path(args.speaker_model)
+    if settings is not None and settings.speaker_model:
+        return Path(settings.speaker_model).expanduser()
+    raise UserError(
+        "--speakers needs --speaker-model PATH: a speaker-embedding model sherpa-onnx "
+        "reads (a WeSpeaker or 3D-Speaker .onnx file)"
+    )
+
+
+def speaker_labellers(model: Path, count: int, sample_rate: int) -> list[SpeakerLabeller]:
+    """One labeller per source, each on a thread of its own; a model or VAD that cannot
+    load is one warning and none (captions go on without labels)."""
+    from tui_captions.speakers.embedding import SpeakerEmbedder
+    from tui_captions.speakers.labeller import SpeakerLabeller
+    from tui_captions.speakers.vad import SAMPLE_RATE
+
+    if sample_rate != SAMPLE_RATE:
+        warn(f"speaker labels need a {SAMPLE_RATE} Hz model; this one reads {sample_rate} Hz")
+        return []
+    try:
+        labellers = [SpeakerLabeller(SpeakerEmbedder(model)) for _ in range(count)]
+    except UserError as exc:
+        warn(f"{exc}; captions go on without speaker labels")
+        return []
+    for labeller in labellers:
+        labeller.start()
+    return labellers
 
 
 def read_settings() -> Settings:

@@ -18,7 +18,13 @@ from tui_captions.commands.options import (
     add_speaker_options,
     add_video_option,
 )
-from tui_captions.commands.setup import load_model, load_post, output_format, warn
+from tui_captions.commands.setup import (
+    load_model,
+    load_post,
+    output_format,
+    speaker_model,
+    warn,
+)
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.transcript.formats import STREAM_FORMATS, SegmentWriter, open_writer
 from tui_captions.transcript.output import check_output, written_whole
@@ -99,17 +105,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _speaker_labeller(args: argparse.Namespace) -> SpeakerLabeller | None:
     """``--speakers``: the labeller, its models checked before the recognizer loads."""
-    if not args.speakers:
+    model = speaker_model(args)
+    if model is None:
         return None
-    if args.speaker_model is None:
-        raise UserError(
-            "--speakers needs --speaker-model PATH: a speaker-embedding model sherpa-onnx "
-            "reads (a WeSpeaker or 3D-Speaker .onnx file)"
-        )
     from tui_captions.speakers.embedding import SpeakerEmbedder
     from tui_captions.speakers.labeller import SpeakerLabeller
 
-    return SpeakerLabeller(SpeakerEmbedder(args.speaker_model))
+    return SpeakerLabeller(SpeakerEmbedder(model))
 
 
 class _Labelled:

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import Camera, FfmpegSource, Source
@@ -39,8 +39,12 @@ from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.core.stats import LiveStats
 from tui_captions.errors import UserError
 from tui_captions.pipeline.echo import EchoGuard
+from tui_captions.pipeline.speakers import ShownLines
 from tui_captions.text.postprocess import RuleCaser, TextContext, TextPostProcessor
 from tui_captions.transcript.journal import JournalSink, SessionJournal, Stats, WarningHandler
+
+if TYPE_CHECKING:
+    from tui_captions.speakers.labeller import SpeakerLabeller
 
 _log = logging.getLogger(__name__)
 ChannelId = str
@@ -151,6 +155,10 @@ class Channel:
     echo_dropped: int = 0
 
 
+# How long closing waits for each labeller to label the audio it still holds.
+LABELS_FINISH_S = 5.0
+
+
 class ReadableLines:
     """The text step of final lines: each made readable after its source's earlier ones
     (the context a punctuation model reads); live captioning and ``transcribe`` share it."""
@@ -193,6 +201,8 @@ class CaptionSession:
         self._echo = EchoGuard()
         self._origin: float | None = None  # monotonic time of the time line's zero
         self._journaled: set[ChannelId] = set()  # channels the journal has been told of
+        self._speakers: dict[ChannelId, ShownLines] = {}  # channels whose speakers are labelled
+        self._speakers_failed: set[ChannelId] = set()  # and those whose labelling stopped
 
     @property
     def post(self) -> TextPostProcessor:
@@ -214,11 +224,16 @@ class CaptionSession:
         engine: ChannelEngine,
         chunk_seconds: float,
         role: Role = "other",
+        labeller: SpeakerLabeller | None = None,
     ) -> Channel:
         """A channel whose ``engine`` delivers its events to the front end, which passes
-        them to :meth:`accept` with ``channel_id``."""
+        them to :meth:`accept` with ``channel_id``; with a ``labeller`` (hearing the
+        engine's audio: :class:`tui_captions.pipeline.speakers.ListenedStream`) its lines
+        carry their speaker, and the sinks get a ``speaker`` update when one comes later."""
         channel = Channel(channel_id, label, engine, LiveStats(chunk_seconds), role)
         self.channels[channel_id] = channel
+        if labeller is not None:
+            self._speakers[channel_id] = ShownLines(labeller)
         if self._journal is not None and channel_id not in self._journaled:
             self._journal.add_channel(channel_id, label)
             self._journaled.add(channel_id)
@@ -283,6 +298,7 @@ class CaptionSession:
                 self._fan_out(lambda sink: sink.echo(line))  # noqa: B023 (called at once)
             else:
                 self._fan_out(lambda sink: sink.final(line))  # noqa: B023 (called at once)
+        self._relabel(channel_id)
         if isinstance(event, (SourceQuiet, SourceEnded)):
             shown = self._partials.pop(channel_id, None)
             if not current and shown is not None and shown.words:
@@ -307,6 +323,22 @@ class CaptionSession:
             self._fan_out(lambda sink: sink.quiet(channel_id))
         else:
             self._fan_out(lambda sink: sink.ended(channel_id, event))
+
+    def _relabel(self, channel_id: ChannelId, final: bool = False) -> None:
+        """Hand on the channel's shown lines whose speaker came or changed since; labelling
+        that stopped is said once (captions go on without it)."""
+        shown = self._speakers.get(channel_id)
+        if shown is None:
+            return
+        for line in shown.changes(final):
+            self._fan_out(lambda sink: sink.speaker(line))  # noqa: B023 (called at once)
+        if shown.labeller.failed and channel_id not in self._speakers_failed:
+            self._speakers_failed.add(channel_id)
+            if self._on_warning is not None:
+                lead = f"{self.channels[channel_id].label}: " if channel_id else ""
+                self._on_warning(
+                    f"{lead}speaker labels stopped (the log file says why); captions go on"
+                )
 
     def _partial(self, channel_id: ChannelId) -> Partial:
         return self._partials.get(channel_id) or Partial(channel_id, 0, "", "")
@@ -335,15 +367,15 @@ class CaptionSession:
             elif channel.role == "microphone" and self._echo.is_echo(segment):
                 channel.echo_dropped += 1
                 echo = True
-            finals.append(
-                dataclasses.replace(
-                    segment,
-                    id=self._next_id,
-                    channel=channel_id,
-                    display="" if echo else self._lines.final(channel_id, segment.text),
-                    echo=echo,
-                )
+            final = dataclasses.replace(
+                segment,
+                id=self._next_id,
+                channel=channel_id,
+                display="" if echo else self._lines.final(channel_id, segment.text),
+                echo=echo,
             )
+            shown = self._speakers.get(channel_id)
+            finals.append(final if echo or shown is None else shown.shown(final))
             self._next_id += 1
         return tuple(finals)
 
@@ -396,9 +428,13 @@ class CaptionSession:
         }
 
     def close(self) -> SessionJournal | None:
-        """Stop every channel and end the journal (if one was opened) with the figures."""
+        """Stop every channel, hand on the labels its last audio gave, and end the journal
+        (if one was opened) with the figures."""
         for channel in self.channels.values():
             channel.engine.stop()
+        for channel_id, shown in self._speakers.items():
+            shown.labeller.finish(timeout=LABELS_FINISH_S)
+            self._relabel(channel_id, final=True)
         if self._journal is not None:
             self._journal.close(self.stats())
         _log.debug("session ended: %d final lines", self.final_count)

@@ -1,0 +1,84 @@
+"""Speaker labels in a live session: each channel's audio to its labeller, and each shown
+line's speaker kept up to date.
+
+Captions never wait for labels: a final line goes out with the speaker known when it is
+final (often, as its endpoint's pause has been labelled by then) or none, and
+:class:`ShownLines` keeps it until the labeller has worked well past its end, so that
+a label that comes later, or changes, reaches the sinks as an update of the line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from tui_captions.speakers.lines import SETTLE_S
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from tui_captions.asr.engine import RecognizerStream, StepResult, StreamFormat
+    from tui_captions.core.segments import Segment
+    from tui_captions.speakers.labeller import SpeakerLabeller
+
+
+class ListenedStream:
+    """A recognizer stream whose chunks (16 kHz) its labeller hears too, placed on the
+    session's time line (a queue put: the labeller works on a thread of its own)."""
+
+    def __init__(self, recognizer: RecognizerStream, labeller: SpeakerLabeller) -> None:
+        self.recognizer = recognizer
+        self.labeller = labeller
+        self._next_index = 0
+
+    @property
+    def format(self) -> StreamFormat:
+        return self.recognizer.format
+
+    def accept(
+        self, samples: np.ndarray, chunk_index: int | None = None, video: np.ndarray | None = None
+    ) -> StepResult:
+        index = self._next_index if chunk_index is None else chunk_index
+        self._next_index = index + 1
+        self.labeller.accept(samples, index * self.format.chunk_seconds)
+        return self.recognizer.accept(samples, chunk_index, video)
+
+    def finish(self) -> tuple[Segment, ...]:
+        return self.recognizer.finish()
+
+    def reset(self) -> None:
+        self.recognizer.reset()
+
+
+class ShownLines:
+    """One channel's shown lines whose speaker may still come or change."""
+
+    def __init__(self, labeller: SpeakerLabeller, settle_s: float = SETTLE_S) -> None:
+        self.labeller = labeller
+        self._settle_s = settle_s
+        self._open: list[Segment] = []  # shown, as last handed on
+
+    def shown(self, segment: Segment) -> Segment:
+        """``segment`` with the speaker known now (or none), kept for later changes."""
+        labelled = self._labelled(segment)
+        self._open.append(labelled)
+        return labelled
+
+    def changes(self, final: bool = False) -> list[Segment]:
+        """The kept lines whose speaker changed since handed on, as they are now; lines
+        the labeller has settled (all of them when ``final``: the audio ended) are let go."""
+        settled = self.labeller.processed_to - self._settle_s
+        changed, still_open = [], []
+        for line in self._open:
+            now = self._labelled(line)
+            if now.speaker != line.speaker:
+                changed.append(now)
+            if not final and now.end > settled:
+                still_open.append(now)
+        self._open = still_open
+        return changed
+
+    def _labelled(self, segment: Segment) -> Segment:
+        speaker = self.labeller.speaker_between(segment.start, segment.end)
+        # a label once given is not taken back: a line the labeller lost stays as shown
+        return dataclasses.replace(segment, speaker=speaker or segment.speaker)
