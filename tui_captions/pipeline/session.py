@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import Camera, FfmpegSource, Source
@@ -39,12 +39,9 @@ from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.core.stats import LiveStats
 from tui_captions.errors import UserError
 from tui_captions.pipeline.echo import EchoGuard
-from tui_captions.pipeline.speakers import ShownLines
+from tui_captions.pipeline.speakers import Labels, ShownLines
 from tui_captions.text.postprocess import RuleCaser, TextContext, TextPostProcessor
 from tui_captions.transcript.journal import JournalSink, SessionJournal, Stats, WarningHandler
-
-if TYPE_CHECKING:
-    from tui_captions.speakers.labeller import SpeakerLabeller
 
 _log = logging.getLogger(__name__)
 ChannelId = str
@@ -224,7 +221,7 @@ class CaptionSession:
         engine: ChannelEngine,
         chunk_seconds: float,
         role: Role = "other",
-        labeller: SpeakerLabeller | None = None,
+        labeller: Labels | None = None,
     ) -> Channel:
         """A channel whose ``engine`` delivers its events to the front end, which passes
         them to :meth:`accept` with ``channel_id``; with a ``labeller`` (hearing the

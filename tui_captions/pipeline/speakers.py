@@ -10,7 +10,7 @@ a label that comes later, or changes, reaches the sinks as an update of the line
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from tui_captions.speakers.lines import SETTLE_S
 
@@ -50,10 +50,27 @@ class ListenedStream:
         self.recognizer.reset()
 
 
+class Labels(Protocol):
+    """What the session asks of a channel's labeller
+    (:class:`tui_captions.speakers.labeller.SpeakerLabeller`)."""
+
+    @property
+    def failed(self) -> bool:
+        """Labelling stopped (it said why in the log): no label comes from now on."""
+        ...
+
+    @property
+    def processed_to(self) -> float: ...
+
+    def speaker_between(self, start: float, end: float) -> str | None: ...
+
+    def finish(self, timeout: float | None = None) -> None: ...
+
+
 class ShownLines:
     """One channel's shown lines whose speaker may still come or change."""
 
-    def __init__(self, labeller: SpeakerLabeller, settle_s: float = SETTLE_S) -> None:
+    def __init__(self, labeller: Labels, settle_s: float = SETTLE_S) -> None:
         self.labeller = labeller
         self._settle_s = settle_s
         self._open: list[Segment] = []  # shown, as last handed on
