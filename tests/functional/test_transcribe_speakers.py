@@ -64,7 +64,7 @@ def assert_each_voice_has_its_label(talk: Conversation, lines: list[dict[str, An
     for line in lines:
         middle = (line["start"] + line["end"]) / 2
         (turn,) = [t for t in talk.turns if t.start - 0.3 <= middle <= t.end + 0.3]
-        pairs.append((turn.speaker, line.get("speaker")))
+        pairs.append((turn.speaker, str(line.get("speaker"))))
     majority = {
         voice: Counter(label for v, label in pairs if v == voice).most_common(1)[0][0]
         for voice in {v for v, _ in pairs}
