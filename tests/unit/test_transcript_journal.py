@@ -38,7 +38,7 @@ def test_journal_lines_on_disk(tmp_path: Path) -> None:
     assert header["model"] == "demo-tiny"
     assert header["app_version"] == __version__
     assert header["id"] == journal.id
-    assert header["format"] == 3 and header["channels"] == [{"id": "", "label": "talk.wav"}]
+    assert header["format"] == 4 and header["channels"] == [{"id": "", "label": "talk.wav"}]
     for segment in SEGMENTS:
         journal.append(dataclasses.replace(segment, display=segment.text.capitalize() + "."))
         # durable before append returns: a reader sees it at once
@@ -203,6 +203,24 @@ def test_channels_are_journaled_and_read_back(tmp_path: Path) -> None:
         {"id": "system", "label": "Them"},
     ]
     assert [s.channel for s in read_journal(journal.path).segments] == ["mic", "system"]
+
+
+def test_speakers_and_later_relabels_are_journaled_and_read_back(tmp_path: Path) -> None:
+    journal = SessionJournal.create("talk.wav", "m", directory=tmp_path)
+    journal.append(dataclasses.replace(SEGMENTS[0], speaker="Speaker 1"))
+    journal.append(SEGMENTS[1])  # shown before its speaker was known
+    journal.append(dataclasses.replace(SEGMENTS[2], speaker="Speaker 1"))
+    journal.relabel(dataclasses.replace(SEGMENTS[1], speaker="Speaker 2"))
+    journal.relabel(dataclasses.replace(SEGMENTS[2], speaker="Speaker 2"))  # changed its mind
+    journal.close({})
+    assert lines_of(journal.path)[-3] == {"type": "speaker", "id": 1, "speaker": "Speaker 2"}
+    speakers = [s.speaker for s in read_journal(journal.path).segments]
+    assert speakers == ["Speaker 1", "Speaker 2", "Speaker 2"]
+
+
+def test_a_journal_from_before_speakers_reads_without_them() -> None:
+    session = parse_journal(json.dumps(record) for record in FORMAT_1)
+    assert [s.speaker for s in session.segments] == ["", ""]
 
 
 FORMAT_1 = [

@@ -54,6 +54,12 @@ def add_parser(subparsers: Any) -> None:
         help="a session of several sources (meeting mode): only this one's lines, e.g. You",
     )
     parser.add_argument(
+        "--speakers-as",
+        metavar="NAMES",
+        type=speaker_names,
+        help='speaker labels: name the speakers, e.g. "Speaker 1=Alice,Speaker 2=Bob"',
+    )
+    parser.add_argument(
         "--with-echo",
         action="store_true",
         help="meeting mode: also the microphone's lines dropped as echoes of system audio",
@@ -70,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--punctuate and --raw contradict each other: choose one")
     if not args.raw:
         session = _readable(session, args.punctuate, args.punctuation)
+    if args.speakers_as:
+        session = _renamed(session, args.speakers_as)
     if args.source is not None and args.source not in session.channels.values():
         known = ", ".join(repr(label) for label in session.channels.values() if label)
         raise UserError(
@@ -92,6 +100,36 @@ def run(args: argparse.Namespace) -> int:
     with written_whole(args.output) as out:
         export_session(session, fmt, out, **options)
     return 0
+
+
+def speaker_names(text: str) -> dict[str, str]:
+    """``--speakers-as``: "Speaker 1=Alice,Speaker 2=Bob" as label -> name."""
+    names = {}
+    for pair in text.split(","):
+        label, equals, name = (part.strip() for part in pair.partition("="))
+        if not (label and equals and name):
+            raise argparse.ArgumentTypeError(
+                f'{pair.strip()!r} is not LABEL=NAME; write e.g. "Speaker 1=Alice,Speaker 2=Bob"'
+            )
+        names[label] = name
+    return names
+
+
+def _renamed(session: Session, names: dict[str, str]) -> Session:
+    """Each labelled line's speaker by the name given for its label; a label the session
+    does not have is refused (a typo would leave a speaker unnamed unnoticed)."""
+    labels = {segment.speaker for segment in session.segments if segment.speaker}
+    unknown = [label for label in names if label not in labels]
+    if unknown:
+        known = ", ".join(sorted(labels)) or "none: it was captioned without --speakers"
+        raise UserError(
+            f"--speakers-as: session {session.id} has no {', '.join(map(repr, unknown))}; "
+            f"its speakers: {known}"
+        )
+    segments = tuple(
+        dataclasses.replace(s, speaker=names.get(s.speaker, s.speaker)) for s in session.segments
+    )
+    return dataclasses.replace(session, segments=segments)
 
 
 def _readable(session: Session, punctuate: bool, punctuation: str | None) -> Session:
