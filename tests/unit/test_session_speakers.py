@@ -99,3 +99,17 @@ def test_the_jsonl_speaker_event_names_its_line_by_times_and_source() -> None:
         "speaker": "Speaker 2",
         "source": "Them",
     }
+
+
+def test_a_line_whose_speaker_changes_is_two_lines_numbered_and_made_readable(
+    tmp_path: Path,
+) -> None:
+    session, labels, _, _ = labelled_session(tmp_path)
+    labels.spans = [(0.0, 1.45, "Speaker 1"), (1.45, 3.0, "Speaker 2")]
+    times = ((0.0, 0.6), (0.7, 1.4), (1.5, 2.0), (2.1, 2.9))
+    line = Segment(0, 0.0, 3.0, "yes indeed and you", word_times=times)
+    shown = session.accept("", update((line,)))
+    assert [(s.id, s.display, s.speaker) for s in shown] == [
+        (0, "Yes indeed", "Speaker 1"),
+        (1, "And you", "Speaker 2"),
+    ]

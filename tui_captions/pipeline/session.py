@@ -349,13 +349,15 @@ class CaptionSession:
                 _log.exception("%s failed; the other sinks go on", type(sink).__name__)
 
     def _finals(self, channel: Channel, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
-        """The channel's final segments numbered, labelled, made readable, an echo marked;
+        """The channel's final segments split where the speaker changes (speaker labels),
+        numbered, labelled, made readable, an echo marked;
         the journal opens with the first (its sink first: it gets every line)."""
         if not segments:
             return ()
         if self._journal is None:
             self.open_journal(self._labels())
         channel_id = channel.id
+        shown = self._speakers.get(channel_id)
         finals = []
         for segment in segments:
             echo = False
@@ -364,16 +366,19 @@ class CaptionSession:
             elif channel.role == "microphone" and self._echo.is_echo(segment):
                 channel.echo_dropped += 1
                 echo = True
-            final = dataclasses.replace(
-                segment,
-                id=self._next_id,
-                channel=channel_id,
-                display="" if echo else self._lines.final(channel_id, segment.text),
-                echo=echo,
-            )
-            shown = self._speakers.get(channel_id)
-            finals.append(final if echo or shown is None else shown.shown(final))
-            self._next_id += 1
+            labelled = None if echo else shown  # an echo is shown by no one: no speaker
+            for piece in (segment,) if labelled is None else labelled.split(segment):
+                final = dataclasses.replace(
+                    piece,
+                    id=self._next_id,
+                    channel=channel_id,
+                    display="" if echo else self._lines.final(channel_id, piece.text),
+                    echo=echo,
+                )
+                if labelled is not None:
+                    labelled.keep(final)
+                finals.append(final)
+                self._next_id += 1
         return tuple(finals)
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Protocol
 
-from tui_captions.speakers.lines import SETTLE_S
+from tui_captions.speakers.lines import SETTLE_S, split_at_speaker_changes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -75,11 +75,13 @@ class ShownLines:
         self._settle_s = settle_s
         self._open: list[Segment] = []  # shown, as last handed on
 
-    def shown(self, segment: Segment) -> Segment:
-        """``segment`` with the speaker known now (or none), kept for later changes."""
-        labelled = self._labelled(segment)
-        self._open.append(labelled)
-        return labelled
+    def split(self, segment: Segment) -> list[Segment]:
+        """``segment`` with the speakers known now (or none), cut where the speaker changes."""
+        return split_at_speaker_changes(segment, self.labeller.speaker_between)
+
+    def keep(self, line: Segment) -> None:
+        """``line`` is shown: its speaker may still come or change."""
+        self._open.append(line)
 
     def changes(self, final: bool = False) -> list[Segment]:
         """The kept lines whose speaker changed since handed on, as they are now; lines
