@@ -13,11 +13,12 @@ from tui_captions.commands.options import (
     add_model_options,
     add_serve_option,
     add_source_options,
+    add_speaker_options,
     add_watch_option,
     positive_int,
     seconds,
 )
-from tui_captions.commands.setup import hotword_choice, resolve_sources, warn
+from tui_captions.commands.setup import hotword_choice, resolve_sources, speaker_model, warn
 
 if TYPE_CHECKING:
     from tui_captions.transcript.journal import SessionJournal
@@ -30,6 +31,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_source_options(group)  # none: choose in the picker
     add_view_options(group)
     add_model_options(group)  # type: ignore[arg-type]
+    add_speaker_options(group)
 
 
 def add_view_options(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -91,6 +93,7 @@ def lost_note(journal: SessionJournal) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tui_captions.config import load_settings
     from tui_captions.tui.app import AppOptions
 
     return run_app(
@@ -109,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             hotwords=hotword_choice(args),
             serve=args.serve,
             record=args.record,
+            speaker_model=speaker_model(args, load_settings()[0]),
             strip_lines=args.lines,
             clear_after=args.clear_after,
             compute=args.compute,

@@ -88,6 +88,7 @@ if TYPE_CHECKING:
     from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
     from tui_captions.core.segments import Segment
     from tui_captions.pipeline.recording import Recorder
+    from tui_captions.speakers.labeller import SpeakerLabeller
     from tui_captions.web.server import CaptionServer
 
 _log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ class AppOptions:
     hotwords: HotwordChoice = field(default_factory=HotwordChoice)  # --hotwords and friends
     serve: str | None = None  # --serve [HOST:]PORT: the captions in a browser too
     record: bool = False  # also save the audio next to the journal (one source)
+    speaker_model: Path | None = None  # --speakers (or the setting): label each source's speakers
     strip_lines: int | None = None  # --lines; None: the settings file's, else 3
     clear_after: float | None = None  # --clear-after; None: the settings file's, else never
     compute: str = DEFAULT_COMPUTE
@@ -190,6 +192,7 @@ class CaptionsApp(App[Path | None]):
         self.started_at = clock()
         self._retry: dict[ChannelId, Timer] = {}
         self.recorder: Recorder | None = None
+        self._speakers_failed = False  # speaker labels could not load: off for the session
         self.watch_hits = 0
         self.words_said = 0  # in the session's final lines: counted once each, not per chunk
         self.capturing: set[ChannelId] = set()
@@ -444,20 +447,46 @@ class CaptionsApp(App[Path | None]):
     def start_source(self, channel_id: ChannelId, chosen: LabelledSource) -> None:
         assert self.model is not None
         if channel_id not in self.session.channels:
+            labeller = self._labeller()
             engine = self.backend.create_engine(
                 self.model,
                 self.decode_options,
                 partial(self._listen, channel_id),
                 self._recorder_for(channel_id),
+                labeller,
             )
             self.session.add_channel(
-                channel_id, chosen.label, engine, self.model.format.chunk_seconds, chosen.role
+                channel_id,
+                chosen.label,
+                engine,
+                self.model.format.chunk_seconds,
+                chosen.role,
+                labeller,
             )
         self.stop_source(channel_id)
         self.failed.discard(channel_id)
         self.generation[channel_id] = self.generation.get(channel_id, 0) + 1
         self.state = "starting"
         self.session.start(channel_id, chosen.source)
+
+    def _labeller(self) -> SpeakerLabeller | None:
+        """With speaker labels on, a new channel's labeller; one that cannot load is said
+        once and labels are off for the session (captions go on)."""
+        model = self.options.speaker_model
+        if model is None or self._speakers_failed or self.model is None:
+            return None
+        try:
+            return self.backend.create_labeller(model, self.model.format.sample_rate)
+        except UserError as exc:
+            self._speakers_failed = True
+            self.notify(
+                f"{exc}; captions go on without speaker labels",
+                title="No speaker labels",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return None
 
     def _recorder_for(self, channel_id: ChannelId) -> Recorder | None:
         """With --record, the one source's audio goes beside the journal, as in ``live``."""
