@@ -2,8 +2,10 @@
 
 Both read ``/events`` (Server-Sent Events, the token passed on from the page's
 own address) and draw final lines and each source's partial text, labels in
-the theme's source colours; an event whose id was drawn already (sent again
-after a reconnect) is skipped. The page follows the newest line unless the
+the theme's source colours (each source, and each speaker of a source, its own);
+a ``speaker`` event names the speaker of a line drawn before it (found by its times
+and source). An event whose id was drawn already (sent again after a reconnect)
+is skipped. The page follows the newest line unless the
 reader scrolled up; the overlay keeps only the last lines, on a transparent
 background, for OBS's browser source and the like.
 """
@@ -44,6 +46,12 @@ function line(text, source, cls) {
   p.appendChild(document.createTextNode(text));
   return p;
 }
+function voice(event) {  // who said it: the source, its speaker, or both
+  return [event.source, event.speaker].filter(Boolean).join(", ");
+}
+function key(event) {  // a final line's name for the speaker event that comes later
+  return [event.source || "", event.start, event.end].join("|");
+}
 const waiting = new Map();
 function following() {
   return window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
@@ -62,11 +70,21 @@ events.onmessage = (message) => {
   const follow = following();
   const source = event.source || "";
   if (event.type === "final") {
-    lines.appendChild(line(event.text, source, "final"));
+    const p = line(event.text, voice(event), "final");
+    p.dataset.line = key(event);
+    p.dataset.text = event.text;
+    lines.appendChild(p);
     while (lines.children.length > keep) lines.removeChild(lines.firstChild);
     waiting.delete(source);
   } else if (event.type === "partial") {
     if (event.text) waiting.set(source, event.text); else waiting.delete(source);
+  } else if (event.type === "speaker") {
+    const old = [...lines.children].find((p) => p.dataset.line === key(event));
+    if (old) {
+      const p = line(old.dataset.text, voice(event), "final");
+      Object.assign(p.dataset, old.dataset);
+      old.replaceWith(p);
+    }
   } else if (event.type === "dropped") {
     lines.appendChild(line("(" + event.count + " updates skipped)", "", "note"));
   }
