@@ -8,9 +8,13 @@ import dataclasses
 from pathlib import Path
 
 from tests.functional.test_tui_keys import screen_text, started
-from tests.snapshots.fixed_app import fixed_app, update
+from tests.snapshots.fixed_app import FixedBackend, fixed_app, update
+from tests.speaker_audio import TINY_SPEAKERS
 from tui_captions.core.segments import Segment
+from tui_captions.speakers.embedding import SpeakerEmbedder
+from tui_captions.speakers.labeller import SpeakerLabeller
 from tui_captions.transcript.journal import read_journal
+from tui_captions.tui.app import CaptionsApp
 from tui_captions.tui.messages import EngineEvent
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
@@ -52,8 +56,11 @@ def test_a_speaker_model_that_cannot_load_is_one_notice_and_captions_go_on(
     tmp_path: Path,
 ) -> None:
     async def flow() -> None:
-        app = fixed_app(tmp_path, "captions-dark", with_source=True)
-        app.options = dataclasses.replace(app.options, speaker_model=tmp_path / "gone.onnx")
+        options = fixed_app(tmp_path, "captions-dark", with_source=True).options
+        app = CaptionsApp(
+            dataclasses.replace(options, speakers=True, speaker_model=tmp_path / "gone.onnx"),
+            backend=FixedBackend(),
+        )
         async with app.run_test(size=(100, 30)) as pilot:
             await started(pilot)
             notices = [n.message for n in app._notifications]
@@ -64,3 +71,42 @@ def test_a_speaker_model_that_cannot_load_is_one_notice_and_captions_go_on(
             assert "" in app.session.channels and app.state != "failed"
 
     asyncio.run(flow())
+
+
+class LabellingBackend(FixedBackend):
+    """The fixed app, with real labellers (of the tiny speaker model) when asked for one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labellers: list[SpeakerLabeller] = []
+
+    def create_labeller(self, model: Path, sample_rate: int) -> SpeakerLabeller:
+        labeller = SpeakerLabeller(SpeakerEmbedder(model))
+        self.labellers.append(labeller)
+        return labeller
+
+
+def test_l_turns_speaker_labels_on_and_off_and_says_what_it_needs(tmp_path: Path) -> None:
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            await pilot.press("l")
+            assert app._notifications and "--speaker-model PATH" in _last_notice(app)
+        backend = LabellingBackend()
+        app = CaptionsApp(
+            dataclasses.replace(app.options, speaker_model=TINY_SPEAKERS), backend=backend
+        )
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            assert backend.labellers == []  # off until asked
+            await pilot.press("l")
+            assert _last_notice(app) == "Speaker labels on" and len(backend.labellers) == 1
+            await pilot.press("l")
+            assert _last_notice(app) == "Speaker labels off" and len(backend.labellers) == 1
+
+    asyncio.run(flow())
+
+
+def _last_notice(app: CaptionsApp) -> str:
+    return list(app._notifications)[-1].message

@@ -28,6 +28,7 @@ from tui_captions.core.writing import Writing
 from tui_captions.errors import ModelError
 from tui_captions.pipeline.recording import Recorder
 from tui_captions.pipeline.session import ChannelEngine, LabelledSource, only
+from tui_captions.pipeline.speakers import SpeakerTap
 from tui_captions.speakers.labeller import SpeakerLabeller
 from tui_captions.text.postprocess import RuleCaser, TextPostProcessor
 from tui_captions.tui.app import AppOptions, CaptionsApp
@@ -102,7 +103,7 @@ class FixedBackend:
         options: DecodeOptions,
         listener: Listener,
         recorder: Recorder | None = None,
-        labeller: SpeakerLabeller | None = None,
+        speakers: SpeakerTap | None = None,
     ) -> ChannelEngine:
         return Idle()
 

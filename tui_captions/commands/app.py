@@ -18,7 +18,13 @@ from tui_captions.commands.options import (
     positive_int,
     seconds,
 )
-from tui_captions.commands.setup import hotword_choice, resolve_sources, speaker_model, warn
+from tui_captions.commands.setup import (
+    chosen_speaker_model,
+    hotword_choice,
+    resolve_sources,
+    speaker_model,
+    warn,
+)
 
 if TYPE_CHECKING:
     from tui_captions.transcript.journal import SessionJournal
@@ -96,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.config import load_settings
     from tui_captions.tui.app import AppOptions
 
+    settings = load_settings()[0]
+    speakers = speaker_model(args, settings) is not None  # asked for without a model: exit 2
     return run_app(
         AppOptions(
             model=args.model,
@@ -112,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
             hotwords=hotword_choice(args),
             serve=args.serve,
             record=args.record,
-            speaker_model=speaker_model(args, load_settings()[0]),
+            speakers=speakers,
+            speaker_model=chosen_speaker_model(args, settings),
             strip_lines=args.lines,
             clear_after=args.clear_after,
             compute=args.compute,

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream
     from tui_captions.pipeline.session import CaptionSession, channel_ids, for_model
-    from tui_captions.pipeline.speakers import ListenedStream
+    from tui_captions.pipeline.speakers import ListenedStream, SpeakerTap
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.sessions import recording_path
 
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         stream: RecognizerStream = model.create_stream(decode)
         labeller = labellers.pop(0) if labellers else None
         if labeller is not None:
-            stream = ListenedStream(stream, labeller)
+            stream = ListenedStream(stream, SpeakerTap(labeller))
         if args.record:
             recorder = Recorder(
                 recording_path(journal.path), model.format.sample_rate, on_warning=warn

@@ -176,14 +176,22 @@ def speaker_model(args: argparse.Namespace, settings: Settings | None = None) ->
     else None: labels are off. Asked for without a model: one line saying what to pass."""
     if not (args.speakers or (settings is not None and settings.speakers)):
         return None
+    model = chosen_speaker_model(args, settings)
+    if model is None:
+        raise UserError(
+            "--speakers needs --speaker-model PATH: a speaker-embedding model sherpa-onnx "
+            "reads (a WeSpeaker or 3D-Speaker .onnx file)"
+        )
+    return model
+
+
+def chosen_speaker_model(args: argparse.Namespace, settings: Settings | None) -> Path | None:
+    """``--speaker-model``, else the settings' ``speaker_model``, else None."""
     if args.speaker_model is not None:
         return Path(args.speaker_model)
     if settings is not None and settings.speaker_model:
         return Path(settings.speaker_model).expanduser()
-    raise UserError(
-        "--speakers needs --speaker-model PATH: a speaker-embedding model sherpa-onnx "
-        "reads (a WeSpeaker or 3D-Speaker .onnx file)"
-    )
+    return None
 
 
 def speaker_labellers(model: Path, count: int, sample_rate: int) -> list[SpeakerLabeller]:

@@ -229,12 +229,19 @@ class CaptionSession:
         carry their speaker, and the sinks get a ``speaker`` update when one comes later."""
         channel = Channel(channel_id, label, engine, LiveStats(chunk_seconds), role)
         self.channels[channel_id] = channel
-        if labeller is not None:
-            self._speakers[channel_id] = ShownLines(labeller)
+        self.label_speakers(channel_id, labeller)
         if self._journal is not None and channel_id not in self._journaled:
             self._journal.add_channel(channel_id, label)
             self._journaled.add(channel_id)
         return channel
+
+    def label_speakers(self, channel_id: ChannelId, labeller: Labels | None) -> None:
+        """From now on the channel's lines carry speakers from ``labeller`` (None: none;
+        the labels its earlier lines were given stay)."""
+        self._speakers.pop(channel_id, None)
+        self._speakers_failed.discard(channel_id)
+        if labeller is not None:
+            self._speakers[channel_id] = ShownLines(labeller)
 
     @property
     def position(self) -> int:

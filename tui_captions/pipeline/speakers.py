@@ -22,13 +22,22 @@ if TYPE_CHECKING:
     from tui_captions.speakers.labeller import SpeakerLabeller
 
 
-class ListenedStream:
-    """A recognizer stream whose chunks (16 kHz) its labeller hears too, placed on the
-    session's time line (a queue put: the labeller works on a thread of its own)."""
+class SpeakerTap:
+    """Where a channel's audio goes for speaker labels: its labeller, or None. The app sets
+    or clears it while the channel runs (its key turns labels on and off); the inference
+    thread reads it once per chunk."""
 
-    def __init__(self, recognizer: RecognizerStream, labeller: SpeakerLabeller) -> None:
-        self.recognizer = recognizer
+    def __init__(self, labeller: SpeakerLabeller | None = None) -> None:
         self.labeller = labeller
+
+
+class ListenedStream:
+    """A recognizer stream whose chunks (16 kHz) its tap's labeller hears too, placed on
+    the session's time line (a queue put: the labeller works on a thread of its own)."""
+
+    def __init__(self, recognizer: RecognizerStream, tap: SpeakerTap) -> None:
+        self.recognizer = recognizer
+        self.tap = tap
         self._next_index = 0
 
     @property
@@ -40,7 +49,8 @@ class ListenedStream:
     ) -> StepResult:
         index = self._next_index if chunk_index is None else chunk_index
         self._next_index = index + 1
-        self.labeller.accept(samples, index * self.format.chunk_seconds)
+        if (labeller := self.tap.labeller) is not None:
+            labeller.accept(samples, index * self.format.chunk_seconds)
         return self.recognizer.accept(samples, chunk_index, video)
 
     def finish(self) -> tuple[Segment, ...]:

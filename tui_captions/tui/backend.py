@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tui_captions.core.writing import Writing
     from tui_captions.pipeline.recording import Recorder
     from tui_captions.pipeline.session import ChannelEngine
+    from tui_captions.pipeline.speakers import SpeakerTap
     from tui_captions.speakers.labeller import SpeakerLabeller
     from tui_captions.text.postprocess import TextPostProcessor
 
@@ -60,7 +61,7 @@ class Backend(Protocol):
         options: DecodeOptions,
         listener: Listener,
         recorder: Recorder | None = None,
-        labeller: SpeakerLabeller | None = None,
+        speakers: SpeakerTap | None = None,
     ) -> ChannelEngine: ...
 
     def create_labeller(self, model: Path, sample_rate: int) -> SpeakerLabeller:
@@ -159,10 +160,10 @@ class RealBackend:
         options: DecodeOptions,
         listener: Listener,
         recorder: Recorder | None = None,
-        labeller: SpeakerLabeller | None = None,
+        speakers: SpeakerTap | None = None,
     ) -> ChannelEngine:
         """A channel's engine; with ``recorder``, its audio is also saved as it is decoded,
-        with ``labeller`` also labelled (speaker labels)."""
+        with ``speakers`` also heard by the tap's labeller, when it has one."""
         from tui_captions.pipeline.channel import LiveEngine
         from tui_captions.pipeline.recording import RecordingStream
         from tui_captions.pipeline.speakers import ListenedStream
@@ -170,8 +171,8 @@ class RealBackend:
         stream: RecognizerStream = model.create_stream(options)
         if recorder is not None:
             stream = RecordingStream(stream, recorder)
-        if labeller is not None:
-            stream = ListenedStream(stream, labeller)
+        if speakers is not None:
+            stream = ListenedStream(stream, speakers)
         return LiveEngine(stream, listener)
 
     def create_labeller(self, model: Path, sample_rate: int) -> SpeakerLabeller:
