@@ -110,3 +110,32 @@ def test_l_turns_speaker_labels_on_and_off_and_says_what_it_needs(tmp_path: Path
 
 def _last_notice(app: CaptionsApp) -> str:
     return list(app._notifications)[-1].message
+
+
+def test_shift_l_names_a_speaker_for_the_session_on_screen_and_in_the_journal(
+    tmp_path: Path,
+) -> None:
+    async def flow() -> None:
+        app = fixed_app(tmp_path, "captions-dark", with_source=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await started(pilot)
+            await pilot.press("L")
+            assert "No speaker is labelled yet" in _last_notice(app)
+            lines = (
+                Segment(0, 30.0, 31.0, "shall we start", speaker="Speaker 1"),
+                Segment(1, 32.0, 33.0, "yes please", speaker="Speaker 2"),
+            )
+            app.post_message(EngineEvent(update(99, "", lines, -20, 50), app.generation[""]))
+            await pilot.pause()
+            await pilot.press("L")
+            await pilot.pause()
+            await pilot.press(*"Alice", "enter")  # the first speaker is chosen
+            await pilot.pause()
+            text = screen_text(app)
+            assert "Alice: Shall we start" in text and "Speaker 2: Yes please" in text
+            journal = app.session.journal_if_open
+            assert journal is not None
+            saved = [s.speaker for s in read_journal(journal.path).segments[-2:]]
+            assert saved == ["Alice", "Speaker 2"]
+
+    asyncio.run(flow())

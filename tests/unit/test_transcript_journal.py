@@ -324,3 +324,15 @@ def test_lines_with_numbers_json_cannot_hold_are_skipped() -> None:
     assert session.duration == 2.0 and session.interrupted
     with pytest.raises(ValueError, match="header"):
         parse_journal([header.replace('"s"', "NaN"), good])
+
+
+def test_a_renamed_speaker_reads_back_by_its_name_in_its_channel_only(tmp_path: Path) -> None:
+    channels = {"You": "You", "Them": "Them"}
+    journal = SessionJournal.create("You, Them", "m", channels=channels, directory=tmp_path)
+    journal.append(Segment(0, 0.0, 1.0, "hi", "You", speaker="Speaker 1"))
+    journal.append(Segment(1, 0.5, 1.5, "hello", "Them", speaker="Speaker 1"))
+    journal.rename("Them", "Speaker 1", "Bob")
+    journal.append(Segment(2, 2.0, 3.0, "how are you", "Them", speaker="Speaker 1"))
+    journal.close({})
+    speakers = [s.speaker for s in read_journal(journal.path).segments]
+    assert speakers == ["Speaker 1", "Bob", "Bob"]

@@ -235,6 +235,12 @@ class CaptionSession:
             self._journaled.add(channel_id)
         return channel
 
+    def rename_speaker(self, channel_id: ChannelId, speaker: str, name: str) -> None:
+        """Name the channel's ``speaker`` for the whole session (journaled, then shown)."""
+        if self._journal is None:
+            self.open_journal(self._labels())
+        self._fan_out(lambda sink: sink.renamed(channel_id, speaker, name))
+
     def label_speakers(self, channel_id: ChannelId, labeller: Labels | None) -> None:
         """From now on the channel's lines carry speakers from ``labeller`` (None: none;
         the labels its earlier lines were given stay)."""

@@ -13,7 +13,9 @@ A microphone's line dropped as an echo of system audio is journaled too,
 marked ``"echo": true`` (journals without the mark have no echoes).
 Format 4 (speaker labels): a ``final`` line may carry its ``speaker``, and a
 ``speaker`` line ``{"id": N, "speaker": "Speaker 2"}`` gives the final line ``N``
-the speaker found (or changed) after it was written; older formats have neither.
+the speaker found (or changed) after it was written; a ``rename`` line
+``{"channel": "", "speaker": "Speaker 1", "name": "Alice"}`` names a speaker for the
+whole session (read back, its lines carry the name); older formats have none.
 
 Failing storage (unwritable directory, full disk) never stops captioning:
 the journal reports one warning, keeps unwritten lines in memory, retries
@@ -31,7 +33,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -172,6 +174,14 @@ class SessionJournal:
                 self._lines.append(_encode(record))
                 self._flush()
 
+    def rename(self, channel: str, speaker: str, name: str) -> None:
+        """Record that the user named the channel's ``speaker`` ``name``."""
+        with self._lock:
+            if not self._closed:
+                record = {"type": "rename", "channel": channel, "speaker": speaker, "name": name}
+                self._lines.append(_encode(record))
+                self._flush()
+
     def saved_lines(self) -> tuple[int, int]:
         """How many final lines are on disk, and how many were journaled, of those a reader
         was shown (echo lines left out): what the session's closing message says when
@@ -286,6 +296,9 @@ class JournalSink(SessionSink):
     def speaker(self, segment: Segment) -> None:
         self.journal.relabel(segment)
 
+    def renamed(self, channel: str, speaker: str, name: str) -> None:
+        self.journal.rename(channel, speaker, name)
+
 
 def _write_all(fd: int, data: bytes, size: int) -> int:
     """Append all of ``data`` to a file of ``size`` bytes, or nothing: a partial write
@@ -358,6 +371,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
     segments: list[Segment] = []
     joined: dict[str, str] = {}
     relabelled: dict[int, str] = {}  # line id -> the speaker found after it was written
+    names: dict[tuple[str, str], str] = {}  # (channel, speaker) -> the name the user gave
     for line in lines:
         try:
             record = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
@@ -380,6 +394,8 @@ def parse_journal(lines: Iterable[str]) -> Session:
                 )
             elif kind == "speaker":
                 relabelled[int(record["id"])] = str(record["speaker"])
+            elif kind == "rename":
+                names[str(record["channel"]), str(record["speaker"])] = str(record["name"])
             elif kind == "channel":
                 joined[str(record["id"])] = str(record["label"])
             elif kind == "end":
@@ -395,10 +411,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
             source=str(header["source"]),
             model=str(header["model"]),
             app_version=str(header["app_version"]),
-            segments=tuple(
-                dataclasses.replace(s, speaker=relabelled[s.id]) if s.id in relabelled else s
-                for s in segments
-            ),
+            segments=tuple(_speakers(segments, relabelled, names)),
             ended=datetime.fromisoformat(end["ended"]) if end else None,
             duration=end["duration"] if end else max((s.end for s in segments), default=0.0),
             stats=dict(end["stats"]) if end else {},
@@ -412,6 +425,18 @@ def parse_journal(lines: Iterable[str]) -> Session:
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"bad session header or end line ({exc})") from None
+
+
+def _speakers(
+    segments: list[Segment], relabelled: dict[int, str], names: dict[tuple[str, str], str]
+) -> Iterator[Segment]:
+    """Each line with the speaker found last for it, by the name the user gave it."""
+    for segment in segments:
+        speaker = relabelled.get(segment.id, segment.speaker)
+        speaker = names.get((segment.channel, speaker), speaker)
+        yield (
+            segment if speaker == segment.speaker else dataclasses.replace(segment, speaker=speaker)
+        )
 
 
 def _no_constant(name: str) -> float:

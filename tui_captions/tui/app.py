@@ -72,6 +72,8 @@ from tui_captions.tui.screens.captions import CaptionsScreen, Channels, ScreenSi
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
     HelpScreen,
+    Rename,
+    RenameDialog,
     SaveDialog,
     SaveRequest,
     model_help,
@@ -513,6 +515,23 @@ class CaptionsApp(App[Path | None]):
             self.session.label_speakers(channel_id, tap.labeller)
         on = self.speakers_on and not self._speakers_failed
         self.notify("Speaker labels on" if on else "Speaker labels off", timeout=3)
+
+    def action_rename_speaker(self) -> None:
+        """Name a speaker labelled so far, for the whole session."""
+        screen = self.captions
+        speakers = (
+            sorted({(s.channel, s.speaker) for s in screen.pane.shown if s.speaker})
+            if screen
+            else []
+        )
+        if not speakers:
+            self.notify("No speaker is labelled yet (l turns speaker labels on).", timeout=5)
+            return
+        self.push_screen(RenameDialog(speakers), self._rename)
+
+    def _rename(self, rename: Rename | None) -> None:
+        if rename is not None:
+            self.session.rename_speaker(rename.channel, rename.speaker, rename.name)
 
     def _recorder_for(self, channel_id: ChannelId) -> Recorder | None:
         """With --record, the one source's audio goes beside the journal, as in ``live``."""

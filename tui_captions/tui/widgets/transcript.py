@@ -97,6 +97,8 @@ class TranscriptLog(ScrollView):
         self.watch_words: tuple[str, ...] = ()
         self.query_text = ""
         self._colours: dict[str, int] = {}
+        self.speaker_names: dict[tuple[str, str], str] = {}
+        """(channel, speaker) -> the name the user gave that speaker for the session."""
 
     # -- content --------------------------------------------------------------------------
 
@@ -228,10 +230,20 @@ class TranscriptLog(ScrollView):
         if self.query_text:
             match = self.get_component_rich_style("transcript-log--match")
             text.highlight_words([self.query_text], match, case_sensitive=False)
-        if who := voice(segment):  # the source, the speaker (speaker labels), or both
+        named = self.speaker_names.get((segment.channel, segment.speaker), segment.speaker)
+        if who := voice(dataclasses.replace(segment, speaker=named)):  # source, speaker, both
             style = self.get_component_rich_style(self._colour_class(who))
             text = Text.assemble((f"{who}:", style), " ", text)
         return text
+
+    def rename(self, channel: str, speaker: str, name: str) -> None:
+        """The channel's ``speaker`` goes by ``name``: every line of it drawn again."""
+        self.speaker_names[channel, speaker] = name
+        self._rows.clear()
+        self._heights = [len(self._rendered(s)) if self._width else 1 for s in self.segments]
+        self._tops = None
+        self._resize_virtual()
+        self.refresh()
 
     def relabel(self, segment: Segment) -> None:
         """The shown line ``segment.id`` of its channel has a new speaker: drawn again."""
@@ -330,6 +342,10 @@ class TranscriptPane(Vertical):
     def relabel(self, segment: Segment) -> None:
         """A shown line's speaker came or changed (speaker labels)."""
         self.log_view.relabel(segment)
+
+    def rename(self, channel: str, speaker: str, name: str) -> None:
+        """The user named a speaker for the session."""
+        self.log_view.rename(channel, speaker, name)
 
     def add_final(self, segment: Segment) -> None:
         """Lines of several sources are shown by start time: one that ends later but began
