@@ -1,5 +1,5 @@
 """Speaker labels on the caption page, in a real browser: each speaker named in a colour of
-its own, and a line whose speaker came later relabelled in place."""
+its own, a line whose speaker came later relabelled in place, a speaker renamed."""
 
 from __future__ import annotations
 
@@ -41,5 +41,9 @@ def test_the_page_names_speakers_in_their_colours_and_relabels_a_line() -> None:
             sink.speaker(dataclasses.replace(lines[2], speaker="Speaker 1"))
             page.wait_for(lambda text: "Speaker 1: Who said that?" in text, "the relabel")
             assert page.evaluate("document.querySelectorAll('#lines p').length") == 3
+            sink.renamed("", "Speaker 1", "Alice")
+            page.wait_for(lambda text: "Alice: Who said that?" in text, "the rename")
+            assert "Alice: Shall we start?" in page.text()
+            assert "Speaker 2: Yes please." in page.text()
     finally:
         server.stop()

@@ -49,5 +49,9 @@ class WebSink(SessionSink):
     def speaker(self, segment: Segment) -> None:
         self.server.publish(speaker_event(segment))
 
+    def renamed(self, channel: str, speaker: str, name: str) -> None:
+        event = {"type": "rename", "speaker": speaker, "name": name}
+        self.server.publish(event | ({"source": channel} if channel else {}))
+
     def partial(self, partial: Partial) -> None:
         self.server.publish(partial_event(partial.channel, partial.seq, partial.shown(self._raw)))
