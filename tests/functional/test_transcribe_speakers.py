@@ -115,13 +115,20 @@ def test_live_with_a_damaged_speaker_model_warns_once_and_captions_without_label
     assert result.stdout.strip() and "Speaker" not in result.stdout
 
 
-def test_speakers_without_a_speaker_model_is_one_line_saying_what_to_pass(
-    capsys: pytest.CaptureFixture[str], two_voices: tuple[Conversation, Path]
+def test_speakers_with_no_speaker_model_downloaded_is_one_line_saying_what_to_pass(
+    capsys: pytest.CaptureFixture[str],
+    two_voices: tuple[Conversation, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no model downloaded
     _, path = two_voices
     status, out, err = transcribe(capsys, path, "--model", TINY_EMFORMER, "--speakers")
     assert (status, out) == (2, "")
-    assert err.startswith("captions-tui: error: --speakers needs --speaker-model PATH")
+    assert err.startswith(
+        "captions-tui: error: --speakers needs a speaker model: --speaker-model "
+        "campplus-voxceleb or resnet34-voxceleb (downloaded once), or --speaker-model PATH"
+    )
     assert len(err.strip().splitlines()) == 1
 
 

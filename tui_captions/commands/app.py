@@ -19,8 +19,8 @@ from tui_captions.commands.options import (
     seconds,
 )
 from tui_captions.commands.setup import (
-    chosen_speaker_model,
     hotword_choice,
+    local_speaker_model,
     resolve_sources,
     speaker_model,
     warn,
@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.tui.app import AppOptions
 
     settings = load_settings()[0]
-    speakers = speaker_model(args, settings) is not None  # asked for without a model: exit 2
+    # --speakers: its model now (downloaded if need be; none: exit 2); else the key's, if local
+    model = speaker_model(args, settings) or local_speaker_model(args, settings)
     return run_app(
         AppOptions(
             model=args.model,
@@ -120,8 +121,8 @@ def run(args: argparse.Namespace) -> int:
             hotwords=hotword_choice(args),
             serve=args.serve,
             record=args.record,
-            speakers=speakers,
-            speaker_model=chosen_speaker_model(args, settings),
+            speakers=args.speakers or bool(settings.speakers),
+            speaker_model=model,
             strip_lines=args.lines,
             clear_after=args.clear_after,
             compute=args.compute,

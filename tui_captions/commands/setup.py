@@ -173,25 +173,48 @@ def download_progress() -> Iterator[DownloadProgress]:
 
 def speaker_model(args: argparse.Namespace, settings: Settings | None = None) -> Path | None:
     """The speaker-embedding model to label speakers with (``--speakers`` or the setting),
-    else None: labels are off. Asked for without a model: one line saying what to pass."""
+    downloaded with a progress bar the first time if it is a catalog name; None: labels
+    are off. Asked for with no model given or downloaded: one line saying what to pass."""
     if not (args.speakers or (settings is not None and settings.speakers)):
         return None
-    model = chosen_speaker_model(args, settings)
-    if model is None:
+    from tui_captions import paths
+    from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded, speaker_model_path
+
+    spec = chosen_speaker_model(args, settings)
+    if spec is None:
+        found = downloaded(paths.models_dir())
+        if found is not None:
+            return found
+        names = " or ".join(SPEAKER_MODELS)
         raise UserError(
-            "--speakers needs --speaker-model PATH: a speaker-embedding model sherpa-onnx "
-            "reads (a WeSpeaker or 3D-Speaker .onnx file)"
+            f"--speakers needs a speaker model: --speaker-model {names} (downloaded once), "
+            "or --speaker-model PATH to a WeSpeaker or 3D-Speaker .onnx file"
         )
-    return model
+    with download_progress() as progress:
+        return speaker_model_path(spec, paths.models_dir(), progress)
 
 
-def chosen_speaker_model(args: argparse.Namespace, settings: Settings | None) -> Path | None:
+def local_speaker_model(args: argparse.Namespace, settings: Settings | None) -> Path | None:
+    """The speaker model to turn labels on with later (the app's key), when it needs no
+    download: the one chosen if it is a file or on disk, else the first downloaded."""
+    from tui_captions import paths
+    from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded
+
+    spec = chosen_speaker_model(args, settings)
+    if spec is None:
+        return downloaded(paths.models_dir())
+    card = SPEAKER_MODELS.get(spec)
+    if card is None:
+        return Path(spec).expanduser()
+    folder = paths.models_dir() / card.name
+    return folder if (folder / card.asset).is_file() else None
+
+
+def chosen_speaker_model(args: argparse.Namespace, settings: Settings | None) -> str | None:
     """``--speaker-model``, else the settings' ``speaker_model``, else None."""
     if args.speaker_model is not None:
-        return Path(args.speaker_model)
-    if settings is not None and settings.speaker_model:
-        return Path(settings.speaker_model).expanduser()
-    return None
+        return str(args.speaker_model)
+    return settings.speaker_model if settings is not None and settings.speaker_model else None
 
 
 def speaker_labellers(model: Path, count: int, sample_rate: int) -> list[SpeakerLabeller]:
