@@ -246,8 +246,10 @@ class TranscriptLog(ScrollView):
         self.refresh()
 
     def relabel(self, segment: Segment) -> None:
-        """The shown line ``segment.id`` of its channel has a new speaker: drawn again."""
-        for index, shown in enumerate(self.segments):
+        """The shown line ``segment.id`` of its channel has a new speaker: drawn again
+        (looked for from the newest: a label comes seconds after its line)."""
+        for index in range(len(self.segments) - 1, -1, -1):
+            shown = self.segments[index]
             if shown.id == segment.id and shown.channel == segment.channel:
                 self.segments[index] = dataclasses.replace(shown, speaker=segment.speaker)
                 self._heights[index] = (
