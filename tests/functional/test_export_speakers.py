@@ -79,3 +79,16 @@ def test_speakers_as_without_names_is_one_usage_line(
         export(capsys, journal, "--speakers-as", "Speaker 1")
     assert stop.value.code == 2
     assert "'Speaker 1' is not LABEL=NAME" in capsys.readouterr().err
+
+
+def test_speakers_as_names_one_sources_speaker_by_its_voice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """In meeting mode each source has its own Speaker 1."""
+    channels = {"You": "You", "Them": "Them"}
+    journal = SessionJournal.create("You, Them", "m", channels=channels, directory=tmp_path)
+    journal.append(Segment(0, 0.0, 1.0, "hi", "You", "Hi.", speaker="Speaker 1"))
+    journal.append(Segment(1, 0.5, 1.5, "hello", "Them", "Hello.", speaker="Speaker 1"))
+    journal.close({})
+    _, text, _ = export(capsys, journal.path, "--speakers-as", "Them, Speaker 1=Bob")
+    assert text.splitlines() == ["You, Speaker 1: Hi.", "Them, Bob: Hello."]

@@ -11,7 +11,7 @@ from tui_captions.commands.options import add_output_options, add_punctuation_op
 from tui_captions.commands.setup import load_post, output_format
 from tui_captions.errors import UserError
 from tui_captions.transcript.exports import export_session
-from tui_captions.transcript.formats import FORMATS
+from tui_captions.transcript.formats import FORMATS, voice
 from tui_captions.transcript.journal import Session
 from tui_captions.transcript.output import check_output, written_whole
 from tui_captions.transcript.sessions import LAST, load_session
@@ -57,7 +57,8 @@ def add_parser(subparsers: Any) -> None:
         "--speakers-as",
         metavar="NAMES",
         type=speaker_names,
-        help='speaker labels: name the speakers, e.g. "Speaker 1=Alice,Speaker 2=Bob"',
+        help='speaker labels: name the speakers, e.g. "Speaker 1=Alice,Speaker 2=Bob" '
+        '(meeting mode: "Them, Speaker 1=Bob" names one source\'s)',
     )
     parser.add_argument(
         "--with-echo",
@@ -103,31 +104,49 @@ def run(args: argparse.Namespace) -> int:
 
 
 def speaker_names(text: str) -> dict[str, str]:
-    """``--speakers-as``: "Speaker 1=Alice,Speaker 2=Bob" as label -> name."""
+    """``--speakers-as``: "Speaker 1=Alice,Them, Speaker 2=Bob" as label -> name (a
+    voice's own comma, as in "Them, Speaker 2", stays in its label)."""
     names = {}
-    for pair in text.split(","):
-        label, equals, name = (part.strip() for part in pair.partition("="))
-        if not (label and equals and name):
+    label = ""
+    for piece in text.split(","):
+        label, equals, name = (
+            part.strip() for part in f"{label},{piece}".lstrip(",").partition("=")
+        )
+        if equals and label and name:
+            names[label] = name
+            label = ""
+        elif equals or not piece.strip():
             raise argparse.ArgumentTypeError(
-                f'{pair.strip()!r} is not LABEL=NAME; write e.g. "Speaker 1=Alice,Speaker 2=Bob"'
+                f"{label or piece.strip()!r} is not LABEL=NAME; "
+                'write e.g. "Speaker 1=Alice,Speaker 2=Bob"'
             )
-        names[label] = name
+    if label:
+        raise argparse.ArgumentTypeError(
+            f'{label!r} is not LABEL=NAME; write e.g. "Speaker 1=Alice,Speaker 2=Bob"'
+        )
     return names
 
 
 def _renamed(session: Session, names: dict[str, str]) -> Session:
-    """Each labelled line's speaker by the name given for its label; a label the session
-    does not have is refused (a typo would leave a speaker unnamed unnoticed)."""
-    labels = {segment.speaker for segment in session.segments if segment.speaker}
-    unknown = [label for label in names if label not in labels]
+    """Each labelled line's speaker by the name given for its voice ("Them, Speaker 1": one
+    source's) or its label ("Speaker 1": every source's); a name the session does not have
+    is refused (a typo would leave a speaker unnamed unnoticed)."""
+    labelled = [s for s in session.segments if s.speaker]
+    known = {s.speaker for s in labelled} | {voice(s) for s in labelled}
+    unknown = [label for label in names if label not in known]
     if unknown:
-        known = ", ".join(sorted(labels)) or "none: it was captioned without --speakers"
+        listed = ", ".join(sorted({voice(s) for s in labelled})) or (
+            "none: it was captioned without --speakers"
+        )
         raise UserError(
             f"--speakers-as: session {session.id} has no {', '.join(map(repr, unknown))}; "
-            f"its speakers: {known}"
+            f"its speakers: {listed}"
         )
     segments = tuple(
-        dataclasses.replace(s, speaker=names.get(s.speaker, s.speaker)) for s in session.segments
+        dataclasses.replace(s, speaker=names.get(voice(s)) or names.get(s.speaker) or s.speaker)
+        if s.speaker
+        else s
+        for s in session.segments
     )
     return dataclasses.replace(session, segments=segments)
 
