@@ -114,6 +114,8 @@ class Settings:
     )
     hotword_score: float | None = setting(SCORE, "as `--hotword-score`: their bonus per token")
     watch_hotwords: bool | None = setting(FLAG, "`false`: watch-words are not hotwords too")
+    speakers: bool | None = setting(FLAG, "as `--speakers`: label who said each line")
+    speaker_model: str | None = setting(TEXT, "as `--speaker-model`: the speaker-embedding model")
     web_clients: int | None = setting(
         ROWS, "browsers `--serve` serves at once (default 32); one more is answered 503"
     )

@@ -1,10 +1,15 @@
-"""`transcribe --speakers`: each line of a two-voice file carries who said it."""
+"""`transcribe --speakers` and `live --speakers`: each line of a two-voice file carries who
+said it (live: when it is shown, or in a later ``speaker`` event)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,13 +54,17 @@ def test_each_line_carries_the_speaker_of_its_voice(
     )  # fmt: skip
     assert (status, err) == (0, "")
     lines = [json.loads(line) for line in out.splitlines()]
+    assert_each_voice_has_its_label(talk, lines)
+
+
+def assert_each_voice_has_its_label(talk: Conversation, lines: list[dict[str, Any]]) -> None:
+    """Each voice's most frequent label is its own, and holds most of its lines."""
     assert len(lines) >= len(talk.turns)
     pairs = []
     for line in lines:
         middle = (line["start"] + line["end"]) / 2
         (turn,) = [t for t in talk.turns if t.start - 0.3 <= middle <= t.end + 0.3]
-        pairs.append((turn.speaker, line.get("speaker")))
-    # each voice's most frequent label is its own, and holds most of its lines
+        pairs.append((turn.speaker, str(line.get("speaker"))))
     majority = {
         voice: Counter(label for v, label in pairs if v == voice).most_common(1)[0][0]
         for voice in {v for v, _ in pairs}
@@ -65,13 +74,61 @@ def test_each_line_carries_the_speaker_of_its_voice(
     assert agreeing >= 0.8 * len(pairs), pairs
 
 
-def test_speakers_without_a_speaker_model_is_one_line_saying_what_to_pass(
-    capsys: pytest.CaptureFixture[str], two_voices: tuple[Conversation, Path]
+def live(tmp_path: Path, audio: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``live`` on ``audio`` played 4 times as fast as real time, in a process of its own."""
+    command = ["live", "--input", audio, "--input-speed", "4", "--model", TINY_EMFORMER, *args]
+    return subprocess.run(
+        [sys.executable, "-m", "tui_captions.cli", *map(str, command)],
+        env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_live_lines_carry_their_speaker_when_shown_or_in_a_later_event(
+    tmp_path: Path, two_voices: tuple[Conversation, Path]
 ) -> None:
+    talk, path = two_voices
+    result = live(
+        tmp_path, path, "--format", "jsonl", "--raw", "--speakers", "--speaker-model", TINY_SPEAKERS
+    )
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr.replace("punctuation: ", ""), result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = {(e["start"], e["end"]): e for e in events if e["type"] == "final"}
+    for update in (e for e in events if e["type"] == "speaker"):
+        lines[update["start"], update["end"]]["speaker"] = update["speaker"]  # a shown line's
+    assert_each_voice_has_its_label(talk, list(lines.values()))
+
+
+def test_live_with_a_damaged_speaker_model_warns_once_and_captions_without_labels(
+    tmp_path: Path, speech_wav: Path
+) -> None:
+    damaged = tmp_path / "speaker.onnx"
+    damaged.write_bytes(TINY_SPEAKERS.read_bytes()[:1000])
+    result = live(tmp_path, speech_wav, "--speakers", "--speaker-model", damaged)
+    assert result.returncode == 0, result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if "speaker.onnx" in line]
+    assert warning.endswith("captions go on without speaker labels")
+    assert result.stdout.strip() and "Speaker" not in result.stdout
+
+
+def test_speakers_with_no_speaker_model_downloaded_is_one_line_saying_what_to_pass(
+    capsys: pytest.CaptureFixture[str],
+    two_voices: tuple[Conversation, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no model downloaded
     _, path = two_voices
     status, out, err = transcribe(capsys, path, "--model", TINY_EMFORMER, "--speakers")
     assert (status, out) == (2, "")
-    assert err.startswith("captions-tui: error: --speakers needs --speaker-model PATH")
+    assert err.startswith(
+        "captions-tui: error: --speakers needs a speaker model: --speaker-model "
+        "campplus-voxceleb or resnet34-voxceleb (downloaded once), or --speaker-model PATH"
+    )
     assert len(err.strip().splitlines()) == 1
 
 

@@ -22,6 +22,7 @@ from tui_captions.audio.protocol import FfmpegSource
 from tui_captions.pipeline.channel import LiveEngine
 from tui_captions.pipeline.recording import Recorder
 from tui_captions.pipeline.session import ChannelEngine, only
+from tui_captions.pipeline.speakers import SpeakerTap
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import LevelProbe, Listener
 from tui_captions.tui.screens.dialogs import ErrorScreen
@@ -41,6 +42,7 @@ class FailingBackend(FixedBackend):
         options: DecodeOptions,
         listener: Listener,
         recorder: Recorder | None = None,
+        speakers: SpeakerTap | None = None,
     ) -> ChannelEngine:
         return LiveEngine(FailingStream(good=2), listener)
 

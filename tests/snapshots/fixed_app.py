@@ -25,8 +25,11 @@ from tui_captions.audio.protocol import Camera, FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
 from tui_captions.core.segments import Segment
 from tui_captions.core.writing import Writing
+from tui_captions.errors import ModelError
 from tui_captions.pipeline.recording import Recorder
 from tui_captions.pipeline.session import ChannelEngine, LabelledSource, only
+from tui_captions.pipeline.speakers import SpeakerTap
+from tui_captions.speakers.labeller import SpeakerLabeller
 from tui_captions.text.postprocess import RuleCaser, TextPostProcessor
 from tui_captions.tui.app import AppOptions, CaptionsApp
 from tui_captions.tui.backend import FailedCallback, LevelsCallback, Listener, ProbeHandle
@@ -100,8 +103,12 @@ class FixedBackend:
         options: DecodeOptions,
         listener: Listener,
         recorder: Recorder | None = None,
+        speakers: SpeakerTap | None = None,
     ) -> ChannelEngine:
         return Idle()
+
+    def create_labeller(self, model: Path, sample_rate: int) -> SpeakerLabeller:
+        raise ModelError(f"{model}: the fixed app hears no audio to label")
 
     def load_post(
         self,

@@ -107,6 +107,8 @@ GOOD = {
     "hotwords": '["Alice", "budget review :2"]',
     "hotword_score": "2.5",
     "watch_hotwords": "false",
+    "speakers": "true",
+    "speaker_model": '"~/models/campplus.onnx"',
     "web_clients": "4",
 }
 BAD = {
@@ -123,6 +125,8 @@ BAD = {
     "hotwords": '["alice", ""]',
     "hotword_score": "21",
     "watch_hotwords": "1",
+    "speakers": '"yes"',
+    "speaker_model": "3",
     "web_clients": "0",
 }
 
@@ -151,6 +155,8 @@ def test_every_key_is_read_from_the_file(tmp_path: Path) -> None:
         hotwords=("Alice", "budget review :2"),
         hotword_score=2.5,
         watch_hotwords=False,
+        speakers=True,
+        speaker_model="~/models/campplus.onnx",
         web_clients=4,
     )
     again = tmp_path / "again.toml"

@@ -38,7 +38,7 @@ def test_journal_lines_on_disk(tmp_path: Path) -> None:
     assert header["model"] == "demo-tiny"
     assert header["app_version"] == __version__
     assert header["id"] == journal.id
-    assert header["format"] == 3 and header["channels"] == [{"id": "", "label": "talk.wav"}]
+    assert header["format"] == 4 and header["channels"] == [{"id": "", "label": "talk.wav"}]
     for segment in SEGMENTS:
         journal.append(dataclasses.replace(segment, display=segment.text.capitalize() + "."))
         # durable before append returns: a reader sees it at once
@@ -205,6 +205,24 @@ def test_channels_are_journaled_and_read_back(tmp_path: Path) -> None:
     assert [s.channel for s in read_journal(journal.path).segments] == ["mic", "system"]
 
 
+def test_speakers_and_later_relabels_are_journaled_and_read_back(tmp_path: Path) -> None:
+    journal = SessionJournal.create("talk.wav", "m", directory=tmp_path)
+    journal.append(dataclasses.replace(SEGMENTS[0], speaker="Speaker 1"))
+    journal.append(SEGMENTS[1])  # shown before its speaker was known
+    journal.append(dataclasses.replace(SEGMENTS[2], speaker="Speaker 1"))
+    journal.relabel(dataclasses.replace(SEGMENTS[1], speaker="Speaker 2"))
+    journal.relabel(dataclasses.replace(SEGMENTS[2], speaker="Speaker 2"))  # changed its mind
+    journal.close({})
+    assert lines_of(journal.path)[-3] == {"type": "speaker", "id": 1, "speaker": "Speaker 2"}
+    speakers = [s.speaker for s in read_journal(journal.path).segments]
+    assert speakers == ["Speaker 1", "Speaker 2", "Speaker 2"]
+
+
+def test_a_journal_from_before_speakers_reads_without_them() -> None:
+    session = parse_journal(json.dumps(record) for record in FORMAT_1)
+    assert [s.speaker for s in session.segments] == ["", ""]
+
+
 FORMAT_1 = [
     {
         "type": "session",
@@ -306,3 +324,15 @@ def test_lines_with_numbers_json_cannot_hold_are_skipped() -> None:
     assert session.duration == 2.0 and session.interrupted
     with pytest.raises(ValueError, match="header"):
         parse_journal([header.replace('"s"', "NaN"), good])
+
+
+def test_a_renamed_speaker_reads_back_by_its_name_in_its_channel_only(tmp_path: Path) -> None:
+    channels = {"You": "You", "Them": "Them"}
+    journal = SessionJournal.create("You, Them", "m", channels=channels, directory=tmp_path)
+    journal.append(Segment(0, 0.0, 1.0, "hi", "You", speaker="Speaker 1"))
+    journal.append(Segment(1, 0.5, 1.5, "hello", "Them", speaker="Speaker 1"))
+    journal.rename("Them", "Speaker 1", "Bob")
+    journal.append(Segment(2, 2.0, 3.0, "how are you", "Them", speaker="Speaker 1"))
+    journal.close({})
+    speakers = [s.speaker for s in read_journal(journal.path).segments]
+    assert speakers == ["Speaker 1", "Bob", "Bob"]

@@ -13,11 +13,18 @@ from tui_captions.commands.options import (
     add_model_options,
     add_serve_option,
     add_source_options,
+    add_speaker_options,
     add_watch_option,
     positive_int,
     seconds,
 )
-from tui_captions.commands.setup import hotword_choice, resolve_sources, warn
+from tui_captions.commands.setup import (
+    hotword_choice,
+    local_speaker_model,
+    resolve_sources,
+    speaker_model,
+    warn,
+)
 
 if TYPE_CHECKING:
     from tui_captions.transcript.journal import SessionJournal
@@ -30,6 +37,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     add_source_options(group)  # none: choose in the picker
     add_view_options(group)
     add_model_options(group)  # type: ignore[arg-type]
+    add_speaker_options(group)
 
 
 def add_view_options(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -91,8 +99,12 @@ def lost_note(journal: SessionJournal) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tui_captions.config import load_settings
     from tui_captions.tui.app import AppOptions
 
+    settings = load_settings()[0]
+    # --speakers: its model now (downloaded if need be; none: exit 2); else the key's, if local
+    model = speaker_model(args, settings) or local_speaker_model(args, settings)
     return run_app(
         AppOptions(
             model=args.model,
@@ -109,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
             hotwords=hotword_choice(args),
             serve=args.serve,
             record=args.record,
+            speakers=args.speakers or bool(settings.speakers),
+            speaker_model=model,
             strip_lines=args.lines,
             clear_after=args.clear_after,
             compute=args.compute,

@@ -11,7 +11,7 @@ from tui_captions.commands.options import add_output_options, add_punctuation_op
 from tui_captions.commands.setup import load_post, output_format
 from tui_captions.errors import UserError
 from tui_captions.transcript.exports import export_session
-from tui_captions.transcript.formats import FORMATS
+from tui_captions.transcript.formats import FORMATS, voice
 from tui_captions.transcript.journal import Session
 from tui_captions.transcript.output import check_output, written_whole
 from tui_captions.transcript.sessions import LAST, load_session
@@ -54,6 +54,13 @@ def add_parser(subparsers: Any) -> None:
         help="a session of several sources (meeting mode): only this one's lines, e.g. You",
     )
     parser.add_argument(
+        "--speakers-as",
+        metavar="NAMES",
+        type=speaker_names,
+        help='speaker labels: name the speakers, e.g. "Speaker 1=Alice,Speaker 2=Bob" '
+        '(meeting mode: "Them, Speaker 1=Bob" names one source\'s)',
+    )
+    parser.add_argument(
         "--with-echo",
         action="store_true",
         help="meeting mode: also the microphone's lines dropped as echoes of system audio",
@@ -70,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--punctuate and --raw contradict each other: choose one")
     if not args.raw:
         session = _readable(session, args.punctuate, args.punctuation)
+    if args.speakers_as:
+        session = _renamed(session, args.speakers_as)
     if args.source is not None and args.source not in session.channels.values():
         known = ", ".join(repr(label) for label in session.channels.values() if label)
         raise UserError(
@@ -92,6 +101,54 @@ def run(args: argparse.Namespace) -> int:
     with written_whole(args.output) as out:
         export_session(session, fmt, out, **options)
     return 0
+
+
+def speaker_names(text: str) -> dict[str, str]:
+    """``--speakers-as``: "Speaker 1=Alice,Them, Speaker 2=Bob" as label -> name (a
+    voice's own comma, as in "Them, Speaker 2", stays in its label)."""
+    names = {}
+    label = ""
+    for piece in text.split(","):
+        label, equals, name = (
+            part.strip() for part in f"{label},{piece}".lstrip(",").partition("=")
+        )
+        if equals and label and name:
+            names[label] = name
+            label = ""
+        elif equals or not piece.strip():
+            raise argparse.ArgumentTypeError(
+                f"{label or piece.strip()!r} is not LABEL=NAME; "
+                'write e.g. "Speaker 1=Alice,Speaker 2=Bob"'
+            )
+    if label:
+        raise argparse.ArgumentTypeError(
+            f'{label!r} is not LABEL=NAME; write e.g. "Speaker 1=Alice,Speaker 2=Bob"'
+        )
+    return names
+
+
+def _renamed(session: Session, names: dict[str, str]) -> Session:
+    """Each labelled line's speaker by the name given for its voice ("Them, Speaker 1": one
+    source's) or its label ("Speaker 1": every source's); a name the session does not have
+    is refused (a typo would leave a speaker unnamed unnoticed)."""
+    labelled = [s for s in session.segments if s.speaker]
+    known = {s.speaker for s in labelled} | {voice(s) for s in labelled}
+    unknown = [label for label in names if label not in known]
+    if unknown:
+        listed = ", ".join(sorted({voice(s) for s in labelled})) or (
+            "none: it was captioned without --speakers"
+        )
+        raise UserError(
+            f"--speakers-as: session {session.id} has no {', '.join(map(repr, unknown))}; "
+            f"its speakers: {listed}"
+        )
+    segments = tuple(
+        dataclasses.replace(s, speaker=names.get(voice(s)) or names.get(s.speaker) or s.speaker)
+        if s.speaker
+        else s
+        for s in session.segments
+    )
+    return dataclasses.replace(session, segments=segments)
 
 
 def _readable(session: Session, punctuate: bool, punctuation: str | None) -> Session:

@@ -32,6 +32,7 @@ from tui_captions.commands.options import (
     add_raw_option,
     add_serve_option,
     add_source_options,
+    add_speaker_options,
     add_video_option,
     add_watch_option,
     seconds,
@@ -42,13 +43,15 @@ from tui_captions.commands.setup import (
     output_format,
     read_settings,
     resolve_sources,
+    speaker_labellers,
+    speaker_model,
     warn,
 )
 from tui_captions.core import heap, logfile
 from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.signals import exit_status
-from tui_captions.transcript.formats import STREAM_FORMATS, partial_event
+from tui_captions.transcript.formats import STREAM_FORMATS, partial_event, speaker_event
 from tui_captions.web.publish import WebSink, start_server
 
 if TYPE_CHECKING:
@@ -77,6 +80,7 @@ def add_parser(subparsers: Any) -> None:
     add_raw_option(parser)
     add_serve_option(parser)
     add_video_option(parser)
+    add_speaker_options(parser)
     parser.add_argument(
         "--partials", action="store_true", help="also print partial text events (jsonl only)"
     )
@@ -112,10 +116,12 @@ def run(args: argparse.Namespace) -> int:
     from tui_captions.pipeline.channel import LiveEngine
     from tui_captions.pipeline.recording import Recorder, RecordingStream
     from tui_captions.pipeline.session import CaptionSession, channel_ids, for_model
+    from tui_captions.pipeline.speakers import ListenedStream, SpeakerTap
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.sessions import recording_path
 
     settings = read_settings()
+    speakers = speaker_model(args, settings)
     # A taken port fails now, not after the model loads.
     server = start_server(args.serve, settings.web_clients)
     model, decode, settings = load_model(args, settings)
@@ -132,8 +138,16 @@ def run(args: argparse.Namespace) -> int:
     )
     events: queue.Queue[tuple[str, LiveEvent]] = queue.Queue()
     recorder = None
+    labellers = (
+        speaker_labellers(speakers, len(by_channel), model.format.sample_rate)
+        if speakers is not None
+        else []
+    )
     for channel, labelled in by_channel.items():
         stream: RecognizerStream = model.create_stream(decode)
+        labeller = labellers.pop(0) if labellers else None
+        if labeller is not None:
+            stream = ListenedStream(stream, SpeakerTap(labeller))
         if args.record:
             recorder = Recorder(
                 recording_path(journal.path), model.format.sample_rate, on_warning=warn
@@ -141,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             stream = RecordingStream(stream, recorder)
         engine = LiveEngine(stream, _poster(events, channel))
         session.add_channel(
-            channel, labelled.label, engine, model.format.chunk_seconds, labelled.role
+            channel, labelled.label, engine, model.format.chunk_seconds, labelled.role, labeller
         )
     writer = open_writer(args.format, sys.stdout, settings.watch_words(args.watch), args.raw)
     printer = _Printer(args, writer, sys.stdout, session)
@@ -261,6 +275,11 @@ class _Printer(SessionSink):
     def final(self, segment: Segment) -> None:
         with self._writing():
             self._writer.write(segment)
+
+    def speaker(self, segment: Segment) -> None:
+        if self._jsonl:  # printed text cannot change: its lines carry the speaker known then
+            with self._writing():
+                self._event(speaker_event(segment))
 
     def update(self, channel: str, event: RecognizerUpdate) -> None:
         if self._jsonl and event.faces is not None:  # an audio-visual source

@@ -21,6 +21,7 @@ from tui_captions.asr.defaults import (
     QUANTIZE_MODES,
 )
 from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
+from tui_captions.speakers.catalog import SPEAKER_MODELS
 from tui_captions.transcript.formats import FORMAT_NAMES, REGISTRY
 
 
@@ -342,8 +343,8 @@ def add_speaker_options(parser: argparse.ArgumentParser | argparse._ArgumentGrou
     )
     parser.add_argument(
         "--speaker-model",
-        type=Path,
-        metavar="PATH",
-        help="--speakers: a speaker-embedding model sherpa-onnx reads (a WeSpeaker or "
-        "3D-Speaker .onnx file, or a directory holding one)",
+        metavar="NAME|PATH",
+        help="--speakers: a published speaker-embedding model, downloaded once "
+        f"({', '.join(SPEAKER_MODELS)}; the first on disk by default), or a model "
+        "sherpa-onnx reads (a WeSpeaker or 3D-Speaker .onnx file, or a directory holding one)",
     )

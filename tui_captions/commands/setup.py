@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from tui_captions.config import HotwordChoice, Settings
     from tui_captions.core.writing import Writing
     from tui_captions.pipeline.session import LabelledSource, Role
+    from tui_captions.speakers.labeller import SpeakerLabeller
     from tui_captions.text.postprocess import TextPostProcessor
 
 
@@ -168,6 +169,72 @@ def download_progress() -> Iterator[DownloadProgress]:
     finally:
         if progress is not None:
             progress.stop()
+
+
+def speaker_model(args: argparse.Namespace, settings: Settings | None = None) -> Path | None:
+    """The speaker-embedding model to label speakers with (``--speakers`` or the setting),
+    downloaded with a progress bar the first time if it is a catalog name; None: labels
+    are off. Asked for with no model given or downloaded: one line saying what to pass."""
+    if not (args.speakers or (settings is not None and settings.speakers)):
+        return None
+    from tui_captions import paths
+    from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded, speaker_model_path
+
+    spec = chosen_speaker_model(args, settings)
+    if spec is None:
+        found = downloaded(paths.models_dir())
+        if found is not None:
+            return found
+        names = " or ".join(SPEAKER_MODELS)
+        raise UserError(
+            f"--speakers needs a speaker model: --speaker-model {names} (downloaded once), "
+            "or --speaker-model PATH to a WeSpeaker or 3D-Speaker .onnx file"
+        )
+    with download_progress() as progress:
+        return speaker_model_path(spec, paths.models_dir(), progress)
+
+
+def local_speaker_model(args: argparse.Namespace, settings: Settings | None) -> Path | None:
+    """The speaker model to turn labels on with later (the app's key), when it needs no
+    download: the one chosen if it is a file or on disk, else the first downloaded."""
+    from tui_captions import paths
+    from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded
+
+    spec = chosen_speaker_model(args, settings)
+    if spec is None:
+        return downloaded(paths.models_dir())
+    card = SPEAKER_MODELS.get(spec)
+    if card is None:
+        return Path(spec).expanduser()
+    folder = paths.models_dir() / card.name
+    return folder if (folder / card.asset).is_file() else None
+
+
+def chosen_speaker_model(args: argparse.Namespace, settings: Settings | None) -> str | None:
+    """``--speaker-model``, else the settings' ``speaker_model``, else None."""
+    if args.speaker_model is not None:
+        return str(args.speaker_model)
+    return settings.speaker_model if settings is not None and settings.speaker_model else None
+
+
+def speaker_labellers(model: Path, count: int, sample_rate: int) -> list[SpeakerLabeller]:
+    """One labeller per source, each on a thread of its own; a model or VAD that cannot
+    load is one warning and none (captions go on without labels)."""
+    from tui_captions.speakers.embedding import SpeakerEmbedder
+    from tui_captions.speakers.labeller import SpeakerLabeller
+    from tui_captions.speakers.vad import SAMPLE_RATE
+
+    if sample_rate != SAMPLE_RATE:
+        warn(f"speaker labels need a {SAMPLE_RATE} Hz model; this one reads {sample_rate} Hz")
+        return []
+    try:
+        labellers = [SpeakerLabeller(SpeakerEmbedder(model)) for _ in range(count)]
+    except UserError as exc:
+        warn(f"{exc}; captions go on without speaker labels")
+        return []
+    for labeller in labellers:
+        labeller.start()
+    return labellers
 
 
 def read_settings() -> Settings:

@@ -18,7 +18,14 @@ from tui_captions.commands.options import (
     add_speaker_options,
     add_video_option,
 )
-from tui_captions.commands.setup import load_model, load_post, output_format, warn
+from tui_captions.commands.setup import (
+    load_model,
+    load_post,
+    output_format,
+    read_settings,
+    speaker_model,
+    warn,
+)
 from tui_captions.errors import AudioSourceError, UserError
 from tui_captions.transcript.formats import STREAM_FORMATS, SegmentWriter, open_writer
 from tui_captions.transcript.output import check_output, written_whole
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
 
     from tui_captions.asr.engine import AsrModel, DecodeOptions, StreamFormat
     from tui_captions.audio.decode import DecodedAudio
+    from tui_captions.config import Settings
     from tui_captions.core.segments import Segment
     from tui_captions.pipeline.session import ReadableLines
     from tui_captions.speakers.labeller import SpeakerLabeller
@@ -63,8 +71,9 @@ def run(args: argparse.Namespace) -> int:
     audio = DecodedAudio(args.audio)
     if args.output is not None:
         check_output(args.output)
-    labeller = _speaker_labeller(args)
-    model, decode, settings = load_model(args)
+    settings = read_settings()
+    labeller = _speaker_labeller(args, settings)
+    model, decode, settings = load_model(args, settings)
     if model.format.wants_video:  # the file's video too: fails now if it has none
         audio.close()
         audio = DecodedAudio(args.audio, video=True)
@@ -97,19 +106,16 @@ def run(args: argparse.Namespace) -> int:
     return 130 if done.interrupted else 0
 
 
-def _speaker_labeller(args: argparse.Namespace) -> SpeakerLabeller | None:
-    """``--speakers``: the labeller, its models checked before the recognizer loads."""
-    if not args.speakers:
+def _speaker_labeller(args: argparse.Namespace, settings: Settings) -> SpeakerLabeller | None:
+    """``--speakers`` (or the setting): the labeller, its models checked before the
+    recognizer loads."""
+    model = speaker_model(args, settings)
+    if model is None:
         return None
-    if args.speaker_model is None:
-        raise UserError(
-            "--speakers needs --speaker-model PATH: a speaker-embedding model sherpa-onnx "
-            "reads (a WeSpeaker or 3D-Speaker .onnx file)"
-        )
     from tui_captions.speakers.embedding import SpeakerEmbedder
     from tui_captions.speakers.labeller import SpeakerLabeller
 
-    return SpeakerLabeller(SpeakerEmbedder(args.speaker_model))
+    return SpeakerLabeller(SpeakerEmbedder(model))
 
 
 class _Labelled:

@@ -52,6 +52,14 @@ class SessionSink:
         """A microphone's final line that repeated the system audio's: marked ``echo``,
         kept by the journal, shown by no one."""
 
+    def speaker(self, segment: Segment) -> None:
+        """A final line handed on before its speaker was known, or since relabelled: the
+        same line (its ``id``, times and text) with its ``speaker`` now."""
+
+    def renamed(self, channel: str, speaker: str, name: str) -> None:
+        """The user named the channel's ``speaker`` ("Speaker 1") ``name`` for the whole
+        session: its lines, shown and to come, read ``name``."""
+
     def partial(self, partial: Partial) -> None:
         """The channel's text that may still change, when it changed."""
 

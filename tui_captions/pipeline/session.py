@@ -39,6 +39,7 @@ from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.core.stats import LiveStats
 from tui_captions.errors import UserError
 from tui_captions.pipeline.echo import EchoGuard
+from tui_captions.pipeline.speakers import Labels, ShownLines
 from tui_captions.text.postprocess import RuleCaser, TextContext, TextPostProcessor
 from tui_captions.transcript.journal import JournalSink, SessionJournal, Stats, WarningHandler
 
@@ -151,6 +152,10 @@ class Channel:
     echo_dropped: int = 0
 
 
+# How long closing waits for each labeller to label the audio it still holds.
+LABELS_FINISH_S = 5.0
+
+
 class ReadableLines:
     """The text step of final lines: each made readable after its source's earlier ones
     (the context a punctuation model reads); live captioning and ``transcribe`` share it."""
@@ -193,6 +198,8 @@ class CaptionSession:
         self._echo = EchoGuard()
         self._origin: float | None = None  # monotonic time of the time line's zero
         self._journaled: set[ChannelId] = set()  # channels the journal has been told of
+        self._speakers: dict[ChannelId, ShownLines] = {}  # channels whose speakers are labelled
+        self._speakers_failed: set[ChannelId] = set()  # and those whose labelling stopped
 
     @property
     def post(self) -> TextPostProcessor:
@@ -214,15 +221,33 @@ class CaptionSession:
         engine: ChannelEngine,
         chunk_seconds: float,
         role: Role = "other",
+        labeller: Labels | None = None,
     ) -> Channel:
         """A channel whose ``engine`` delivers its events to the front end, which passes
-        them to :meth:`accept` with ``channel_id``."""
+        them to :meth:`accept` with ``channel_id``; with a ``labeller`` (hearing the
+        engine's audio: :class:`tui_captions.pipeline.speakers.ListenedStream`) its lines
+        carry their speaker, and the sinks get a ``speaker`` update when one comes later."""
         channel = Channel(channel_id, label, engine, LiveStats(chunk_seconds), role)
         self.channels[channel_id] = channel
+        self.label_speakers(channel_id, labeller)
         if self._journal is not None and channel_id not in self._journaled:
             self._journal.add_channel(channel_id, label)
             self._journaled.add(channel_id)
         return channel
+
+    def rename_speaker(self, channel_id: ChannelId, speaker: str, name: str) -> None:
+        """Name the channel's ``speaker`` for the whole session (journaled, then shown)."""
+        if self._journal is None:
+            self.open_journal(self._labels())
+        self._fan_out(lambda sink: sink.renamed(channel_id, speaker, name))
+
+    def label_speakers(self, channel_id: ChannelId, labeller: Labels | None) -> None:
+        """From now on the channel's lines carry speakers from ``labeller`` (None: none;
+        the labels its earlier lines were given stay)."""
+        self._speakers.pop(channel_id, None)
+        self._speakers_failed.discard(channel_id)
+        if labeller is not None:
+            self._speakers[channel_id] = ShownLines(labeller)
 
     @property
     def position(self) -> int:
@@ -285,6 +310,7 @@ class CaptionSession:
                 self._fan_out(lambda sink: sink.echo(line))  # noqa: B023 (called at once)
             else:
                 self._fan_out(lambda sink: sink.final(line))  # noqa: B023 (called at once)
+        self._relabel(channel_id)
         if isinstance(event, (SourceQuiet, SourceEnded)):
             shown = self._partials.pop(channel_id, None)
             if not current and shown is not None and shown.words:
@@ -310,6 +336,22 @@ class CaptionSession:
         else:
             self._fan_out(lambda sink: sink.ended(channel_id, event))
 
+    def _relabel(self, channel_id: ChannelId, final: bool = False) -> None:
+        """Hand on the channel's shown lines whose speaker came or changed since; labelling
+        that stopped is said once (captions go on without it)."""
+        shown = self._speakers.get(channel_id)
+        if shown is None:
+            return
+        for line in shown.changes(final):
+            self._fan_out(lambda sink: sink.speaker(line))  # noqa: B023 (called at once)
+        if shown.labeller.failed and channel_id not in self._speakers_failed:
+            self._speakers_failed.add(channel_id)
+            if self._on_warning is not None:
+                lead = f"{self.channels[channel_id].label}: " if channel_id else ""
+                self._on_warning(
+                    f"{lead}speaker labels stopped (the log file says why); captions go on"
+                )
+
     def _partial(self, channel_id: ChannelId) -> Partial:
         return self._partials.get(channel_id) or Partial(channel_id, 0, "", "")
 
@@ -322,13 +364,15 @@ class CaptionSession:
                 _log.exception("%s failed; the other sinks go on", type(sink).__name__)
 
     def _finals(self, channel: Channel, segments: tuple[Segment, ...]) -> tuple[Segment, ...]:
-        """The channel's final segments numbered, labelled, made readable, an echo marked;
+        """The channel's final segments split where the speaker changes (speaker labels),
+        numbered, labelled, made readable, an echo marked;
         the journal opens with the first (its sink first: it gets every line)."""
         if not segments:
             return ()
         if self._journal is None:
             self.open_journal(self._labels())
         channel_id = channel.id
+        shown = self._speakers.get(channel_id)
         finals = []
         for segment in segments:
             echo = False
@@ -337,16 +381,19 @@ class CaptionSession:
             elif channel.role == "microphone" and self._echo.is_echo(segment):
                 channel.echo_dropped += 1
                 echo = True
-            finals.append(
-                dataclasses.replace(
-                    segment,
+            labelled = None if echo else shown  # an echo is shown by no one: no speaker
+            for piece in (segment,) if labelled is None else labelled.split(segment):
+                final = dataclasses.replace(
+                    piece,
                     id=self._next_id,
                     channel=channel_id,
-                    display="" if echo else self._lines.final(channel_id, segment.text),
+                    display="" if echo else self._lines.final(channel_id, piece.text),
                     echo=echo,
                 )
-            )
-            self._next_id += 1
+                if labelled is not None:
+                    labelled.keep(final)
+                finals.append(final)
+                self._next_id += 1
         return tuple(finals)
 
     @property
@@ -398,9 +445,13 @@ class CaptionSession:
         }
 
     def close(self) -> SessionJournal | None:
-        """Stop every channel and end the journal (if one was opened) with the figures."""
+        """Stop every channel, hand on the labels its last audio gave, and end the journal
+        (if one was opened) with the figures."""
         for channel in self.channels.values():
             channel.engine.stop()
+        for channel_id, shown in self._speakers.items():
+            shown.labeller.finish(timeout=LABELS_FINISH_S)
+            self._relabel(channel_id, final=True)
         if self._journal is not None:
             self._journal.close(self.stats())
         _log.debug("session ended: %d final lines", self.final_count)

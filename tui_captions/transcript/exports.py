@@ -70,6 +70,7 @@ def _document(session: Session, segments: Sequence[Segment], raw: bool) -> dict[
             {"id": s.id, "start": s.start, "end": s.end, "text": s.shown(raw)}
             | ({"raw": s.text} if s.shown(raw) != s.text else {})
             | ({"source": s.channel} if s.channel else {})
+            | ({"speaker": s.speaker} if s.speaker else {})
             | ({"echo": True} if s.echo else {})
             for s in segments
         ],

@@ -53,6 +53,20 @@ def final_event(segment: Segment, raw: bool = False) -> dict[str, Any]:
     return event
 
 
+def speaker_event(segment: Segment) -> dict[str, Any]:
+    """The ``jsonl`` event of a final line's speaker known (or changed) after the line was
+    printed: the line is the final one with the same ``start`` and ``end`` (and source)."""
+    event: dict[str, Any] = {
+        "type": "speaker",
+        "start": round(segment.start, 3),
+        "end": round(segment.end, 3),
+        "speaker": segment.speaker,
+    }
+    if segment.channel:
+        event["source"] = segment.channel
+    return event
+
+
 def partial_event(channel: str, seq: int, text: str) -> dict[str, Any]:
     """The ``jsonl`` event of a channel's text that may still change (``live --partials``
     prints it, the web page shows it)."""

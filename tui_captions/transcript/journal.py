@@ -11,6 +11,11 @@ without an ``end`` line was interrupted. Format 1 journals (no channels:
 every segment is channel "") and format 2 (no ``display``) read as before.
 A microphone's line dropped as an echo of system audio is journaled too,
 marked ``"echo": true`` (journals without the mark have no echoes).
+Format 4 (speaker labels): a ``final`` line may carry its ``speaker``, and a
+``speaker`` line ``{"id": N, "speaker": "Speaker 2"}`` gives the final line ``N``
+the speaker found (or changed) after it was written; a ``rename`` line
+``{"channel": "", "speaker": "Speaker 1", "name": "Alice"}`` names a speaker for the
+whole session (read back, its lines carry the name); older formats have none.
 
 Failing storage (unwritable directory, full disk) never stops captioning:
 the journal reports one warning, keeps unwritten lines in memory, retries
@@ -21,13 +26,14 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
 import json
 import math
 import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +45,7 @@ from tui_captions.core.sinks import SessionSink
 from tui_captions.errors import UserError
 from tui_captions.paths import data_dir
 
-JOURNAL_FORMAT = 3
+JOURNAL_FORMAT = 4
 SUFFIX = ".jsonl"
 ID_ATTEMPTS = 8  # new ids tried when a journal of the same name exists (1 in 65,536 each)
 
@@ -153,11 +159,28 @@ class SessionJournal:
                 "channel": segment.channel,
                 **({"echo": True} if segment.echo else {}),
                 **({"words": _rounded(segment.word_times)} if segment.word_times else {}),
+                **({"speaker": segment.speaker} if segment.speaker else {}),
             }
             if not segment.echo:
                 self._shown.append(len(self._lines))
             self._lines.append(_encode(record))
             self._flush()
+
+    def relabel(self, segment: Segment) -> None:
+        """Record the speaker found for the line ``segment.id`` after it was written."""
+        with self._lock:
+            if not self._closed:
+                record = {"type": "speaker", "id": segment.id, "speaker": segment.speaker}
+                self._lines.append(_encode(record))
+                self._flush()
+
+    def rename(self, channel: str, speaker: str, name: str) -> None:
+        """Record that the user named the channel's ``speaker`` ``name``."""
+        with self._lock:
+            if not self._closed:
+                record = {"type": "rename", "channel": channel, "speaker": speaker, "name": name}
+                self._lines.append(_encode(record))
+                self._flush()
 
     def saved_lines(self) -> tuple[int, int]:
         """How many final lines are on disk, and how many were journaled, of those a reader
@@ -270,6 +293,12 @@ class JournalSink(SessionSink):
     def echo(self, segment: Segment) -> None:
         self.journal.append(segment)
 
+    def speaker(self, segment: Segment) -> None:
+        self.journal.relabel(segment)
+
+    def renamed(self, channel: str, speaker: str, name: str) -> None:
+        self.journal.rename(channel, speaker, name)
+
 
 def _write_all(fd: int, data: bytes, size: int) -> int:
     """Append all of ``data`` to a file of ``size`` bytes, or nothing: a partial write
@@ -341,6 +370,8 @@ def parse_journal(lines: Iterable[str]) -> Session:
     end: dict[str, Any] | None = None
     segments: list[Segment] = []
     joined: dict[str, str] = {}
+    relabelled: dict[int, str] = {}  # line id -> the speaker found after it was written
+    names: dict[tuple[str, str], str] = {}  # (channel, speaker) -> the name the user gave
     for line in lines:
         try:
             record = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
@@ -358,8 +389,13 @@ def parse_journal(lines: Iterable[str]) -> Session:
                         str(record.get("display", "")),  # formats 1 and 2: none
                         record.get("echo") is True,
                         _word_times(record.get("words"), str(record["text"])),
+                        str(record.get("speaker", "")),  # formats 1 to 3: none
                     )
                 )
+            elif kind == "speaker":
+                relabelled[int(record["id"])] = str(record["speaker"])
+            elif kind == "rename":
+                names[str(record["channel"]), str(record["speaker"])] = str(record["name"])
             elif kind == "channel":
                 joined[str(record["id"])] = str(record["label"])
             elif kind == "end":
@@ -375,7 +411,7 @@ def parse_journal(lines: Iterable[str]) -> Session:
             source=str(header["source"]),
             model=str(header["model"]),
             app_version=str(header["app_version"]),
-            segments=tuple(segments),
+            segments=tuple(_speakers(segments, relabelled, names)),
             ended=datetime.fromisoformat(end["ended"]) if end else None,
             duration=end["duration"] if end else max((s.end for s in segments), default=0.0),
             stats=dict(end["stats"]) if end else {},
@@ -389,6 +425,18 @@ def parse_journal(lines: Iterable[str]) -> Session:
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"bad session header or end line ({exc})") from None
+
+
+def _speakers(
+    segments: list[Segment], relabelled: dict[int, str], names: dict[tuple[str, str], str]
+) -> Iterator[Segment]:
+    """Each line with the speaker found last for it, by the name the user gave it."""
+    for segment in segments:
+        speaker = relabelled.get(segment.id, segment.speaker)
+        speaker = names.get((segment.channel, speaker), speaker)
+        yield (
+            segment if speaker == segment.speaker else dataclasses.replace(segment, speaker=speaker)
+        )
 
 
 def _no_constant(name: str) -> float:

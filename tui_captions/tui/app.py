@@ -56,6 +56,7 @@ from tui_captions.pipeline.session import (
     labelled_devices,
     only,
 )
+from tui_captions.pipeline.speakers import SpeakerTap
 from tui_captions.signals import STOP_SIGNALS, detach_terminal, end_by_deadline
 from tui_captions.tui.backend import Backend, ProbeHandle, RealBackend
 from tui_captions.tui.keys import CAPTIONS_KEYS
@@ -71,6 +72,8 @@ from tui_captions.tui.screens.captions import CaptionsScreen, Channels, ScreenSi
 from tui_captions.tui.screens.dialogs import (
     ErrorScreen,
     HelpScreen,
+    Rename,
+    RenameDialog,
     SaveDialog,
     SaveRequest,
     model_help,
@@ -88,6 +91,7 @@ if TYPE_CHECKING:
     from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
     from tui_captions.core.segments import Segment
     from tui_captions.pipeline.recording import Recorder
+    from tui_captions.speakers.labeller import SpeakerLabeller
     from tui_captions.web.server import CaptionServer
 
 _log = logging.getLogger(__name__)
@@ -113,6 +117,8 @@ class AppOptions:
     hotwords: HotwordChoice = field(default_factory=HotwordChoice)  # --hotwords and friends
     serve: str | None = None  # --serve [HOST:]PORT: the captions in a browser too
     record: bool = False  # also save the audio next to the journal (one source)
+    speakers: bool = False  # --speakers (or the setting): label each source's speakers
+    speaker_model: Path | None = None  # what labels them (--speaker-model, else the setting's)
     strip_lines: int | None = None  # --lines; None: the settings file's, else 3
     clear_after: float | None = None  # --clear-after; None: the settings file's, else never
     compute: str = DEFAULT_COMPUTE
@@ -190,6 +196,9 @@ class CaptionsApp(App[Path | None]):
         self.started_at = clock()
         self._retry: dict[ChannelId, Timer] = {}
         self.recorder: Recorder | None = None
+        self.speakers_on = options.speakers
+        self._speakers_failed = False  # speaker labels could not load: off until asked again
+        self._taps: dict[ChannelId, SpeakerTap] = {}  # each channel's audio to its labeller
         self.watch_hits = 0
         self.words_said = 0  # in the session's final lines: counted once each, not per chunk
         self.capturing: set[ChannelId] = set()
@@ -444,20 +453,85 @@ class CaptionsApp(App[Path | None]):
     def start_source(self, channel_id: ChannelId, chosen: LabelledSource) -> None:
         assert self.model is not None
         if channel_id not in self.session.channels:
+            tap = self._taps[channel_id] = SpeakerTap(self._labeller())
             engine = self.backend.create_engine(
                 self.model,
                 self.decode_options,
                 partial(self._listen, channel_id),
                 self._recorder_for(channel_id),
+                tap,
             )
             self.session.add_channel(
-                channel_id, chosen.label, engine, self.model.format.chunk_seconds, chosen.role
+                channel_id,
+                chosen.label,
+                engine,
+                self.model.format.chunk_seconds,
+                chosen.role,
+                tap.labeller,
             )
         self.stop_source(channel_id)
         self.failed.discard(channel_id)
         self.generation[channel_id] = self.generation.get(channel_id, 0) + 1
         self.state = "starting"
         self.session.start(channel_id, chosen.source)
+
+    def _labeller(self) -> SpeakerLabeller | None:
+        """With speaker labels on, a new channel's labeller; one that cannot load is said
+        once and labels are off for the session (captions go on)."""
+        model = self.options.speaker_model
+        if not self.speakers_on or model is None or self._speakers_failed or self.model is None:
+            return None
+        try:
+            return self.backend.create_labeller(model, self.model.format.sample_rate)
+        except UserError as exc:
+            self._speakers_failed = True
+            self.notify(
+                f"{exc}; captions go on without speaker labels",
+                title="No speaker labels",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return None
+
+    def action_toggle_speakers(self) -> None:
+        """Speaker labels on (each source gets a labeller from now on) or off."""
+        if self.options.speaker_model is None:
+            self.notify(
+                "Speaker labels need a speaker-embedding model: start with --speakers "
+                "--speaker-model PATH, or set speaker_model in the settings file.",
+                title="No speaker model",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return
+        self.speakers_on = not self.speakers_on
+        self._speakers_failed = False
+        for channel_id, tap in self._taps.items():
+            if tap.labeller is not None:
+                tap.labeller.finish(timeout=0)  # its thread ends once its queue is done
+            tap.labeller = self._labeller()
+            self.session.label_speakers(channel_id, tap.labeller)
+        on = self.speakers_on and not self._speakers_failed
+        self.notify("Speaker labels on" if on else "Speaker labels off", timeout=3)
+
+    def action_rename_speaker(self) -> None:
+        """Name a speaker labelled so far, for the whole session."""
+        screen = self.captions
+        speakers = (
+            sorted({(s.channel, s.speaker) for s in screen.pane.shown if s.speaker})
+            if screen
+            else []
+        )
+        if not speakers:
+            self.notify("No speaker is labelled yet (l turns speaker labels on).", timeout=5)
+            return
+        self.push_screen(RenameDialog(speakers), self._rename)
+
+    def _rename(self, rename: Rename | None) -> None:
+        if rename is not None:
+            self.session.rename_speaker(rename.channel, rename.speaker, rename.name)
 
     def _recorder_for(self, channel_id: ChannelId) -> Recorder | None:
         """With --record, the one source's audio goes beside the journal, as in ``live``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tui_captions.core import logfile
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from tui_captions.core.writing import Writing
     from tui_captions.pipeline.recording import Recorder
     from tui_captions.pipeline.session import ChannelEngine
+    from tui_captions.pipeline.speakers import SpeakerTap
+    from tui_captions.speakers.labeller import SpeakerLabeller
     from tui_captions.text.postprocess import TextPostProcessor
 
 LevelsCallback = Callable[[float, float, bool], object]
@@ -58,7 +61,13 @@ class Backend(Protocol):
         options: DecodeOptions,
         listener: Listener,
         recorder: Recorder | None = None,
+        speakers: SpeakerTap | None = None,
     ) -> ChannelEngine: ...
+
+    def create_labeller(self, model: Path, sample_rate: int) -> SpeakerLabeller:
+        """A channel's speaker labeller, working, for a recognizer's ``sample_rate`` audio
+        (raises UserError: it cannot load, or cannot hear that audio)."""
+        ...
 
     def load_post(
         self,
@@ -151,15 +160,33 @@ class RealBackend:
         options: DecodeOptions,
         listener: Listener,
         recorder: Recorder | None = None,
+        speakers: SpeakerTap | None = None,
     ) -> ChannelEngine:
-        """A channel's engine; with ``recorder``, its audio is also saved as it is decoded."""
+        """A channel's engine; with ``recorder``, its audio is also saved as it is decoded,
+        with ``speakers`` also heard by the tap's labeller, when it has one."""
         from tui_captions.pipeline.channel import LiveEngine
         from tui_captions.pipeline.recording import RecordingStream
+        from tui_captions.pipeline.speakers import ListenedStream
 
         stream: RecognizerStream = model.create_stream(options)
         if recorder is not None:
             stream = RecordingStream(stream, recorder)
+        if speakers is not None:
+            stream = ListenedStream(stream, speakers)
         return LiveEngine(stream, listener)
+
+    def create_labeller(self, model: Path, sample_rate: int) -> SpeakerLabeller:
+        from tui_captions.errors import ModelError
+        from tui_captions.speakers.embedding import SpeakerEmbedder
+        from tui_captions.speakers.labeller import SpeakerLabeller
+        from tui_captions.speakers.vad import SAMPLE_RATE
+
+        if sample_rate != SAMPLE_RATE:
+            raise ModelError(f"speaker labels need a {SAMPLE_RATE} Hz model, not {sample_rate} Hz")
+
+        labeller = SpeakerLabeller(SpeakerEmbedder(model))
+        labeller.start()
+        return labeller
 
     def load_post(
         self,

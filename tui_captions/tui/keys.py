@@ -43,6 +43,14 @@ CAPTIONS_KEYS = (
     KeyCommand(
         "t", "app.cycle_theme", "Theme", "Next theme (remembered for next time)", footer=False
     ),
+    KeyCommand(
+        "l",
+        "app.toggle_speakers",
+        "Speakers",
+        "Speaker labels on or off (needs a speaker model)",
+        footer=False,
+    ),
+    KeyCommand("L", "app.rename_speaker", "Name", "Name a speaker for the session", footer=False),
     KeyCommand("z", "toggle_strip", "Strip", "Caption strip: only the last lines, the whole width"),
     KeyCommand(
         "f,end", "toggle_follow", "Follow", "Follow new text, or stay where you are", footer=False

@@ -2,10 +2,12 @@
 
 Both read ``/events`` (Server-Sent Events, the token passed on from the page's
 own address) and draw final lines and each source's partial text, labels in
-the theme's source colours; an event whose id was drawn already (sent again
-after a reconnect) is skipped. The page follows the newest line unless the
-reader scrolled up; the overlay keeps only the last lines, on a transparent
-background, for OBS's browser source and the like.
+the theme's source colours (each source, and each speaker of a source, its own);
+a ``speaker`` event names the speaker of a line drawn before it (found by its times
+and source), a ``rename`` event gives a speaker the name the user chose. An event
+whose id was drawn already (sent again after a reconnect) is skipped. The page
+follows the newest line unless the reader scrolled up; the overlay keeps only the
+last lines, on a transparent background, for OBS's browser source and the like.
 """
 
 from __future__ import annotations
@@ -44,6 +46,19 @@ function line(text, source, cls) {
   p.appendChild(document.createTextNode(text));
   return p;
 }
+const names = new Map();  // "source|speaker" -> the name the user gave
+function voice(event) {  // who said it: the source, its speaker (by its name), or both
+  const speaker = names.get((event.source || "") + "|" + event.speaker) || event.speaker;
+  return [event.source, speaker].filter(Boolean).join(", ");
+}
+function redraw(old, speaker) {  // a drawn final line, with its speaker now
+  const p = line(old.dataset.text, voice({source: old.dataset.source, speaker: speaker}), "final");
+  Object.assign(p.dataset, old.dataset, {speaker: speaker});
+  old.replaceWith(p);
+}
+function key(event) {  // a final line's name for the speaker event that comes later
+  return [event.source || "", event.start, event.end].join("|");
+}
 const waiting = new Map();
 function following() {
   return window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
@@ -62,11 +77,22 @@ events.onmessage = (message) => {
   const follow = following();
   const source = event.source || "";
   if (event.type === "final") {
-    lines.appendChild(line(event.text, source, "final"));
+    const p = line(event.text, voice(event), "final");
+    Object.assign(p.dataset, {
+      line: key(event), text: event.text, source: source, speaker: event.speaker || ""});
+    lines.appendChild(p);
     while (lines.children.length > keep) lines.removeChild(lines.firstChild);
     waiting.delete(source);
   } else if (event.type === "partial") {
     if (event.text) waiting.set(source, event.text); else waiting.delete(source);
+  } else if (event.type === "speaker") {
+    const old = [...lines.children].find((p) => p.dataset.line === key(event));
+    if (old) redraw(old, event.speaker);
+  } else if (event.type === "rename") {
+    names.set(source + "|" + event.speaker, event.name);
+    [...lines.children]
+      .filter((p) => p.dataset.source === source && p.dataset.speaker === event.speaker)
+      .forEach((p) => redraw(p, event.speaker));
   } else if (event.type === "dropped") {
     lines.appendChild(line("(" + event.count + " updates skipped)", "", "note"));
   }

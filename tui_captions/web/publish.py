@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tui_captions.core.sinks import Partial, SessionSink
-from tui_captions.transcript.formats import final_event, partial_event
+from tui_captions.transcript.formats import final_event, partial_event, speaker_event
 
 if TYPE_CHECKING:
     from tui_captions.core.segments import Segment
@@ -36,7 +36,7 @@ class Publisher(Protocol):
 
 
 class WebSink(SessionSink):
-    """Publishes the session's final lines and partials to the page; ``raw``: the
+    """Publishes the session's final lines, their speakers and partials to the page; ``raw``: the
     recogniser's words, as the front end prints them."""
 
     def __init__(self, server: Publisher, raw: bool = False) -> None:
@@ -45,6 +45,13 @@ class WebSink(SessionSink):
 
     def final(self, segment: Segment) -> None:
         self.server.publish(final_event(segment, self._raw))
+
+    def speaker(self, segment: Segment) -> None:
+        self.server.publish(speaker_event(segment))
+
+    def renamed(self, channel: str, speaker: str, name: str) -> None:
+        event = {"type": "rename", "speaker": speaker, "name": name}
+        self.server.publish(event | ({"source": channel} if channel else {}))
 
     def partial(self, partial: Partial) -> None:
         self.server.publish(partial_event(partial.channel, partial.seq, partial.shown(self._raw)))

@@ -288,6 +288,12 @@ class ScreenSink(SessionSink):
     def final(self, segment: Segment) -> None:
         self.screen.add_final(segment)
 
+    def speaker(self, segment: Segment) -> None:
+        self.screen.pane.relabel(segment)
+
+    def renamed(self, channel: str, speaker: str, name: str) -> None:
+        self.screen.pane.rename(channel, speaker, name)
+
     def partial(self, partial: Partial) -> None:
         self.screen.show_partial(partial.channel, partial.text)
 

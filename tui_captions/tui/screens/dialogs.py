@@ -1,4 +1,4 @@
-"""Modal screens: save the transcript, the key help, and the model error."""
+"""Modal screens: save the transcript, name a speaker, the key help, and the model error."""
 
 from __future__ import annotations
 
@@ -86,6 +86,66 @@ class SaveDialog(ModalScreen["SaveRequest | None"]):
             self.show_error("Give a file name.")
             return
         self.dismiss(SaveRequest(self.fmt, Path(text).expanduser()))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A speaker of a channel ("" for the only source) and the name the user gave it."""
+
+    channel: str
+    speaker: str
+    name: str
+
+
+class RenameDialog(ModalScreen["Rename | None"]):
+    """Which speaker (of those labelled so far), and its name for the session."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    DEFAULT_CSS = """
+    RenameDialog { align: center middle; }
+    RenameDialog > Vertical {
+        width: 60; max-width: 95%; height: auto;
+        border: thick $primary; background: $surface; padding: 1 2;
+    }
+    RenameDialog Label { margin-top: 1; color: $text-muted; }
+    RenameDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    RenameDialog Button { margin-left: 1; }
+    """
+
+    def __init__(self, speakers: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.speakers = list(speakers)  # (channel, speaker), as labelled
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("[b]Name a speaker[/b] (for this session; the journal keeps it)")
+            yield Label("Speaker")
+            yield Select(
+                [(", ".join(filter(None, s)), n) for n, s in enumerate(self.speakers)],
+                value=0,
+                allow_blank=False,
+            )
+            yield Label("Name")
+            yield Input(placeholder="Alice", id="name")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Name", id="rename", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#rename")
+    def _rename(self) -> None:
+        name = self.query_one("#name", Input).value.strip()
+        if name:
+            channel, speaker = self.speakers[int(str(self.query_one(Select).value))]
+            self.dismiss(Rename(channel, speaker, name))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -9,6 +9,7 @@ view follows new text unless the user scrolls up.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 from collections.abc import Callable
 from typing import ClassVar
@@ -27,6 +28,7 @@ from textual.widgets import Static
 from tui_captions.core.segments import Segment
 from tui_captions.core.timefmt import elapsed
 from tui_captions.core.watch import watched
+from tui_captions.transcript.formats import voice
 from tui_captions.tui.themes import SOURCE_COLOURS
 
 FOLLOWING = "following"
@@ -95,6 +97,8 @@ class TranscriptLog(ScrollView):
         self.watch_words: tuple[str, ...] = ()
         self.query_text = ""
         self._colours: dict[str, int] = {}
+        self.speaker_names: dict[tuple[str, str], str] = {}
+        """(channel, speaker) -> the name the user gave that speaker for the session."""
 
     # -- content --------------------------------------------------------------------------
 
@@ -226,13 +230,39 @@ class TranscriptLog(ScrollView):
         if self.query_text:
             match = self.get_component_rich_style("transcript-log--match")
             text.highlight_words([self.query_text], match, case_sensitive=False)
-        if segment.channel:
-            style = self.get_component_rich_style(self._colour_class(segment.channel))
-            text = Text.assemble((f"{segment.channel}:", style), " ", text)
+        named = self.speaker_names.get((segment.channel, segment.speaker), segment.speaker)
+        if who := voice(dataclasses.replace(segment, speaker=named)):  # source, speaker, both
+            style = self.get_component_rich_style(self._colour_class(who))
+            text = Text.assemble((f"{who}:", style), " ", text)
         return text
 
-    def _colour_class(self, channel: str) -> str:
-        number = self._colours.setdefault(channel, len(self._colours) % SOURCE_COLOURS + 1)
+    def rename(self, channel: str, speaker: str, name: str) -> None:
+        """The channel's ``speaker`` goes by ``name``: every line of it drawn again."""
+        self.speaker_names[channel, speaker] = name
+        self._rows.clear()
+        self._heights = [len(self._rendered(s)) if self._width else 1 for s in self.segments]
+        self._tops = None
+        self._resize_virtual()
+        self.refresh()
+
+    def relabel(self, segment: Segment) -> None:
+        """The shown line ``segment.id`` of its channel has a new speaker: drawn again
+        (looked for from the newest: a label comes seconds after its line)."""
+        for index in range(len(self.segments) - 1, -1, -1):
+            shown = self.segments[index]
+            if shown.id == segment.id and shown.channel == segment.channel:
+                self.segments[index] = dataclasses.replace(shown, speaker=segment.speaker)
+                self._heights[index] = (
+                    len(self._rendered(self.segments[index])) if self._width else 1
+                )
+                self._tops = None
+                self._resize_virtual()
+                self.refresh()
+                return
+
+    def _colour_class(self, who: str) -> str:
+        """Each source, and each speaker of a source, its own colour (four, in turn)."""
+        number = self._colours.setdefault(who, len(self._colours) % SOURCE_COLOURS + 1)
         return f"transcript-log--source-{number}"
 
     def notify_style_update(self) -> None:
@@ -310,6 +340,14 @@ class TranscriptPane(Vertical):
     def on_mount(self) -> None:
         self.watch_following(self.following)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
+
+    def relabel(self, segment: Segment) -> None:
+        """A shown line's speaker came or changed (speaker labels)."""
+        self.log_view.relabel(segment)
+
+    def rename(self, channel: str, speaker: str, name: str) -> None:
+        """The user named a speaker for the session."""
+        self.log_view.rename(channel, speaker, name)
 
     def add_final(self, segment: Segment) -> None:
         """Lines of several sources are shown by start time: one that ends later but began

@@ -1,0 +1,86 @@
+"""`--speaker-model NAME`: a published speaker model fetched once, with progress, checked."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.speaker_audio import TINY_SPEAKERS
+from tui_captions.errors import ModelError
+from tui_captions.speakers import catalog
+from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded, speaker_model_path
+
+CARD = SPEAKER_MODELS["campplus-voxceleb"]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, list[str]]]:
+    """A local release of the catalog's files (the tiny model under each asset's name)."""
+    folder = tmp_path / "release"
+    folder.mkdir()
+    for card in SPEAKER_MODELS.values():
+        shutil.copy(TINY_SPEAKERS, folder / card.asset)
+    asked: list[str] = []
+
+    class Counted(Quiet):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            super().do_GET()
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Counted, directory=folder))
+    threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True).start()
+    monkeypatch.setattr(catalog, "SPEAKER_RELEASES", f"http://127.0.0.1:{httpd.server_port}/")
+    yield folder, asked
+    httpd.shutdown()
+
+
+def test_a_catalog_name_is_downloaded_once_with_progress_and_checked(
+    release: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    _, asked = release
+    models = tmp_path / "models"
+    assert downloaded(models) is None
+    seen: list[tuple[str, int, int | None]] = []
+    folder = speaker_model_path(CARD.name, models, lambda *update: seen.append(update))
+    assert folder == models / CARD.name and (folder / CARD.asset).is_file()
+    size = TINY_SPEAKERS.stat().st_size
+    assert seen[-1] == (CARD.asset, size, size)
+    assert speaker_model_path(CARD.name, models) == folder and len(asked) == 1
+    assert downloaded(models) == folder
+    assert sorted(p.name for p in models.iterdir()) == [CARD.name]  # no staging left
+
+
+def test_a_download_that_fails_its_check_is_not_kept(
+    release: tuple[Path, list[str]], tmp_path: Path
+) -> None:
+    folder, _ = release
+    (folder / CARD.asset).write_bytes(TINY_SPEAKERS.read_bytes()[:1000])
+    with pytest.raises(ModelError, match=r"failed its check.*--speaker-model PATH"):
+        speaker_model_path(CARD.name, tmp_path / "models")
+    assert list((tmp_path / "models").iterdir()) == []
+
+
+def test_offline_a_catalog_name_says_in_one_line_what_to_pass(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(catalog, "SPEAKER_RELEASES", "http://127.0.0.1:9/")  # nothing listens
+    with pytest.raises(ModelError) as raised:
+        speaker_model_path(CARD.name, tmp_path / "models")
+    message = str(raised.value)
+    assert "need the internet; offline, run with --speaker-model PATH" in message
+    assert "\n" not in message
+
+
+def test_a_path_is_a_path() -> None:
+    assert speaker_model_path(str(TINY_SPEAKERS), Path("/nonexistent")) == TINY_SPEAKERS
