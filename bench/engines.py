@@ -15,7 +15,7 @@ compare those by RTF. The audio-visual engine (seed 001's device model's
 size, 24.7 M) runs on a talking face made from a photo, its face detection
 and crops timed with it.
 
-Time to text: the tiny trained models (known words) on sentences whose
+Time to text: the two tiny trained models (known words) on sentences whose
 words are synthesized one by one, so each word's end time is known. A word
 is *stable* at the first chunk after which the transcript (final lines, then
 the partial text) keeps it, and every word before it, unchanged to the end;
@@ -192,11 +192,9 @@ def final_delays(
     return delays, [at - end for at, end in zip(emitted, sentence.word_ends, strict=True)]
 
 
-def time_to_final(
-    sentences: Sequence[TimedSentence], models: dict[str, Path]
-) -> list[dict[str, object]]:
+def time_to_final(sentences: Sequence[TimedSentence]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for engine, directory in models.items():
+    for engine, directory in TINY_MODELS.items():
         if not directory.is_dir():
             print(f"{directory}: missing, skipped")
             continue
@@ -311,8 +309,7 @@ def main() -> None:
             av_compute(args.seconds, work)
     if "text" in args.parts:
         print("time to text: the tiny trained models (int8), words of known end")
-        models = {**TINY_MODELS, "sherpa": args.tiny_sherpa}
-        time_to_final(timed_sentences(args.sentences), models)
+        time_to_final(timed_sentences(args.sentences))
 
 
 if __name__ == "__main__":

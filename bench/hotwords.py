@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.sherpa_models import TINY_SHERPA, with_bpe_vocab
+from bench.sherpa_models import TINY_SHERPA
 from tools.tiny_model.data import build_set, load_vocabulary, make_utterances, write_clip
 from tools.tiny_model.evaluate import HELD_OUT_SEED, transcribe_streaming
 from tools.tiny_model.train import FIXTURE_DIR
@@ -148,15 +148,14 @@ def worst_words(recalls: Sequence[dict[str, tuple[int, int]]], count: int) -> li
     return sorted(candidates, key=lambda word: (mean_recall(word), word))[:count]
 
 
-def tiny_models(tiny_sherpa: Path, work: Path) -> dict[str, AsrModel]:
+def tiny_models(tiny_sherpa: Path) -> dict[str, AsrModel]:
     """The tiny Emformer and, where it is, the tiny sherpa-onnx model, as the app runs them."""
     run = RunOptions(1, "int8", "cpu")
     models = {"tiny Emformer, our biasing": engine_for(FIXTURE_DIR)(FIXTURE_DIR, run)}
     if not tiny_sherpa.is_dir():
         print(f"{tiny_sherpa}: missing, skipped")
         return models
-    sherpa = with_bpe_vocab(tiny_sherpa, work)
-    models["tiny sherpa-onnx, its own biasing"] = engine_for(sherpa)(sherpa, run)
+    models["tiny sherpa-onnx, its own biasing"] = engine_for(tiny_sherpa)(tiny_sherpa, run)
     return models
 
 
@@ -280,37 +279,36 @@ def main() -> None:
     texts = [u.text for u in utterances]
     half = len(texts) // 2
     plain = DecodeOptions(beam=args.beam)
-    with tempfile.TemporaryDirectory() as folder:
-        models = tiny_models(args.tiny_sherpa, Path(folder))
-        recalls = {
-            name: recall_by_word(texts[:half], transcribe_all(model, plain, clips[:half]))
-            for name, model in models.items()
-        }
-        worst = worst_words(list(recalls.values()), args.hotwords)
-        print("hotwords (recall on the first half, by model):")
-        for name, picked in recalls.items():
-            print(f"  {name}: " + ", ".join(f"{w} {picked[w][1]}/{picked[w][0]}" for w in worst))
-        words = set(worst)
-        runs = [("without hotwords", plain)] + [
-            (
-                f"score {score:g}",
-                DecodeOptions(beam=args.beam, hotwords=tuple(Hotword(w, score) for w in worst)),
+    models = tiny_models(args.tiny_sherpa)
+    recalls = {
+        name: recall_by_word(texts[:half], transcribe_all(model, plain, clips[:half]))
+        for name, model in models.items()
+    }
+    worst = worst_words(list(recalls.values()), args.hotwords)
+    print("hotwords (recall on the first half, by model):")
+    for name, picked in recalls.items():
+        print(f"  {name}: " + ", ".join(f"{w} {picked[w][1]}/{picked[w][0]}" for w in worst))
+    words = set(worst)
+    runs = [("without hotwords", plain)] + [
+        (
+            f"score {score:g}",
+            DecodeOptions(beam=args.beam, hotwords=tuple(Hotword(w, score) for w in worst)),
+        )
+        for score in args.score
+    ]
+    for name, model in models.items():
+        print(f"{name}:")
+        for label, options in runs:
+            started = time.perf_counter()
+            hypotheses = transcribe_all(model, options, clips[half:])
+            seconds = time.perf_counter() - started
+            result = score(texts[half:], hypotheses, words)
+            print(
+                f"  {label:17} recall {result.recall:.3f} ({result.said} said)  "
+                f"false alarms {result.false_alarms_per_100:.2f}/100 sentences  "
+                f"other words' error rate {100 * result.other_error_rate:.2f} %  "
+                f"({seconds:.0f} s)"
             )
-            for score in args.score
-        ]
-        for name, model in models.items():
-            print(f"{name}:")
-            for label, options in runs:
-                started = time.perf_counter()
-                hypotheses = transcribe_all(model, options, clips[half:])
-                seconds = time.perf_counter() - started
-                result = score(texts[half:], hypotheses, words)
-                print(
-                    f"  {label:17} recall {result.recall:.3f} ({result.said} said)  "
-                    f"false alarms {result.false_alarms_per_100:.2f}/100 sentences  "
-                    f"other words' error rate {100 * result.other_error_rate:.2f} %  "
-                    f"({seconds:.0f} s)"
-                )
     print(f"{len(texts) - half} sentences measured, {half} used to pick the words")
 
 

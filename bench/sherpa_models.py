@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 from tools.random_sherpa import SIZES, quantize_release
-from tui_captions.asr.sherpa.model_dir import BPE_VOCAB_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 TINY_SHERPA = REPO / "tests" / "fixtures" / "tiny-sherpa"
@@ -31,23 +30,3 @@ def random_70m(int8: bool) -> Path:
         quantize_release(partial)
     partial.rename(directory)
     return directory
-
-
-def with_bpe_vocab(directory: Path, work: Path) -> Path:
-    """``directory``, or where it has a ``bpe.model`` but no ``bpe.vocab`` (which sherpa-onnx
-    needs to spell hotwords), a copy in ``work`` with the vocab written from the model, as
-    sentencepiece's trainer writes it beside the model: ``piece<TAB>score`` in id order."""
-    if (directory / BPE_VOCAB_FILE).is_file() or not (directory / "bpe.model").is_file():
-        return directory
-    import sentencepiece as spm
-
-    copy = work / directory.name
-    shutil.copytree(directory, copy)
-    tokenizer = spm.SentencePieceProcessor(model_file=str(directory / "bpe.model"))
-    lines = [
-        f"{tokenizer.id_to_piece(i)}\t{tokenizer.get_score(i):g}\n"
-        for i in range(tokenizer.get_piece_size())
-    ]
-    (copy / BPE_VOCAB_FILE).write_text("".join(lines), encoding="utf-8")
-    print(f"{directory}: no {BPE_VOCAB_FILE}; hotwords run on a copy with one from its bpe.model")
-    return copy
