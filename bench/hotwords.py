@@ -1,18 +1,23 @@
-"""Hotwords on the tiny model: recall of the words it gets wrong, false alarms, other words' errors;
+"""Hotwords on the tiny models: recall of the words they get wrong, false alarms, other words'
+errors, for our biasing (the Emformer) and sherpa-onnx's (the sherpa engine) side by side;
 with --build, what long lists cost.
 
     python -m bench.hotwords [--sentences 300] [--hotwords 12] [--score 1.5]
     python -m bench.hotwords --build [--sizes 1000 10000 100000]
 
-Held-out sentences of the tiny vocabulary (a seed training never used),
-spoken by espeak-ng in several voices. A first half picks the hotwords: the
-words the model recognises worst there (lowest recall, said at least four
-times). The second half measures, without and with those hotwords, through
-the app's own recognizer (streaming, int8 as the app runs it): their recall
-(how many times they were said and written, aligned word by word), false
-alarms (a hotword written in a sentence that does not say it, per 100
-sentences), and the error rate of the other words (substitutions, deletions
-and insertions not involving a hotword, per other word said).
+Held-out sentences of the tiny vocabulary (a seed neither model's training
+used), spoken by espeak-ng in several voices. Two tiny models trained on the
+same words: the Emformer, whose hotwords are our context graph in our beam
+search, and the sherpa-onnx transducer (``--tiny-sherpa``), whose hotwords are
+sherpa-onnx's own per-stream biasing, each through its engine as the app runs
+it (streaming, int8 where the model has it, beam 4). A first half picks the
+hotwords, the same for both: the words the two recognise worst there (lowest
+recall averaged over the models, said at least four times). The second half
+measures, for each model, without and with those hotwords: their recall (how
+many times they were said and written, aligned word by word), false alarms (a
+hotword written in a sentence that does not say it, per 100 sentences), and
+the error rate of the other words (substitutions, deletions and insertions
+not involving a hotword, per other word said).
 
 --build: the graph of lists of random phrases of the tiny model's words (and
 3,000 of a 4,096-piece vocabulary, where the first pieces are many), each in a
@@ -38,13 +43,14 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.sherpa_models import TINY_SHERPA
 from tools.tiny_model.data import build_set, load_vocabulary, make_utterances, write_clip
 from tools.tiny_model.evaluate import HELD_OUT_SEED, transcribe_streaming
 from tools.tiny_model.train import FIXTURE_DIR
 from tui_captions.asr.context_graph import build_graph
-from tui_captions.asr.emformer.recognizer import load_emformer
-from tui_captions.asr.engine import DecodeOptions, RunOptions
+from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
 from tui_captions.asr.hotwords import DEFAULT_HOTWORD_SCORE, Hotword
+from tui_captions.asr.registry import engine_for
 from tui_captions.asr.runtime import configure_threads
 from tui_captions.audio.decode import decode_audio
 
@@ -124,9 +130,33 @@ def recall_by_word(
     return {w: (s, h) for w, (s, h) in counts.items()}
 
 
-def transcribe_all(model: object, options: DecodeOptions, clips: Sequence[np.ndarray]) -> list[str]:
-    stream = model.create_stream(options)  # type: ignore[attr-defined]
+def transcribe_all(
+    model: AsrModel, options: DecodeOptions, clips: Sequence[np.ndarray]
+) -> list[str]:
+    stream = model.create_stream(options)
     return [transcribe_streaming(stream, clip) for clip in clips]
+
+
+def worst_words(recalls: Sequence[dict[str, tuple[int, int]]], count: int) -> list[str]:
+    """The ``count`` words with the lowest recall averaged over the models (each model's
+    ``recall_by_word`` of the same sentences), said at least four times: one list for all."""
+
+    def mean_recall(word: str) -> float:
+        return sum(hit / said for said, hit in (r[word] for r in recalls)) / len(recalls)
+
+    candidates = [word for word, (said, _) in recalls[0].items() if said >= 4]
+    return sorted(candidates, key=lambda word: (mean_recall(word), word))[:count]
+
+
+def tiny_models(tiny_sherpa: Path) -> dict[str, AsrModel]:
+    """The tiny Emformer and, where it is, the tiny sherpa-onnx model, as the app runs them."""
+    run = RunOptions(1, "int8", "cpu")
+    models = {"tiny Emformer, our biasing": engine_for(FIXTURE_DIR)(FIXTURE_DIR, run)}
+    if not tiny_sherpa.is_dir():
+        print(f"{tiny_sherpa}: missing, skipped")
+        return models
+    models["tiny sherpa-onnx, its own biasing"] = engine_for(tiny_sherpa)(tiny_sherpa, run)
+    return models
 
 
 def random_phrases(count: int, seed: int = 0) -> list[str]:
@@ -231,6 +261,9 @@ def main() -> None:
         help="bonus per hotword token (several: each)",
     )
     parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument(
+        "--tiny-sherpa", type=Path, default=TINY_SHERPA, help="the tiny sherpa-onnx model"
+    )
     parser.add_argument("--build", action="store_true", help="what long lists cost instead")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--build-one", type=int, nargs=2, help=argparse.SUPPRESS)
@@ -245,15 +278,16 @@ def main() -> None:
     clips = [speech.samples(i) for i in range(len(utterances))]
     texts = [u.text for u in utterances]
     half = len(texts) // 2
-    model = load_emformer(FIXTURE_DIR, RunOptions(1, "int8", "cpu"))
     plain = DecodeOptions(beam=args.beam)
-    picked = recall_by_word(texts[:half], transcribe_all(model, plain, clips[:half]))
-    worst = sorted(
-        (w for w, (said, _) in picked.items() if said >= 4),
-        key=lambda w: (picked[w][1] / picked[w][0], w),
-    )[: args.hotwords]
-    print("hotwords (recall on the first half):")
-    print("  " + ", ".join(f"{w} {picked[w][1]}/{picked[w][0]}" for w in worst))
+    models = tiny_models(args.tiny_sherpa)
+    recalls = {
+        name: recall_by_word(texts[:half], transcribe_all(model, plain, clips[:half]))
+        for name, model in models.items()
+    }
+    worst = worst_words(list(recalls.values()), args.hotwords)
+    print("hotwords (recall on the first half, by model):")
+    for name, picked in recalls.items():
+        print(f"  {name}: " + ", ".join(f"{w} {picked[w][1]}/{picked[w][0]}" for w in worst))
     words = set(worst)
     runs = [("without hotwords", plain)] + [
         (
@@ -262,16 +296,19 @@ def main() -> None:
         )
         for score in args.score
     ]
-    for label, options in runs:
-        started = time.perf_counter()
-        hypotheses = transcribe_all(model, options, clips[half:])
-        seconds = time.perf_counter() - started
-        result = score(texts[half:], hypotheses, words)
-        print(
-            f"{label:17} recall {result.recall:.3f} ({result.said} said)  "
-            f"false alarms {result.false_alarms_per_100:.2f}/100 sentences  "
-            f"other words' error rate {100 * result.other_error_rate:.2f} %  ({seconds:.0f} s)"
-        )
+    for name, model in models.items():
+        print(f"{name}:")
+        for label, options in runs:
+            started = time.perf_counter()
+            hypotheses = transcribe_all(model, options, clips[half:])
+            seconds = time.perf_counter() - started
+            result = score(texts[half:], hypotheses, words)
+            print(
+                f"  {label:17} recall {result.recall:.3f} ({result.said} said)  "
+                f"false alarms {result.false_alarms_per_100:.2f}/100 sentences  "
+                f"other words' error rate {100 * result.other_error_rate:.2f} %  "
+                f"({seconds:.0f} s)"
+            )
     print(f"{len(texts) - half} sentences measured, {half} used to pick the words")
 
 
