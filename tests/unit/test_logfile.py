@@ -52,6 +52,21 @@ def test_without_debug_only_warnings_are_written_with_their_traceback(
     assert logfile.mention("captions-tui: error: x") == f"captions-tui: error: x (log: {path})"
 
 
+def test_stderr_gets_one_line_a_warning_the_file_keeps_the_traceback(
+    tmp_path: Path, package_logger: logging.Logger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A headless command's stderr: no traceback, and a record the caller words itself
+    (``FILE_ONLY``) only in the file."""
+    path = tmp_path / "captions-tui.log"
+    logfile.start(path, debug=False)
+    logfile.echo_to_stderr()
+    fail(logging.getLogger("tui_captions.tui.backend"))
+    logging.getLogger("tui_captions.speakers").warning("labelling failed", extra=logfile.FILE_ONLY)
+    assert capsys.readouterr().err == "captions-tui: the level meter failed\n"
+    text = path.read_text(encoding="utf-8")
+    assert "Traceback" in text and "labelling failed" in text
+
+
 def test_debug_writes_the_events_and_a_new_start_replaces_the_file(
     tmp_path: Path, package_logger: logging.Logger
 ) -> None:

@@ -17,6 +17,9 @@ from pathlib import Path
 PACKAGE = "tui_captions"  # the loggers whose records the file takes
 DEBUG_VARIABLE = "CAPTIONS_TUI_DEBUG"
 FORMAT = "%(asctime)s %(process)d %(threadName)s %(levelname)s %(name)s: %(message)s"
+# ``extra=FILE_ONLY``: a record whose one line a caller says in its own words (the session's
+# warning), kept in the file with its traceback but not echoed on stderr as well.
+FILE_ONLY = {"file_only": True}
 
 
 class LogFile(logging.FileHandler):
@@ -43,7 +46,14 @@ def debug_requested(option: bool) -> bool:
 
 
 class _Echo(logging.StreamHandler):  # type: ignore[type-arg]
-    """Warnings and errors on stderr, for a command with no screen to show them."""
+    """Warnings and errors on stderr, for a command with no screen to show them: one line
+    each, their tracebacks left to the file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "file_only", False) and bool(super().filter(record))
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"captions-tui: {record.getMessage()}"
 
 
 def start(path: Path, debug: bool) -> None:
@@ -76,7 +86,6 @@ def echo_to_stderr() -> None:
     """Warnings and errors on stderr too, for a headless command that has no screen."""
     handler = _Echo(sys.stderr)
     handler.setLevel(logging.WARNING)
-    handler.setFormatter(logging.Formatter("captions-tui: %(message)s"))
     logging.getLogger(PACKAGE).addHandler(handler)
 
 

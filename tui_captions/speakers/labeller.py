@@ -23,6 +23,7 @@ from functools import partial
 
 import numpy as np
 
+from tui_captions.core.logfile import FILE_ONLY
 from tui_captions.speakers.clustering import ClusterSettings, OnlineClusterer
 from tui_captions.speakers.embedding import SpeakerEmbedder
 from tui_captions.speakers.vad import SAMPLE_RATE, Region, SileroVad, SpeechDetector
@@ -161,7 +162,8 @@ class SpeakerLabeller:
             work()
         except Exception:
             self.failed = True
-            log.warning("speaker labels stopped: labelling failed; captions go on", exc_info=True)
+            # The session says it in one line, naming this file.
+            log.warning("speaker labelling failed", exc_info=True, extra=FILE_ONLY)
 
     def _process(self, samples: np.ndarray, start: float) -> None:
         if self._expected_start is None or abs(start - self._expected_start) > GAP_S:
