@@ -6,6 +6,11 @@ Held-out sentences (new word orders, seed 2, as for the other tiny models),
 one sherpa-onnx stream each, fed in 160 ms pieces as live audio arrives, then
 ``TAIL_SECONDS`` of silence (the encoder looks ahead) and the end of input.
 ``--beam 1`` is sherpa's greedy search, a wider beam its modified beam search.
+``--parity`` also decodes each sentence with this module's own greedy loop
+over the same ONNX files (onnxruntime, torchaudio's kaldi fbank, whole
+windows of ``T`` frames advanced by ``decode_chunk_len``) and counts the
+sentences where sherpa-onnx says the same: the check that the features and
+the contract are what sherpa-onnx computes.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import onnxruntime
 import sherpa_onnx
+import torch
 
 from tools.tiny_model.data import SAMPLE_RATE, build_set, make_utterances
 from tools.tiny_model.evaluate import HELD_OUT_SEED, wer
 from tools.tiny_sherpa.export import FIXTURE_DIR
+from tools.tiny_sherpa.features import fbank
 
 FEED_SAMPLES = 2560
 TAIL_SECONDS = 0.5
@@ -53,6 +61,44 @@ def transcribe(engine: sherpa_onnx.OnlineRecognizer, samples: np.ndarray) -> str
     while engine.is_ready(stream):
         engine.decode_stream(stream)
     return str(engine.get_result(stream)).strip()
+
+
+def reference_greedy(model: Path, samples: np.ndarray) -> str:
+    """Greedy search (one symbol per frame, blank 0) over the ONNX files, without sherpa-onnx."""
+    sessions = {
+        role: onnxruntime.InferenceSession(str(model / f"{role}.onnx"))
+        for role in ("encoder", "decoder", "joiner")
+    }
+    meta = sessions["encoder"].get_modelmeta().custom_metadata_map
+    window, shift = int(meta["T"]), int(meta["decode_chunk_len"])
+    layers, d_model = int(meta["num_encoder_layers"]), int(meta["d_model"])
+    hidden = int(meta["rnn_hidden_size"])
+    context = int(sessions["decoder"].get_modelmeta().custom_metadata_map["context_size"])
+    symbols = dict((int(i), s) for s, i in (line.split() for line in (model / "tokens.txt").open()))
+    padded = np.concatenate([samples, np.zeros(int(TAIL_SECONDS * SAMPLE_RATE), np.float32)])
+    features = fbank(torch.from_numpy(padded)).numpy()[None]
+    h = np.zeros((layers, 1, d_model), np.float32)
+    c = np.zeros((layers, 1, hidden), np.float32)
+    tokens = [-1] * (context - 1) + [0]
+
+    def decoder_out() -> np.ndarray:
+        y = np.array([tokens[-context:]], dtype=np.int64)
+        return np.asarray(sessions["decoder"].run(None, {"y": y})[0])
+
+    predicted = decoder_out()
+    for start in range(0, features.shape[1] - window + 1, shift):
+        x = features[:, start : start + window]
+        encoded, h, c = sessions["encoder"].run(None, {"x": x, "state0": h, "state1": c})
+        for frame in encoded[0]:
+            logits = sessions["joiner"].run(
+                None, {"encoder_out": frame[None], "decoder_out": predicted}
+            )[0]
+            token = int(logits[0].argmax())
+            if token != 0:
+                tokens.append(token)
+                predicted = decoder_out()
+    text = "".join(symbols[t] for t in tokens[context:])
+    return text.replace("\u2581", " ").strip()
 
 
 @dataclass(frozen=True)
@@ -94,7 +140,16 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--beam", type=int, default=4)
     parser.add_argument("--int8", action="store_true", help="the *.int8.onnx files")
+    parser.add_argument("--parity", action="store_true", help="sherpa-onnx against our own loop")
     args = parser.parse_args()
+    if args.parity:
+        engine = recognizer(args.model, beam=1)
+        speech = build_set(make_utterances(HELD_OUT_SENTENCES, HELD_OUT_SEED))
+        same = sum(
+            transcribe(engine, speech.samples(i)) == reference_greedy(args.model, speech.samples(i))
+            for i in range(args.sentences)
+        )
+        print(f"parity: sherpa-onnx greedy == own greedy loop on {same} of {args.sentences}")
     print(evaluate(args.model, args.sentences, args.beam, args.int8).summary(examples=8))
 
 

@@ -15,12 +15,14 @@ size (the issue's 10 MB) for the same arithmetic.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import onnx
 import torch
 from onnx import numpy_helper
+from onnxruntime.quantization import QuantType, quantize_dynamic
 from torch import nn
 from torchaudio.models import RNNT
 
@@ -68,9 +70,19 @@ class _JoinerGraph(nn.Module):
         return logits.index_select(-1, self.order)
 
 
-def _store_half(path: Path, metadata: dict[str, str]) -> None:
-    """Large fp32 initializers -> fp16 plus a Cast node; add sherpa's metadata."""
+def _add_metadata(path: Path, metadata: dict[str, str]) -> None:
     model = onnx.load(str(path))
+    del model.metadata_props[:]
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+
+
+def _store_half(source: Path, target: Path) -> None:
+    """Large fp32 initializers -> fp16 plus a Cast node back to fp32 at load."""
+    model = onnx.load(str(source))
     graph = model.graph
     casts = []
     for initializer in graph.initializer:
@@ -89,11 +101,8 @@ def _store_half(path: Path, metadata: dict[str, str]) -> None:
     nodes = casts + list(graph.node)
     del graph.node[:]
     graph.node.extend(nodes)
-    for key, value in metadata.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
     onnx.checker.check_model(model)
-    onnx.save(model, str(path))
+    onnx.save(model, str(target))
 
 
 def _export(
@@ -116,9 +125,8 @@ def _export(
     )
 
 
-def export_model_dir(directory: Path, encoder: StreamingEncoder, teacher: ModelFiles) -> None:
-    """The released directory: three ONNX files, tokens.txt and the BPE model for hotwords."""
-    directory.mkdir(parents=True, exist_ok=True)
+def _export_fp32(directory: Path, encoder: StreamingEncoder, teacher: ModelFiles) -> None:
+    """encoder/decoder/joiner.onnx with fp32 weights and sherpa-onnx's metadata."""
     rnnt, blank = teacher.model, teacher.config.blank
     was_training = encoder.training
     encoder.eval()
@@ -150,9 +158,14 @@ def export_model_dir(directory: Path, encoder: StreamingEncoder, teacher: ModelF
             {"encoder_out": 0, "decoder_out": 0, "logit": 0},
         )
     encoder.train(was_training)
-    _store_half(
-        directory / "encoder.onnx",
-        {
+    for role, metadata in _metadata(blank).items():
+        _add_metadata(directory / f"{role}.onnx", metadata)
+
+
+def _metadata(blank: int) -> dict[str, dict[str, str]]:
+    """What ``online-lstm-transducer-model.cc`` reads (and the joiner's dimension)."""
+    return {
+        "encoder": {
             "model_type": "lstm",
             "num_encoder_layers": str(LAYERS),
             "T": str(WINDOW_FRAMES),
@@ -160,13 +173,28 @@ def export_model_dir(directory: Path, encoder: StreamingEncoder, teacher: ModelF
             "rnn_hidden_size": str(D_MODEL),
             "d_model": str(D_MODEL),
         },
-    )
-    _store_half(
-        directory / "decoder.onnx",
-        {"vocab_size": str(blank + 1), "context_size": str(CONTEXT_SIZE)},
-    )
-    _store_half(directory / "joiner.onnx", {"joiner_dim": str(D_MODEL)})
+        "decoder": {"vocab_size": str(blank + 1), "context_size": str(CONTEXT_SIZE)},
+        "joiner": {"joiner_dim": str(D_MODEL)},
+    }
+
+
+def export_model_dir(
+    directory: Path, encoder: StreamingEncoder, teacher: ModelFiles, int8: bool = False
+) -> None:
+    """The released directory: the three ONNX files (fp16-stored; ``int8`` adds
+    ``*.int8.onnx``, dynamically quantized), tokens.txt and the BPE model for hotwords."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        fp32 = Path(work)
+        _export_fp32(fp32, encoder, teacher)
+        for role, metadata in _metadata(teacher.config.blank).items():
+            _store_half(fp32 / f"{role}.onnx", directory / f"{role}.onnx")
+            if int8:
+                quantized = directory / f"{role}.int8.onnx"
+                quantize_dynamic(fp32 / f"{role}.onnx", quantized, weight_type=QuantType.QInt8)
+                _add_metadata(quantized, metadata)
     pieces = teacher.tokenizer
+    blank = teacher.config.blank
     lines = ["<blk> 0"] + [f"{pieces.id_to_piece(i)} {i + 1}" for i in range(blank)]
     (directory / "tokens.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     shutil.copyfile(teacher.directory / "tokenizer.model", directory / "bpe.model")

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import sentencepiece as spm
 import torch
-import torchaudio
 
 from tools.tiny_model import data
 from tools.tiny_model.data import SAMPLE_RATE, SpeechSet, build_set, make_utterances
@@ -33,6 +32,7 @@ from tools.tiny_model.frontend import offline_features
 from tools.tiny_model.train import augment, batches, pad_batch, sessions
 from tools.tiny_sherpa.evaluate import evaluate
 from tools.tiny_sherpa.export import FIXTURE_DIR, export_model_dir
+from tools.tiny_sherpa.features import fbank
 from tools.tiny_sherpa.loss import modified_rnnt_loss
 from tools.tiny_sherpa.model import (
     StreamingEncoder,
@@ -84,22 +84,6 @@ class Schedule:
         progress = (step - self.warmup_steps) / max(1, self.steps - self.warmup_steps)
         cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
         return self.peak_lr * (self.final_lr_fraction + (1 - self.final_lr_fraction) * cosine)
-
-
-def fbank(wave: torch.Tensor) -> torch.Tensor:
-    """(samples,) in [-1, 1] -> (frames, 80): sherpa-onnx's front end (``csrc/features.h``)."""
-    features: torch.Tensor = torchaudio.compliance.kaldi.fbank(
-        wave[None],
-        num_mel_bins=80,
-        frame_length=25.0,
-        frame_shift=10.0,
-        dither=0.0,
-        low_freq=20.0,
-        high_freq=-400.0,
-        snip_edges=False,
-        sample_frequency=SAMPLE_RATE,
-    )
-    return features
 
 
 def feature_stats(speech: SpeechSet) -> tuple[torch.Tensor, torch.Tensor]:
@@ -260,7 +244,7 @@ def train(schedule: Schedule, sentences: int, out: Path, work_dir: Path, eval_ev
                     flush=True,
                 )
             tick = time.monotonic()
-    export_model_dir(out, encoder, teacher)
+    export_model_dir(out, encoder, teacher, int8=True)
     print(f"exported {out} after {(time.monotonic() - started) / 60:.1f} min")
 
 
