@@ -66,7 +66,7 @@ SESSION_EVERY = 4
 
 @dataclass(frozen=True)
 class Schedule:
-    steps: int = 3000
+    steps: int = 2600
     batch_seconds: float = 30.0
     peak_lr: float = 1.5e-3
     # The predictor and joiner come trained: they move slower.
