@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, settings
 
 from tools.avsr_model import MICRO, build, train_tokenizer, write_model_dir
 from tools.random_model import make_random_model
+from tools.random_sherpa import make_random_sherpa
 from tools.random_wav2vec2 import make_random_wav2vec2
 from tools.tiny_model.data import load_vocabulary
 from tui_captions.asr.runtime import configure_threads
@@ -141,6 +142,14 @@ def wav2vec2_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small random wav2vec2 CTC model (raw-waveform front end, LibriSpeech labels)."""
     directory = tmp_path_factory.mktemp("models") / "random-wav2vec2"
     make_random_wav2vec2(directory, size="small", blank_bias=1.0, seed=0)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def sherpa_lstm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-weight sherpa-onnx LSTM transducer in the released layout (tens of kB)."""
+    directory = tmp_path_factory.mktemp("models") / "sherpa-lstm"
+    make_random_sherpa(directory, "lstm")
     return directory
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.core.segments import Segment
+from tui_captions.core.writing import Writing
 
 FAILURE = "the decoder's state is corrupt"
 
@@ -45,6 +46,8 @@ class FailingModel:
     format = FailingStream.format
     run = RunOptions(1, "int8", "cpu")
     engine = "rnnt"
+    languages = ()
+    writing = Writing()
 
     def __init__(self, good: int = 2) -> None:
         self.good = good

@@ -84,6 +84,10 @@ SCORE = Kind("a number above 0, at most 20", lambda value: _is_number(value) and
 MODEL = Kind(
     'a model name, a folder or "none"', lambda value: isinstance(value, str) and bool(value.strip())
 )
+LANGUAGE = Kind(
+    'a language such as "fr-FR" or "fr"',
+    lambda value: isinstance(value, str) and bool(value.strip()),
+)
 
 
 def setting(kind: Kind, doc: str) -> Any:
@@ -104,6 +108,7 @@ class Settings:
     watch: tuple[str, ...] | None = setting(WORDS, "as `--watch`: words to be told about")
     watch_bell: bool | None = setting(FLAG, "`false`: no terminal bell on a watch-word")
     punctuation: str | None = setting(MODEL, "as `--punctuation`: the punctuation model")
+    language: str | None = setting(LANGUAGE, "as `--language`: what a multilingual model writes")
     hotwords: tuple[str, ...] | None = setting(
         PHRASES, "as `--hotwords`: phrases the search prefers"
     )
@@ -137,9 +142,11 @@ class Settings:
         decoder: str | None = None,
         lm: str | None = None,
         hotwords: tuple[Hotword, ...] = (),
+        language: str | None = None,
     ) -> DecodeOptions:
-        """How each stream decodes: the command line's endpoints, else the file's, else the
-        defaults; a CTC model's decoder and language model as the command line names them."""
+        """How each stream decodes: the command line's endpoints and language, else the
+        file's, else the defaults; a CTC model's decoder and language model as the command
+        line names them."""
         defaults = DecodeOptions()
         return DecodeOptions(
             beam,
@@ -148,6 +155,7 @@ class Settings:
             decoder,
             lm,
             hotwords,
+            language=language or self.language,
         )
 
     def hotword_list(self, choice: HotwordChoice, watch_option: str | None) -> tuple[Hotword, ...]:

@@ -160,7 +160,7 @@ def test_live_prints_what_failed_and_exits_2_when_recognition_fails(
     monkeypatch.setattr(
         live, "load_model", lambda args, given=None: (model, DecodeOptions(), settings)
     )
-    monkeypatch.setattr(live, "load_post", lambda option, settings: RuleCaser())
+    monkeypatch.setattr(live, "load_post", lambda option, settings, writing: RuleCaser())
     monkeypatch.setattr(heap, "settle", lambda: None)  # pytest's heap is not the session's
     assert main(["live", "--input", str(speech_wav)]) == 2
     error = capsys.readouterr().err.splitlines()[-1]

@@ -24,6 +24,7 @@ from tui_captions.audio.devices import CaptureDevice
 from tui_captions.audio.protocol import Camera, FfmpegSource, Source
 from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceStarted
 from tui_captions.core.segments import Segment
+from tui_captions.core.writing import Writing
 from tui_captions.pipeline.recording import Recorder
 from tui_captions.pipeline.session import ChannelEngine, LabelledSource, only
 from tui_captions.text.postprocess import RuleCaser, TextPostProcessor
@@ -67,6 +68,8 @@ class FixedModel:
     format = StreamFormat(16000, 2560)
     run = RunOptions(1, "int8", "cpu")
     engine = "rnnt"
+    languages = ()
+    writing = Writing()
 
     def create_stream(self, options: DecodeOptions) -> RecognizerStream:
         """Only the app's check that the model takes the hotwords (watch words) makes one."""
@@ -101,7 +104,11 @@ class FixedBackend:
         return Idle()
 
     def load_post(
-        self, spec: str | None, notice: Callable[[str], None], progress: DownloadProgress
+        self,
+        spec: str | None,
+        notice: Callable[[str], None],
+        progress: DownloadProgress,
+        writing: Writing,
     ) -> TextPostProcessor:
         return RuleCaser()  # the snapshots show sentence case: no model to vary
 

@@ -1,4 +1,4 @@
-"""What the seam's Raises sections say, held against the three engines as they load and run."""
+"""What the seam's Raises sections say, held against the four engines as they load and run."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import torch
 from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
 from tui_captions.asr.hotwords import Hotword, HotwordError
 from tui_captions.asr.registry import engine_for
+from tui_captions.asr.sherpa.engine import SherpaModel
 from tui_captions.errors import ComputeError, ModelError
 
 CPU = RunOptions(1, "none", "cpu")
-ENGINE_DIRS = ("micro_model_dir", "wav2vec2_model_dir", "random_av_dir")
+ENGINE_DIRS = ("micro_model_dir", "wav2vec2_model_dir", "random_av_dir", "sherpa_lstm_dir")
 
 
 @pytest.fixture(scope="module", params=ENGINE_DIRS)
@@ -44,11 +45,14 @@ def test_hotwords_a_model_cannot_use_are_a_hotword_error(model: AsrModel) -> Non
 def test_a_decoder_choice_on_an_rnnt_is_a_model_error(model: AsrModel) -> None:
     if model.engine == "ctc":
         pytest.skip("a CTC model's decoder is the one choice there is")
+    if isinstance(model, SherpaModel):
+        pytest.skip("sherpa-onnx's transducers have both searches (test_sherpa_engine.py)")
     with pytest.raises(ModelError, match="--decoder and --lm choose a CTC model's decoder"):
         model.create_stream(DecodeOptions(decoder="greedy"))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="refused only where torch sees no CUDA")
 def test_a_device_torch_does_not_see_is_a_compute_error(model_dir: Path) -> None:
+    """(sherpa-onnx's PyPI build runs on the CPU only: it refuses CUDA everywhere.)"""
     with pytest.raises(ComputeError):
         engine_for(model_dir)(model_dir, RunOptions(1, "none", "cuda"))

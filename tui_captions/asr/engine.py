@@ -19,6 +19,8 @@ from tui_captions.asr.defaults import DEFAULT_BEAM, Compute, Quantize
 from tui_captions.asr.endpointing import DEFAULT_ENDPOINT_SILENCE_S, DEFAULT_MAX_SEGMENT_S
 from tui_captions.asr.hotwords import Hotword
 from tui_captions.core.segments import Segment
+from tui_captions.core.writing import Writing
+from tui_captions.errors import ModelError
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class DecodeOptions:
     hotwords: tuple[Hotword, ...] = ()
     # An audio-visual model: False blanks the video (--video off).
     video: bool = True
+    # A multilingual model: the language to write (None: the model's default); one of
+    # AsrModel.languages (check_language).
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,16 @@ class AsrModel(Protocol):
         """Which kind of recognizer, as the session bar names it ("rnnt", "ctc")."""
         ...
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """What ``--language`` can choose; () for a model of one language."""
+        ...
+
+    @property
+    def writing(self) -> Writing:
+        """How its text comes (language, punctuation, case): what the text seam still does."""
+        ...
+
     def create_stream(self, options: DecodeOptions) -> RecognizerStream:
         """A new stream over this model's weights, decoding as ``options`` say.
 
@@ -141,6 +156,35 @@ class AsrModel(Protocol):
                 it first).
         """
         ...
+
+
+def matching_language(language: str, languages: tuple[str, ...]) -> str | None:
+    """The model's spelling of ``language`` (``fr``, ``fr_fr`` and ``FR-fr`` name ``fr-FR``,
+    as sherpa-onnx matches them), or None when it has no such language."""
+
+    def normalized(name: str) -> str:
+        return name.strip().strip("<>").replace("_", "-").lower()
+
+    wanted = normalized(language)
+    for known in languages:
+        if wanted in (normalized(known), normalized(known).split("-")[0]):
+            return known
+    return None
+
+
+def check_language(language: str | None, languages: tuple[str, ...], model: str) -> None:
+    """Refuse, in one line, a language the model does not write (any, for a model of one)."""
+    if language is None:
+        return
+    if not languages:
+        raise ModelError(
+            f"--language {language}: {model} writes one language only; leave out --language "
+            "(it chooses among a multilingual model's, such as Nemotron 3.5's)"
+        )
+    if matching_language(language, languages) is None:
+        raise ModelError(
+            f"--language {language}: {model} writes {', '.join(languages)}; choose one of them"
+        )
 
 
 EngineLoader = Callable[[Path, RunOptions], AsrModel]

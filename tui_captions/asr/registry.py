@@ -1,4 +1,6 @@
-"""Which engine opens a model directory: the ``format`` named in its ``config.json``."""
+"""Which engine opens a model directory: the ``format`` named in its ``config.json``, or,
+without one, the files of a model as its publisher released it (sherpa-onnx's, the
+audio-visual model's)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,16 @@ from tui_captions.asr.defaults import DownloadProgress, is_av_directory
 from tui_captions.asr.directory import CONFIG_FILE, read_json
 from tui_captions.asr.emformer.model_dir import FORMAT as EMFORMER_FORMAT
 from tui_captions.asr.emformer.recognizer import load_emformer
-from tui_captions.asr.engine import AsrModel, DecodeOptions, EngineLoader, RunOptions
+from tui_captions.asr.engine import (
+    AsrModel,
+    DecodeOptions,
+    EngineLoader,
+    RunOptions,
+    check_language,
+)
 from tui_captions.asr.runtime import configure_threads
+from tui_captions.asr.sherpa.engine import load_sherpa
+from tui_captions.asr.sherpa.model_dir import looks_like_sherpa_dir
 from tui_captions.asr.wav2vec2.engine import load_wav2vec2
 from tui_captions.asr.wav2vec2.model_dir import FORMAT as WAV2VEC2_FORMAT
 from tui_captions.errors import ModelError
@@ -29,8 +39,9 @@ ENGINES: dict[str, EngineLoader] = {
 
 def engine_for(directory: Path) -> EngineLoader:
     """The loader of the format the directory's config.json declares; a foreign format names
-    the file. One fallback: the audio-visual model as the tutorial publishes it, its two files
-    without a config.json (a directory the user made; the catalog's download writes one)."""
+    the file. Without a config.json: a sherpa-onnx model directory as released, or the
+    audio-visual model as the tutorial publishes it, its two files (a directory the user
+    made; the catalog's download writes a config.json for it)."""
     path = directory / CONFIG_FILE
     if not directory.is_dir():
         raise ModelError(
@@ -39,6 +50,8 @@ def engine_for(directory: Path) -> EngineLoader:
         )
     if not path.exists() and is_av_directory(directory):
         return load_avsr
+    if not path.exists() and looks_like_sherpa_dir(directory):
+        return load_sherpa
     blob = read_json(path)
     found = blob.get("format") if isinstance(blob, dict) else None
     if not isinstance(found, str) or found not in ENGINES:
@@ -70,6 +83,7 @@ def open_for_running(
         run.quantize,
         run.threads,
     )
+    check_language(decode.language, model.languages, spec)
     if decode.lm is not None:
         language_model_files(decode.lm, progress)
     model.create_stream(decode)

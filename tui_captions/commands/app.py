@@ -103,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
             max_segment=args.max_segment,
             decoder=args.decoder,
             lm=args.lm,
+            language=args.language,
             watch=args.watch,
             punctuation=args.punctuation,
             hotwords=hotword_choice(args),

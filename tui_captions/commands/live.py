@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     server = start_server(args.serve, settings.web_clients)
     model, decode, settings = load_model(args, settings)
     sources = for_model(sources, model.format.wants_video)
-    post = load_post(args.punctuation, settings)
+    post = load_post(args.punctuation, settings, model.writing)
     heap.settle()  # the model and the modules live as long as the process
     if server is not None:
         print(f"captions-tui: captions at {server.url}", file=sys.stderr, flush=True)

@@ -209,13 +209,21 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--decoder",
         choices=CTC_DECODERS,
         help="CTC models (wav2vec2): greedy, or lexicon + KenLM beam search (needs the "
-        "'lm' extra and a lexicon; default: the model directory's choice)",
+        "'lm' extra and a lexicon; default: the model directory's choice); sherpa-onnx "
+        "transducers: greedy, or beam search of --beam paths (the default)",
     )
     parser.add_argument(
         "--lm",
         choices=LM_NAMES,
         help="CTC beam decoder: fetch this LibriSpeech lexicon and language model on "
         "first use instead of the model directory's",
+    )
+    parser.add_argument(
+        "--language",
+        metavar="LANG",
+        help="the language a multilingual model writes, e.g. fr-FR or fr (sherpa-onnx's "
+        "Nemotron 3.5; default: the settings file's 'language', else the model's own "
+        "choice); a model of one language takes none",
     )
     parser.add_argument(
         "--endpoint-silence",

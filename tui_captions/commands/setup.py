@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from tui_captions.asr.engine import AsrModel, DecodeOptions
     from tui_captions.audio.protocol import Source
     from tui_captions.config import HotwordChoice, Settings
+    from tui_captions.core.writing import Writing
     from tui_captions.pipeline.session import LabelledSource, Role
     from tui_captions.text.postprocess import TextPostProcessor
 
@@ -128,14 +129,17 @@ def hotword_choice(args: argparse.Namespace) -> HotwordChoice:
     )
 
 
-def load_post(option: str | None, settings: Settings) -> TextPostProcessor:
+def load_post(
+    option: str | None, settings: Settings, writing: Writing | None = None
+) -> TextPostProcessor:
     """The punctuation model the option or the settings name (downloaded with a progress
-    bar the first time); one warning and sentence case only if it cannot be used."""
+    bar the first time), as the recognizer's ``writing`` needs it (none for a model that
+    punctuates); one warning and sentence case only if it cannot be used."""
     from tui_captions.text.catalog import open_post_processor
 
     spec, notice = settings.punctuation_choice(option, warn)
     with download_progress() as progress:
-        return open_post_processor(spec, notice, progress)
+        return open_post_processor(spec, notice, progress, writing=writing)
 
 
 @contextmanager
@@ -188,7 +192,13 @@ def load_model(
     run = settings.run_options(args.threads, args.quantize, args.compute)
     hotwords = settings.hotword_list(hotword_choice(args), getattr(args, "watch", None))
     decode = settings.decode_options(
-        args.beam, args.endpoint_silence, args.max_segment, args.decoder, args.lm, hotwords
+        args.beam,
+        args.endpoint_silence,
+        args.max_segment,
+        args.decoder,
+        args.lm,
+        hotwords,
+        args.language,
     )
     if getattr(args, "video", "on") == "off":
         decode = dataclasses.replace(decode, video=False)

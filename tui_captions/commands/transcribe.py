@@ -64,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     if model.format.wants_video:  # the file's video too: fails now if it has none
         audio.close()
         audio = DecodedAudio(args.audio, video=True)
-    lines = None if args.raw else ReadableLines(load_post(args.punctuation, settings))
+    lines = (
+        None if args.raw else ReadableLines(load_post(args.punctuation, settings, model.writing))
+    )
     with ExitStack() as stack:
         out: TextIO = stack.enter_context(written_whole(args.output)) if args.output else sys.stdout
         writer = _Readable(open_writer(fmt, out, raw=args.raw), lines)

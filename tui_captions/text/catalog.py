@@ -25,9 +25,16 @@ from tui_captions.core.download import (
     cached_directory,
     download,
 )
+from tui_captions.core.writing import Writing
 from tui_captions.errors import ModelError
 from tui_captions.text.names import BUNDLED, DEFAULT_PUNCTUATION, NO_MODEL, PUBLISHED
-from tui_captions.text.postprocess import Punctuator, RuleCaser, TextContext, TextPostProcessor
+from tui_captions.text.postprocess import (
+    Punctuator,
+    RuleCaser,
+    TextContext,
+    TextPostProcessor,
+    for_writing,
+)
 from tui_captions.text.punctuation import MODEL_FILES, VOCAB_FILE, PunctuationModel
 
 PUBLISHED_URL = (
@@ -51,9 +58,24 @@ def open_post_processor(
     progress: DownloadProgress | None = None,
     models_root: Path | None = None,
     url: str = PUBLISHED_URL,
+    writing: Writing | None = None,
 ) -> TextPostProcessor:
-    """What ``--punctuation`` (or the settings file) names; never raises: a model that
+    """What ``--punctuation`` (or the settings file) names, for a recognizer that writes as
+    ``writing`` says (default: English, lower case, unpunctuated): a model that punctuates,
+    or one of another language, loads no punctuation model. Never raises: a model that
     cannot be had or used is a ``notice`` and the next best thing is returned."""
+    return for_writing(
+        writing or Writing(), lambda: _english(spec, notice, progress, models_root, url)
+    )
+
+
+def _english(
+    spec: str | None,
+    notice: Notice,
+    progress: DownloadProgress | None,
+    models_root: Path | None,
+    url: str,
+) -> TextPostProcessor:
     spec = spec or DEFAULT_PUNCTUATION
     if spec == NO_MODEL:
         return RuleCaser()

@@ -10,11 +10,13 @@ change, so the raw text can always be recovered (the journal keeps both).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from tui_captions.core.writing import Writing
 from tui_captions.text.punctuation import PunctuationModel, written
-from tui_captions.text.rules import pronoun, readable
+from tui_captions.text.rules import pronoun, readable, sentence_case
 
 CONTEXT_WORDS = 40
 """Previous words a line is read with: a sentence or two, a few ms of the model's time."""
@@ -84,3 +86,53 @@ class Punctuator:
 
     def partial(self, text: str) -> str:
         return readable(text)
+
+
+class AsWritten:
+    """A model that writes its own punctuation and capitals: its lines are shown as written."""
+
+    name = "the model's own punctuation"
+
+    def final(self, text: str, before: TextContext) -> str:
+        return text
+
+    def partial(self, text: str) -> str:
+        return text
+
+
+class SentenceCaser:
+    """A language other than English: a capital at each sentence start, and nothing the
+    English punctuation models or the English "I" would make of its words."""
+
+    name = "sentence case (not English)"
+
+    def final(self, text: str, before: TextContext) -> str:
+        return sentence_case(text)
+
+    def partial(self, text: str) -> str:
+        return sentence_case(text)
+
+
+class Lowered:
+    """A model that writes only capitals: its text lower-cased, then what ``post`` does, so
+    that rules and punctuation models meet words as they know them."""
+
+    def __init__(self, post: TextPostProcessor) -> None:
+        self._post = post
+        self.name = post.name
+
+    def final(self, text: str, before: TextContext) -> str:
+        return self._post.final(text.lower(), before)
+
+    def partial(self, text: str) -> str:
+        return self._post.partial(text.lower())
+
+
+def for_writing(writing: Writing, english: Callable[[], TextPostProcessor]) -> TextPostProcessor:
+    """The text step a model's way of writing leaves to do, decided here once: nothing for a
+    model that punctuates, ``english()`` (punctuation, "I") only for English, and lower case
+    first for a model that writes capitals only."""
+    if writing.punctuated:
+        return AsWritten()
+    post = english() if writing.english else SentenceCaser()
+    return Lowered(post) if writing.upper_case else post

@@ -21,7 +21,12 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+)[^\w]*?([^\W\d_])")
 
 def readable(text: str) -> str:
     """Sentence case and "I"."""
-    return _SENTENCE_START.sub(lambda m: m.group(0)[:-1] + m.group(1).upper(), pronoun(text))
+    return sentence_case(pronoun(text))
+
+
+def sentence_case(text: str) -> str:
+    """A capital at the start of the text and of each sentence: true of any language."""
+    return _SENTENCE_START.sub(lambda m: m.group(0)[:-1] + m.group(1).upper(), text)
 
 
 def pronoun(text: str) -> str:

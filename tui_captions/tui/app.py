@@ -103,6 +103,7 @@ class AppOptions:
     max_segment: float | None = None
     decoder: str | None = None  # CTC models: greedy or beam (None: the model's choice)
     lm: str | None = None
+    language: str | None = None  # --language; None: the settings file's, else the model's
     watch: str | None = None  # --watch; None: the settings file's list
     punctuation: str | None = None  # --punctuation; None: the settings file's, else the default
     hotwords: HotwordChoice = field(default_factory=HotwordChoice)  # --hotwords and friends
@@ -162,6 +163,7 @@ class CaptionsApp(App[Path | None]):
             options.decoder,
             options.lm,
             hotwords,
+            options.language,
         )
         super().__init__()
         for theme in self.theme_set.themes:
@@ -281,7 +283,7 @@ class CaptionsApp(App[Path | None]):
         self.post_message(ModelLoaded(model, options.model))
         # Then the punctuation model: lines keep sentence case until it is ready.
         spec, notice = self.settings.punctuation_choice(options.punctuation, self._notice)
-        post = self.backend.load_post(spec, notice, progress)
+        post = self.backend.load_post(spec, notice, progress, model.writing)
         self.post_message(PostLoaded(post))
 
     def _notice(self, text: str) -> None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
     from tui_captions.core.events import LiveEvent
+    from tui_captions.core.writing import Writing
     from tui_captions.pipeline.recording import Recorder
     from tui_captions.pipeline.session import ChannelEngine
     from tui_captions.text.postprocess import TextPostProcessor
@@ -60,7 +61,11 @@ class Backend(Protocol):
     ) -> ChannelEngine: ...
 
     def load_post(
-        self, spec: str | None, notice: Callable[[str], None], progress: DownloadProgress
+        self,
+        spec: str | None,
+        notice: Callable[[str], None],
+        progress: DownloadProgress,
+        writing: Writing,
     ) -> TextPostProcessor: ...
 
     def start_probe(
@@ -157,11 +162,15 @@ class RealBackend:
         return LiveEngine(stream, listener)
 
     def load_post(
-        self, spec: str | None, notice: Callable[[str], None], progress: DownloadProgress
+        self,
+        spec: str | None,
+        notice: Callable[[str], None],
+        progress: DownloadProgress,
+        writing: Writing,
     ) -> TextPostProcessor:
         from tui_captions.text.catalog import open_post_processor
 
-        return open_post_processor(spec, notice, progress)
+        return open_post_processor(spec, notice, progress, writing=writing)
 
     def start_probe(
         self, source: Source, on_levels: LevelsCallback, on_failed: FailedCallback

@@ -43,6 +43,7 @@ from tui_captions.asr.runtime import plain_executor
 from tui_captions.asr.tokens import Detokenizer
 from tui_captions.asr.transducer_search import CarriedHypothesis, TransducerSearch, best_tokens
 from tui_captions.core.segments import Segment
+from tui_captions.core.writing import Writing
 from tui_captions.errors import ComputeError, ModelError
 
 FORMAT = "captions-tui/av-rnnt"  # what the directory's config.json declares
@@ -106,6 +107,14 @@ class AvsrEngine:
     @property
     def engine(self) -> str:
         return "av-rnnt"
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def writing(self) -> Writing:
+        return Writing()  # LRS3's lower-case word pieces
 
     def create_stream(self, options: DecodeOptions) -> AvsrStream:
         if options.decoder is not None or options.lm is not None:

@@ -29,6 +29,7 @@ from tui_captions.asr.runtime import plain_executor
 from tui_captions.asr.tokens import Detokenizer
 from tui_captions.asr.transducer_search import CarriedHypothesis, best_tokens, finished
 from tui_captions.core.segments import Segment
+from tui_captions.core.writing import Writing
 from tui_captions.errors import ModelError
 
 # Silence decoded after the end of input so the last word is emitted.
@@ -169,6 +170,14 @@ class EmformerModel:
     @property
     def engine(self) -> str:
         return "rnnt"
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def writing(self) -> Writing:
+        return Writing()  # LibriSpeech's lower-case word pieces
 
     def create_stream(self, options: DecodeOptions) -> Recognizer:
         return Recognizer(self.files, options)

@@ -24,6 +24,7 @@ from tui_captions.asr.endpointing import word_times
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.hotwords import HotwordError
 from tui_captions.asr.runtime import place
+from tui_captions.asr.tokens import writing_of
 from tui_captions.asr.wav2vec2.ctc import BeamSearch, GreedyPath, LabelText, LexiconFiles
 from tui_captions.asr.wav2vec2.model_dir import (
     LEXICON_FILE,
@@ -33,6 +34,7 @@ from tui_captions.asr.wav2vec2.model_dir import (
     read_wav2vec2_weights,
 )
 from tui_captions.core.segments import Segment
+from tui_captions.core.writing import Writing
 from tui_captions.errors import ModelError
 
 
@@ -52,6 +54,14 @@ class Wav2Vec2Engine:
     @property
     def engine(self) -> str:
         return "ctc"
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def writing(self) -> Writing:
+        return writing_of(self.config.labels)  # torchaudio's are capitals
 
     def create_stream(self, options: DecodeOptions) -> Wav2Vec2Stream:
         if options.hotwords:
