@@ -23,8 +23,10 @@ from tools.tiny_model.evaluate import wer
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-sherpa"
 TEST_SEED = 3
 SENTENCES = 25
-# The bar.
-MAX_WER = 0.15
+# The bar is 15 %; the committed model measured 4.5 % (modified beam search) and
+# 7.1 % (greedy) here, int8 and fp16 alike, so the test holds it to 10 %: a regression of a
+# few words fails it.
+MAX_WER = 0.10
 
 
 @pytest.mark.parametrize("decoder", ["beam", "greedy"])
