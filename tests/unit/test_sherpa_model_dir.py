@@ -20,7 +20,7 @@ from tui_captions.asr.sherpa.model_dir import (
     looks_like_sherpa_dir,
     read_sherpa_dir,
 )
-from tui_captions.asr.sherpa.onnx_header import read_onnx_header
+from tui_captions.core.onnx_header import read_onnx_header
 from tui_captions.errors import ModelError
 
 FAMILIES: list[Family] = sorted(BUILDERS)
@@ -181,7 +181,7 @@ def test_an_empty_or_cut_file_is_one_line_naming_it(tmp_path: Path, content: byt
 def test_the_app_reads_model_directories_without_the_onnx_package() -> None:
     """onnx is a test dependency: the app reads the protobuf fields itself."""
     code = (
-        "import sys, tui_captions.asr.sherpa.model_dir, tui_captions.asr.sherpa.onnx_header\n"
+        "import sys, tui_captions.asr.sherpa.model_dir, tui_captions.core.onnx_header\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'onnx'))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,9 +1,9 @@
 """Speaker embeddings through sherpa-onnx's extractor (WeSpeaker and 3D-Speaker contracts).
 
 sherpa-onnx ends the whole process (``_Exit``) on a model whose metadata it cannot
-read (``speaker-embedding-extractor-model.cc``), so the file is opened with ONNX
-Runtime first and every key the extractor reads is checked here: a bad file is one
-:class:`ModelError`, never a dead process.
+read (``speaker-embedding-extractor-model.cc``), so the file's header (metadata and
+inputs, no weights) is read first and every key the extractor reads is checked here: a
+bad file is one :class:`ModelError`, never a dead process.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tui_captions.core.onnx import open_session
+from tui_captions.core.onnx_header import metadata_int, read_onnx_header
 from tui_captions.errors import ModelError
 
 FRAMEWORKS = ("wespeaker", "3d-speaker")
@@ -47,9 +47,10 @@ def check_embedding_model(path: Path) -> EmbeddingModelInfo:
         path = candidates[0]
     if not path.is_file():
         raise ModelError(f"{path}: no such speaker-embedding model; pass an .onnx file")
-    session = open_session(path)
-    metadata = session.get_modelmeta().custom_metadata_map
-    missing = [key for key in (*INTEGER_KEYS, *STRING_KEYS) if key not in metadata]
+    header = read_onnx_header(path)
+    metadata = header.metadata
+    # SHERPA_ONNX_READ_META_DATA_STR ends the process on an empty value as on a missing one
+    missing = [key for key in (*INTEGER_KEYS, *STRING_KEYS) if not metadata.get(key)]
     if missing:
         raise ModelError(
             f"{path}: not a speaker-embedding model sherpa-onnx reads "
@@ -60,25 +61,18 @@ def check_embedding_model(path: Path) -> EmbeddingModelInfo:
         raise ModelError(
             f"{path}: framework {framework!r} is not one this app runs ({', '.join(FRAMEWORKS)})"
         )
-    numbers = {}
-    for key in INTEGER_KEYS:
-        try:
-            numbers[key] = int(metadata[key])
-        except ValueError:
-            numbers[key] = -1
-        if numbers[key] < 0:
-            raise ModelError(f"{path}: metadata {key}={metadata[key]!r} is not a whole number")
+    numbers = {key: metadata_int(header, key, positive=False) for key in INTEGER_KEYS}
     if metadata.get("feature_normalize_type", "") not in FEATURE_NORMALIZATIONS:
         raise ModelError(
             f"{path}: feature_normalize_type {metadata['feature_normalize_type']!r} "
             "is not one sherpa-onnx supports (global-mean)"
         )
-    inputs = session.get_inputs()
-    shape = inputs[0].shape if len(inputs) == 1 else []
-    if len(shape) != 3 or (isinstance(shape[2], int) and shape[2] != FEATURE_DIM):
+    inputs = header.inputs
+    dims = inputs[0].dims if len(inputs) == 1 else None
+    if dims is None or len(dims) != 3 or (isinstance(dims[2], int) and dims[2] != FEATURE_DIM):
         raise ModelError(
             f"{path}: a speaker model takes one (batch, frames, {FEATURE_DIM}) input; "
-            f"this one takes {[i.shape for i in inputs]}"
+            f"this one takes {[value.dims for value in inputs]}"
         )
     return EmbeddingModelInfo(path, framework, numbers["output_dim"], numbers["sample_rate"])
 

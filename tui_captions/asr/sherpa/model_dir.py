@@ -28,7 +28,13 @@ from typing import Literal
 import sentencepiece
 
 from tui_captions import paths
-from tui_captions.asr.sherpa.onnx_header import OnnxHeader, read_onnx_header
+from tui_captions.core.onnx_header import (
+    INT32_MAX,
+    INTEGER,
+    OnnxHeader,
+    metadata_int,
+    read_onnx_header,
+)
 from tui_captions.errors import ModelError
 
 ModelingUnit = Literal["bpe", "cjkchar", "cjkchar+bpe"]
@@ -79,8 +85,6 @@ _PARAKEET_UNIFIED = "nemo_parakeet_unified_streaming"
 DEFAULT_FEATURE_DIM = 80  # kaldi fbank bins every icefall model here takes
 GREEDY, BEAM = "greedy_search", "modified_beam_search"
 PROMPT_INPUT = "prompt_index"  # Nemotron 3.5: sherpa-onnx passes it sixth
-_INT32_MAX = 2**31 - 1
-_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
 
 @dataclass(frozen=True)
@@ -218,7 +222,7 @@ def _read_transducer(
         family = _encoder_family(encoder)
         ENCODER_CONTRACTS[family].check(encoder)
         DECODER_CONTRACT.check(decoder)
-        vocab_size = _int_value(decoder, "vocab_size")
+        vocab_size = metadata_int(decoder, "vocab_size")
         symbols = _check_tokens(tokens, vocab_size, blank_last=False)
         feature_dim = _last_dim(encoder) or DEFAULT_FEATURE_DIM
     else:
@@ -227,7 +231,7 @@ def _read_transducer(
         NEMO_DECODER.check(decoder)
         _check_nemo_inputs(encoder)
         languages = _nemo_languages(encoder)
-        vocab_size = _int_value(encoder, "vocab_size") + 1
+        vocab_size = metadata_int(encoder, "vocab_size") + 1
         symbols = _check_tokens(tokens, vocab_size, blank_last=True)
         feature_dim = _nemo_feature_dim(encoder)
     JOINER_CONTRACT.check(joiner)
@@ -340,7 +344,7 @@ def _read_ctc(directory: Path, path: Path, tokens: Path, bpe_vocab: Path | None)
     if "window_size" in model.metadata:
         family = "nemo_ctc"
         NEMO_CTC_CONTRACT.check(model)
-        scores = _int_value(model, "vocab_size") + 1
+        scores = metadata_int(model, "vocab_size") + 1
         symbols = _check_tokens(tokens, scores, blank_last=True, ctc=True)
     elif "encoder_dims" in model.metadata:
         family = "zipformer2_ctc"
@@ -398,7 +402,7 @@ class Contract:
     def check(self, header: OnnxHeader) -> None:
         values: dict[str, Sequence[int]] = {}
         for key in (*self.ints, *self.positive):
-            values[key] = (_int_value(header, key, positive=key in self.positive),)
+            values[key] = (metadata_int(header, key, positive=key in self.positive),)
         for key in self.int_lists:
             values[key] = _int_list(header, key)
         if self.int_lists:
@@ -553,27 +557,6 @@ ZIPFORMER2_CTC_CONTRACT = Contract(
 )
 
 
-def _int_value(header: OnnxHeader, key: str, *, positive: bool = True) -> int:
-    """SHERPA_ONNX_READ_META_DATA: sherpa-onnx exits on a missing key or a negative value."""
-    text = header.metadata.get(key, "")
-    if not text:
-        raise ModelError(
-            f"{header.path}: metadata key {key!r} is missing; sherpa-onnx needs it: "
-            "export the model with sherpa-onnx's or icefall's script, or download it again"
-        )
-    if not _INTEGER.fullmatch(text) or not -_INT32_MAX - 1 <= int(text) <= _INT32_MAX:
-        raise ModelError(
-            f"{header.path}: metadata {key}={text!r} is not an integer: export the model again"
-        )
-    value = int(text)
-    if value < 0 or (positive and value == 0):
-        bound = "positive" if positive else "0 or more"
-        raise ModelError(
-            f"{header.path}: metadata {key}={value} must be {bound}: export the model again"
-        )
-    return value
-
-
 def _int_list(header: OnnxHeader, key: str) -> tuple[int, ...]:
     """SHERPA_ONNX_READ_META_DATA_VEC: a comma list of integers (sherpa-onnx exits otherwise)."""
     text = header.metadata.get(key, "")
@@ -589,7 +572,7 @@ def _int_list(header: OnnxHeader, key: str) -> tuple[int, ...]:
             "export the model again"
         )
     values = tuple(int(part) for part in parts)
-    if any(value <= 0 or value > _INT32_MAX for value in values):
+    if any(value <= 0 or value > INT32_MAX for value in values):
         raise ModelError(
             f"{header.path}: metadata {key}={text!r} must hold positive integers: "
             "export the model again"
@@ -671,9 +654,9 @@ def read_tokens(path: Path) -> dict[int, str]:
         fields = line.split()  # bytes.split: ASCII whitespace only, as istream >> does
         if not fields:
             continue
-        if len(fields) == 1 and _INTEGER.fullmatch(fields[0].decode("ascii", "replace")):
+        if len(fields) == 1 and INTEGER.fullmatch(fields[0].decode("ascii", "replace")):
             symbol, id_field = b" ", fields[0]
-        elif len(fields) == 2 and _INTEGER.fullmatch(fields[1].decode("ascii", "replace")):
+        elif len(fields) == 2 and INTEGER.fullmatch(fields[1].decode("ascii", "replace")):
             symbol, id_field = fields
         else:
             shown = line.strip().decode("utf-8", "replace")
@@ -682,7 +665,7 @@ def read_tokens(path: Path) -> dict[int, str]:
                 "use the tokens.txt released with the model"
             )
         token_id = int(id_field)
-        if not 0 <= token_id <= _INT32_MAX:
+        if not 0 <= token_id <= INT32_MAX:
             raise ModelError(f"{path}: line {number}: id {token_id} is out of range")
         if token_id in symbols:
             raise ModelError(

@@ -12,6 +12,7 @@ length. A length that runs past the end of the file is a truncated file.
 from __future__ import annotations
 
 import mmap
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 # TensorProto.DataType values sherpa-onnx's inputs use.
 FLOAT = 1
 INT64 = 7
+
+INT32_MAX = 2**31 - 1
+INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
 Dim = int | str | None  # a fixed size, a named (dynamic) one, or none given
 
@@ -91,6 +95,28 @@ def read_onnx_header(path: Path) -> OnnxHeader:
         raise ModelError(f"{path}: file is missing from the model directory") from None
     except OSError as exc:
         raise ModelError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def metadata_int(header: OnnxHeader, key: str, *, positive: bool = True) -> int:
+    """SHERPA_ONNX_READ_META_DATA: sherpa-onnx exits on a missing or empty key, and reads
+    it with atoi (which overflows past int32): a checked value, or one ModelError."""
+    text = header.metadata.get(key, "")
+    if not text:
+        raise ModelError(
+            f"{header.path}: metadata key {key!r} is missing; sherpa-onnx needs it: "
+            "export the model with sherpa-onnx's or icefall's script, or download it again"
+        )
+    if not INTEGER.fullmatch(text) or not -INT32_MAX - 1 <= int(text) <= INT32_MAX:
+        raise ModelError(
+            f"{header.path}: metadata {key}={text!r} is not an integer: export the model again"
+        )
+    value = int(text)
+    if value < 0 or (positive and value == 0):
+        bound = "positive" if positive else "0 or more"
+        raise ModelError(
+            f"{header.path}: metadata {key}={value} must be {bound}: export the model again"
+        )
+    return value
 
 
 def _parse_model(path: Path, buf: memoryview) -> OnnxHeader:
