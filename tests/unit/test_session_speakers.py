@@ -90,6 +90,21 @@ def test_labelling_that_stops_is_one_warning_and_captions_go_on(tmp_path: Path) 
     assert warnings == ["speaker labels stopped (the log file says why); captions go on"]
 
 
+def test_labelling_that_fails_hands_on_the_last_labels_and_lets_every_line_go(
+    tmp_path: Path,
+) -> None:
+    session, labels, seen, _ = labelled_session(tmp_path)
+    session.accept("", update((Segment(0, 0.0, 1.0, "early"), Segment(1, 9.0, 10.0, "late"))))
+    labels.spans = [(9.0, 10.0, "Speaker 2")]  # labelled just before it failed
+    labels.failed = True
+    session.accept("", update(()))
+    assert seen.seen[2:] == ["speaker 1 late 'Speaker 2'"]
+    assert labels.finished  # its thread is told to end
+    labels.spans = [(0.0, 1.0, "Speaker 1")]  # no failed labeller is asked again
+    session.accept("", update((Segment(2, 11.0, 12.0, "after"),)))
+    assert seen.seen[3:] == ["final 2 after ''"]
+
+
 def test_the_jsonl_speaker_event_names_its_line_by_times_and_source() -> None:
     line = Segment(4, 1.23456, 2.5, "hi", channel="Them", speaker="Speaker 2")
     assert speaker_event(line) == {

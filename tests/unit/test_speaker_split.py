@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from tui_captions.core.segments import Segment
-from tui_captions.speakers.lines import SpeakerOf, split_at_speaker_changes
+from tui_captions.speakers.lines import LabelledLines, SpeakerOf, split_at_speaker_changes
 
 # Words 0.4 s long every 0.5 s from 1.0 s: "so" 1.0-1.4, "what" 3.5-3.9, "it" 5.5-5.9.
 WORDS = ["so", "that", "is", "my", "view", "what", "do", "you", "think", "of", "it"]
@@ -54,3 +54,27 @@ def test_a_line_without_word_times_is_labelled_whole() -> None:
     assert (whole.text, whole.speaker) == ("hello there", "B")
     (unknown,) = split_at_speaker_changes(line, heard())
     assert unknown.speaker == ""
+
+
+class StuckLabels:
+    """A labeller that worked to 3 s and then stopped, by failing or not."""
+
+    def __init__(self, failed: bool) -> None:
+        self.failed = failed
+        self.processed_to = 3.0
+
+    def speaker_between(self, start: float, end: float) -> str | None:
+        return "Speaker 1" if end <= 3.0 else None
+
+    def finish(self, timeout: float | None = None) -> None:
+        """Nothing to finish."""
+
+
+def test_lines_wait_for_their_labels_unless_labelling_failed() -> None:
+    for failed in (False, True):
+        lines = LabelledLines(StuckLabels(failed), settle_s=2.5)
+        lines.add(Segment(0, 0.0, 0.5, "settled"))
+        lines.add(Segment(1, 1.0, 2.0, "waiting"))
+        ready = [(s.text, s.speaker) for s in lines.ready()]
+        expected = [("settled", "Speaker 1")]
+        assert ready == ([*expected, ("waiting", "Speaker 1")] if failed else expected)

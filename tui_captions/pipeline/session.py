@@ -39,7 +39,8 @@ from tui_captions.core.sinks import Partial, SessionSink
 from tui_captions.core.stats import LiveStats
 from tui_captions.errors import UserError
 from tui_captions.pipeline.echo import EchoGuard
-from tui_captions.pipeline.speakers import Labels, ShownLines
+from tui_captions.pipeline.speakers import ShownLines
+from tui_captions.speakers.lines import Labels
 from tui_captions.text.postprocess import RuleCaser, TextContext, TextPostProcessor
 from tui_captions.transcript.journal import JournalSink, SessionJournal, Stats, WarningHandler
 
@@ -199,7 +200,6 @@ class CaptionSession:
         self._origin: float | None = None  # monotonic time of the time line's zero
         self._journaled: set[ChannelId] = set()  # channels the journal has been told of
         self._speakers: dict[ChannelId, ShownLines] = {}  # channels whose speakers are labelled
-        self._speakers_failed: set[ChannelId] = set()  # and those whose labelling stopped
 
     @property
     def post(self) -> TextPostProcessor:
@@ -245,7 +245,6 @@ class CaptionSession:
         """From now on the channel's lines carry speakers from ``labeller`` (None: none;
         the labels its earlier lines were given stay)."""
         self._speakers.pop(channel_id, None)
-        self._speakers_failed.discard(channel_id)
         if labeller is not None:
             self._speakers[channel_id] = ShownLines(labeller)
 
@@ -338,14 +337,16 @@ class CaptionSession:
 
     def _relabel(self, channel_id: ChannelId, final: bool = False) -> None:
         """Hand on the channel's shown lines whose speaker came or changed since; labelling
-        that stopped is said once (captions go on without it)."""
+        that stopped is said once (captions go on without it) and its lines let go."""
         shown = self._speakers.get(channel_id)
         if shown is None:
             return
-        for line in shown.changes(final):
+        failed = shown.labeller.failed
+        for line in shown.changes(final or failed):
             self._fan_out(lambda sink: sink.speaker(line))  # noqa: B023 (called at once)
-        if shown.labeller.failed and channel_id not in self._speakers_failed:
-            self._speakers_failed.add(channel_id)
+        if failed:
+            del self._speakers[channel_id]  # no label comes: nothing to keep, nothing to split
+            shown.labeller.finish(timeout=0)  # its thread ends
             if self._on_warning is not None:
                 lead = f"{self.channels[channel_id].label}: " if channel_id else ""
                 self._on_warning(
@@ -449,7 +450,7 @@ class CaptionSession:
         (if one was opened) with the figures."""
         for channel in self.channels.values():
             channel.engine.stop()
-        for channel_id, shown in self._speakers.items():
+        for channel_id, shown in list(self._speakers.items()):
             shown.labeller.finish(timeout=LABELS_FINISH_S)
             self._relabel(channel_id, final=True)
         if self._journal is not None:

@@ -10,9 +10,9 @@ a label that comes later, or changes, reaches the sinks as an update of the line
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from tui_captions.speakers.lines import SETTLE_S, split_at_speaker_changes
+from tui_captions.speakers.lines import SETTLE_S, Labels, settled_to, split_at_speaker_changes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,23 +60,6 @@ class ListenedStream:
         self.recognizer.reset()
 
 
-class Labels(Protocol):
-    """What the session asks of a channel's labeller
-    (:class:`tui_captions.speakers.labeller.SpeakerLabeller`)."""
-
-    @property
-    def failed(self) -> bool:
-        """Labelling stopped (it said why in the log): no label comes from now on."""
-        ...
-
-    @property
-    def processed_to(self) -> float: ...
-
-    def speaker_between(self, start: float, end: float) -> str | None: ...
-
-    def finish(self, timeout: float | None = None) -> None: ...
-
-
 class ShownLines:
     """One channel's shown lines whose speaker may still come or change."""
 
@@ -95,8 +78,9 @@ class ShownLines:
 
     def changes(self, final: bool = False) -> list[Segment]:
         """The kept lines whose speaker changed since handed on, as they are now; lines
-        the labeller has settled (all of them when ``final``: the audio ended) are let go."""
-        settled = self.labeller.processed_to - self._settle_s
+        the labeller has settled (all of them when ``final``: the audio ended, or when
+        labelling failed) are let go."""
+        settled = settled_to(self.labeller, self._settle_s)
         changed, still_open = [], []
         for line in self._open:
             now = self._labelled(line)

@@ -7,7 +7,7 @@ here and in a live session.
 
 For a file read as fast as it decodes (``transcribe``): a line is held until the
 labeller has worked ``settle_s`` seconds of audio past its end (a window's lag and a
-pause's worth), then written with the speaker heard most during it; what is still
+pause's worth), or has failed, then written with the speaker heard most during it; what is still
 held at the end goes out when the audio ends. A line whose speaker is not known
 then goes out without one.
 """
@@ -15,11 +15,12 @@ then goes out without one.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from tui_captions.core.segments import Segment
-from tui_captions.speakers.labeller import SpeakerLabeller
 
 SETTLE_S = 2.5
 # A change of speaker for less than this (seconds) is not a turn: it stays with the
@@ -30,6 +31,29 @@ MIN_TURN_S = 1.5
 
 SpeakerOf = Callable[[float, float], str | None]
 """Who spoke most between two session times (None: not known)."""
+
+
+class Labels(Protocol):
+    """What lines ask of a source's labeller
+    (:class:`tui_captions.speakers.labeller.SpeakerLabeller`)."""
+
+    @property
+    def failed(self) -> bool:
+        """Labelling stopped (it said why in the log): no label comes from now on."""
+        ...
+
+    @property
+    def processed_to(self) -> float: ...
+
+    def speaker_between(self, start: float, end: float) -> str | None: ...
+
+    def finish(self, timeout: float | None = None) -> None: ...
+
+
+def settled_to(labels: Labels, settle_s: float = SETTLE_S) -> float:
+    """Lines ending by this session time will get no other label: the labeller has worked
+    ``settle_s`` past them, or (failed) will give no label again."""
+    return math.inf if labels.failed else labels.processed_to - settle_s
 
 
 def split_at_speaker_changes(segment: Segment, speaker_of: SpeakerOf) -> list[Segment]:
@@ -100,7 +124,7 @@ def _with_speaker(segment: Segment, speaker: str | None) -> Segment:
 class LabelledLines:
     """Segments in, the same segments with ``speaker`` out, in order."""
 
-    def __init__(self, labeller: SpeakerLabeller, settle_s: float = SETTLE_S) -> None:
+    def __init__(self, labeller: Labels, settle_s: float = SETTLE_S) -> None:
         self._labeller = labeller
         self._settle_s = settle_s
         self._held: deque[Segment] = deque()
@@ -111,7 +135,7 @@ class LabelledLines:
 
     def ready(self) -> list[Segment]:
         """The held lines whose labels have settled, labelled (and split), in order."""
-        settled = self._labeller.processed_to - self._settle_s
+        settled = settled_to(self._labeller, self._settle_s)
         ready = []
         while self._held and self._held[0].end <= settled:
             ready += split_at_speaker_changes(self._held.popleft(), self._labeller.speaker_between)
