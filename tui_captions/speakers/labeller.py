@@ -25,7 +25,7 @@ import numpy as np
 
 from tui_captions.core.logfile import FILE_ONLY
 from tui_captions.speakers.clustering import ClusterSettings, OnlineClusterer
-from tui_captions.speakers.embedding import SpeakerEmbedder
+from tui_captions.speakers.embedding import MIN_SAMPLES_S, SpeakerEmbedder
 from tui_captions.speakers.vad import SAMPLE_RATE, Region, SileroVad, SpeechDetector
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,10 @@ class LabelSettings:
 
 # Chunks further apart than this (seconds) are a gap: the VAD starts again after it.
 GAP_S = 0.05
+# Chunks waiting for the labeller's thread at most (a minute of 100 ms chunks): on a machine
+# too slow to keep up the oldest is dropped, which the labeller hears as a gap, rather than
+# memory growing for as long as the session runs.
+MAX_QUEUED_CHUNKS = 600
 
 
 class SpeakerLabeller:
@@ -86,8 +90,10 @@ class SpeakerLabeller:
         self._labelled_to = 0.0  # the end of the last span of the open region
         self._last_speaker: int | None = None
         # chunks to label; None: the source ended
-        self._queue: queue.SimpleQueue[tuple[np.ndarray, float] | None] = queue.SimpleQueue()
+        self._queue: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue(MAX_QUEUED_CHUNKS)
         self._thread: threading.Thread | None = None
+        self._abandoned = threading.Event()  # finish timed out: the backlog is not labelled
+        self.dropped_chunks = 0
         self.failed = False
         self.warned_cap = False
         self.seconds_embedded = 0.0
@@ -105,15 +111,33 @@ class SpeakerLabeller:
         if self._thread is None:
             self._guarded(partial(self._process, samples, start))
         elif not self.failed:
-            self._queue.put((np.asarray(samples, dtype=np.float32), start))
+            # a copy: the caller may reuse its buffer while the chunk waits
+            self._put((np.array(samples, dtype=np.float32, copy=True), start))
 
     def finish(self, timeout: float | None = None) -> None:
-        """The source ended: label what is left and wait for the thread (if any)."""
+        """The source ended: label what is left and wait for the thread (if any) up to
+        ``timeout`` seconds; past it the rest is not labelled and the thread ends soon."""
         if self._thread is None:
             self._guarded(self._finish_region)
             return
-        self._queue.put(None)
+        self._put(None)
         self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._abandoned.set()
+
+    def _put(self, item: tuple[np.ndarray, float] | None) -> None:
+        """Queue ``item`` without waiting: when the queue is full its oldest chunk goes."""
+        while True:
+            try:
+                self._queue.put_nowait(item)
+                return
+            except queue.Full:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    continue  # the thread took one meanwhile
+                self.dropped_chunks += 1
+                log.debug("speaker labels fell behind: a chunk dropped (%d)", self.dropped_chunks)
 
     # The readers
     @property
@@ -146,8 +170,10 @@ class SpeakerLabeller:
 
     # The work
     def _run(self) -> None:
-        while True:
+        while not self._abandoned.is_set():
             item = self._queue.get()
+            if self._abandoned.is_set():
+                return
             if item is None:
                 self._guarded(self._finish_region)
                 return
@@ -221,8 +247,14 @@ class SpeakerLabeller:
         """Embed the window, cluster it, and give its label to the span it stands for."""
         first = round((window_start - self._audio_start) * SAMPLE_RATE)
         last = round((window_end - self._audio_start) * SAMPLE_RATE)
+        window = self._audio[max(0, first) : last]
+        if len(window) < MIN_SAMPLES_S * SAMPLE_RATE:
+            # too little audio for an embedding (the window runs past what is held): the
+            # span stays unlabelled, and labelling goes on
+            log.debug("a %.3f s window is too short to embed: skipped", len(window) / SAMPLE_RATE)
+            return
         began = time.perf_counter()
-        embedding = self._embedder.embed(self._audio[max(0, first) : last], SAMPLE_RATE)
+        embedding = self._embedder.embed(window, SAMPLE_RATE)
         key = len(self._spans)
         with self._lock:
             self._spans.append(SpeakerSpan(span_start, span_end, None))
