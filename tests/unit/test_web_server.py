@@ -135,6 +135,40 @@ def test_a_client_that_reconnects_gets_only_what_it_missed() -> None:
         stranger.close()
 
 
+def _events(blocks: list[dict[str, str]]) -> list[dict[str, Any]]:
+    return [json.loads(b["data"]) for b in blocks if "data" in b]
+
+
+def test_a_page_opened_or_back_after_speaker_events_gets_the_speakers_as_they_are() -> None:
+    line = {**final("hello"), "source": "Them"}
+    other = {**final("other source"), "source": "Me"}
+    relabel = {
+        "type": "speaker",
+        "start": 0.0,
+        "end": 1.0,
+        "speaker": "Speaker 2",
+        "source": "Them",
+    }
+    rename = {"type": "rename", "speaker": "Speaker 2", "name": "Ada", "source": "Them"}
+    with serving() as server:
+        server.publish(line)
+        server.publish(other)
+        first = Stream(server)
+        first.texts(2)
+        last_id = [b["id"] for b in first.blocks if "id" in b][-1]
+        first.close()
+        server.publish({**relabel, "speaker": "Speaker 1"})
+        server.publish(relabel)  # the clusterer changed its mind
+        server.publish(rename)
+        back = Stream(server, f"Last-Event-ID: {last_id}")
+        assert _events(back.read(lambda b: len(_events(b)) >= 2, "2 events")) == [relabel, rename]
+        back.close()
+        fresh = Stream(server)
+        events = _events(fresh.read(lambda b: len(_events(b)) >= 4, "4 events"))
+        fresh.close()
+    assert events == [{**line, "speaker": "Speaker 2"}, other, relabel, rename]
+
+
 def test_an_idle_stream_gets_keep_alives_and_outlives_the_request_timeout() -> None:
     with serving(keepalive_s=0.1, request_timeout_s=0.3) as server:
         stream = Stream(server)

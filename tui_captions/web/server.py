@@ -136,6 +136,10 @@ class CaptionServer:
         self._numbered = 0
         self._history: deque[Numbered] = deque(maxlen=HISTORY_LINES)
         self._partials: dict[str, Numbered] = {}
+        # The latest speaker event of each final line in the history (a page that missed it
+        # hears it again) and the latest rename of each speaker, by source.
+        self._speakers: dict[tuple[str, object, object], Numbered] = {}
+        self._renames: dict[tuple[str, str], Numbered] = {}
         self._clients: set[_Client] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.ServerRunner | None = None
@@ -256,13 +260,30 @@ class CaptionServer:
     def _fan_out(self, event: Event) -> None:
         self._numbered += 1
         numbered = (self._numbered, event)
-        if event.get("type") == "final":
+        kind, source = event.get("type"), str(event.get("source", ""))
+        if kind == "final":
+            if len(self._history) == self._history.maxlen:
+                self._speakers.pop(_line_key(self._history[0][1]), None)
             self._history.append(numbered)
-            self._partials.pop(str(event.get("source", "")), None)
-        elif event.get("type") == "partial":
-            self._partials[str(event.get("source", ""))] = numbered
+            self._partials.pop(source, None)
+        elif kind == "partial":
+            self._partials[source] = numbered
+        elif kind == "speaker":
+            self._relabel_history(numbered)
+        elif kind == "rename":
+            self._renames[(source, str(event.get("speaker", "")))] = numbered
         for client in self._clients:
             client.offer(numbered)
+
+    def _relabel_history(self, numbered: Numbered) -> None:
+        """A page opened from now on gets the line with its speaker; one that saw the line
+        but not this event gets the event."""
+        key = _line_key(numbered[1])
+        for index, (number, line) in enumerate(self._history):
+            if _line_key(line) == key:
+                self._history[index] = (number, {**line, "speaker": numbered[1].get("speaker")})
+                self._speakers[key] = numbered
+                return
 
     def _theme(self, request: web.BaseRequest) -> tuple[str, dict[str, str]]:
         name = request.query.get("theme", "")
@@ -287,7 +308,15 @@ class CaptionServer:
         await response.prepare(request)
         client = _Client()
         seen = self._seen(request.headers.get("Last-Event-ID", ""))
-        backlog = sorted([*self._history, *self._partials.values()], key=lambda item: item[0])
+        backlog = sorted(
+            [
+                *self._history,
+                *self._partials.values(),
+                *self._speakers.values(),
+                *self._renames.values(),
+            ],
+            key=lambda item: item[0],
+        )
         self._clients.add(client)
         _log.debug("browser client %s connected (%d now)", request.remote, len(self._clients))
         try:
@@ -330,6 +359,11 @@ def _data(event: Event) -> bytes:
 def _bytes(text: str) -> bytes:
     """Any text a request can carry (lone surrogates included) as bytes to compare."""
     return text.encode("utf-8", "surrogatepass")
+
+
+def _line_key(event: Event) -> tuple[str, object, object]:
+    """A final line's name for the speaker events about it: its source and times."""
+    return (str(event.get("source", "")), event.get("start"), event.get("end"))
 
 
 def _bounded_int(text: str | None, default: int, low: int, high: int) -> int:
