@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import http.server
 import shutil
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.speaker_audio import TINY_SPEAKERS
+from tui_captions.commands.setup import speaker_model
 from tui_captions.errors import ModelError
 from tui_captions.speakers import catalog
 from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded, speaker_model_path
@@ -84,3 +86,10 @@ def test_offline_a_catalog_name_says_in_one_line_what_to_pass(
 
 def test_a_path_is_a_path() -> None:
     assert speaker_model_path(str(TINY_SPEAKERS), Path("/nonexistent")) == TINY_SPEAKERS
+
+
+def test_a_speaker_model_given_turns_labels_on_in_live_and_transcribe_not_in_the_app() -> None:
+    given = argparse.Namespace(speakers=False, speaker_model=str(TINY_SPEAKERS))
+    assert speaker_model(given) == TINY_SPEAKERS
+    assert speaker_model(given, model_asks=False) is None  # the app: its key's model
+    assert speaker_model(argparse.Namespace(speakers=False, speaker_model=None)) is None

@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings()[0]
     # --speakers: its model now (downloaded if need be; none: exit 2); else the key's, if local
-    model = speaker_model(args, settings) or local_speaker_model(args, settings)
+    # (here --speaker-model alone is the model the key turns labels on with)
+    model = speaker_model(args, settings, model_asks=False) or local_speaker_model(args, settings)
     return run_app(
         AppOptions(
             model=args.model,

@@ -344,7 +344,8 @@ def add_speaker_options(parser: argparse.ArgumentParser | argparse._ArgumentGrou
     parser.add_argument(
         "--speaker-model",
         metavar="NAME|PATH",
-        help="--speakers: a published speaker-embedding model, downloaded once "
+        help="the speaker model (implies --speakers, except in the app: its key's model): "
+        "a published speaker-embedding model, downloaded once "
         f"({', '.join(SPEAKER_MODELS)}; the first on disk by default), or a model "
         "sherpa-onnx reads (a WeSpeaker or 3D-Speaker .onnx file, or a directory holding one)",
     )

@@ -171,11 +171,15 @@ def download_progress() -> Iterator[DownloadProgress]:
             progress.stop()
 
 
-def speaker_model(args: argparse.Namespace, settings: Settings | None = None) -> Path | None:
-    """The speaker-embedding model to label speakers with (``--speakers`` or the setting),
+def speaker_model(
+    args: argparse.Namespace, settings: Settings | None = None, *, model_asks: bool = True
+) -> Path | None:
+    """The speaker-embedding model to label speakers with (``--speakers``, the setting, or
+    with ``model_asks`` a ``--speaker-model`` given: it would be ignored otherwise),
     downloaded with a progress bar the first time if it is a catalog name; None: labels
     are off. Asked for with no model given or downloaded: one line saying what to pass."""
-    if not (args.speakers or (settings is not None and settings.speakers)):
+    asked = args.speakers or (model_asks and args.speaker_model is not None)
+    if not (asked or (settings is not None and settings.speakers)):
         return None
     from tui_captions import paths
     from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded, speaker_model_path
