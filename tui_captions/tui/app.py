@@ -510,7 +510,7 @@ class CaptionsApp(App[Path | None]):
         self._speakers_failed = False
         for channel_id, tap in self._taps.items():
             if tap.labeller is not None:
-                tap.labeller.finish(timeout=0)  # its thread ends once its queue is done
+                tap.labeller.finish(timeout=0)  # its thread ends, its backlog dropped
             tap.labeller = self._labeller()
             self.session.label_speakers(channel_id, tap.labeller)
         on = self.speakers_on and not self._speakers_failed
