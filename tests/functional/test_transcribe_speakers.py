@@ -142,5 +142,5 @@ def test_a_damaged_speaker_model_is_one_line_before_anything_is_transcribed(
         capsys, path, "--model", TINY_EMFORMER, "--speakers", "--speaker-model", damaged
     )
     assert (status, out) == (2, "")
-    assert "speaker.onnx: not a model ONNX Runtime can load" in err
+    assert "speaker.onnx: not a whole ONNX model" in err
     assert len(err.strip().splitlines()) == 1
