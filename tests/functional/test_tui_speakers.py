@@ -104,6 +104,8 @@ def test_l_turns_speaker_labels_on_and_off_and_says_what_it_needs(tmp_path: Path
             assert _last_notice(app) == "Speaker labels on" and len(backend.labellers) == 1
             await pilot.press("l")
             assert _last_notice(app) == "Speaker labels off" and len(backend.labellers) == 1
+            await pilot.press("l")  # the same labeller again: its speakers keep their numbers
+            assert _last_notice(app) == "Speaker labels on" and len(backend.labellers) == 1
 
     asyncio.run(flow())
 

@@ -199,6 +199,9 @@ class CaptionsApp(App[Path | None]):
         self.speakers_on = options.speakers
         self._speakers_failed = False  # speaker labels could not load: off until asked again
         self._taps: dict[ChannelId, SpeakerTap] = {}  # each channel's audio to its labeller
+        # each channel's labeller, kept for the session: turned off and on, its speakers
+        # keep their numbers
+        self._labellers: dict[ChannelId, SpeakerLabeller] = {}
         self.watch_hits = 0
         self.words_said = 0  # in the session's final lines: counted once each, not per chunk
         self.capturing: set[ChannelId] = set()
@@ -453,7 +456,7 @@ class CaptionsApp(App[Path | None]):
     def start_source(self, channel_id: ChannelId, chosen: LabelledSource) -> None:
         assert self.model is not None
         if channel_id not in self.session.channels:
-            tap = self._taps[channel_id] = SpeakerTap(self._labeller())
+            tap = self._taps[channel_id] = SpeakerTap(self._labeller(channel_id))
             engine = self.backend.create_engine(
                 self.model,
                 self.decode_options,
@@ -475,14 +478,20 @@ class CaptionsApp(App[Path | None]):
         self.state = "starting"
         self.session.start(channel_id, chosen.source)
 
-    def _labeller(self) -> SpeakerLabeller | None:
-        """With speaker labels on, a new channel's labeller; one that cannot load is said
-        once and labels are off for the session (captions go on)."""
+    def _labeller(self, channel_id: ChannelId) -> SpeakerLabeller | None:
+        """With speaker labels on, the channel's labeller (made the first time, or again
+        after one failed); one that cannot load is said once and labels are off for the
+        session (captions go on)."""
         model = self.options.speaker_model
         if not self.speakers_on or model is None or self._speakers_failed or self.model is None:
             return None
+        kept = self._labellers.get(channel_id)
+        if kept is not None and not kept.failed:
+            return kept
         try:
-            return self.backend.create_labeller(model, self.model.format.sample_rate)
+            made = self.backend.create_labeller(model, self.model.format.sample_rate)
+            self._labellers[channel_id] = made
+            return made
         except UserError as exc:
             self._speakers_failed = True
             self.notify(
@@ -509,9 +518,8 @@ class CaptionsApp(App[Path | None]):
         self.speakers_on = not self.speakers_on
         self._speakers_failed = False
         for channel_id, tap in self._taps.items():
-            if tap.labeller is not None:
-                tap.labeller.finish(timeout=0)  # its thread ends, its backlog dropped
-            tap.labeller = self._labeller()
+            # off: the labeller waits, kept (the audio it missed is a gap to it)
+            tap.labeller = self._labeller(channel_id)
             self.session.label_speakers(channel_id, tap.labeller)
         on = self.speakers_on and not self._speakers_failed
         self.notify("Speaker labels on" if on else "Speaker labels off", timeout=3)
