@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.held_out import HeldOut, write_held_out
 from tools.avsr_model import MICRO, build, train_tokenizer, write_model_dir
 from tools.random_model import make_random_model
 from tools.random_sherpa import make_random_sherpa
@@ -159,6 +160,12 @@ def espeak_wav(path: Path, text: str) -> Path:
         pytest.fail("espeak-ng is not installed (apt-get install espeak-ng)")
     subprocess.run(["espeak-ng", "-w", str(path), text], check=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def held_out_clip(tmp_path_factory: pytest.TempPathFactory) -> HeldOut:
+    """The tiny models' held-out sentences in one file, synthesized once (tests/held_out.py)."""
+    return write_held_out(tmp_path_factory.mktemp("held-out"))
 
 
 @pytest.fixture(scope="session")
