@@ -28,7 +28,12 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from tui_captions.asr.sherpa.model_dir import Family, SherpaDir, read_sherpa_dir
+from tui_captions.asr.sherpa.model_dir import (
+    ENCODER_CONTRACTS,
+    Family,
+    SherpaDir,
+    read_sherpa_dir,
+)
 
 OPSET = 17
 # Digital silence is log(eps) = -15.9 in every bin of sherpa-onnx's features; speech and
@@ -416,19 +421,9 @@ def write_ebranchformer(
     states.append(State("processed_lens", "new_processed_lens", ("N",), INT64))
     metadata = {
         "model_type": "ebranchformer",
-        **{
-            key: getattr(size, key)
-            for key in (
-                "num_hidden_layers",
-                "hidden_size",
-                "intermediate_size",
-                "csgu_kernel_size",
-                "merge_conv_kernel",
-                "left_context_len",
-                "num_heads",
-                "head_dim",
-            )
-        },
+        # The keys the checker reads, so sherpa-onnx loading this model (the tests do)
+        # also shows the checker's list is whole.
+        **{key: getattr(size, key) for key in ENCODER_CONTRACTS["ebranchformer"].ints},
     }
     chunk = size.icefall.decode_chunk_len + 8
     _write_icefall(directory, ICEFALL_STEM, int8, size.icefall, seed, chunk, states, metadata)

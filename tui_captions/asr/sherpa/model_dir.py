@@ -504,7 +504,7 @@ ENCODER_CONTRACTS: dict[Family, Contract] = {
         ),
         positive=_CHUNK,
         inputs=_ebranchformer_states,
-        outputs=lambda values: _ebranchformer_states(values),
+        outputs=_ebranchformer_states,
     ),
     "zipformer": Contract(
         "encoder",
