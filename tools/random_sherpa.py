@@ -317,6 +317,12 @@ def _write_icefall(
 # --- LSTM (csrc/online-lstm-transducer-model.cc) ---------------------------------------------
 
 
+def _contract_ints(family: Family, size: object) -> dict[str, int]:
+    """The integer keys the checker reads for ``family``, from the size's fields of the same
+    names: sherpa-onnx loading the model (the tests do) then also shows the list is whole."""
+    return {key: getattr(size, key) for key in ENCODER_CONTRACTS[family].ints}
+
+
 @dataclass(frozen=True)
 class Lstm:
     num_encoder_layers: int = 2
@@ -334,12 +340,7 @@ def write_lstm(directory: Path, seed: int = 0, int8: bool = False, size: Lstm = 
         State("state0", "new_state0", (layers, "N", size.d_model)),
         State("state1", "new_state1", (layers, "N", size.rnn_hidden_size)),
     ]
-    metadata = {
-        "model_type": "lstm",
-        "num_encoder_layers": layers,
-        "rnn_hidden_size": size.rnn_hidden_size,
-        "d_model": size.d_model,
-    }
+    metadata = {"model_type": "lstm", **_contract_ints("lstm", size)}
     chunk = size.icefall.decode_chunk_len + size.right_context
     _write_icefall(directory, ICEFALL_STEM, int8, size.icefall, seed, chunk, states, metadata)
 
@@ -367,14 +368,7 @@ def write_conformer(
         State("cached_attn", "next_cached_attn", (layers, size.left_context, "N", dim)),
         State("cached_conv", "next_cached_conv", (layers, size.cnn_module_kernel - 1, "N", dim)),
     ]
-    metadata = {
-        "model_type": "conformer",
-        "num_encoder_layers": layers,
-        "left_context": size.left_context,
-        "encoder_dim": dim,
-        "pad_length": size.pad_length,
-        "cnn_module_kernel": size.cnn_module_kernel,
-    }
+    metadata = {"model_type": "conformer", **_contract_ints("conformer", size)}
     chunk = size.icefall.decode_chunk_len + size.pad_length
     lens: list[Value] = [("processed_lens", INT64, ("N",))]
     _write_icefall(directory, ICEFALL_STEM, int8, size.icefall, seed, chunk, states, metadata, lens)
@@ -419,12 +413,7 @@ def write_ebranchformer(
             ),
         ]
     states.append(State("processed_lens", "new_processed_lens", ("N",), INT64))
-    metadata = {
-        "model_type": "ebranchformer",
-        # The keys the checker reads, so sherpa-onnx loading this model (the tests do)
-        # also shows the checker's list is whole.
-        **{key: getattr(size, key) for key in ENCODER_CONTRACTS["ebranchformer"].ints},
-    }
+    metadata = {"model_type": "ebranchformer", **_contract_ints("ebranchformer", size)}
     chunk = size.icefall.decode_chunk_len + 8
     _write_icefall(directory, ICEFALL_STEM, int8, size.icefall, seed, chunk, states, metadata)
 
