@@ -64,3 +64,31 @@ def test_a_centroid_follows_its_speaker_as_the_voice_drifts() -> None:
         drifted = np.cos(angle) * voice(0) + np.sin(angle) * voice(1)
         assert clusterer.add(step, drifted, 1.0) == {step: 0}
     assert clusterer.speaker_count == 1
+
+
+def test_a_waiting_short_turn_goes_to_the_nearest_speaker_once_others_talked_long_enough() -> None:
+    clusterer = OnlineClusterer(ClusterSettings(new_speaker_s=2.0, settle_s=3.0))
+    clusterer.add("a", voice(0), 2.0)
+    clusterer.add("b", voice(1), 2.0)
+    short = voice(1) * 0.5 + voice(2)  # unlike both: waits
+    assert clusterer.add("short", short, 1.5) == {"short": None}
+    assert clusterer.add("c", voice(0, 0.05, 1), 1.5) == {"c": 0}
+    assert clusterer.add("d", voice(0, 0.05, 2), 1.5) == {"short": 1, "d": 0}
+    assert clusterer.speaker_count == 2
+
+
+def test_at_the_end_waiting_pieces_go_to_the_nearest_speaker() -> None:
+    clusterer = OnlineClusterer(ClusterSettings(new_speaker_s=2.0))
+    clusterer.add("a", voice(0), 2.0)
+    clusterer.add("b", voice(1), 2.0)
+    assert clusterer.add("short", voice(0) + voice(2) * 1.2, 1.5) == {"short": None}
+    assert clusterer.settle() == {"short": 0}
+    assert clusterer.settle() == {}
+    assert clusterer.speaker_count == 2
+
+
+def test_a_single_short_voice_is_speaker_one_when_the_audio_ends() -> None:
+    clusterer = OnlineClusterer(ClusterSettings(new_speaker_s=2.0))
+    assert clusterer.add("only", voice(0), 0.8) == {"only": None}
+    assert clusterer.settle() == {"only": 0}
+    assert clusterer.speaker_count == 1

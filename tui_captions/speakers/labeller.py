@@ -17,7 +17,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -118,7 +118,7 @@ class SpeakerLabeller:
         """The source ended: label what is left and wait for the thread (if any) up to
         ``timeout`` seconds; past it the rest is not labelled and the thread ends soon."""
         if self._thread is None:
-            self._guarded(self._finish_region)
+            self._guarded(self._finish_source)
             return
         self._put(None)
         self._thread.join(timeout)
@@ -175,7 +175,7 @@ class SpeakerLabeller:
             if self._abandoned.is_set():
                 return
             if item is None:
-                self._guarded(self._finish_region)
+                self._guarded(self._finish_source)
                 return
             if not self.failed:
                 samples, start = item
@@ -241,6 +241,11 @@ class SpeakerLabeller:
         elif self._region is not None:
             self._close(Region(self._region.start, self._region.end, closed=True))
 
+    def _finish_source(self) -> None:
+        """The audio ended: close what is open and decide the turns still waiting."""
+        self._finish_region()
+        self._apply(self._clusterer.settle())
+
     def _label(
         self, window_start: float, window_end: float, span_start: float, span_end: float
     ) -> None:
@@ -267,6 +272,9 @@ class SpeakerLabeller:
                 "more speakers than the cap of %d: new voices get the nearest speaker's label",
                 self._clusterer.settings.max_speakers,
             )
+        self._apply(decided)
+
+    def _apply(self, decided: dict[Hashable, int | None]) -> None:
         for index, speaker in decided.items():
             assert isinstance(index, int)
             self._set(index, speaker)
