@@ -1,16 +1,18 @@
 """The tiny models' known answer: held-out sentences (new word orders of their vocabulary,
 voices in the training ranges) joined by pauses into one file, read by ``captions-tui
-transcribe`` in a real process. The clip is synthesized once a test session
-(``held_out_clip`` in conftest) and shared by every tiny model's WER test."""
+transcribe`` in the test's process (the CLI's code, without a process start). The clip is
+synthesized once a test session (``held_out_clip`` in conftest) and shared by every tiny
+model's WER test."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from tests.cli import run_cli
 from tools.tiny_model.data import Utterance, make_utterances, write_clip
 from tools.tiny_model.evaluate import wer
 
@@ -38,13 +40,21 @@ def write_held_out(folder: Path) -> HeldOut:
     return HeldOut(clip, utterances)
 
 
-def transcribe_held_out(held_out: HeldOut, model: Path, *options: str) -> Transcribed:
+def transcribe_held_out(
+    capsys: pytest.CaptureFixture[str], held_out: HeldOut, model: Path, *options: str
+) -> Transcribed:
     """The clip through ``transcribe --model MODEL *options`` (raw words, jsonl), scored."""
-    out = subprocess.run(
-        [sys.executable, "-m", "tui_captions.cli", "transcribe", str(held_out.clip),
-         "--model", str(model), *options, "--format", "jsonl", "--raw"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    out = run_cli(
+        capsys,
+        "transcribe",
+        held_out.clip,
+        "--model",
+        model,
+        *options,
+        "--format",
+        "jsonl",
+        "--raw",
+    )
     assert out.returncode == 0, out.stderr
     segments = [json.loads(line) for line in out.stdout.splitlines()]
     reference = " ".join(u.text for u in held_out.utterances)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.hotwords import SEED, random_phrases
+from tests.cli import one_error_line, run_cli
 from tools.tiny_model.data import make_utterances, write_clip
 from tui_captions.text.names import NO_MODEL
 
@@ -80,16 +81,18 @@ def test_hotwords_raise_the_recall_of_the_words_the_model_gets_wrong(
     ],
 )
 def test_bad_hotwords_are_one_line_and_exit_2(
-    args: list[str], message: str, speech_wav: Path, tmp_path: Path
+    args: list[str],
+    message: str,
+    speech_wav: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     (tmp_path / "empty.txt").write_text("# nothing yet\n\n")
     swap = {"EMPTY": tmp_path / "empty.txt", "MISSING": tmp_path / "no.txt", "CTC": CTC_MODEL}
     options = [str(swap.get(a, a)) for a in args]
     model = [] if "--model" in options else ["--model", str(MODEL)]
-    result = transcribe(speech_wav, *model, *options)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], lines
+    refused = run_cli(capsys, "transcribe", speech_wav, *model, *options, "--punctuation", NO_MODEL)
+    assert message in one_error_line(refused)
 
 
 @pytest.fixture(scope="module")

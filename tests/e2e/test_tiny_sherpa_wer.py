@@ -2,7 +2,7 @@
 
 A small LSTM transducer in sherpa-onnx's ``lstm`` contract (trained by
 ``tools/tiny_sherpa``). Held-out sentences (new word orders, voices in the
-training ranges) joined by pauses into one file, in a real process: the
+training ranges) joined by pauses into one file, through the command line: the
 model directory, sherpa-onnx's features and searches, the engine's chunks,
 endpoints and flush, and the CLI all have to work for the error rate to stay low.
 """
@@ -23,9 +23,11 @@ MAX_WER = 0.10
 
 
 @pytest.mark.parametrize("decoder", ["beam", "greedy"])
-def test_held_out_wer_through_transcribe(held_out_clip: HeldOut, decoder: str) -> None:
+def test_held_out_wer_through_transcribe(
+    capsys: pytest.CaptureFixture[str], held_out_clip: HeldOut, decoder: str
+) -> None:
     """Modified beam search (the default for transducers) and greedy search."""
-    result = transcribe_held_out(held_out_clip, FIXTURE, "--decoder", decoder)
+    result = transcribe_held_out(capsys, held_out_clip, FIXTURE, "--decoder", decoder)
     assert result.error_rate <= MAX_WER, f"WER {result.error_rate:.1%}: {result.hypothesis}"
     # Lines end at the pauses between sentences, not in the middle of them.
     assert SENTENCES * 0.8 <= result.lines <= SENTENCES * 1.2

@@ -10,7 +10,7 @@ import pytest
 import srt
 import webvtt
 
-from tui_captions.cli import main
+from tests.cli import run_cli
 from tui_captions.core.segments import Segment
 from tui_captions.transcript.journal import SessionJournal
 
@@ -33,10 +33,8 @@ def journal(tmp_path: Path) -> Path:
 
 
 def export(capsys: pytest.CaptureFixture[str], journal: Path, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    status = main(["export", str(journal), *args])
-    printed = capsys.readouterr()
-    return status, printed.out, printed.err
+    done = run_cli(capsys, "export", journal, *args)
+    return done.returncode, done.stdout, done.stderr
 
 
 def test_every_format_names_each_lines_speaker(
@@ -75,10 +73,9 @@ def test_speakers_as_naming_a_speaker_the_session_lacks_is_one_line(
 def test_speakers_as_without_names_is_one_usage_line(
     capsys: pytest.CaptureFixture[str], journal: Path
 ) -> None:
-    with pytest.raises(SystemExit) as stop:
-        export(capsys, journal, "--speakers-as", "Speaker 1")
-    assert stop.value.code == 2
-    assert "'Speaker 1' is not LABEL=NAME" in capsys.readouterr().err
+    status, _, err = export(capsys, journal, "--speakers-as", "Speaker 1")
+    assert status == 2
+    assert "'Speaker 1' is not LABEL=NAME" in err
 
 
 def test_speakers_as_names_one_sources_speaker_by_its_voice(

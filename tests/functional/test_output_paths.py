@@ -1,7 +1,7 @@
 """Output paths that cannot be written: one line naming the path, exit 2, no half-written file.
 
-``transcribe -o`` and ``export -o`` as a user runs them (real processes, real
-file systems): a missing folder, a folder that refuses files (/proc, /sys),
+``transcribe -o`` and ``export -o`` as a user gives them (run in the test's
+process, on real file systems): a missing folder, a folder that refuses files (/proc, /sys),
 a folder given as the file, and a really full disk (a 16 kB tmpfs, where the
 test may mount one). A file that was there before stays as it was.
 """
@@ -9,30 +9,21 @@ test may mount one). A file that was there before stays as it was.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import one_error_line, run_cli
 from tui_captions.core.segments import Segment
 from tui_captions.transcript.journal import SessionJournal, sessions_dir
 
 MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
-CLI = [sys.executable, "-m", "tui_captions.cli"]
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *map(str, args)], capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def refused(result: subprocess.CompletedProcess[str], path: Path, advice: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("captions-tui: error: cannot write"), lines
-    assert str(path) in lines[0] and advice in lines[0], lines[0]
+    line = one_error_line(result)
+    assert line.startswith("captions-tui: error: cannot write"), line
+    assert str(path) in line and advice in line, line
 
 
 @pytest.fixture(scope="module")
@@ -70,16 +61,21 @@ def test_unwritable_output_paths_are_refused_in_one_line(
     speech_wav: Path,
     saved_session: str,
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = Path(
         where.replace("MISSING", str(tmp_path / "missing")).replace("FOLDER", str(tmp_path))
     )
-    refused(cli(*command(name, speech_wav, saved_session), "-o", path), path, advice)
+    refused(run_cli(capsys, *command(name, speech_wav, saved_session), "-o", path), path, advice)
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_a_full_disk_leaves_the_old_file_as_it_was(
-    name: str, speech_wav: Path, saved_session: str, tiny_fs: Path
+    name: str,
+    speech_wav: Path,
+    saved_session: str,
+    tiny_fs: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     target = tiny_fs / "talk.srt"
     target.write_text("an older transcript\n")
@@ -87,10 +83,14 @@ def test_a_full_disk_leaves_the_old_file_as_it_was(
     with filler.open("wb", buffering=0) as fill, pytest.raises(OSError, match="No space"):
         while True:
             fill.write(b"x" * 512)
-    refused(cli(*command(name, speech_wav, saved_session), "-o", target), target, "disk is full")
+    refused(
+        run_cli(capsys, *command(name, speech_wav, saved_session), "-o", target),
+        target,
+        "disk is full",
+    )
     assert target.read_text() == "an older transcript\n"
     assert sorted(p.name for p in tiny_fs.iterdir()) == ["filler", "talk.srt"]  # no leftovers
     filler.unlink()  # room again: the same command now writes the whole file
-    written = cli(*command(name, speech_wav, saved_session), "-o", target)
+    written = run_cli(capsys, *command(name, speech_wav, saved_session), "-o", target)
     assert written.returncode == 0, written.stderr
     assert target.read_text().startswith("1\n00:00:0")

@@ -20,8 +20,8 @@ import webvtt
 from av.subtitles.subtitle import AssSubtitle
 
 from tests.audio_files import read_audio, write_audio
+from tests.cli import one_error_line, run_cli
 from tui_captions.asr.defaults import DEFAULT_QUANTIZE
-from tui_captions.cli import main
 from tui_captions.text.names import BUNDLED
 
 COMMAND = [sys.executable, "-m", "tui_captions.cli"]
@@ -40,18 +40,6 @@ def transcribe(*args: str | Path, timeout: float = 120) -> subprocess.CompletedP
         text=True,
         timeout=timeout,
     )
-
-
-def in_process(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    """``captions-tui transcribe ARGS`` in this process (torch is loaded already): the exit
-    status, stdout and stderr. For the tests whose subject is not the process itself."""
-    capsys.readouterr()
-    try:
-        status = main(["transcribe", *map(str, args)])
-    except SystemExit as refused:  # argparse's own errors, as the process would exit
-        status = int(refused.code or 0)
-    printed = capsys.readouterr()
-    return status, printed.out, printed.err
 
 
 @pytest.fixture(scope="module")
@@ -89,17 +77,17 @@ def test_formats_and_stats(
     assert stats["compute_ms_p50"] <= stats["compute_ms_p95"] <= stats["compute_ms_max"]
 
     # The other formats of the same run, in this process (torch is loaded already).
-    _, text, _ = in_process(capsys, speech_files["wav"], "--model", micro_model_dir)
+    text = run_cli(capsys, "transcribe", speech_files["wav"], "--model", micro_model_dir).stdout
     assert text.splitlines() == [e["text"] for e in events]
 
     # Subtitles: the format from -o's suffix (it wrote plain text into talk.srt), read by
     # FFmpeg, srt and webvtt-py: every word in order, each cue on its segment's speech.
     for suffix in ("srt", "vtt"):
         path = tmp_path / f"talk.{suffix}"
-        status, _, err = in_process(
-            capsys, speech_files["wav"], "--model", micro_model_dir, "-o", path
+        done = run_cli(
+            capsys, "transcribe", speech_files["wav"], "--model", micro_model_dir, "-o", path
         )
-        assert status == 0, err
+        assert done.returncode == 0, done.stderr
         cues = subtitles(path)
         assert cues == ffmpeg_cues(path)
         words = " ".join(text for _, _, text in cues).split()
@@ -150,12 +138,12 @@ def test_quantize_from_settings_file_and_command_line(
 
     def used(*options: str) -> tuple[str, str]:
         # The file below may be ignored: no download for the punctuation.
-        status, _, err = in_process(
-            capsys, speech_wav, "--model", micro_model_dir, "--punctuation", BUNDLED,
-            "--stats", *options,
+        done = run_cli(
+            capsys, "transcribe", speech_wav, "--model", micro_model_dir,
+            "--punctuation", BUNDLED, "--stats", *options,
         )  # fmt: skip
-        assert status == 0, err
-        *warnings, stats = err.strip().splitlines()
+        assert done.returncode == 0, done.stderr
+        *warnings, stats = done.stderr.strip().splitlines()
         return json.loads(stats)["quantize"], "\n".join(warnings)
 
     for mode, other in (("int8", "none"), ("none", "int8")):
@@ -177,33 +165,26 @@ def test_wav_flac_and_mp3_decode_alike(
     outputs = {}
     for ext, path in speech_files.items():
         out = tmp_path / f"{ext}.txt"
-        status, printed, err = in_process(capsys, path, "--model", micro_model_dir, "-o", out)
-        assert status == 0, err
-        assert printed == ""
+        done = run_cli(capsys, "transcribe", path, "--model", micro_model_dir, "-o", out)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == ""
         outputs[ext] = out.read_text()
     assert outputs["flac"] == outputs["wav"]  # lossless: the very same samples
     assert outputs["mp3"].strip()
 
 
-def user_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("captions-tui: error: ")
-    return lines[0]
-
-
 def test_bad_input_gets_one_line_and_exit_2(
-    micro_model_dir: Path, speech_wav: Path, tmp_path: Path
+    micro_model_dir: Path, speech_wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    def user_error(*args: str | Path) -> str:
+        return one_error_line(run_cli(capsys, "transcribe", *args))
+
     not_audio = tmp_path / "notes.txt"
     not_audio.write_text("these are not the sounds you are looking for\n" * 50)
-    assert "no such file" in user_error(
-        transcribe(tmp_path / "missing.wav", "--model", micro_model_dir)
-    )
-    assert "not an audio file" in user_error(transcribe(not_audio, "--model", micro_model_dir))
+    assert "no such file" in user_error(tmp_path / "missing.wav", "--model", micro_model_dir)
+    assert "not an audio file" in user_error(not_audio, "--model", micro_model_dir)
     # The input is checked first (it is quick), then the model.
-    missing_model = user_error(transcribe(speech_wav, "--model", tmp_path / "no-model"))
+    missing_model = user_error(speech_wav, "--model", tmp_path / "no-model")
     assert "not a model directory" in missing_model
 
 
@@ -245,9 +226,11 @@ def test_a_reader_that_goes_away_is_no_error(micro_model_dir: Path, speech_wav: 
 
 @pytest.mark.skipif(torch_sees_cuda(), reason="this machine has a CUDA device")
 def test_compute_cuda_without_a_gpu_is_one_clear_line(
-    micro_model_dir: Path, speech_wav: Path
+    micro_model_dir: Path, speech_wav: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    message = user_error(transcribe(speech_wav, "--model", micro_model_dir, "--compute", "cuda"))
+    message = one_error_line(
+        run_cli(capsys, "transcribe", speech_wav, "--model", micro_model_dir, "--compute", "cuda")
+    )
     assert "--compute cuda" in message and "--compute cpu" in message
 
 
@@ -277,11 +260,11 @@ def test_endpoint_options_end_lines_where_they_say(
     """The demo clip: eight sentences with 0.9 s pauses, through the tiny trained model."""
 
     def segments(*options: str) -> list[dict[str, float]]:
-        status, out, err = in_process(
-            capsys, DEMO_CLIP, "--model", TINY_MODEL, "--format", "jsonl", *options
+        done = run_cli(
+            capsys, "transcribe", DEMO_CLIP, "--model", TINY_MODEL, "--format", "jsonl", *options
         )
-        assert status == 0, err
-        return [json.loads(line) for line in out.splitlines()]
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines()]
 
     default = segments()
     assert 6 <= len(default) <= 10  # about a line a sentence
@@ -295,6 +278,8 @@ def test_endpoint_options_end_lines_where_they_say(
     settings.write_text(f'endpoint_silence = 2.0\npunctuation = "{BUNDLED}"\n')
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert len(segments()) == len(segments("--endpoint-silence", "2"))
-    status, _, err = in_process(capsys, DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0")
-    assert status == 2
-    assert "--endpoint-silence: must be a finite number more than 0" in err
+    refused = run_cli(
+        capsys, "transcribe", DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0"
+    )
+    assert refused.returncode == 2
+    assert "--endpoint-silence: must be a finite number more than 0" in refused.stderr

@@ -4,19 +4,18 @@ said it (live: when it is shown, or in a later ``speaker`` event)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.audio_files import write_audio
+from tests.cli import run_cli
 from tests.speaker_audio import TINY_SPEAKERS
 from tools.tiny_speakers.conversations import Conversation, conversation, distinct_speakers
-from tui_captions.cli import main
 from tui_captions.speakers.vad import SAMPLE_RATE
 
 TINY_EMFORMER = Path(__file__).parents[1] / "fixtures" / "tiny-emformer"
@@ -38,10 +37,8 @@ def two_voices(tmp_path_factory: pytest.TempPathFactory) -> tuple[Conversation, 
 
 
 def transcribe(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    capsys.readouterr()
-    status = main(["transcribe", *map(str, args)])
-    printed = capsys.readouterr()
-    return status, printed.out, printed.err
+    done = run_cli(capsys, "transcribe", *args)
+    return done.returncode, done.stdout, done.stderr
 
 
 def test_each_line_carries_the_speaker_of_its_voice(
@@ -74,25 +71,27 @@ def assert_each_voice_has_its_label(talk: Conversation, lines: list[dict[str, An
     assert agreeing >= 0.8 * len(pairs), pairs
 
 
-def live(tmp_path: Path, audio: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """``live`` on ``audio`` played 4 times as fast as real time, in a process of its own."""
-    command = ["live", "--input", audio, "--input-speed", "4", "--model", TINY_EMFORMER, *args]
-    return subprocess.run(
-        [sys.executable, "-m", "tui_captions.cli", *map(str, command)],
-        env={**os.environ, "XDG_DATA_HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+@pytest.fixture
+def live(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``live`` on a file played 4 times as fast as real time, journaled in ``tmp_path``."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+
+    def run(audio: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+        command: list[str | Path] = ["live", "--input", audio, "--input-speed", "4"]
+        command += ["--model", TINY_EMFORMER]
+        return run_cli(capsys, *command, *args)
+
+    return run
 
 
 def test_live_lines_carry_their_speaker_when_shown_or_in_a_later_event(
-    tmp_path: Path, two_voices: tuple[Conversation, Path]
+    live: Callable[..., subprocess.CompletedProcess[str]], two_voices: tuple[Conversation, Path]
 ) -> None:
     talk, path = two_voices
     result = live(
-        tmp_path, path, "--format", "jsonl", "--raw", "--speakers", "--speaker-model", TINY_SPEAKERS
+        path, "--format", "jsonl", "--raw", "--speakers", "--speaker-model", TINY_SPEAKERS
     )
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr.replace("punctuation: ", ""), result.stderr
@@ -104,11 +103,11 @@ def test_live_lines_carry_their_speaker_when_shown_or_in_a_later_event(
 
 
 def test_live_with_a_damaged_speaker_model_warns_once_and_captions_without_labels(
-    tmp_path: Path, speech_wav: Path
+    live: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path, speech_wav: Path
 ) -> None:
     damaged = tmp_path / "speaker.onnx"
     damaged.write_bytes(TINY_SPEAKERS.read_bytes()[:1000])
-    result = live(tmp_path, speech_wav, "--speakers", "--speaker-model", damaged)
+    result = live(speech_wav, "--speakers", "--speaker-model", damaged)
     assert result.returncode == 0, result.stderr
     (warning,) = [line for line in result.stderr.splitlines() if "speaker.onnx" in line]
     assert warning.endswith("captions go on without speaker labels")

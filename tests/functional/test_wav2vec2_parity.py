@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +10,12 @@ import pytest
 import torch
 
 from bench.reference_pipeline import reference_ctc_transcript
+from tests.cli import one_error_line, run_cli
 from tools.random_wav2vec2 import make_random_wav2vec2
 from tui_captions.asr.engine import DecodeOptions, RunOptions
 from tui_captions.asr.wav2vec2.engine import load_wav2vec2
 from tui_captions.audio.decode import decode_audio
 from tui_captions.core.segments import Segment
-
-COMMAND = [sys.executable, "-m", "tui_captions.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +52,12 @@ def test_a_clip_within_one_window_reads_as_the_seed_pipeline_reads_it(
 
 
 def test_transcribe_and_export_with_a_ctc_model_directory(
-    wav2vec2_model_dir: Path, speech_wav: Path, tmp_path: Path
+    wav2vec2_model_dir: Path, speech_wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The commands do not know which engine they drive: same output formats, same stats."""
-    out = subprocess.run(
-        [*COMMAND, "transcribe", str(speech_wav), "--model", str(wav2vec2_model_dir),
-         "--format", "jsonl", "--stats"],
-        capture_output=True, text=True, timeout=120,
+    out = run_cli(
+        capsys, "transcribe", speech_wav, "--model", wav2vec2_model_dir, "--format", "jsonl",
+        "--stats",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     events = [json.loads(line) for line in out.stdout.splitlines()]
@@ -70,12 +66,10 @@ def test_transcribe_and_export_with_a_ctc_model_directory(
     assert stats["chunks"] >= 2 and stats["rtf"] > 0
 
 
-def test_the_emformer_refuses_ctc_decoder_options(micro_model_dir: Path, speech_wav: Path) -> None:
-    out = subprocess.run(
-        [*COMMAND, "transcribe", str(speech_wav), "--model", str(micro_model_dir),
-         "--decoder", "greedy"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert out.returncode != 0
-    assert "--decoder and --lm choose a CTC model's decoder" in out.stderr
-    assert "Traceback" not in out.stderr
+def test_the_emformer_refuses_ctc_decoder_options(
+    micro_model_dir: Path, speech_wav: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    refused = run_cli(
+        capsys, "transcribe", speech_wav, "--model", micro_model_dir, "--decoder", "greedy"
+    )
+    assert "--decoder and --lm choose a CTC model's decoder" in one_error_line(refused)
