@@ -1,5 +1,6 @@
-"""Readable captions as a user gets them: `punctuate`, `transcribe`, `live` and `export`, in real
-processes with the bundled punctuation model (the tests' settings name it)."""
+"""Readable captions as a user gets them: `punctuate`, `transcribe`, `live` and `export`, with
+the bundled punctuation model (the tests' settings name it); `punctuate` and `export` in real
+processes (stdin, and no torch), the others in the test's own."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import run_cli
 from tui_captions.core.segments import Segment
 from tui_captions.transcript.journal import SessionJournal, sessions_dir
 
@@ -64,17 +66,26 @@ def test_punctuate_refuses_binary_input_in_one_line(tmp_path: Path) -> None:
 
 
 def test_transcribe_and_live_write_readable_lines_and_raw_keeps_the_words(
-    speech_wav: Path,
+    speech_wav: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    readable = cli("transcribe", speech_wav, "--model", MODEL, "--format", "jsonl")
+    readable = run_cli(capsys, "transcribe", speech_wav, "--model", MODEL, "--format", "jsonl")
     assert readable.returncode == 0, readable.stderr
     events = [json.loads(line) for line in readable.stdout.splitlines()]
     assert events and all(e["text"][0].isupper() for e in events)
     assert all(words(e["text"]) == e.get("raw", e["text"]).split() for e in events)
-    raw = cli("transcribe", speech_wav, "--model", MODEL, "--raw")
+    raw = run_cli(capsys, "transcribe", speech_wav, "--model", MODEL, "--raw")
     assert raw.stdout.split() == " ".join(e.get("raw", e["text"]) for e in events).split()
-    live = cli(
-        "live", "--input", speech_wav, "--input-speed", "8", "--model", MODEL, "--format", "jsonl"
+    live = run_cli(
+        capsys,
+        "live",
+        "--input",
+        speech_wav,
+        "--input-speed",
+        "8",
+        "--model",
+        MODEL,
+        "--format",
+        "jsonl",
     )
     assert live.returncode == 0, live.stderr
     finals = [json.loads(line) for line in live.stdout.splitlines()]
@@ -82,11 +93,11 @@ def test_transcribe_and_live_write_readable_lines_and_raw_keeps_the_words(
 
 
 def test_a_broken_punctuation_model_is_one_warning_and_captions_go_on(
-    speech_wav: Path, tmp_path: Path
+    speech_wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "model.onnx").write_bytes(b"not a model")
     (tmp_path / "bpe.vocab").write_text("<unk>\t0\n<s>\t0\n</s>\t0\n\u2581a\t-1\n")
-    result = cli("transcribe", speech_wav, "--model", MODEL, "--punctuation", tmp_path)
+    result = run_cli(capsys, "transcribe", speech_wav, "--model", MODEL, "--punctuation", tmp_path)
     assert result.returncode == 0 and result.stdout.strip()
     warnings = result.stderr.strip().splitlines()
     assert len(warnings) == 1 and warnings[0].startswith(
