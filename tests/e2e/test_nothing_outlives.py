@@ -33,6 +33,7 @@ from tui_captions.transcript.journal import read_journal
 MODEL = Path(__file__).resolve().parents[1] / "fixtures" / "tiny-emformer"
 GONE_WITHIN_S = 3.0
 SENTENCE = "the old man and the young woman walk near the river"
+FIRST_WORDS = "the old man"
 RATE = 16_000
 
 pytestmark = pytest.mark.slow
@@ -40,13 +41,18 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def long_speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A sentence three times with pauses: the first becomes a final line while the
-    rest is still playing when the app is killed."""
+    """A few words, then a sentence twice, with pauses: the words soon become a final line
+    while the rest is still playing when the app is killed."""
     directory = tmp_path_factory.mktemp("speech")
-    wav = espeak_wav(directory / "sentence.wav", SENTENCE)
-    sentence = np.concatenate(list(decode_audio(str(wav), RATE)))
+
+    def spoken(name: str, text: str) -> np.ndarray:
+        wav = espeak_wav(directory / f"{name}.wav", text)
+        return np.concatenate(list(decode_audio(str(wav), RATE)))
+
+    words, sentence = spoken("words", FIRST_WORDS), spoken("sentence", SENTENCE)
     pause = np.zeros(int(1.5 * RATE), dtype=np.float32)
-    return write_audio(directory / "long.wav", np.concatenate([sentence, pause] * 3), RATE)
+    speech = np.concatenate([words, pause, sentence, pause, sentence, pause])
+    return write_audio(directory / "long.wav", speech, RATE)
 
 
 @pytest.fixture
@@ -113,7 +119,9 @@ def test_no_process_or_capture_stream_outlives_the_app(
     command = [str(Path(sys.executable).parent / "captions-tui")]
     command += ["live"] if front_end == "live" else []
     command += ["--device", null_sink.monitor] if source == "monitor" else []
-    command += ["--input", str(long_speech)] if source == "ffmpeg" else []
+    # The file plays 3 times as fast as real time: what it is read with, not its pace, is
+    # the subject (the sink's monitor plays at the pace of the player).
+    command += ["--input", str(long_speech), "--input-speed", "3"] if source == "ffmpeg" else []
     command += ["--model", str(MODEL)]
     data = tmp_path / "data"
     env = {
