@@ -9,10 +9,27 @@ import numpy as np
 import pytest
 from pyannote.core import Annotation, Segment
 
-from tests.audio_files import read_audio
+from tests.audio_files import read_audio, write_audio
 from tools.pyannote_sample import DEFAULT_DEST as SAMPLE_DIR
+from tools.tiny_speakers.conversations import Conversation, conversation, distinct_speakers
+from tools.tiny_speakers.voices import SAMPLE_RATE
 
 TINY_SPEAKERS = Path(__file__).parent / "fixtures" / "tiny-speakers" / "tiny-speakers.onnx"
+
+
+def two_voice_talk(folder: Path, seconds: float) -> tuple[Conversation, Path]:
+    """Two held-out voices taking turns of 3-6 s, with pauses long enough to end the
+    recognizer's lines between them, and no overlap: each line has one speaker. Written to
+    ``folder``/talk.wav; the same conversation every time (a longer one starts the same)."""
+    talk = conversation(
+        distinct_speakers(2, seed=21),
+        seed=21,
+        seconds=seconds,
+        turn_s=(3.0, 6.0),
+        pause_s=(0.8, 1.2),
+        overlap_chance=0.0,
+    )
+    return talk, write_audio(folder / "talk.wav", talk.audio, SAMPLE_RATE)
 
 
 def pyannote_sample() -> tuple[np.ndarray, Annotation]:

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -148,13 +147,6 @@ def test_a_camera_that_stops_ends_the_source_in_one_line(
         "lavfi", "--model", random_av_dir,
     )  # fmt: skip
     one_error(result, "the camera stopped sending frames")
-
-
-@pytest.fixture
-def terminal() -> Iterator[Terminal]:
-    term = Terminal(f"captions-av-{os.getpid()}")
-    yield term
-    subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True, check=False)
 
 
 def start_in_terminal(terminal: Terminal, tmp_path: Path, command: list[str]) -> int:

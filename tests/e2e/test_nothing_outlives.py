@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -53,13 +51,6 @@ def long_speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pause = np.zeros(int(1.5 * RATE), dtype=np.float32)
     speech = np.concatenate([words, pause, sentence, pause, sentence, pause])
     return write_audio(directory / "long.wav", speech, RATE)
-
-
-@pytest.fixture
-def terminal() -> Iterator[Terminal]:
-    term = Terminal(f"captions-outlive-{os.getpid()}")
-    yield term
-    subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True, check=False)
 
 
 def children() -> dict[int, list[int]]:

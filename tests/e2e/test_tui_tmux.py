@@ -7,10 +7,8 @@ sink's monitor; the screen is read back with ``tmux capture-pane``.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,15 +23,6 @@ WORDS = set(SENTENCE.split())
 MIN_WORDS = 5  # of the 9 different words: the tiny model's errors leave room
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def terminal() -> Iterator[Terminal]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is not installed (apt-get install tmux)")
-    term = Terminal(f"captions-e2e-{os.getpid()}")
-    yield term
-    subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True, check=False)
 
 
 def test_installed_app_captions_the_monitor_in_a_terminal(

@@ -12,28 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.audio_files import write_audio
 from tests.cli import run_cli
-from tests.speaker_audio import TINY_SPEAKERS
-from tools.tiny_speakers.conversations import Conversation, conversation, distinct_speakers
-from tui_captions.speakers.vad import SAMPLE_RATE
+from tests.speaker_audio import TINY_SPEAKERS, two_voice_talk
+from tools.tiny_speakers.conversations import Conversation
 
 TINY_EMFORMER = Path(__file__).parents[1] / "fixtures" / "tiny-emformer"
 
 
 @pytest.fixture(scope="module")
 def two_voices(tmp_path_factory: pytest.TempPathFactory) -> tuple[Conversation, Path]:
-    """Turns of 3-6 s with pauses long enough to end the recognizer's lines between them."""
-    talk = conversation(
-        distinct_speakers(2, seed=21),
-        seed=21,
-        seconds=30.0,
-        turn_s=(3.0, 6.0),
-        pause_s=(0.8, 1.2),
-        overlap_chance=0.0,
-    )
-    path = write_audio(tmp_path_factory.mktemp("speakers") / "talk.wav", talk.audio, SAMPLE_RATE)
-    return talk, path
+    return two_voice_talk(tmp_path_factory.mktemp("speakers"), seconds=30.0)
 
 
 def transcribe(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
