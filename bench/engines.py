@@ -83,7 +83,6 @@ def compute(
 ) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for count in threads:
-        configure_threads(count)
         for subject in configurations:
             model = load_model(str(subject.directory), subject.quantize, count)
             chunk_s = model.format.chunk_seconds

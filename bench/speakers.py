@@ -11,7 +11,8 @@ pyannote.metrics' (0.25 s collar, overlap excluded). Cost: embedding and cluster
 per second of speech embedded, and per second of audio (VAD included), on this machine.
 With ``--captions S``: the tiny Emformer captions S seconds of a conversation paced as a
 live capture hands chunks over, alone and then with the labeller on its own thread
-beside it (fed the same chunks), in turns, twice; its per-chunk compute p95 each way.
+fed as the app feeds it (after each step), in turns (``--rounds``); its per-chunk compute
+p95 each way, pooled and per round.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import argparse
 import json
 import statistics
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pyannote.core import Segment
@@ -31,8 +32,9 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 from bench.latency import TINY_MODELS, load_model, paced_compute
 from tests.speaker_audio import TINY_SPEAKERS, annotation, pyannote_sample
 from tools.tiny_speakers.conversations import Conversation, conversation, distinct_speakers
-from tui_captions.asr.engine import DecodeOptions, RecognizerStream, StepResult
+from tui_captions.asr.engine import DecodeOptions
 from tui_captions.core.stats import percentile
+from tui_captions.pipeline.speakers import ListenedStream, SpeakerTap
 from tui_captions.speakers.embedding import SpeakerEmbedder
 from tui_captions.speakers.labeller import SpeakerLabeller
 from tui_captions.speakers.vad import SAMPLE_RATE, speech_regions
@@ -61,42 +63,33 @@ def der(talk: Conversation, labeller: SpeakerLabeller) -> float:
     return float(metric(reference, hypothesis, uem=Segment(0, talk.seconds)))
 
 
-@dataclass
-class _Fed:
-    """The recognizer, and the labeller fed each chunk as the capture side would (a put)."""
-
-    stream: RecognizerStream
-    labeller: SpeakerLabeller
-    heard: int = 0
-
-    def accept(self, chunk: np.ndarray) -> StepResult:
-        self.labeller.accept(chunk, self.heard / SAMPLE_RATE)
-        self.heard += len(chunk)
-        return self.stream.accept(chunk)
-
-
-def captions_p95(embedder: SpeakerEmbedder, seconds: float) -> dict[str, float]:
-    """The recognizer's per-chunk compute p95 without and with the labeller beside it."""
-    model = load_model(str(TINY_MODELS[0]), "int8")  # the tiny Emformer
+def captions_p95(embedder: SpeakerEmbedder, seconds: float, rounds: int) -> dict[str, Any]:
+    """The recognizer's per-chunk compute p95 without and with the labeller fed as the app
+    feeds it (:class:`ListenedStream`), in alternating runs: per round and over all."""
+    model = load_model(str(TINY_MODELS[0]), "int8")  # the tiny Emformer, on one thread
     size, period = model.format.chunk_samples, model.format.chunk_seconds
     talk = conversation(distinct_speakers(3, 77), 77, seconds)
     chunks = [talk.audio[i : i + size] for i in range(0, len(talk.audio) - size + 1, size)]
     paced_compute(model.create_stream(DecodeOptions()), chunks, None)  # warm-up, not counted
-    runs: dict[str, list[float]] = {"off": [], "on": []}
-    for labels in ("off", "on", "off", "on"):
-        stream = model.create_stream(DecodeOptions())
-        if labels == "off":
-            runs[labels] += paced_compute(stream, chunks, period)
-            continue
-        fed = _Fed(stream, SpeakerLabeller(embedder))
-        fed.labeller.start()
-        runs[labels] += paced_compute(fed, chunks, period)  # type: ignore[arg-type]
-        fed.labeller.finish()
-    p95 = {name: percentile(times, 95) for name, times in runs.items()}
+    runs: dict[str, list[list[float]]] = {"off": [], "on": []}
+    for _ in range(rounds):
+        runs["off"].append(paced_compute(model.create_stream(DecodeOptions()), chunks, period))
+        labeller = SpeakerLabeller(embedder)
+        labeller.start()
+        listened = ListenedStream(model.create_stream(DecodeOptions()), SpeakerTap(labeller))
+        runs["on"].append(paced_compute(listened, chunks, period))
+        labeller.finish()
+    per_round = [
+        round(percentile(on, 95) / percentile(off, 95), 3)
+        for off, on in zip(runs["off"], runs["on"], strict=True)
+    ]
+    p95 = {name: percentile([t for run in times for t in run], 95) for name, times in runs.items()}
     return {
+        "chunks_per_run": len(chunks),
         "captions_p95_ms_labels_off": round(p95["off"], 2),
         "captions_p95_ms_labels_on": round(p95["on"], 2),
         "ratio": round(p95["on"] / p95["off"], 3),
+        "ratio_per_round": per_round,
     }
 
 
@@ -107,10 +100,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--sample", action="store_true")
     parser.add_argument("--captions", type=float, metavar="S")
+    parser.add_argument("--rounds", type=int, default=3, help="with --captions: off/on pairs")
     args = parser.parse_args()
     embedder = SpeakerEmbedder(args.model)
     if args.captions:
-        print(json.dumps(captions_p95(embedder, args.captions)), flush=True)
+        print(json.dumps(captions_p95(embedder, args.captions, args.rounds)), flush=True)
         return
     results = []
     embed_per_speech, total_per_audio = [], []
