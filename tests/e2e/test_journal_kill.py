@@ -19,6 +19,7 @@ import pytest
 import srt
 
 from tests.audio_files import write_audio
+from tests.cli import run_cli
 from tools.tiny_model.data import make_utterances, synthesize_many, to_float
 from tui_captions.audio.decode import decode_audio
 from tui_captions.transcript.journal import read_journal
@@ -66,6 +67,8 @@ def test_kill_9_mid_speech_loses_nothing_printed(sentences_wav: Path, tmp_path: 
             "live",
             "--input",
             str(sentences_wav),
+            "--input-speed",  # the kill, not the pace, is the subject
+            "3",
             "--model",
             str(MODEL),
             "--record",
@@ -115,13 +118,16 @@ def test_kill_9_mid_speech_loses_nothing_printed(sentences_wav: Path, tmp_path: 
     assert recorded.size / RATE >= session.segments[-1].end - 0.5
 
 
-def test_recording_redone_by_transcribe_gives_what_live_printed(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+def test_recording_redone_by_transcribe_gives_what_live_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the test's process: what was recorded is the subject, not the process or the pace."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     wav = sentences(tmp_path, 3)
-    # The pace is not this test's subject: what was recorded is.
-    live = ["live", "--input", str(wav), "--input-speed", "4", "--model", str(MODEL), "--record"]
-    printed = cli(*live, env=env).stdout
+    printed = run_cli(
+        capsys, "live", "--input", wav, "--input-speed", "4", "--model", MODEL, "--record"
+    ).stdout
     (recording,) = (tmp_path / "data" / "captions-tui" / "sessions").glob("*.flac")
-    redone = cli("transcribe", str(recording), "--model", str(MODEL), env=env).stdout
+    redone = run_cli(capsys, "transcribe", recording, "--model", MODEL).stdout
     assert printed.strip()
     assert redone == printed
