@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from tui_captions.asr.catalog import WAV2VEC2_BASE_KWARGS, WAV2VEC2_LIBRISPEECH_CONFIG
+from tui_captions.asr.wav2vec2.model import build_model
 from tui_captions.asr.wav2vec2.model_dir import Wav2Vec2Config, write_wav2vec2_dir
 
 _SMALL: dict[str, Any] = {
@@ -50,7 +51,7 @@ def make_random_wav2vec2(
         WAV2VEC2_LIBRISPEECH_CONFIG, model_kwargs=dict(SIZES[size]), **config_changes
     )
     torch.manual_seed(seed)
-    model = config.build_model()
+    model = build_model(config)
     with torch.no_grad():
         model.aux.bias[config.blank] += blank_bias
     write_wav2vec2_dir(directory, config, model.state_dict())

@@ -22,8 +22,8 @@ import pytest
 
 from tools.random_sherpa import make_random_sherpa
 from tui_captions.asr import cards, catalog
-from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
 from tui_captions.asr.avsr.engine import load_avsr
+from tui_captions.asr.avsr.model_dir import FORMAT as AVSR_FORMAT
 from tui_captions.asr.cards import ReleaseArchive
 from tui_captions.asr.catalog import (
     RemoteFile,
@@ -341,7 +341,8 @@ def test_the_wav2vec2_download_drops_fairseqs_unused_rows_and_loads(
     into a directory whose CTC head has the bundle's 29 labels, in their order."""
     import torch
 
-    from tui_captions.asr.wav2vec2.model_dir import read_wav2vec2_config, read_wav2vec2_weights
+    from tui_captions.asr.wav2vec2.model import read_wav2vec2_weights
+    from tui_captions.asr.wav2vec2.model_dir import read_wav2vec2_config
 
     published = tmp_path / "published"
     published.mkdir()

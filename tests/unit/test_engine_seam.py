@@ -11,6 +11,7 @@ import torch
 from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
 from tui_captions.asr.hotwords import Hotword, HotwordError
 from tui_captions.asr.registry import engine_for
+from tui_captions.asr.runtime import configure_threads
 from tui_captions.asr.sherpa.engine import SherpaModel
 from tui_captions.errors import ComputeError, ModelError
 
@@ -56,3 +57,13 @@ def test_a_device_torch_does_not_see_is_a_compute_error(model_dir: Path) -> None
     """(sherpa-onnx's PyPI build runs on the CPU only: it refuses CUDA everywhere.)"""
     with pytest.raises(ComputeError):
         engine_for(model_dir)(model_dir, RunOptions(1, "none", "cuda"))
+
+
+def test_threads_reach_torch_through_the_engines_that_use_it(model_dir: Path) -> None:
+    """A torch engine applies torch's thread policy as it loads; sherpa-onnx takes --threads
+    in its own config and leaves torch's (it never imports torch) as it was."""
+    try:
+        loaded = engine_for(model_dir)(model_dir, RunOptions(3, "none", "cpu"))
+        assert torch.get_num_threads() == (1 if isinstance(loaded, SherpaModel) else 3)
+    finally:
+        configure_threads()  # the tests' one thread (conftest)

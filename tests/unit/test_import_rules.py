@@ -1,4 +1,5 @@
-"""House rules on imports: core packages never pull in Textual; engines stay apart."""
+"""House rules on imports: core packages never pull in Textual; engines stay apart; a
+sherpa-onnx model runs without torch."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import tui_captions
 
 PACKAGE = Path(tui_captions.__file__).parent
 CORE = ("audio", "asr", "transcript", "text", "vision", "speakers")
+TINY_SHERPA = Path(__file__).parents[1] / "fixtures" / "tiny-sherpa"
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -182,3 +186,25 @@ def test_the_seam_imports_no_engine_but_through_the_registry_and_catalog() -> No
         and engine_of(imported)
     )
     assert reaching == []
+
+
+@pytest.mark.parametrize(
+    "command", [["transcribe", "{wav}"], ["live", "--input", "{wav}", "--input-speed", "4"]]
+)
+def test_a_sherpa_model_captions_without_importing_torch(
+    command: list[str], speech_wav: Path
+) -> None:
+    """sherpa-onnx runs on ONNX Runtime: its users never wait the seconds torch takes to
+    import. Blocked in a fresh process, any import of torch would fail the command."""
+    argv = [word.format(wav=speech_wav) for word in command] + ["--model", str(TINY_SHERPA)]
+    code = (
+        "import sys\n"
+        "sys.modules['torch'] = None\n"
+        "from tui_captions.cli import main\n"
+        f"sys.exit(main({argv!r}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "quick brown" in result.stdout.lower()

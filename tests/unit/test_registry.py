@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
 from tui_captions.asr.avsr.engine import load_avsr
+from tui_captions.asr.avsr.model_dir import FORMAT as AVSR_FORMAT
 from tui_captions.asr.defaults import AV_MODEL_FILES
 from tui_captions.asr.directory import CONFIG_FILE
 from tui_captions.asr.emformer.model_dir import FORMAT as EMFORMER_FORMAT
 from tui_captions.asr.emformer.recognizer import load_emformer
 from tui_captions.asr.engine import RunOptions
-from tui_captions.asr.registry import engine_for
+from tui_captions.asr.registry import ENGINES, engine_for
 from tui_captions.errors import ModelError
 
 
@@ -49,3 +49,12 @@ def test_an_audio_visual_config_of_another_version_is_named(tmp_path: Path) -> N
     with pytest.raises(ModelError, match="format version 2 is not supported") as raised:
         load_avsr(directory, RunOptions(1, "none", "cpu"))
     assert str(directory / CONFIG_FILE) in str(raised.value)
+
+
+def test_a_foreign_format_is_one_line_naming_the_file_and_every_format(tmp_path: Path) -> None:
+    directory = av_directory(tmp_path / "av", {"format": "someone-else/model", "version": 1})
+    with pytest.raises(ModelError) as raised:
+        engine_for(directory)
+    message = str(raised.value)
+    assert len(message.splitlines()) == 1 and str(directory / CONFIG_FILE) in message
+    assert all(repr(fmt) in message for fmt in ENGINES)

@@ -15,7 +15,8 @@ from tui_captions.asr.directory import CONFIG_FILE, WEIGHTS_FILE
 from tui_captions.asr.engine import RunOptions
 from tui_captions.asr.registry import engine_for
 from tui_captions.asr.wav2vec2.engine import load_wav2vec2
-from tui_captions.asr.wav2vec2.model_dir import LogMel, LogMelFrontEnd, read_wav2vec2_config
+from tui_captions.asr.wav2vec2.model import LogMelFrontEnd
+from tui_captions.asr.wav2vec2.model_dir import LogMel, read_wav2vec2_config
 from tui_captions.errors import ModelError
 
 

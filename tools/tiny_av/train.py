@@ -48,14 +48,8 @@ from tools.talking_face import VISEMES
 from tools.tiny_av.data import NO_MOUTH, WORK_DIR, AvSet, build_set
 from tools.tiny_model.data import make_utterances
 from tools.tiny_model.loss import rnnt_loss
-from tui_captions.asr.avsr.engine import (
-    CONTEXT_FRAMES,
-    HINTS_FILE,
-    MEAN,
-    MODEL_FILE,
-    STD,
-    TOKENIZER_FILE,
-)
+from tui_captions.asr.avsr.engine import CONTEXT_FRAMES, MEAN, STD
+from tui_captions.asr.avsr.model_dir import HINTS_FILE, MODEL_FILE, TOKENIZER_FILE
 from tui_captions.asr.emformer.features import FeatureExtractor
 from tui_captions.asr.emformer.model_dir import load_model_dir
 

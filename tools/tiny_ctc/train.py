@@ -25,6 +25,7 @@ import torch
 from tools.tiny_model.data import WORK_DIR as SPEECH_DIR
 from tools.tiny_model.data import build_set, make_utterances
 from tools.tiny_model.train import Schedule, augment, batches, pad_batch, sessions
+from tui_captions.asr.wav2vec2.model import build_model
 from tui_captions.asr.wav2vec2.model_dir import LogMel, Wav2Vec2Config, write_wav2vec2_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,7 +84,7 @@ def train(steps: int, sentences: int, out: Path, work_dir: Path, threads: int) -
     labels = [pieces.id_to_piece(i) for i in range(pieces.get_piece_size())] + ["<blank>"]
     targets = [pieces.encode(u.text) for u in utterances]
     config = model_config(labels)
-    model = config.build_model().train()
+    model = build_model(config).train()
     print(f"model: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters")
     schedule = Schedule(steps=steps, session_steps=0)
     optimizer = torch.optim.Adam(model.parameters(), lr=schedule.peak_lr, betas=(0.9, 0.98))

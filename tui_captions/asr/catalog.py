@@ -9,6 +9,9 @@ broken download never looks like a model. The beam decoder's LibriSpeech lexicon
 4-gram LM are fetched the same way when asked for (``--lm``). sherpa-onnx's models
 (``asr/cards.py``) are released as one archive of their directory each: the archive is
 fetched the same way, unpacked safely, and the directory checked and used as released.
+
+Importable without torch, which a sherpa-onnx model never needs: only checking (or
+converting) a torch engine's download imports it.
 """
 
 from __future__ import annotations
@@ -20,12 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from tui_captions import paths
-from tui_captions.asr.avsr.engine import MODEL_FILE as AV_MODEL_FILE
-from tui_captions.asr.avsr.engine import TOKENIZER_FILE as AV_TOKENIZER_FILE
-from tui_captions.asr.avsr.engine import AvsrConfig, load_avsr
+from tui_captions.asr.avsr.model_dir import MODEL_FILE as AV_MODEL_FILE
+from tui_captions.asr.avsr.model_dir import TOKENIZER_FILE as AV_TOKENIZER_FILE
+from tui_captions.asr.avsr.model_dir import AvsrConfig
 from tui_captions.asr.cards import CARDS, MODEL_NAMES, ReleaseArchive
 from tui_captions.asr.defaults import (
     AV_MODEL,
@@ -46,12 +47,7 @@ from tui_captions.asr.emformer.model_dir import (
 from tui_captions.asr.engine import RunOptions
 from tui_captions.asr.sherpa.model_dir import read_sherpa_dir
 from tui_captions.asr.wav2vec2.ctc import LexiconFiles
-from tui_captions.asr.wav2vec2.model_dir import (
-    LEXICON_FILE,
-    Wav2Vec2Config,
-    read_wav2vec2_config,
-    read_wav2vec2_weights,
-)
+from tui_captions.asr.wav2vec2.model_dir import LEXICON_FILE, Wav2Vec2Config, read_wav2vec2_config
 from tui_captions.core.download import cached_directory, download, unpack_release
 from tui_captions.errors import ModelError
 
@@ -149,11 +145,21 @@ class RemoteModel:
 
 
 def _check_wav2vec2(directory: Path) -> object:
+    from tui_captions.asr.wav2vec2.model import read_wav2vec2_weights
+
     return read_wav2vec2_weights(directory, read_wav2vec2_config(directory))
+
+
+def _check_avsr(directory: Path) -> object:
+    from tui_captions.asr.avsr.engine import load_avsr
+
+    return load_avsr(directory, RunOptions(1, "none", "cpu"))
 
 
 def _drop_fairseq_rows(directory: Path) -> None:
     """fairseq's CTC heads carry three unused dictionary rows (ids 1-3), as torchaudio drops."""
+    import torch
+
     path = directory / WEIGHTS_FILE
     state_dict = torch.load(path, map_location="cpu", weights_only=True)
     for key in ("aux.weight", "aux.bias"):
@@ -245,7 +251,7 @@ REMOTE_MODELS = {
             ),
         },
         config=AvsrConfig(),
-        check=lambda directory: load_avsr(directory, RunOptions(1, "none", "cpu")),
+        check=_check_avsr,
     ),
 }
 

@@ -1,17 +1,21 @@
 """What every engine's model directory shares: a ``config.json`` that declares its format
 (which engine reads it, ``registry.ENGINES``) and version, and weights stored as a plain
 state_dict, loaded with ``weights_only=True``: a model directory is data, never code.
+
+Importable without torch (the registry reads ``config.json`` before it knows the engine,
+and the sherpa-onnx engine never uses torch): only the weights' functions import it.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypeVar
-
-import torch
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui_captions.errors import ModelError
+
+if TYPE_CHECKING:
+    import torch
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.pt"
@@ -48,11 +52,13 @@ def config_object(blob: object, where: Path, fmt: str, version: int) -> dict[str
     return blob
 
 
-ModuleT = TypeVar("ModuleT", bound=torch.nn.Module)
+ModuleT = TypeVar("ModuleT", bound="torch.nn.Module")
 
 
 def load_weights(path: Path, model: ModuleT) -> ModuleT:
     """A stored state_dict (fp16 or fp32) into ``model``; any problem names the file."""
+    import torch
+
     try:
         state_dict = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -76,6 +82,8 @@ def load_weights(path: Path, model: ModuleT) -> ModuleT:
 
 def save_weights(path: Path, state_dict: dict[str, torch.Tensor], *, half: bool) -> None:
     """``half`` stores float tensors as fp16 (half the size; the loader converts back)."""
+    import torch
+
     tensors = {
         k: (v.half() if half and v.is_floating_point() else v).contiguous()
         for k, v in state_dict.items()

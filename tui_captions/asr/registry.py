@@ -1,20 +1,24 @@
 """Which engine opens a model directory: the ``format`` named in its ``config.json``, or,
 without one, the files of a model as its publisher released it (sherpa-onnx's, the
-audio-visual model's)."""
+audio-visual model's).
+
+A directory is recognised from its files and the engines' torch-free ``model_dir``
+modules; an engine's own module is imported only once its directory is found, so a
+sherpa-onnx model never waits for torch (which the other engines import).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from tui_captions.asr.avsr.engine import FORMAT as AVSR_FORMAT
-from tui_captions.asr.avsr.engine import load_avsr
+from tui_captions.asr.avsr.model_dir import FORMAT as AVSR_FORMAT
 from tui_captions.asr.catalog import language_model_files, model_directory
 from tui_captions.asr.defaults import DownloadProgress, is_av_directory
 from tui_captions.asr.directory import CONFIG_FILE, read_json
 from tui_captions.asr.emformer.model_dir import FORMAT as EMFORMER_FORMAT
-from tui_captions.asr.emformer.recognizer import load_emformer
 from tui_captions.asr.engine import (
     AsrModel,
     DecodeOptions,
@@ -22,18 +26,42 @@ from tui_captions.asr.engine import (
     RunOptions,
     check_language,
 )
-from tui_captions.asr.runtime import configure_threads
-from tui_captions.asr.sherpa.engine import load_sherpa
 from tui_captions.asr.sherpa.model_dir import looks_like_sherpa_dir
-from tui_captions.asr.wav2vec2.engine import load_wav2vec2
 from tui_captions.asr.wav2vec2.model_dir import FORMAT as WAV2VEC2_FORMAT
 from tui_captions.errors import ModelError
 
 _log = logging.getLogger(__name__)
-ENGINES: dict[str, EngineLoader] = {
-    EMFORMER_FORMAT: load_emformer,
-    WAV2VEC2_FORMAT: load_wav2vec2,
-    AVSR_FORMAT: load_avsr,
+
+
+def _emformer() -> EngineLoader:
+    from tui_captions.asr.emformer.recognizer import load_emformer
+
+    return load_emformer
+
+
+def _wav2vec2() -> EngineLoader:
+    from tui_captions.asr.wav2vec2.engine import load_wav2vec2
+
+    return load_wav2vec2
+
+
+def _avsr() -> EngineLoader:
+    from tui_captions.asr.avsr.engine import load_avsr
+
+    return load_avsr
+
+
+def _sherpa() -> EngineLoader:
+    from tui_captions.asr.sherpa.engine import load_sherpa
+
+    return load_sherpa
+
+
+# A declared format -> its engine's loader, imported when asked for.
+ENGINES: dict[str, Callable[[], EngineLoader]] = {
+    EMFORMER_FORMAT: _emformer,
+    WAV2VEC2_FORMAT: _wav2vec2,
+    AVSR_FORMAT: _avsr,
 }
 
 
@@ -49,9 +77,9 @@ def engine_for(directory: Path) -> EngineLoader:
             "and the files of the model it describes)"
         )
     if not path.exists() and is_av_directory(directory):
-        return load_avsr
+        return _avsr()
     if not path.exists() and looks_like_sherpa_dir(directory):
-        return load_sherpa
+        return _sherpa()
     blob = read_json(path)
     found = blob.get("format") if isinstance(blob, dict) else None
     if not isinstance(found, str) or found not in ENGINES:
@@ -59,18 +87,18 @@ def engine_for(directory: Path) -> EngineLoader:
             f"{path}: format is {found!r}, not one of {', '.join(map(repr, ENGINES))}: "
             "this is not a captions-tui model directory"
         )
-    return ENGINES[found]
+    return ENGINES[found]()
 
 
 def open_for_running(
     spec: str, progress: DownloadProgress, run: RunOptions, decode: DecodeOptions
 ) -> AsrModel:
-    """Thread policy, then the model by name or path (downloading if needed), prepared.
+    """The model by name or path (downloading if needed), prepared by its engine (a torch
+    engine applies torch's thread policy as it loads).
 
     A named language model is fetched now, with the same progress, and one stream is
     made and dropped, so a decoder the model cannot run is reported before capture starts.
     """
-    configure_threads(run.threads)
     directory = model_directory(spec, progress)
     began = time.monotonic()
     model = engine_for(directory)(directory, run)

@@ -1,5 +1,6 @@
-"""What every engine runs under: the torch thread policy, placement (and int8), and the
-plain TorchScript executor.
+"""What the torch engines run under: the torch thread policy (each applies it as it loads,
+so that sherpa-onnx's engine, which gets its threads in its own config, never imports
+torch), placement (and int8), and the plain TorchScript executor.
 
 One intra-op thread by default: on a 2-core machine, two torch threads beside
 another busy process made a small model ~60x slower per chunk than one (9 ms

@@ -34,22 +34,18 @@ import numpy as np
 import sentencepiece as spm
 import torch
 
-from tui_captions.asr.defaults import AV_MODEL_FILES
+from tui_captions.asr.avsr.model_dir import FORMAT, HINTS_FILE, MODEL_FILE, TOKENIZER_FILE, VERSION
 from tui_captions.asr.directory import CONFIG_FILE, config_object, read_json
 from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.hotwords import HotwordError
-from tui_captions.asr.runtime import plain_executor
+from tui_captions.asr.runtime import configure_threads, plain_executor
 from tui_captions.asr.tokens import Detokenizer
 from tui_captions.asr.transducer_search import CarriedHypothesis, TransducerSearch, best_tokens
 from tui_captions.core.segments import Segment
 from tui_captions.core.writing import Writing
 from tui_captions.errors import ComputeError, ModelError
 
-FORMAT = "captions-tui/av-rnnt"  # what the directory's config.json declares
-VERSION = 1
-MODEL_FILE, TOKENIZER_FILE = AV_MODEL_FILES
-HINTS_FILE = "captions-tui.json"  # optional: how a model trained here runs
 SAMPLE_RATE = 19_200
 FPS = 30
 WINDOW_FRAMES = 32  # new frames a window
@@ -58,15 +54,6 @@ CROP = 44
 MEAN, STD = 0.421, 0.165
 DEFAULT_AV_BEAM = 10  # the seed's
 AV_FORMAT = StreamFormat(SAMPLE_RATE, WINDOW_FRAMES * SAMPLE_RATE // FPS, FPS, CROP)
-
-
-@dataclass(frozen=True)
-class AvsrConfig:
-    """The ``config.json`` the catalog gives the published files, which hold no settings of
-    ours: only the format, so that the registry finds this engine as it finds the others."""
-
-    def to_json(self) -> dict[str, object]:
-        return {"format": FORMAT, "version": VERSION}
 
 
 class _Windows(torch.nn.Module):
@@ -206,6 +193,7 @@ def normalised(video: np.ndarray | None) -> np.ndarray:
 
 def load_avsr(directory: Path, run: RunOptions) -> AvsrEngine:
     """The tutorial's two files: the TorchScript model and its sentencepiece model."""
+    configure_threads(run.threads)
     if run.quantize == "int8":
         run = RunOptions(run.threads, "none", run.compute)  # a TorchScript file: as stored
     if run.compute != "cpu":

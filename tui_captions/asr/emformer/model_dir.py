@@ -2,6 +2,9 @@
 
 A model directory is data, never code: ``config.json`` is validated field by
 field and ``model.pt`` is loaded with ``weights_only=True``.
+
+Importable without torch (the registry and the catalog read it for every model): the
+functions that build the model or read its weights and statistics import it.
 """
 
 from __future__ import annotations
@@ -10,11 +13,9 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sentencepiece as spm
-import torch
-from torchaudio.models import RNNT, emformer_rnnt_model
 
 from tui_captions.asr.directory import (
     CONFIG_FILE,
@@ -26,6 +27,10 @@ from tui_captions.asr.directory import (
 )
 from tui_captions.asr.engine import StreamFormat
 from tui_captions.errors import ModelError
+
+if TYPE_CHECKING:
+    import torch
+    from torchaudio.models import RNNT
 
 FORMAT = "captions-tui/emformer-rnnt"
 VERSION = 1
@@ -128,6 +133,8 @@ class ModelConfig:
 
     def build_model(self) -> RNNT:
         """A randomly initialised model of this architecture."""
+        from torchaudio.models import emformer_rnnt_model
+
         try:
             return emformer_rnnt_model(**self.model_kwargs)
         except (TypeError, ValueError, AssertionError) as exc:
@@ -172,6 +179,8 @@ def read_config(directory: Path) -> ModelConfig:
 
 
 def read_stats(directory: Path, n_mels: int) -> GlobalStats:
+    import torch
+
     path = directory / STATS_FILE
     blob = read_json(path)
     vectors: dict[str, torch.Tensor] = {}

@@ -25,7 +25,7 @@ from tui_captions.asr.emformer.runtime import prepare_model
 from tui_captions.asr.emformer.transducer import streaming_transducer
 from tui_captions.asr.endpointing import SegmentTracker
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
-from tui_captions.asr.runtime import plain_executor
+from tui_captions.asr.runtime import configure_threads, plain_executor
 from tui_captions.asr.tokens import Detokenizer
 from tui_captions.asr.transducer_search import CarriedHypothesis, best_tokens, finished
 from tui_captions.core.segments import Segment
@@ -185,4 +185,5 @@ class EmformerModel:
 
 def load_emformer(directory: Path, run: RunOptions) -> EmformerModel:
     """The ``captions-tui/emformer-rnnt`` engine: load, quantize as asked, compile the search."""
+    configure_threads(run.threads)
     return EmformerModel(prepare_model(load_model_dir(directory), run.quantize, run.compute), run)

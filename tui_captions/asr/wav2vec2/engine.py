@@ -23,15 +23,15 @@ from tui_captions.asr.catalog import language_model_files
 from tui_captions.asr.endpointing import word_times
 from tui_captions.asr.engine import DecodeOptions, RunOptions, StepResult, StreamFormat
 from tui_captions.asr.hotwords import HotwordError
-from tui_captions.asr.runtime import place
+from tui_captions.asr.runtime import configure_threads, place
 from tui_captions.asr.tokens import writing_of
 from tui_captions.asr.wav2vec2.ctc import BeamSearch, GreedyPath, LabelText, LexiconFiles
+from tui_captions.asr.wav2vec2.model import read_wav2vec2_weights
 from tui_captions.asr.wav2vec2.model_dir import (
     LEXICON_FILE,
     LM_FILES,
     Wav2Vec2Config,
     read_wav2vec2_config,
-    read_wav2vec2_weights,
 )
 from tui_captions.core.segments import Segment
 from tui_captions.core.writing import Writing
@@ -96,6 +96,7 @@ class Wav2Vec2Engine:
 
 def load_wav2vec2(directory: Path, run: RunOptions) -> Wav2Vec2Engine:
     """Read and check the directory, then place (and quantize) the model as asked."""
+    configure_threads(run.threads)
     if not directory.is_dir():
         raise ModelError(f"{directory}: not a model directory")
     config = read_wav2vec2_config(directory)

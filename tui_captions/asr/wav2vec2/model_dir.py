@@ -9,6 +9,9 @@ wav2vec2's own convolutional feature extractor (the pretrained models);
 ``log-mel`` is a log-mel spectrogram and one strided convolution, which trains
 in a fraction of the time on a CPU (the project's tiny fixture). Both emit a
 frame every ``frame_samples`` samples, the first frame starting at sample 0.
+
+Importable without torch (the registry and the catalog read it for every model): the
+model it describes is built, and its weights read, in ``model.py``.
 """
 
 from __future__ import annotations
@@ -17,22 +20,20 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-import torch
-from torchaudio.models import Wav2Vec2Model, wav2vec2_model
-from torchaudio.transforms import MelSpectrogram
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui_captions.asr.directory import (
     CONFIG_FILE,
     WEIGHTS_FILE,
     config_object,
-    load_weights,
     read_json,
     save_weights,
 )
 from tui_captions.asr.engine import StreamFormat
 from tui_captions.errors import ModelError
+
+if TYPE_CHECKING:
+    import torch
 
 FORMAT = "captions-tui/wav2vec2-ctc"
 VERSION = 1
@@ -86,12 +87,16 @@ class Wav2Vec2Config:
         return "waveform" if self.log_mel is None else "log-mel"
 
     @property
+    def conv_layers(self) -> list[tuple[int, int, int]]:
+        """The feature extractor's (channels, kernel, stride) per layer."""
+        return self.model_kwargs.get("extractor_conv_layer_config") or _DEFAULT_CONV
+
+    @property
     def frame_samples(self) -> int:
         """Samples between consecutive output frames (320 for wav2vec2: 20 ms at 16 kHz)."""
         if self.log_mel is not None:
             return self.log_mel.hop_length * self.log_mel.stride
-        conv = self.model_kwargs.get("extractor_conv_layer_config") or _DEFAULT_CONV
-        return math.prod(int(layer[2]) for layer in conv)
+        return math.prod(int(layer[2]) for layer in self.conv_layers)
 
     @property
     def window_samples(self) -> int:
@@ -187,57 +192,6 @@ class Wav2Vec2Config:
         _check_windows(config, bad)
         return config
 
-    def build_model(self) -> Wav2Vec2Model:
-        """A randomly initialised model of this architecture and front end."""
-        try:
-            model = wav2vec2_model(**self.model_kwargs)
-        except (TypeError, ValueError, AssertionError) as exc:
-            raise ModelError(
-                f"model_kwargs in {CONFIG_FILE} do not describe a model: {exc}"
-            ) from exc
-        if self.log_mel is None:
-            return model
-        conv = self.model_kwargs.get("extractor_conv_layer_config") or _DEFAULT_CONV
-        front = LogMelFrontEnd(self.sample_rate, self.log_mel, int(conv[-1][0]))
-        return Wav2Vec2Model(front, model.encoder, model.aux)
-
-
-class LogMelFrontEnd(torch.nn.Module):
-    """Waveform -> log-mel -> strided conv, in place of wav2vec2's conv feature extractor.
-
-    Same contract as torchaudio's: ``(batch, samples)`` and lengths in,
-    ``(batch, frames, channels)`` and frame counts out; frame ``i`` starts at
-    sample ``i * hop_length * stride``.
-    """
-
-    def __init__(self, sample_rate: int, settings: LogMel, channels: int) -> None:
-        super().__init__()
-        self.settings = settings
-        self.mel = MelSpectrogram(
-            sample_rate,
-            n_fft=settings.n_fft,
-            hop_length=settings.hop_length,
-            n_mels=settings.n_mels,
-            center=False,
-        )
-        self.kernel = settings.stride + 1  # each output frame overlaps its neighbours by one
-        self.conv = torch.nn.Conv1d(
-            settings.n_mels, channels, kernel_size=self.kernel, stride=settings.stride
-        )
-        self.activation = torch.nn.GELU()
-
-    def forward(
-        self, waveforms: torch.Tensor, lengths: torch.Tensor | None
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        mel = torch.log(self.mel(waveforms) + 1e-6)  # (batch, n_mels, mel frames)
-        frames = self.activation(self.conv(mel)).transpose(1, 2)
-        if lengths is None:
-            return frames, None
-        settings = self.settings
-        mel_frames = torch.div(lengths - settings.n_fft, settings.hop_length, rounding_mode="floor")
-        counts = torch.div(mel_frames + 1 - self.kernel, settings.stride, rounding_mode="floor") + 1
-        return frames, counts.clamp(min=0, max=frames.shape[1])
-
 
 def _log_mel(blob: object, bad: Any) -> LogMel:
     if not isinstance(blob, dict):
@@ -292,10 +246,6 @@ def _check_windows(config: Wav2Vec2Config, bad: Any) -> None:
 def read_wav2vec2_config(directory: Path) -> Wav2Vec2Config:
     path = directory / CONFIG_FILE
     return Wav2Vec2Config.from_json(read_json(path), path)
-
-
-def read_wav2vec2_weights(directory: Path, config: Wav2Vec2Config) -> Wav2Vec2Model:
-    return load_weights(directory / WEIGHTS_FILE, config.build_model())
 
 
 def write_wav2vec2_dir(
