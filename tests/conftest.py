@@ -30,8 +30,7 @@ pytest_plugins = ["tests.pulse"]
 
 # Property-based tests: a few dozen cases a run, the same ones on every run (derandomized:
 # CI's verdict depends on the change, not on the draw); HYPOTHESIS_PROFILE=nightly draws
-# new ones, many more (a failure prints the case and its seed). Tests that start real
-# processes take a quarter of the profile's count.
+# new ones, many more (a failure prints the case and its seed).
 settings.register_profile(
     "default",
     max_examples=24,
@@ -43,6 +42,13 @@ settings.register_profile(
     "nightly", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# Tests that start a real process per case (seconds each) draw a sixth of the profile's
+# count, at least 4: the process boundary (exit status, one line, no signal death) is their
+# subject; the in-process tests beside them draw the whole count of the same strategies.
+PROCESS_CASES = settings(
+    max_examples=max(4, settings().max_examples // 6),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 # Tests that capture from the private sound server, drive a terminal or a browser, or
 # time what they see run one after another on one xdist worker (``make test`` runs

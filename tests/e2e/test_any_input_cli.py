@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.audio_files import KINDS, AudioFile, Damage, audio_files, damage, damaged, write_file
-from tests.conftest import espeak_wav
+from tests.conftest import PROCESS_CASES, espeak_wav
 from tui_captions.audio.decode import decode_audio
 
 GONE_WITHIN_S = 3.0
@@ -34,11 +34,6 @@ SENTENCE = "the old man and the young woman walk near the river"
 CLI = [sys.executable, "-m", "tui_captions.cli"]
 # `live` plays a file at real time; these tests are about reading it, not its pace.
 FAST = ("--input-speed", "8")
-# Real processes cost seconds each: a quarter of the profile's cases.
-PROCESS_CASES = settings(
-    max_examples=max(4, settings().max_examples // 4),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
 
 pytestmark = pytest.mark.slow
 

@@ -14,20 +14,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.conftest import PROCESS_CASES
 from tests.sherpa_damage import damaged_copy, damages
 from tools.random_sherpa import BUILDERS, make_random_sherpa
 from tui_captions.asr.sherpa.model_dir import Family, SherpaDir
 
 CLI = [sys.executable, "-m", "tui_captions.cli", "transcribe"]
 FAMILIES: list[Family] = sorted(BUILDERS)
-# Real processes cost seconds each: a quarter of the profile's cases.
-PROCESS_CASES = settings(
-    max_examples=max(4, settings().max_examples // 4),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
 
 pytestmark = pytest.mark.slow
 
