@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from tests.unit.test_pipeline_session import FakeEngine, update
@@ -18,6 +19,7 @@ class ScriptedLabels:
     def __init__(self) -> None:
         self.spans: list[tuple[float, float, str]] = []
         self.processed_to = 0.0
+        self.undecided_from = math.inf
         self.failed = False
         self.finished = False
 

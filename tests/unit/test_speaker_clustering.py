@@ -92,3 +92,21 @@ def test_a_single_short_voice_is_speaker_one_when_the_audio_ends() -> None:
     assert clusterer.add("only", voice(0), 0.8) == {"only": None}
     assert clusterer.settle() == {"only": 0}
     assert clusterer.speaker_count == 1
+
+
+def test_a_short_first_turn_interrupted_before_anybody_is_a_speaker_waits_for_the_first() -> None:
+    clusterer = OnlineClusterer(ClusterSettings(new_speaker_s=2.0))
+    assert clusterer.add("hi", voice(0), 1.0) == {"hi": None}
+    assert clusterer.add("b1", voice(1), 1.0) == {"b1": None}  # "hi" is not dropped: it waits
+    assert clusterer.waiting_keys == ["hi", "b1"]
+    assert clusterer.add("b2", voice(1, 0.05, 1), 1.0) == {"b1": 0, "b2": 0, "hi": 0}
+    assert clusterer.waiting_keys == []
+
+
+def test_with_nobody_a_speaker_at_the_end_the_longest_waiting_group_is_speaker_one() -> None:
+    clusterer = OnlineClusterer(ClusterSettings(new_speaker_s=5.0))
+    clusterer.add("a", voice(0), 1.0)
+    clusterer.add("b1", voice(1), 1.5)
+    clusterer.add("b2", voice(1, 0.05, 1), 1.5)
+    assert clusterer.settle() == {"b1": 0, "b2": 0, "a": 0}
+    assert clusterer.speaker_count == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from tui_captions.core.segments import Segment
 from tui_captions.speakers.lines import LabelledLines, SpeakerOf, split_at_speaker_changes
@@ -62,6 +63,7 @@ class StuckLabels:
     def __init__(self, failed: bool) -> None:
         self.failed = failed
         self.processed_to = 3.0
+        self.undecided_from = math.inf
 
     def speaker_between(self, start: float, end: float) -> str | None:
         return "Speaker 1" if end <= 3.0 else None
@@ -78,3 +80,15 @@ def test_lines_wait_for_their_labels_unless_labelling_failed() -> None:
         ready = [(s.text, s.speaker) for s in lines.ready()]
         expected = [("settled", "Speaker 1")]
         assert ready == ([*expected, ("waiting", "Speaker 1")] if failed else expected)
+
+
+def test_a_line_waits_while_a_piece_of_its_speech_has_no_speaker_decided() -> None:
+    labels = StuckLabels(failed=False)
+    labels.processed_to = 30.0  # worked far past both lines
+    labels.undecided_from = 1.2  # a short turn there waits for its speaker
+    lines = LabelledLines(labels, settle_s=2.5)
+    lines.add(Segment(0, 0.0, 0.5, "before"))
+    lines.add(Segment(1, 1.0, 2.0, "short turn"))
+    assert [s.text for s in lines.ready()] == ["before"]
+    labels.undecided_from = math.inf  # decided
+    assert [s.text for s in lines.ready()] == ["short turn"]

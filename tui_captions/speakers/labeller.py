@@ -14,6 +14,7 @@ captions never depend on it.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -89,6 +90,7 @@ class SpeakerLabeller:
         self._next_window = 0.0  # where the next window starts in the open region
         self._labelled_to = 0.0  # the end of the last span of the open region
         self._last_speaker: int | None = None
+        self._undecided_from = math.inf  # the earliest span the clusterer has not decided
         # chunks to label; None: the source ended
         self._queue: queue.Queue[tuple[np.ndarray, float] | None] = queue.Queue(MAX_QUEUED_CHUNKS)
         self._thread: threading.Thread | None = None
@@ -144,6 +146,12 @@ class SpeakerLabeller:
     def processed_to(self) -> float:
         """The session time up to which audio has been labelled (worked on, at least)."""
         return self._expected_start or 0.0
+
+    @property
+    def undecided_from(self) -> float:
+        """The start of the earliest speech whose speaker is still to be decided (inf: none):
+        a line there may still get its label."""
+        return self._undecided_from
 
     def speaker_between(self, start: float, end: float) -> str | None:
         """The speaker heard most between ``start`` and ``end`` (None: nobody known)."""
@@ -278,6 +286,10 @@ class SpeakerLabeller:
         for index, speaker in decided.items():
             assert isinstance(index, int)
             self._set(index, speaker)
+        waiting = [key for key in self._clusterer.waiting_keys if isinstance(key, int)]
+        with self._lock:
+            starts = [self._spans[key].start for key in waiting]
+        self._undecided_from = min(starts, default=math.inf)
 
     def _record(self, start: float, end: float, speaker: int | None) -> None:
         with self._lock:

@@ -45,6 +45,11 @@ class Labels(Protocol):
     @property
     def processed_to(self) -> float: ...
 
+    @property
+    def undecided_from(self) -> float:
+        """The start of the earliest speech whose speaker is still to be decided (inf: none)."""
+        ...
+
     def speaker_between(self, start: float, end: float) -> str | None: ...
 
     def finish(self, timeout: float | None = None) -> None: ...
@@ -52,8 +57,11 @@ class Labels(Protocol):
 
 def settled_to(labels: Labels, settle_s: float = SETTLE_S) -> float:
     """Lines ending by this session time will get no other label: the labeller has worked
-    ``settle_s`` past them, or (failed) will give no label again."""
-    return math.inf if labels.failed else labels.processed_to - settle_s
+    ``settle_s`` past them and decided every piece of them, or (failed) will give no label
+    again."""
+    if labels.failed:
+        return math.inf
+    return min(labels.processed_to - settle_s, labels.undecided_from)
 
 
 def split_at_speaker_changes(segment: Segment, speaker_of: SpeakerOf) -> list[Segment]:
