@@ -41,11 +41,11 @@ def write_held_out(folder: Path) -> HeldOut:
 
 
 def transcribe_held_out(
-    capsys: pytest.CaptureFixture[str], held_out: HeldOut, model: Path, *options: str
+    capfd: pytest.CaptureFixture[str], held_out: HeldOut, model: Path, *options: str
 ) -> Transcribed:
     """The clip through ``transcribe --model MODEL *options`` (raw words, jsonl), scored."""
     out = run_cli(
-        capsys,
+        capfd,
         "transcribe",
         held_out.clip,
         "--model",

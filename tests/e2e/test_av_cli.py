@@ -34,9 +34,9 @@ def talk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_clip(tmp_path_factory.mktemp("clip") / "talk.mp4", SENTENCE)
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> subprocess.CompletedProcess[str]:
+def cli(capfd: pytest.CaptureFixture[str], *args: str | Path) -> subprocess.CompletedProcess[str]:
     """The command in this process (what it prints is the subject, not the process)."""
-    return run_cli(capsys, *args, "--punctuation", "none")
+    return run_cli(capfd, *args, "--punctuation", "none")
 
 
 def one_error(result: subprocess.CompletedProcess[str], message: str) -> None:
@@ -46,10 +46,10 @@ def one_error(result: subprocess.CompletedProcess[str], message: str) -> None:
 
 
 def test_transcribe_reads_the_face_and_reports_it(
-    talk: Path, random_av_dir: Path, capsys: pytest.CaptureFixture[str]
+    talk: Path, random_av_dir: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     result = cli(
-        capsys, "transcribe", talk, "--model", random_av_dir, "--stats", "--format", "jsonl"
+        capfd, "transcribe", talk, "--model", random_av_dir, "--stats", "--format", "jsonl"
     )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stderr.strip().splitlines()[-1])
@@ -61,15 +61,15 @@ def test_transcribe_reads_the_face_and_reports_it(
     assert 0.6 * filmed < stats["faces"] <= filmed
     assert stats["rtf"] > 0 and result.stdout.strip()  # the random model writes something
     blind = cli(
-        capsys, "transcribe", talk, "--model", random_av_dir, "--video", "off", "--format", "jsonl"
+        capfd, "transcribe", talk, "--model", random_av_dir, "--video", "off", "--format", "jsonl"
     )
     assert blind.returncode == 0 and blind.stdout != result.stdout  # the video reaches it
 
 
 def test_live_input_reports_faces_per_window(
-    talk: Path, random_av_dir: Path, capsys: pytest.CaptureFixture[str]
+    talk: Path, random_av_dir: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    result = cli(capsys, "live", "--input", talk, "--model", random_av_dir, "--format", "jsonl")
+    result = cli(capfd, "live", "--input", talk, "--model", random_av_dir, "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     faces = [e["faces"] for e in events if e["type"] == "faces"]
@@ -78,13 +78,13 @@ def test_live_input_reports_faces_per_window(
 
 
 def test_lavfi_as_a_camera_beside_the_audio(
-    talk: Path, random_av_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    talk: Path, random_av_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A camera paced in real time (FFmpeg's lavfi playing the clip's video) beside the clip's
     audio, through the real capture worker: the windows carry the face."""
     audio = write_audio(tmp_path / "sound.wav", _sound(talk), 16_000)
     result = cli(
-        capsys, "live", "--input", audio, "--camera", f"movie={talk},realtime", "--camera-format",
+        capfd, "live", "--input", audio, "--camera", f"movie={talk},realtime", "--camera-format",
         "lavfi", "--model", random_av_dir, "--format", "jsonl",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -103,7 +103,7 @@ def test_inputs_an_audio_visual_model_cannot_use(
     random_av_dir: Path,
     speech_wav: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     silent = tmp_path / "silent.mp4"  # a video without sound
     with av.open(str(talk)) as source, av.open(str(silent), "w") as target:
@@ -112,15 +112,15 @@ def test_inputs_an_audio_visual_model_cannot_use(
         for frame in source.decode(video=0):
             target.mux(stream.encode(frame.reformat(width=64, height=64)))
         target.mux(stream.encode(None))
-    one_error(cli(capsys, "transcribe", silent, "--model", random_av_dir), "a video without sound")
-    one_error(cli(capsys, "transcribe", speech_wav, "--model", random_av_dir), "has no video")
+    one_error(cli(capfd, "transcribe", silent, "--model", random_av_dir), "a video without sound")
+    one_error(cli(capfd, "transcribe", speech_wav, "--model", random_av_dir), "has no video")
     one_error(
-        cli(capsys, "live", "--input", talk, "--camera", "/dev/video9", "--model", random_av_dir),
+        cli(capfd, "live", "--input", talk, "--camera", "/dev/video9", "--model", random_av_dir),
         "the camera cannot be opened",
     )
     one_error(
         cli(
-            capsys,
+            capfd,
             "live",
             "--input",
             speech_wav,
@@ -136,14 +136,14 @@ def test_inputs_an_audio_visual_model_cannot_use(
 
 
 def test_a_camera_that_stops_ends_the_source_in_one_line(
-    talk: Path, random_av_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    talk: Path, random_av_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The camera (lavfi: the clip) ends while the audio (three times as long) goes on: as a
     camera unplugged mid-session."""
     sound = _sound(talk)
     audio = write_audio(tmp_path / "long.wav", np.concatenate([sound] * 3), 16_000)
     result = cli(
-        capsys, "live", "--input", audio, "--camera", f"movie={talk},realtime", "--camera-format",
+        capfd, "live", "--input", audio, "--camera", f"movie={talk},realtime", "--camera-format",
         "lavfi", "--model", random_av_dir,
     )  # fmt: skip
     one_error(result, "the camera stopped sending frames")

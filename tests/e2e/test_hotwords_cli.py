@@ -85,13 +85,13 @@ def test_bad_hotwords_are_one_line_and_exit_2(
     message: str,
     speech_wav: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     (tmp_path / "empty.txt").write_text("# nothing yet\n\n")
     swap = {"EMPTY": tmp_path / "empty.txt", "MISSING": tmp_path / "no.txt", "CTC": CTC_MODEL}
     options = [str(swap.get(a, a)) for a in args]
     model = [] if "--model" in options else ["--model", str(MODEL)]
-    refused = run_cli(capsys, "transcribe", speech_wav, *model, *options, "--punctuation", NO_MODEL)
+    refused = run_cli(capfd, "transcribe", speech_wav, *model, *options, "--punctuation", NO_MODEL)
     assert message in one_error_line(refused)
 
 

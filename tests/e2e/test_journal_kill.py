@@ -119,15 +119,15 @@ def test_kill_9_mid_speech_loses_nothing_printed(sentences_wav: Path, tmp_path: 
 
 
 def test_recording_redone_by_transcribe_gives_what_live_printed(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In the test's process: what was recorded is the subject, not the process or the pace."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     wav = sentences(tmp_path, 3)
     printed = run_cli(
-        capsys, "live", "--input", wav, "--input-speed", "4", "--model", MODEL, "--record"
+        capfd, "live", "--input", wav, "--input-speed", "4", "--model", MODEL, "--record"
     ).stdout
     (recording,) = (tmp_path / "data" / "captions-tui" / "sessions").glob("*.flac")
-    redone = run_cli(capsys, "transcribe", recording, "--model", MODEL).stdout
+    redone = run_cli(capfd, "transcribe", recording, "--model", MODEL).stdout
     assert printed.strip()
     assert redone == printed

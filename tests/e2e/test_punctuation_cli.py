@@ -66,17 +66,17 @@ def test_punctuate_refuses_binary_input_in_one_line(tmp_path: Path) -> None:
 
 
 def test_transcribe_and_live_write_readable_lines_and_raw_keeps_the_words(
-    speech_wav: Path, capsys: pytest.CaptureFixture[str]
+    speech_wav: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    readable = run_cli(capsys, "transcribe", speech_wav, "--model", MODEL, "--format", "jsonl")
+    readable = run_cli(capfd, "transcribe", speech_wav, "--model", MODEL, "--format", "jsonl")
     assert readable.returncode == 0, readable.stderr
     events = [json.loads(line) for line in readable.stdout.splitlines()]
     assert events and all(e["text"][0].isupper() for e in events)
     assert all(words(e["text"]) == e.get("raw", e["text"]).split() for e in events)
-    raw = run_cli(capsys, "transcribe", speech_wav, "--model", MODEL, "--raw")
+    raw = run_cli(capfd, "transcribe", speech_wav, "--model", MODEL, "--raw")
     assert raw.stdout.split() == " ".join(e.get("raw", e["text"]) for e in events).split()
     live = run_cli(
-        capsys,
+        capfd,
         "live",
         "--input",
         speech_wav,
@@ -93,11 +93,11 @@ def test_transcribe_and_live_write_readable_lines_and_raw_keeps_the_words(
 
 
 def test_a_broken_punctuation_model_is_one_warning_and_captions_go_on(
-    speech_wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    speech_wav: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "model.onnx").write_bytes(b"not a model")
     (tmp_path / "bpe.vocab").write_text("<unk>\t0\n<s>\t0\n</s>\t0\n\u2581a\t-1\n")
-    result = run_cli(capsys, "transcribe", speech_wav, "--model", MODEL, "--punctuation", tmp_path)
+    result = run_cli(capfd, "transcribe", speech_wav, "--model", MODEL, "--punctuation", tmp_path)
     assert result.returncode == 0 and result.stdout.strip()
     warnings = result.stderr.strip().splitlines()
     assert len(warnings) == 1 and warnings[0].startswith(

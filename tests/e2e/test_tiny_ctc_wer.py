@@ -21,9 +21,9 @@ MAX_WER = 0.18
 
 @pytest.mark.parametrize("quantize", ["none", "int8"])
 def test_held_out_streaming_wer_through_transcribe(
-    capsys: pytest.CaptureFixture[str], held_out_clip: HeldOut, quantize: str
+    capfd: pytest.CaptureFixture[str], held_out_clip: HeldOut, quantize: str
 ) -> None:
-    result = transcribe_held_out(capsys, held_out_clip, FIXTURE, "--quantize", quantize)
+    result = transcribe_held_out(capfd, held_out_clip, FIXTURE, "--quantize", quantize)
     assert result.error_rate <= MAX_WER, f"WER {result.error_rate:.1%}: {result.hypothesis}"
     # Lines end at the pauses between sentences, not in the middle of them.
     assert SENTENCES * 0.8 <= result.lines <= SENTENCES * 1.2

@@ -24,10 +24,10 @@ MAX_WER = 0.10
 
 @pytest.mark.parametrize("decoder", ["beam", "greedy"])
 def test_held_out_wer_through_transcribe(
-    capsys: pytest.CaptureFixture[str], held_out_clip: HeldOut, decoder: str
+    capfd: pytest.CaptureFixture[str], held_out_clip: HeldOut, decoder: str
 ) -> None:
     """Modified beam search (the default for transducers) and greedy search."""
-    result = transcribe_held_out(capsys, held_out_clip, FIXTURE, "--decoder", decoder)
+    result = transcribe_held_out(capfd, held_out_clip, FIXTURE, "--decoder", decoder)
     assert result.error_rate <= MAX_WER, f"WER {result.error_rate:.1%}: {result.hypothesis}"
     # Lines end at the pauses between sentences, not in the middle of them.
     assert SENTENCES * 0.8 <= result.lines <= SENTENCES * 1.2

@@ -61,12 +61,12 @@ def test_unwritable_output_paths_are_refused_in_one_line(
     speech_wav: Path,
     saved_session: str,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     path = Path(
         where.replace("MISSING", str(tmp_path / "missing")).replace("FOLDER", str(tmp_path))
     )
-    refused(run_cli(capsys, *command(name, speech_wav, saved_session), "-o", path), path, advice)
+    refused(run_cli(capfd, *command(name, speech_wav, saved_session), "-o", path), path, advice)
 
 
 @pytest.mark.parametrize("name", COMMANDS)
@@ -75,7 +75,7 @@ def test_a_full_disk_leaves_the_old_file_as_it_was(
     speech_wav: Path,
     saved_session: str,
     tiny_fs: Path,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     target = tiny_fs / "talk.srt"
     target.write_text("an older transcript\n")
@@ -84,13 +84,13 @@ def test_a_full_disk_leaves_the_old_file_as_it_was(
         while True:
             fill.write(b"x" * 512)
     refused(
-        run_cli(capsys, *command(name, speech_wav, saved_session), "-o", target),
+        run_cli(capfd, *command(name, speech_wav, saved_session), "-o", target),
         target,
         "disk is full",
     )
     assert target.read_text() == "an older transcript\n"
     assert sorted(p.name for p in tiny_fs.iterdir()) == ["filler", "talk.srt"]  # no leftovers
     filler.unlink()  # room again: the same command now writes the whole file
-    written = run_cli(capsys, *command(name, speech_wav, saved_session), "-o", target)
+    written = run_cli(capfd, *command(name, speech_wav, saved_session), "-o", target)
     assert written.returncode == 0, written.stderr
     assert target.read_text().startswith("1\n00:00:0")

@@ -57,7 +57,7 @@ def test_formats_and_stats(
     micro_model_dir: Path,
     speech_files: dict[str, Path],
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     jsonl = transcribe(  # the installed command, as a user runs it
         speech_files["wav"], "--model", micro_model_dir, "--format", "jsonl", "--stats"
@@ -77,7 +77,7 @@ def test_formats_and_stats(
     assert stats["compute_ms_p50"] <= stats["compute_ms_p95"] <= stats["compute_ms_max"]
 
     # The other formats of the same run, in this process (torch is loaded already).
-    text = run_cli(capsys, "transcribe", speech_files["wav"], "--model", micro_model_dir).stdout
+    text = run_cli(capfd, "transcribe", speech_files["wav"], "--model", micro_model_dir).stdout
     assert text.splitlines() == [e["text"] for e in events]
 
     # Subtitles: the format from -o's suffix (it wrote plain text into talk.srt), read by
@@ -85,7 +85,7 @@ def test_formats_and_stats(
     for suffix in ("srt", "vtt"):
         path = tmp_path / f"talk.{suffix}"
         done = run_cli(
-            capsys, "transcribe", speech_files["wav"], "--model", micro_model_dir, "-o", path
+            capfd, "transcribe", speech_files["wav"], "--model", micro_model_dir, "-o", path
         )
         assert done.returncode == 0, done.stderr
         cues = subtitles(path)
@@ -129,7 +129,7 @@ def test_quantize_from_settings_file_and_command_line(
     speech_wav: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     """The settings file's ``quantize`` applies to every command; the option wins over it."""
     settings = tmp_path / "captions-tui" / "settings.toml"
@@ -139,7 +139,7 @@ def test_quantize_from_settings_file_and_command_line(
     def used(*options: str) -> tuple[str, str]:
         # The file below may be ignored: no download for the punctuation.
         done = run_cli(
-            capsys, "transcribe", speech_wav, "--model", micro_model_dir,
+            capfd, "transcribe", speech_wav, "--model", micro_model_dir,
             "--punctuation", BUNDLED, "--stats", *options,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -160,12 +160,12 @@ def test_wav_flac_and_mp3_decode_alike(
     micro_model_dir: Path,
     speech_files: dict[str, Path],
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     outputs = {}
     for ext, path in speech_files.items():
         out = tmp_path / f"{ext}.txt"
-        done = run_cli(capsys, "transcribe", path, "--model", micro_model_dir, "-o", out)
+        done = run_cli(capfd, "transcribe", path, "--model", micro_model_dir, "-o", out)
         assert done.returncode == 0, done.stderr
         assert done.stdout == ""
         outputs[ext] = out.read_text()
@@ -174,10 +174,10 @@ def test_wav_flac_and_mp3_decode_alike(
 
 
 def test_bad_input_gets_one_line_and_exit_2(
-    micro_model_dir: Path, speech_wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    micro_model_dir: Path, speech_wav: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     def user_error(*args: str | Path) -> str:
-        return one_error_line(run_cli(capsys, "transcribe", *args))
+        return one_error_line(run_cli(capfd, "transcribe", *args))
 
     not_audio = tmp_path / "notes.txt"
     not_audio.write_text("these are not the sounds you are looking for\n" * 50)
@@ -226,10 +226,10 @@ def test_a_reader_that_goes_away_is_no_error(micro_model_dir: Path, speech_wav: 
 
 @pytest.mark.skipif(torch_sees_cuda(), reason="this machine has a CUDA device")
 def test_compute_cuda_without_a_gpu_is_one_clear_line(
-    micro_model_dir: Path, speech_wav: Path, capsys: pytest.CaptureFixture[str]
+    micro_model_dir: Path, speech_wav: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     message = one_error_line(
-        run_cli(capsys, "transcribe", speech_wav, "--model", micro_model_dir, "--compute", "cuda")
+        run_cli(capfd, "transcribe", speech_wav, "--model", micro_model_dir, "--compute", "cuda")
     )
     assert "--compute cuda" in message and "--compute cpu" in message
 
@@ -255,13 +255,13 @@ def test_the_demo_clip_reads_as_punctuated_sentences() -> None:
 
 
 def test_endpoint_options_end_lines_where_they_say(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The demo clip: eight sentences with 0.9 s pauses, through the tiny trained model."""
 
     def segments(*options: str) -> list[dict[str, float]]:
         done = run_cli(
-            capsys, "transcribe", DEMO_CLIP, "--model", TINY_MODEL, "--format", "jsonl", *options
+            capfd, "transcribe", DEMO_CLIP, "--model", TINY_MODEL, "--format", "jsonl", *options
         )
         assert done.returncode == 0, done.stderr
         return [json.loads(line) for line in done.stdout.splitlines()]
@@ -279,7 +279,7 @@ def test_endpoint_options_end_lines_where_they_say(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert len(segments()) == len(segments("--endpoint-silence", "2"))
     refused = run_cli(
-        capsys, "transcribe", DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0"
+        capfd, "transcribe", DEMO_CLIP, "--model", TINY_MODEL, "--endpoint-silence", "0"
     )
     assert refused.returncode == 2
     assert "--endpoint-silence: must be a finite number more than 0" in refused.stderr

@@ -24,17 +24,17 @@ def two_voices(tmp_path_factory: pytest.TempPathFactory) -> tuple[Conversation, 
     return two_voice_talk(tmp_path_factory.mktemp("speakers"), seconds=30.0)
 
 
-def transcribe(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    done = run_cli(capsys, "transcribe", *args)
+def transcribe(capfd: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    done = run_cli(capfd, "transcribe", *args)
     return done.returncode, done.stdout, done.stderr
 
 
 def test_each_line_carries_the_speaker_of_its_voice(
-    capsys: pytest.CaptureFixture[str], two_voices: tuple[Conversation, Path]
+    capfd: pytest.CaptureFixture[str], two_voices: tuple[Conversation, Path]
 ) -> None:
     talk, path = two_voices
     status, out, err = transcribe(
-        capsys, path, "--model", TINY_EMFORMER, "--format", "jsonl", "--raw",
+        capfd, path, "--model", TINY_EMFORMER, "--format", "jsonl", "--raw",
         "--speakers", "--speaker-model", TINY_SPEAKERS,
     )  # fmt: skip
     assert (status, err) == (0, "")
@@ -61,7 +61,7 @@ def assert_each_voice_has_its_label(talk: Conversation, lines: list[dict[str, An
 
 @pytest.fixture
 def live(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Callable[..., subprocess.CompletedProcess[str]]:
     """``live`` on a file played 4 times as fast as real time, journaled in ``tmp_path``."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
@@ -69,7 +69,7 @@ def live(
     def run(audio: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
         command: list[str | Path] = ["live", "--input", audio, "--input-speed", "4"]
         command += ["--model", TINY_EMFORMER]
-        return run_cli(capsys, *command, *args)
+        return run_cli(capfd, *command, *args)
 
     return run
 
@@ -103,14 +103,14 @@ def test_live_with_a_damaged_speaker_model_warns_once_and_captions_without_label
 
 
 def test_speakers_with_no_speaker_model_downloaded_is_one_line_saying_what_to_pass(
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
     two_voices: tuple[Conversation, Path],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no model downloaded
     _, path = two_voices
-    status, out, err = transcribe(capsys, path, "--model", TINY_EMFORMER, "--speakers")
+    status, out, err = transcribe(capfd, path, "--model", TINY_EMFORMER, "--speakers")
     assert (status, out) == (2, "")
     assert err.startswith(
         "captions-tui: error: --speakers needs a speaker model: --speaker-model "
@@ -120,13 +120,13 @@ def test_speakers_with_no_speaker_model_downloaded_is_one_line_saying_what_to_pa
 
 
 def test_a_damaged_speaker_model_is_one_line_before_anything_is_transcribed(
-    capsys: pytest.CaptureFixture[str], two_voices: tuple[Conversation, Path], tmp_path: Path
+    capfd: pytest.CaptureFixture[str], two_voices: tuple[Conversation, Path], tmp_path: Path
 ) -> None:
     _, path = two_voices
     damaged = tmp_path / "speaker.onnx"
     damaged.write_bytes(TINY_SPEAKERS.read_bytes()[:1000])
     status, out, err = transcribe(
-        capsys, path, "--model", TINY_EMFORMER, "--speakers", "--speaker-model", damaged
+        capfd, path, "--model", TINY_EMFORMER, "--speakers", "--speaker-model", damaged
     )
     assert (status, out) == (2, "")
     assert "speaker.onnx: not a whole ONNX model" in err

@@ -52,11 +52,11 @@ def test_a_clip_within_one_window_reads_as_the_seed_pipeline_reads_it(
 
 
 def test_transcribe_and_export_with_a_ctc_model_directory(
-    wav2vec2_model_dir: Path, speech_wav: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    wav2vec2_model_dir: Path, speech_wav: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The commands do not know which engine they drive: same output formats, same stats."""
     out = run_cli(
-        capsys, "transcribe", speech_wav, "--model", wav2vec2_model_dir, "--format", "jsonl",
+        capfd, "transcribe", speech_wav, "--model", wav2vec2_model_dir, "--format", "jsonl",
         "--stats",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
@@ -67,9 +67,9 @@ def test_transcribe_and_export_with_a_ctc_model_directory(
 
 
 def test_the_emformer_refuses_ctc_decoder_options(
-    micro_model_dir: Path, speech_wav: Path, capsys: pytest.CaptureFixture[str]
+    micro_model_dir: Path, speech_wav: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     refused = run_cli(
-        capsys, "transcribe", speech_wav, "--model", micro_model_dir, "--decoder", "greedy"
+        capfd, "transcribe", speech_wav, "--model", micro_model_dir, "--decoder", "greedy"
     )
     assert "--decoder and --lm choose a CTC model's decoder" in one_error_line(refused)
