@@ -253,9 +253,9 @@ def run_hotword_cost(
 
 
 def load_model(spec: str, quantize: str, threads: int = 1) -> AsrModel:
-    """A model directory (any engine's) or catalog name, loaded as the app loads it (torch
-    on ``threads`` threads: its default, one a core, stalls beside any other busy thread)."""
-    configure_threads(threads)
+    """A model directory (any engine's) or catalog name, loaded as the app loads it (a torch
+    engine sets torch's threads as it loads: its default, one a core, stalls beside any
+    other busy thread)."""
     run = RunOptions(threads, "int8" if quantize == "int8" else "none", "cpu")
     directory = model_directory(spec)
     return engine_for(directory)(directory, run)

@@ -44,7 +44,8 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 # Tests that start a real process per case (seconds each) draw a sixth of the profile's
 # count, at least 4: the process boundary (exit status, one line, no signal death) is their
-# subject; the in-process tests beside them draw the whole count of the same strategies.
+# subject; in-process tests of the same strategies (of the decoding, for `live --input`)
+# draw the whole count.
 PROCESS_CASES = settings(
     max_examples=max(4, settings().max_examples // 6),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -53,7 +54,7 @@ PROCESS_CASES = settings(
 # Tests that capture from the private sound server, drive a terminal or a browser, or
 # time what they see run one after another on one xdist worker (``make test`` runs
 # ``--dist loadgroup``): they keep a core to themselves while the other worker decodes.
-REALTIME_FIXTURES = frozenset({"pulse_daemon", "pulse_server", "null_sink"})
+REALTIME_FIXTURES = frozenset({"pulse_daemon", "pulse_server", "null_sink", "terminal"})
 REALTIME_MODULES = frozenset(
     {
         "test_tui_tmux",

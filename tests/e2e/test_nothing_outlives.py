@@ -39,8 +39,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def long_speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A few words, then a sentence twice, with pauses: the words soon become a final line
-    while the rest is still playing when the app is killed."""
+    """A few words, then a sentence four times, with pauses: the words soon become a final
+    line while the rest (5 s at 3x, 15 s as played) is still playing when the app is killed."""
     directory = tmp_path_factory.mktemp("speech")
 
     def spoken(name: str, text: str) -> np.ndarray:
@@ -49,7 +49,7 @@ def long_speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     words, sentence = spoken("words", FIRST_WORDS), spoken("sentence", SENTENCE)
     pause = np.zeros(int(1.5 * RATE), dtype=np.float32)
-    speech = np.concatenate([words, pause, sentence, pause, sentence, pause])
+    speech = np.concatenate([words, pause, *[sentence, pause] * 4])
     return write_audio(directory / "long.wav", speech, RATE)
 
 
