@@ -101,3 +101,38 @@ def test_a_window_too_short_to_embed_is_skipped_and_labelling_goes_on() -> None:
         labeller.accept(np.full(CHUNK, 0.1, dtype=np.float32), index * 0.1)
     labeller.finish()
     assert not labeller.failed
+
+
+class LoudnessVoices(SpeakerEmbedder):
+    """Two voices told apart by loudness (a stand-in: the labeller's bookkeeping is tested)."""
+
+    def __init__(self) -> None:
+        self.dim = 4
+
+    def embed(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        loud = float(np.mean(samples)) > 0.15
+        return np.array([0.0, 1.0, 0.0, 0.0] if loud else [1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+
+
+def test_speaker_between_weighs_every_span_it_overlaps_and_no_other() -> None:
+    labeller = SpeakerLabeller(LoudnessVoices(), vad=AllSpeech())
+    for index in range(300):  # 30 s: one voice, then the other from 12 s, then the first
+        level = 0.2 if 120 <= index < 200 else 0.1
+        labeller.accept(np.full(CHUNK, level, dtype=np.float32), index * 0.1)
+    labeller.finish()
+    turns = labeller.turns()
+    assert [t.speaker for t in turns] == ["Speaker 1", "Speaker 2", "Speaker 1"]
+
+    def by_scan(start: float, end: float) -> str | None:
+        heard: dict[str, float] = {}
+        for span in turns:
+            overlap = min(end, span.end) - max(start, span.start)
+            if overlap > 0 and span.speaker is not None:
+                heard[span.speaker] = heard.get(span.speaker, 0.0) + overlap
+        return max(heard, key=heard.__getitem__) if heard else None
+
+    for start in np.arange(0.0, 30.0, 0.37):
+        for length in (0.05, 0.8, 3.0, 9.0):
+            expected = by_scan(start, start + length)
+            assert labeller.speaker_between(start, start + length) == expected, (start, length)
+    assert labeller.speaker_between(31.0, 32.0) is None
