@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tui_captions.speakers.embedding import unit_length
+
 
 @dataclass(frozen=True)
 class ClusterSettings:
@@ -58,12 +60,7 @@ class _Pending:
 
     def direction(self) -> np.ndarray:
         assert self.total is not None
-        return _unit(self.total)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else vector
+        return unit_length(self.total)
 
 
 class OnlineClusterer:
@@ -92,7 +89,7 @@ class OnlineClusterer:
     ) -> dict[Hashable, int | None]:
         """Place one piece; the labels this decides: the piece's own (None while its speaker
         is still in the making) and those of waiting pieces that now have a speaker."""
-        embedding = _unit(np.asarray(embedding, dtype=np.float32))
+        embedding = unit_length(np.asarray(embedding, dtype=np.float32))
         best, similarity = self._nearest(embedding)
         decided: dict[Hashable, int | None] = {}
         waiting = self._pending
@@ -139,7 +136,7 @@ class OnlineClusterer:
     def _update(self, index: int, embedding: np.ndarray, seconds: float) -> None:
         speaker = self._speakers[index]
         weight = min(speaker.seconds, self.settings.memory_s)
-        speaker.centroid = _unit(speaker.centroid * weight + embedding * seconds)
+        speaker.centroid = unit_length(speaker.centroid * weight + embedding * seconds)
         speaker.seconds += seconds
 
     def settle(self) -> dict[Hashable, int | None]:

@@ -97,6 +97,10 @@ class SpeakerEmbedder:
         stream = self._extractor.create_stream()
         stream.accept_waveform(sample_rate, np.ascontiguousarray(samples, dtype=np.float32))
         stream.input_finished()
-        vector = np.asarray(self._extractor.compute(stream), dtype=np.float32)
-        norm = float(np.linalg.norm(vector))
-        return vector / norm if norm > 0 else vector
+        return unit_length(np.asarray(self._extractor.compute(stream), dtype=np.float32))
+
+
+def unit_length(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to length 1 (a zero vector as it is): cosine becomes a dot product."""
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
