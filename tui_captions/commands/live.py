@@ -55,7 +55,6 @@ from tui_captions.transcript.formats import STREAM_FORMATS, partial_event, speak
 from tui_captions.web.publish import WebSink, start_server
 
 if TYPE_CHECKING:
-    from tui_captions.asr.engine import RecognizerStream
     from tui_captions.core.events import LiveEvent, RecognizerUpdate, SourceEnded, SourceStarted
     from tui_captions.core.segments import Segment
     from tui_captions.core.stats import LiveStats
@@ -113,10 +112,10 @@ def run(args: argparse.Namespace) -> int:
     # What fails on the engines' threads (a bug) is logged with its traceback on stderr too.
     logfile.echo_to_stderr()
 
-    from tui_captions.pipeline.channel import LiveEngine
-    from tui_captions.pipeline.recording import Recorder, RecordingStream
+    from tui_captions.pipeline.channel import LiveEngine, tapped
+    from tui_captions.pipeline.recording import Recorder
     from tui_captions.pipeline.session import CaptionSession, channel_ids, for_model
-    from tui_captions.pipeline.speakers import ListenedStream, SpeakerTap
+    from tui_captions.pipeline.speakers import SpeakerTap
     from tui_captions.transcript.formats import open_writer
     from tui_captions.transcript.sessions import recording_path
 
@@ -144,15 +143,14 @@ def run(args: argparse.Namespace) -> int:
         else []
     )
     for channel, labelled in by_channel.items():
-        stream: RecognizerStream = model.create_stream(decode)
         labeller = labellers.pop(0) if labellers else None
-        if labeller is not None:
-            stream = ListenedStream(stream, SpeakerTap(labeller))
         if args.record:
             recorder = Recorder(
                 recording_path(journal.path), model.format.sample_rate, on_warning=warn
             )
-            stream = RecordingStream(stream, recorder)
+        stream = tapped(
+            model.create_stream(decode), recorder, SpeakerTap(labeller) if labeller else None
+        )
         engine = LiveEngine(stream, _poster(events, channel))
         session.add_channel(
             channel, labelled.label, engine, model.format.chunk_seconds, labelled.role, labeller

@@ -27,6 +27,8 @@ from tui_captions.core.events import (
     SourceStarted,
 )
 from tui_captions.core.segments import Segment
+from tui_captions.pipeline.recording import Recorder, RecordingStream
+from tui_captions.pipeline.speakers import ListenedStream, SpeakerTap
 
 # A source this many chunks behind its capture times skipped them (no data came):
 # it moves on to where its chunks belong. Fewer is timing jitter.
@@ -41,6 +43,17 @@ _POLL_S = 0.25
 Listener = Callable[[LiveEvent], None]
 
 _log = logging.getLogger(__name__)
+
+
+def tapped(
+    stream: RecognizerStream, recorder: Recorder | None = None, speakers: SpeakerTap | None = None
+) -> RecognizerStream:
+    """``stream``, its chunks also heard by ``recorder`` and ``speakers``' labeller if given."""
+    if speakers is not None:
+        stream = ListenedStream(stream, speakers)
+    if recorder is not None:
+        stream = RecordingStream(stream, recorder)
+    return stream
 
 
 class LiveEngine:

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 import av
 import numpy as np
 
+from tui_captions.pipeline.taps import TappedStream
 from tui_captions.transcript.journal import WarningHandler
 
 if TYPE_CHECKING:
-    from tui_captions.asr.engine import RecognizerStream, StepResult, StreamFormat
-    from tui_captions.core.segments import Segment
+    from tui_captions.asr.engine import RecognizerStream, StepResult
 
 
 class Recorder:
@@ -88,25 +88,15 @@ class Recorder:
                 self.path.unlink()
 
 
-class RecordingStream:
+class RecordingStream(TappedStream):
     """A recognizer stream that records each chunk on its way in: ``--record`` for any engine."""
 
     def __init__(self, recognizer: RecognizerStream, recorder: Recorder) -> None:
-        self.recognizer = recognizer
+        super().__init__(recognizer)
         self.recorder = recorder
-
-    @property
-    def format(self) -> StreamFormat:
-        return self.recognizer.format
 
     def accept(
         self, samples: np.ndarray, chunk_index: int | None = None, video: np.ndarray | None = None
     ) -> StepResult:
         self.recorder.write(samples, chunk_index)
         return self.recognizer.accept(samples, chunk_index, video)
-
-    def finish(self) -> tuple[Segment, ...]:
-        return self.recognizer.finish()
-
-    def reset(self) -> None:
-        self.recognizer.reset()

@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from tui_captions.pipeline.taps import TappedStream
 from tui_captions.speakers.lines import SETTLE_S, Labels, settled_to, split_at_speaker_changes
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from tui_captions.asr.engine import RecognizerStream, StepResult, StreamFormat
+    from tui_captions.asr.engine import RecognizerStream, StepResult
     from tui_captions.core.segments import Segment
     from tui_captions.speakers.labeller import SpeakerLabeller
 
@@ -32,18 +33,14 @@ class SpeakerTap:
         self.labeller = labeller
 
 
-class ListenedStream:
+class ListenedStream(TappedStream):
     """A recognizer stream whose chunks (16 kHz) its tap's labeller hears too, placed on
     the session's time line (a queue put: the labeller works on a thread of its own)."""
 
     def __init__(self, recognizer: RecognizerStream, tap: SpeakerTap) -> None:
-        self.recognizer = recognizer
+        super().__init__(recognizer)
         self.tap = tap
         self._next_index = 0
-
-    @property
-    def format(self) -> StreamFormat:
-        return self.recognizer.format
 
     def accept(
         self, samples: np.ndarray, chunk_index: int | None = None, video: np.ndarray | None = None
@@ -56,12 +53,6 @@ class ListenedStream:
         if (labeller := self.tap.labeller) is not None:
             labeller.accept(samples, index * self.format.chunk_seconds)
         return step
-
-    def finish(self) -> tuple[Segment, ...]:
-        return self.recognizer.finish()
-
-    def reset(self) -> None:
-        self.recognizer.reset()
 
 
 class ShownLines:

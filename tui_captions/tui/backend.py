@@ -18,7 +18,7 @@ from tui_captions.core import logfile
 
 if TYPE_CHECKING:
     from tui_captions.asr.defaults import DownloadProgress
-    from tui_captions.asr.engine import AsrModel, DecodeOptions, RecognizerStream, RunOptions
+    from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
     from tui_captions.audio.cameras import CameraDevice
     from tui_captions.audio.devices import CaptureDevice
     from tui_captions.audio.protocol import Source
@@ -164,16 +164,9 @@ class RealBackend:
     ) -> ChannelEngine:
         """A channel's engine; with ``recorder``, its audio is also saved as it is decoded,
         with ``speakers`` also heard by the tap's labeller, when it has one."""
-        from tui_captions.pipeline.channel import LiveEngine
-        from tui_captions.pipeline.recording import RecordingStream
-        from tui_captions.pipeline.speakers import ListenedStream
+        from tui_captions.pipeline.channel import LiveEngine, tapped
 
-        stream: RecognizerStream = model.create_stream(options)
-        if recorder is not None:
-            stream = RecordingStream(stream, recorder)
-        if speakers is not None:
-            stream = ListenedStream(stream, speakers)
-        return LiveEngine(stream, listener)
+        return LiveEngine(tapped(model.create_stream(options), recorder, speakers), listener)
 
     def create_labeller(self, model: Path, sample_rate: int) -> SpeakerLabeller:
         from tui_captions.errors import ModelError
