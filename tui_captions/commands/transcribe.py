@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             if labeller is None
             else _Labelled(readable, labeller, model.format.sample_rate)
         )
-        done = _transcribe(audio, model, decode, writer)
+        done = _transcribe(audio, model, decode, writer, labeller)
         writer.close()
     if model.format.wants_video and not done.faces:
         warn(f"{args.audio}: no face was found in the video; captioned from the audio alone")
@@ -119,8 +119,9 @@ def _speaker_labeller(args: argparse.Namespace, settings: Settings) -> SpeakerLa
 
 
 class _Labelled:
-    """``--speakers``: the file's audio to the labeller, on this thread (a file needs no
-    other), and each final line held until its speaker is known, then to ``writer``."""
+    """``--speakers``: each final line held until its speaker is known, then to ``writer``
+    (the labeller hears the file's audio through the recognizer's stream, on this thread:
+    a file needs no other)."""
 
     def __init__(self, writer: _Readable, labeller: SpeakerLabeller, rate: int) -> None:
         from tui_captions.speakers.lines import LabelledLines
@@ -131,17 +132,14 @@ class _Labelled:
         self._writer = writer
         self._labeller = labeller
         self._lines = LabelledLines(labeller)
-        self._rate = rate
-        self._heard = 0
-
-    def hear(self, samples: np.ndarray) -> None:
-        self._labeller.accept(samples, self._heard / self._rate)
-        self._heard += len(samples)
-        self._release()
 
     def write(self, segment: Segment) -> None:
         self._lines.add(segment)
-        self._release()
+
+    def flush(self) -> None:
+        """The lines whose speakers have settled, written."""
+        for segment in self._lines.ready():
+            self._writer.write(segment)
 
     def close(self) -> None:
         self._labeller.finish()
@@ -150,10 +148,6 @@ class _Labelled:
         if self._labeller.failed:
             warn("speaker labels stopped part-way (the log file says why); lines after have none")
         self._writer.close()
-
-    def _release(self) -> None:
-        for segment in self._lines.ready():
-            self._writer.write(segment)
 
 
 class _Readable:
@@ -169,6 +163,9 @@ class _Readable:
             display = self._lines.final(segment.channel, segment.text)
             segment = dataclasses.replace(segment, display=display)
         self._writer.write(segment)
+
+    def flush(self) -> None:
+        """Nothing is held: each line went out as it came."""
 
     def close(self) -> None:
         self._writer.close()
@@ -188,9 +185,15 @@ def _transcribe(
     model: AsrModel,
     decode: DecodeOptions,
     writer: _Readable | _Labelled,
+    labeller: SpeakerLabeller | None,
 ) -> _Done:
-    """Decode ``audio`` to the end, a Ctrl+C or a decoding failure, writing each final line."""
-    recognizer = model.create_stream(decode)
+    """Decode ``audio`` to the end, a Ctrl+C or a decoding failure, writing each final line
+    (``labeller`` hears each chunk after its step, as live captions hand it on)."""
+    from tui_captions.pipeline.channel import tapped
+    from tui_captions.pipeline.speakers import SpeakerTap
+
+    speakers = None if labeller is None else SpeakerTap(labeller)
+    recognizer = tapped(model.create_stream(decode), speakers=speakers)
     done = _Done()
     try:
         for samples, crops, faces in _chunks(audio, model.format):
@@ -198,10 +201,9 @@ def _transcribe(
             done.faces += faces
             step = recognizer.accept(samples, video=crops)
             done.compute_ms.append(step.compute_ms)
-            if isinstance(writer, _Labelled):
-                writer.hear(samples)
             for segment in step.finals:
                 writer.write(segment)
+            writer.flush()
     except KeyboardInterrupt:
         done.interrupted = True
     except AudioSourceError as exc:
