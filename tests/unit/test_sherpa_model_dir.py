@@ -222,3 +222,16 @@ def test_a_damaged_bpe_model_is_one_line(tmp_path: Path, monkeypatch: pytest.Mon
     (tmp_path / "bpe.model").write_bytes(TINY_TOKENIZER.read_bytes()[:200])
     with pytest.raises(ModelError, match=r"bpe\.model: not a sentencepiece model"):
         read_sherpa_dir(tmp_path)
+
+
+def test_a_cache_that_cannot_take_the_vocab_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "cache" / "captions-tui").mkdir(parents=True)
+    (tmp_path / "cache" / "captions-tui" / "bpe-vocab").write_text("a file where a folder goes")
+    directory = tmp_path / "release"
+    make_random_sherpa(directory, "lstm")
+    shutil.copy(TINY_TOKENIZER, directory / "bpe.model")
+    with pytest.raises(ModelError, match=r"bpe-vocab: cannot write the bpe\.vocab made from"):
+        read_sherpa_dir(directory)

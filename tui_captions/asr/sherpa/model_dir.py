@@ -626,10 +626,16 @@ def vocab_of_bpe_model(path: Path) -> Path:
         f"{processor.IdToPiece(i)}\t{processor.GetScore(i)}\n"
         for i in range(processor.GetPieceSize())
     )
-    vocab.parent.mkdir(parents=True, exist_ok=True)
     partial = vocab.with_suffix(f".{os.getpid()}.partial")
-    partial.write_text("".join(lines), encoding="utf-8")
-    partial.replace(vocab)
+    try:
+        vocab.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text("".join(lines), encoding="utf-8")
+        partial.replace(vocab)
+    except OSError as exc:
+        raise ModelError(
+            f"{vocab.parent}: cannot write the bpe.vocab made from {path} ({exc.strerror}); "
+            "free space there, or put the model's bpe.vocab beside it"
+        ) from None
     return vocab
 
 
