@@ -27,11 +27,17 @@ from typing import Any
 import numpy as np
 from pyannote.core import Segment
 from pyannote.metrics.detection import DetectionPrecisionRecallFMeasure
-from pyannote.metrics.diarization import DiarizationErrorRate
 
 from bench.latency import TINY_MODELS, load_model, paced_compute
-from tests.speaker_audio import TINY_SPEAKERS, annotation, pyannote_sample
-from tools.tiny_speakers.conversations import Conversation, conversation, distinct_speakers
+from tests.speaker_audio import (
+    TINY_SPEAKERS,
+    annotation,
+    diarization_error,
+    feed,
+    pyannote_sample,
+    talk_turns,
+)
+from tools.tiny_speakers.conversations import conversation, distinct_speakers
 from tui_captions.asr.engine import DecodeOptions
 from tui_captions.core.stats import percentile
 from tui_captions.pipeline.speakers import ListenedStream, SpeakerTap
@@ -44,23 +50,14 @@ TURN_LENGTHS = {
     "long (4-10 s)": (4.0, 10.0),
     "mixed (1-10 s)": (1.0, 10.0),
 }
-CHUNK = SAMPLE_RATE // 10
 
 
 def label(embedder: SpeakerEmbedder, audio: np.ndarray) -> tuple[SpeakerLabeller, float]:
     labeller = SpeakerLabeller(embedder)
     began = time.perf_counter()
-    for first in range(0, len(audio), CHUNK):
-        labeller.accept(audio[first : first + CHUNK], first / SAMPLE_RATE)
+    feed(labeller, audio)
     labeller.finish()
     return labeller, time.perf_counter() - began
-
-
-def der(talk: Conversation, labeller: SpeakerLabeller) -> float:
-    reference = annotation((t.start, t.end, t.speaker) for t in talk.turns)
-    hypothesis = annotation((t.start, t.end, t.speaker or "") for t in labeller.turns())
-    metric = DiarizationErrorRate(collar=0.25, skip_overlap=True)
-    return float(metric(reference, hypothesis, uem=Segment(0, talk.seconds)))
 
 
 def captions_p95(embedder: SpeakerEmbedder, seconds: float, rounds: int) -> dict[str, Any]:
@@ -115,7 +112,7 @@ def main() -> None:
                 case = 1000 * speakers + seed
                 talk = conversation(distinct_speakers(speakers, case), case, args.seconds, turn_s)
                 labeller, elapsed = label(embedder, talk.audio)
-                scores.append(der(talk, labeller))
+                scores.append(diarization_error(talk_turns(talk), labeller, talk.seconds))
                 embed_per_speech.append(labeller.embedding_time / labeller.seconds_embedded)
                 total_per_audio.append(elapsed / talk.seconds)
             row = {
@@ -145,8 +142,6 @@ def main() -> None:
         uem = Segment(0, len(audio) / SAMPLE_RATE)
         speech = annotation((r.start, r.end, "speech") for r in speech_regions(audio))
         labeller, _ = label(embedder, audio)
-        metric = DiarizationErrorRate(collar=0.25, skip_overlap=True)
-        hypothesis = annotation((t.start, t.end, t.speaker or "") for t in labeller.turns())
         print(
             json.dumps(
                 {
@@ -154,7 +149,7 @@ def main() -> None:
                         DetectionPrecisionRecallFMeasure()(reference, speech, uem=uem), 4
                     ),
                     "sample_der_tiny_model": round(
-                        float(metric(reference, hypothesis, uem=uem)), 4
+                        diarization_error(reference, labeller, len(audio) / SAMPLE_RATE), 4
                     ),
                     "sample_speakers_found": len({t.speaker for t in labeller.turns()}),
                 }

@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pyannote.core import Annotation, Segment
+from pyannote.metrics.diarization import DiarizationErrorRate
 
 from tests.audio_files import read_audio, write_audio
 from tools.pyannote_sample import DEFAULT_DEST as SAMPLE_DIR
 from tools.tiny_speakers.conversations import Conversation, conversation, distinct_speakers
 from tools.tiny_speakers.voices import SAMPLE_RATE
+from tui_captions.speakers.labeller import SpeakerLabeller
 
 TINY_SPEAKERS = Path(__file__).parent / "fixtures" / "tiny-speakers" / "tiny-speakers.onnx"
 
@@ -52,3 +54,26 @@ def annotation(turns: Iterable[tuple[float, float, str]]) -> Annotation:
     for index, (start, end, label) in enumerate(turns):
         result[Segment(start, end), index] = label
     return result
+
+
+# What a capture worker hands on: 100 ms.
+CHUNK = SAMPLE_RATE // 10
+
+
+def feed(labeller: SpeakerLabeller, audio: np.ndarray, offset: float = 0.0) -> None:
+    """``audio`` to the labeller in capture-sized chunks, from ``offset`` session seconds."""
+    for first in range(0, len(audio), CHUNK):
+        labeller.accept(audio[first : first + CHUNK], offset + first / SAMPLE_RATE)
+
+
+def diarization_error(reference: Annotation, labeller: SpeakerLabeller, seconds: float) -> float:
+    """pyannote.metrics' DER of the labeller's turns over ``seconds`` of audio (a 0.25 s
+    collar, overlapping speech left out)."""
+    hypothesis = annotation((t.start, t.end, t.speaker or "") for t in labeller.turns())
+    metric = DiarizationErrorRate(collar=0.25, skip_overlap=True)
+    return float(metric(reference, hypothesis, uem=Segment(0, seconds)))
+
+
+def talk_turns(talk: Conversation) -> Annotation:
+    """A synthetic conversation's reference turns."""
+    return annotation((t.start, t.end, t.speaker) for t in talk.turns)

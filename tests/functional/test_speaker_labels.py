@@ -7,17 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pyannote.core import Segment
-from pyannote.metrics.diarization import DiarizationErrorRate
 
-from tests.speaker_audio import TINY_SPEAKERS, annotation
+from tests.speaker_audio import TINY_SPEAKERS, diarization_error, feed, talk_turns
 from tools.tiny_speakers.conversations import Conversation, conversation, distinct_speakers
 from tui_captions.speakers.clustering import ClusterSettings
 from tui_captions.speakers.embedding import SpeakerEmbedder
 from tui_captions.speakers.labeller import LabelSettings, SpeakerLabeller, SpeakerSpan
 from tui_captions.speakers.vad import SAMPLE_RATE
-
-CHUNK = SAMPLE_RATE // 10  # what a capture worker hands on: 100 ms
 
 
 @pytest.fixture(scope="module")
@@ -28,18 +24,6 @@ def embedder() -> SpeakerEmbedder:
 @pytest.fixture(scope="module")
 def three_voices() -> Conversation:
     return conversation(distinct_speakers(3, seed=11), seed=11, seconds=45.0)
-
-
-def feed(labeller: SpeakerLabeller, audio: np.ndarray, offset: float = 0.0) -> None:
-    for first in range(0, len(audio), CHUNK):
-        labeller.accept(audio[first : first + CHUNK], offset + first / SAMPLE_RATE)
-
-
-def diarization_error(talk: Conversation, labeller: SpeakerLabeller) -> float:
-    reference = annotation((t.start, t.end, t.speaker) for t in talk.turns)
-    hypothesis = annotation((t.start, t.end, t.speaker or "") for t in labeller.turns())
-    metric = DiarizationErrorRate(collar=0.25, skip_overlap=True)
-    return float(metric(reference, hypothesis, uem=Segment(0, talk.seconds)))
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +40,7 @@ def test_a_held_out_conversation_is_labelled_with_der_under_15_percent(
     three_voices: Conversation, labelled: SpeakerLabeller
 ) -> None:
     assert not labelled.failed
-    der = diarization_error(three_voices, labelled)
+    der = diarization_error(talk_turns(three_voices), labelled, three_voices.seconds)
     assert der <= 0.15, f"DER {der:.3f}"
     assert {t.speaker for t in labelled.turns()} == {"Speaker 1", "Speaker 2", "Speaker 3"}
 
