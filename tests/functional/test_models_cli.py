@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from tests.audio_files import write_audio
+from tests.cli import run_cli
 from tui_captions.asr import cards
 from tui_captions.asr.cards import CARDS, MODEL_CARDS, MODEL_NAMES
 from tui_captions.asr.defaults import DEFAULT_MODEL, DEMO_MODEL
-from tui_captions.cli import main
 
 
 @pytest.fixture
@@ -35,10 +35,11 @@ def models_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_table_lists_the_whole_catalog_with_its_figures(
-    models_root: Path, capsys: pytest.CaptureFixture[str]
+    models_root: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["models"]) == 0
-    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
+    listed = run_cli(capfd, "models")
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split()[0]: line for line in listed.stdout.splitlines() if line.strip()}
     assert f"{DEFAULT_MODEL}*" in rows  # the default, marked
     for name in MODEL_NAMES:
         assert (f"{name}*" if name == DEFAULT_MODEL else name) in rows, name
@@ -54,10 +55,11 @@ def test_the_table_lists_the_whole_catalog_with_its_figures(
 
 
 def test_json_gives_scripts_every_field(
-    models_root: Path, capsys: pytest.CaptureFixture[str]
+    models_root: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["models", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    listed = run_cli(capfd, "models", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
     assert [row["name"] for row in rows] == list(MODEL_NAMES)
     by_name = {row["name"]: row for row in rows}
     downloaded = by_name["zipformer-en-70m"]
@@ -103,7 +105,7 @@ def test_a_named_model_whose_archive_fails_its_checksum_is_one_line_and_exit_2(
     release_server: tuple[Path, str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     """``transcribe --model NAME`` as a user runs it, with the catalog's entry pinned to a
     digest the served archive does not have: nothing is unpacked or kept."""
@@ -119,9 +121,10 @@ def test_a_named_model_whose_archive_fails_its_checksum_is_one_line_and_exit_2(
     archive = dataclasses.replace(card.archive, sha256=pinned, base_url=base)
     monkeypatch.setitem(cards.CARDS, card.name, dataclasses.replace(card, archive=archive))
     audio = write_audio(tmp_path / "talk.wav", np.zeros(1600, dtype=np.float32), 16000)
-    assert main(["transcribe", str(audio), "--model", card.name]) == 2
+    refused = run_cli(capfd, "transcribe", audio, "--model", card.name)
+    assert refused.returncode == 2
     # The progress bar (wrapped where the terminal is narrow), then why.
-    *bar, error = capsys.readouterr().err.strip().splitlines()
+    *bar, error = refused.stderr.strip().splitlines()
     assert bar and bar[0].startswith("downloading "), bar
     assert error.startswith(f"captions-tui: error: the downloaded {card.archive.asset} of ")
     assert "is not the published file: sha256 " in error and f"expected {pinned};" in error

@@ -18,10 +18,10 @@ import pytest
 import sherpa_onnx
 
 from tests.audio_files import read_audio, write_audio
+from tests.cli import run_cli
 from tests.conftest import espeak_wav
 from tools.random_sherpa import BUILDERS, make_random_sherpa
 from tui_captions.asr.sherpa.model_dir import Family, SherpaDir
-from tui_captions.cli import main
 
 RATE = 16_000
 ENDPOINT_SILENCE_S = 1.0
@@ -102,21 +102,19 @@ def sherpa_loop(model: SherpaDir, audio: np.ndarray, chunk: int) -> list[str]:
 
 @pytest.mark.parametrize("family", sorted(BUILDERS))
 def test_transcribe_writes_what_sherpa_onnxs_own_loop_writes(
-    family: Family, speech: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    family: Family, speech: np.ndarray, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     model = make_random_sherpa(tmp_path / family, family)
     chunk = chunk_samples(model)
     audio = np.concatenate([speech, np.zeros(-len(speech) % chunk, np.float32)])  # whole chunks
     wav = write_audio(tmp_path / "speech.wav", audio, RATE)
-    status = main(
-        [
-            "transcribe", str(wav), "--model", str(model.directory), "--decoder", "greedy",
-            "--raw", "--format", "jsonl", "--threads", "1",
-            "--endpoint-silence", str(ENDPOINT_SILENCE_S), "--max-segment", "1000",
-        ]
+    done = run_cli(
+        capfd, "transcribe", wav, "--model", model.directory, "--decoder", "greedy",
+        "--raw", "--format", "jsonl", "--threads", "1",
+        "--endpoint-silence", str(ENDPOINT_SILENCE_S), "--max-segment", "1000",
     )  # fmt: skip
-    out = capsys.readouterr().out
-    assert status == 0
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
     written = [json.loads(line)["text"] for line in out.splitlines()]
     expected = sherpa_loop(model, read_audio(wav, RATE), chunk)
     assert len(expected) >= 2  # the pause ended a line
