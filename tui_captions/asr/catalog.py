@@ -48,7 +48,12 @@ from tui_captions.asr.engine import RunOptions
 from tui_captions.asr.sherpa.model_dir import read_sherpa_dir
 from tui_captions.asr.wav2vec2.ctc import LexiconFiles
 from tui_captions.asr.wav2vec2.model_dir import LEXICON_FILE, Wav2Vec2Config, read_wav2vec2_config
-from tui_captions.core.download import cached_directory, download, unpack_release
+from tui_captions.core.download import (
+    cached_directory,
+    check_download,
+    download,
+    unpack_release,
+)
 from tui_captions.errors import ModelError
 
 LOCAL_MODEL = (
@@ -299,22 +304,9 @@ def materialize(
             (staging / CONFIG_FILE).write_text(blob + "\n")
         if remote.convert is not None:
             remote.convert(staging)
-        _check_download(remote.name, remote.check, staging, remote.offline)
+        check_download(remote.name, remote.check, staging, remote.offline)
 
     return cached_directory(models_root, remote.name, fill)
-
-
-def _check_download(
-    name: str, check: Callable[[Path], object], staging: Path, offline: str
-) -> None:
-    """Load the staged directory as the engine will: a bad download never takes the name."""
-    try:
-        check(staging)
-    except ModelError as exc:
-        raise ModelError(
-            f"the downloaded model {name!r} failed its check ({exc}); "
-            f"try again, or run with {offline}"
-        ) from None
 
 
 def materialize_release(
@@ -333,6 +325,6 @@ def materialize_release(
             archive.url, path, archive.asset, progress, name, LOCAL_MODEL, sha256=archive.sha256
         )
         unpack_release(path, staging)
-        _check_download(name, check, staging, LOCAL_MODEL)
+        check_download(name, check, staging, LOCAL_MODEL)
 
     return cached_directory(models_root, name, fill)

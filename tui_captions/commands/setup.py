@@ -202,7 +202,7 @@ def local_speaker_model(args: argparse.Namespace, settings: Settings | None) -> 
     """The speaker model to turn labels on with later (the app's key), when it needs no
     download: the one chosen if it is a file or on disk, else the first downloaded."""
     from tui_captions import paths
-    from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded
+    from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded, on_disk
 
     spec = chosen_speaker_model(args, settings)
     if spec is None:
@@ -210,8 +210,7 @@ def local_speaker_model(args: argparse.Namespace, settings: Settings | None) -> 
     card = SPEAKER_MODELS.get(spec)
     if card is None:
         return Path(spec).expanduser()
-    folder = paths.models_dir() / card.name
-    return folder if (folder / card.asset).is_file() else None
+    return on_disk(card, paths.models_dir())
 
 
 def chosen_speaker_model(args: argparse.Namespace, settings: Settings | None) -> str | None:

@@ -63,6 +63,17 @@ def cached_directory(models_root: Path, name: str, fill: Callable[[Path], None])
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def check_download(name: str, check: Callable[[Path], object], staged: Path, offline: str) -> None:
+    """Load what was staged as its user will: a bad download never takes the name."""
+    try:
+        check(staged)
+    except ModelError as exc:
+        raise ModelError(
+            f"the downloaded model {name!r} failed its check ({exc}); "
+            f"try again, or run with {offline}"
+        ) from None
+
+
 def download(
     url: str,
     dest: Path,

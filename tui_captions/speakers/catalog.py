@@ -15,8 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_captions.core.download import DownloadProgress, cached_directory, download
-from tui_captions.errors import ModelError
+from tui_captions.core.download import (
+    DownloadProgress,
+    cached_directory,
+    check_download,
+    download,
+)
 
 SPEAKER_RELEASES = (
     "https://github.com/k2-fsa/sherpa-onnx/releases/download/speaker-recongition-models/"
@@ -55,12 +59,17 @@ SPEAKER_MODELS = {
 }
 
 
+def on_disk(card: SpeakerModelCard, models_root: Path) -> Path | None:
+    """The folder of ``card``'s file, if it was downloaded."""
+    folder = models_root / card.name
+    return folder if (folder / card.asset).is_file() else None
+
+
 def downloaded(models_root: Path) -> Path | None:
     """The first catalog model already on disk (the folder of its file), if any."""
-    for card in SPEAKER_MODELS.values():
-        if (models_root / card.name / card.asset).is_file():
-            return models_root / card.name
-    return None
+    return next(
+        filter(None, (on_disk(card, models_root) for card in SPEAKER_MODELS.values())), None
+    )
 
 
 def speaker_model_path(
@@ -79,12 +88,6 @@ def speaker_model_path(
         download(
             card.url, path, card.asset, progress, card.name, LOCAL_SPEAKER_MODEL, sha256=card.sha256
         )
-        try:
-            check_embedding_model(path)
-        except ModelError as exc:
-            raise ModelError(
-                f"the downloaded speaker model {card.name!r} failed its check ({exc}); "
-                f"try again, or run with {LOCAL_SPEAKER_MODEL}"
-            ) from None
+        check_download(card.name, check_embedding_model, path, LOCAL_SPEAKER_MODEL)
 
     return cached_directory(models_root, card.name, fill)
