@@ -52,9 +52,7 @@ def tiny_graph(path: Path, metadata: dict[str, str], feature_dim: int = 80) -> P
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
     model.ir_version = 8
-    for key, value in metadata.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
+    helper.set_model_props(model, metadata)
     onnx.save(model, str(path))
     return path
 

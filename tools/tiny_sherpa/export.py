@@ -76,10 +76,7 @@ class _JoinerGraph(nn.Module):
 
 def _add_metadata(path: Path, metadata: dict[str, str]) -> None:
     model = onnx.load(str(path))
-    del model.metadata_props[:]
-    for key, value in metadata.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
+    onnx.helper.set_model_props(model, metadata)
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
 

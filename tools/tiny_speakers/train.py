@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchaudio
 from torch import nn
 from torch.nn import functional
 
+from tools.tiny_sherpa.features import fbank as sherpa_fbank
 from tools.tiny_speakers.voices import (
     RATE_JITTER,
     SAMPLE_RATE,
@@ -60,19 +60,8 @@ NUM_MEL_BINS = 80
 
 def fbank(samples: np.ndarray) -> np.ndarray:
     """sherpa-onnx's front end for speaker models (csrc/features.h): float32 (T, 80)."""
-    waveform = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)).unsqueeze(0)
-    features = torchaudio.compliance.kaldi.fbank(
-        waveform,
-        num_mel_bins=NUM_MEL_BINS,
-        frame_length=25.0,
-        frame_shift=10.0,
-        dither=0.0,
-        low_freq=20.0,
-        high_freq=-400.0,
-        snip_edges=False,
-        sample_frequency=SAMPLE_RATE,
-    )
-    return features.numpy()
+    wave = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
+    return sherpa_fbank(wave).numpy()
 
 
 class TinySpeakerNet(nn.Module):
@@ -233,9 +222,7 @@ def export(model: TinySpeakerNet, path: Path) -> None:
         "feature_normalize_type": "global-mean",
         "comment": "captions-tui tiny speaker model, trained on espeak-ng and flite voices",
     }
-    for key, value in metadata.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
+    onnx.helper.set_model_props(proto, metadata)
     onnx.save(proto, str(path))
     model.train()
 
