@@ -43,14 +43,14 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.latency import load_model
 from bench.sherpa_models import TINY_SHERPA
 from tools.tiny_model.data import build_set, load_vocabulary, make_utterances, write_clip
 from tools.tiny_model.evaluate import HELD_OUT_SEED, transcribe_streaming
 from tools.tiny_model.train import FIXTURE_DIR
 from tui_captions.asr.context_graph import build_graph
-from tui_captions.asr.engine import AsrModel, DecodeOptions, RunOptions
+from tui_captions.asr.engine import AsrModel, DecodeOptions
 from tui_captions.asr.hotwords import DEFAULT_HOTWORD_SCORE, Hotword
-from tui_captions.asr.registry import engine_for
 from tui_captions.asr.runtime import configure_threads
 from tui_captions.audio.decode import decode_audio
 
@@ -150,12 +150,11 @@ def worst_words(recalls: Sequence[dict[str, tuple[int, int]]], count: int) -> li
 
 def tiny_models(tiny_sherpa: Path) -> dict[str, AsrModel]:
     """The tiny Emformer and, where it is, the tiny sherpa-onnx model, as the app runs them."""
-    run = RunOptions(1, "int8", "cpu")
-    models = {"tiny Emformer, our biasing": engine_for(FIXTURE_DIR)(FIXTURE_DIR, run)}
+    models = {"tiny Emformer, our biasing": load_model(str(FIXTURE_DIR), "int8")}
     if not tiny_sherpa.is_dir():
         print(f"{tiny_sherpa}: missing, skipped")
         return models
-    models["tiny sherpa-onnx, its own biasing"] = engine_for(tiny_sherpa)(tiny_sherpa, run)
+    models["tiny sherpa-onnx, its own biasing"] = load_model(str(tiny_sherpa), "int8")
     return models
 
 

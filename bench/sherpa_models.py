@@ -4,6 +4,7 @@ needs, so never in a test's way)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -24,9 +25,11 @@ def random_70m(int8: bool) -> Path:
         return directory
     partial = directory.with_name(directory.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    SIZES["70m"](partial, SEED, False)
-    if int8:
+    if int8:  # the fp32 files are the same seed's: linked, not made again
+        shutil.copytree(random_70m(False), partial, copy_function=os.link)
         quantize_release(partial)
+    else:
+        partial.mkdir(parents=True)
+        SIZES["70m"](partial, SEED, False)
     partial.rename(directory)
     return directory
