@@ -6,9 +6,17 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 
+from tests.speaker_audio import TINY_SPEAKERS
+from tui_captions.errors import ModelError
 from tui_captions.speakers.embedding import SpeakerEmbedder
-from tui_captions.speakers.labeller import MAX_QUEUED_CHUNKS, LabelSettings, SpeakerLabeller
+from tui_captions.speakers.labeller import (
+    MAX_QUEUED_CHUNKS,
+    LabelSettings,
+    SpeakerLabeller,
+    open_labeller,
+)
 from tui_captions.speakers.vad import SAMPLE_RATE, WINDOW, SileroVad
 
 CHUNK = SAMPLE_RATE // 10
@@ -136,3 +144,11 @@ def test_speaker_between_weighs_every_span_it_overlaps_and_no_other() -> None:
             expected = by_scan(start, start + length)
             assert labeller.speaker_between(start, start + length) == expected, (start, length)
     assert labeller.speaker_between(31.0, 32.0) is None
+
+
+def test_a_recognizer_of_another_rate_gets_no_labeller_and_one_line_why() -> None:
+    with pytest.raises(
+        ModelError, match="speaker labels need a 16000 Hz model; this one reads 8000"
+    ):
+        open_labeller(TINY_SPEAKERS, 8000)
+    assert open_labeller(TINY_SPEAKERS, SAMPLE_RATE).speaker_between(0.0, 1.0) is None

@@ -223,15 +223,10 @@ def chosen_speaker_model(args: argparse.Namespace, settings: Settings | None) ->
 def speaker_labellers(model: Path, count: int, sample_rate: int) -> list[SpeakerLabeller]:
     """One labeller per source, each on a thread of its own; a model or VAD that cannot
     load is one warning and none (captions go on without labels)."""
-    from tui_captions.speakers.embedding import SpeakerEmbedder
-    from tui_captions.speakers.labeller import SpeakerLabeller
-    from tui_captions.speakers.vad import SAMPLE_RATE
+    from tui_captions.speakers.labeller import open_labeller
 
-    if sample_rate != SAMPLE_RATE:
-        warn(f"speaker labels need a {SAMPLE_RATE} Hz model; this one reads {sample_rate} Hz")
-        return []
     try:
-        labellers = [SpeakerLabeller(SpeakerEmbedder(model)) for _ in range(count)]
+        labellers = [open_labeller(model, sample_rate) for _ in range(count)]
     except UserError as exc:
         warn(f"{exc}; captions go on without speaker labels")
         return []

@@ -26,7 +26,7 @@ from tui_captions.commands.setup import (
     speaker_model,
     warn,
 )
-from tui_captions.errors import AudioSourceError, UserError
+from tui_captions.errors import AudioSourceError
 from tui_captions.transcript.formats import STREAM_FORMATS, SegmentWriter, open_writer
 from tui_captions.transcript.output import check_output, written_whole
 
@@ -124,11 +124,10 @@ class _Labelled:
     a file needs no other)."""
 
     def __init__(self, writer: _Readable, labeller: SpeakerLabeller, rate: int) -> None:
+        from tui_captions.speakers.labeller import check_rate
         from tui_captions.speakers.lines import LabelledLines
-        from tui_captions.speakers.vad import SAMPLE_RATE
 
-        if rate != SAMPLE_RATE:
-            raise UserError(f"--speakers needs a {SAMPLE_RATE} Hz model; this one reads {rate} Hz")
+        check_rate(rate)
         self._writer = writer
         self._labeller = labeller
         self._lines = LabelledLines(labeller)

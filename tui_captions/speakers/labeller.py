@@ -23,10 +23,12 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
 from tui_captions.core.logfile import FILE_ONLY
+from tui_captions.errors import ModelError
 from tui_captions.speakers.clustering import ClusterSettings, OnlineClusterer
 from tui_captions.speakers.embedding import MIN_SAMPLES_S, SpeakerEmbedder
 from tui_captions.speakers.vad import SAMPLE_RATE, Region, SileroVad, SpeechDetector
@@ -327,3 +329,18 @@ class SpeakerLabeller:
         if drop > 0:
             self._audio = self._audio[drop:]
             self._audio_start += drop / SAMPLE_RATE
+
+
+def check_rate(sample_rate: int) -> None:
+    """Labels hear the recognizer's audio: 16 kHz, the VAD's and the embedding models' rate."""
+    if sample_rate != SAMPLE_RATE:
+        raise ModelError(
+            f"speaker labels need a {SAMPLE_RATE} Hz model; this one reads {sample_rate} Hz"
+        )
+
+
+def open_labeller(model: Path, sample_rate: int) -> SpeakerLabeller:
+    """A labeller for a recognizer reading ``sample_rate`` audio, its model checked and loaded
+    (not started), or one ModelError saying why not."""
+    check_rate(sample_rate)
+    return SpeakerLabeller(SpeakerEmbedder(model))

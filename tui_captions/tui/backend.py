@@ -169,15 +169,9 @@ class RealBackend:
         return LiveEngine(tapped(model.create_stream(options), recorder, speakers), listener)
 
     def create_labeller(self, model: Path, sample_rate: int) -> SpeakerLabeller:
-        from tui_captions.errors import ModelError
-        from tui_captions.speakers.embedding import SpeakerEmbedder
-        from tui_captions.speakers.labeller import SpeakerLabeller
-        from tui_captions.speakers.vad import SAMPLE_RATE
+        from tui_captions.speakers.labeller import open_labeller
 
-        if sample_rate != SAMPLE_RATE:
-            raise ModelError(f"speaker labels need a {SAMPLE_RATE} Hz model, not {sample_rate} Hz")
-
-        labeller = SpeakerLabeller(SpeakerEmbedder(model))
+        labeller = open_labeller(model, sample_rate)
         labeller.start()
         return labeller
 
