@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.server
 import json
 import tarfile
-import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +14,7 @@ import pytest
 
 from tests.audio_files import write_audio
 from tests.cli import run_cli
+from tests.loopback import serving
 from tui_captions.asr import cards
 from tui_captions.asr.cards import CARDS, MODEL_CARDS, MODEL_NAMES
 from tui_captions.asr.defaults import DEFAULT_MODEL, DEMO_MODEL
@@ -82,22 +80,13 @@ def test_json_gives_scripts_every_field(
     assert len(rows) == len(MODEL_CARDS)
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def release_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """Loopback stands in for GitHub's releases: (the served folder, its base URL)."""
     served = tmp_path / "served"
     served.mkdir()
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_Quiet, directory=str(served))
-    )
-    threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True).start()
-    yield served, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serving(served) as httpd:
+        yield served, httpd.url
 
 
 def test_a_named_model_whose_archive_fails_its_checksum_is_one_line_and_exit_2(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.server
 import io
 import json
 import logging
@@ -12,14 +11,13 @@ import re
 import socket
 import struct
 import tarfile
-import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
+from tests.loopback import LoopbackServer, QuietHandler, serving
 from tools.random_sherpa import make_random_sherpa
 from tui_captions.asr import cards, catalog
 from tui_captions.asr.avsr.engine import load_avsr
@@ -48,22 +46,18 @@ from tui_captions.text import catalog as text_catalog
 from tui_captions.text.names import PUBLISHED
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+class _Handler(QuietHandler):
     # file name -> how many more requests for it break off halfway through the body
     drops: ClassVar[dict[str, int]] = {}
     reset: ClassVar[bool] = False  # break off with a TCP reset rather than a close
     ranges: ClassVar[bool] = False  # answer "Range: bytes=N-" with 206 and the rest
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
+    def answer(self) -> None:
         asked = self.headers.get("Range")
-        self.server.requests.append((self.path, asked))  # type: ignore[attr-defined]
         name = self.path.rsplit("/", 1)[-1]
         start = int(asked.removeprefix("bytes=").rstrip("-")) if asked and self.ranges else 0
         if self.drops.get(name, 0) == 0 and start == 0:
-            super().do_GET()
+            super().answer()
             return
         body = (Path(self.directory) / name).read_bytes()
         self.send_response(206 if start else 200)
@@ -83,15 +77,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def server(micro_model_dir: Path) -> Iterator[http.server.ThreadingHTTPServer]:
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_Handler, directory=str(micro_model_dir))
-    )
-    httpd.requests = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
+def server(micro_model_dir: Path) -> Iterator[LoopbackServer]:
+    with serving(micro_model_dir, _Handler) as httpd:
+        yield httpd
     _Handler.drops, _Handler.reset, _Handler.ranges = {}, False, False
 
 
@@ -117,7 +105,7 @@ def sha256_of(path: Path) -> str:
 
 
 def test_download_materializes_a_checked_model_dir_once(
-    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+    server: LoopbackServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
     remote = remote_for(micro_model_dir, server.server_address[1])
     seen: list[tuple[str, int, int | None]] = []
@@ -129,9 +117,9 @@ def test_download_materializes_a_checked_model_dir_once(
     size = (micro_model_dir / WEIGHTS_FILE).stat().st_size
     assert weights[0][1] == 0 and weights[-1] == (WEIGHTS_FILE, size, size)
     assert [u[1] for u in weights] == sorted(u[1] for u in weights)
-    requests = len(server.requests)  # type: ignore[attr-defined]
+    requests = len(server.requests)
     materialize(remote, tmp_path)
-    assert len(server.requests) == requests  # type: ignore[attr-defined]
+    assert len(server.requests) == requests
 
 
 def test_no_network_says_how_to_go_offline(micro_model_dir: Path, tmp_path: Path) -> None:
@@ -162,7 +150,7 @@ def test_no_network_for_a_language_model_says_how_to_decode_without_it(tmp_path:
 
 
 def test_a_download_that_breaks_off_twice_is_one_line_and_leaves_nothing(
-    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+    server: LoopbackServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
     _Handler.drops = {TOKENIZER_FILE: 2}
     with pytest.raises(ModelError) as raised:
@@ -173,7 +161,7 @@ def test_a_download_that_breaks_off_twice_is_one_line_and_leaves_nothing(
         "on a second try too; try again later",
         message,
     )
-    tries = [path for path, _ in server.requests if path.endswith(TOKENIZER_FILE)]  # type: ignore[attr-defined]
+    tries = [path for path, _ in server.requests if path.endswith(TOKENIZER_FILE)]
     assert len(tries) == 2
     assert list(tmp_path.iterdir()) == []
 
@@ -183,7 +171,7 @@ def _weights_progress(seen: list[tuple[str, int, int | None]]) -> list[int]:
 
 
 def test_a_dropped_download_resumes_where_it_stopped(
-    server: http.server.ThreadingHTTPServer,
+    server: LoopbackServer,
     micro_model_dir: Path,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
@@ -199,7 +187,7 @@ def test_a_dropped_download_resumes_where_it_stopped(
             lambda *update: seen.append(update),
         )
     size = (micro_model_dir / WEIGHTS_FILE).stat().st_size
-    asked = [rng for path, rng in server.requests if path.endswith(WEIGHTS_FILE)]  # type: ignore[attr-defined]
+    asked = [rng for path, rng in server.requests if path.endswith(WEIGHTS_FILE)]
     assert asked == [None, f"bytes={size // 2}-"]
     done = _weights_progress(seen)
     assert done == sorted(done) and done[-1] == size and size // 2 in done
@@ -209,7 +197,7 @@ def test_a_dropped_download_resumes_where_it_stopped(
 
 @pytest.mark.parametrize("reset", [False, True], ids=["closed", "reset"])
 def test_a_dropped_download_starts_over_where_the_server_cannot_resume(
-    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path, reset: bool
+    server: LoopbackServer, micro_model_dir: Path, tmp_path: Path, reset: bool
 ) -> None:
     _Handler.drops, _Handler.reset = {WEIGHTS_FILE: 1}, reset
     seen: list[tuple[str, int, int | None]] = []
@@ -223,7 +211,7 @@ def test_a_dropped_download_starts_over_where_the_server_cannot_resume(
 
 
 def test_a_file_that_is_not_the_published_one_is_named_and_deleted(
-    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+    server: LoopbackServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
     """One line with the file, both digests and what to do; the bad copy is gone."""
     url = f"http://127.0.0.1:{server.server_address[1]}/{TOKENIZER_FILE}"
@@ -240,7 +228,7 @@ def test_a_file_that_is_not_the_published_one_is_named_and_deleted(
 
 
 def test_a_pinned_mismatch_stops_the_model_before_it_is_used(
-    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+    server: LoopbackServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
     remote = remote_for(micro_model_dir, server.server_address[1], weights=TOKENIZER_FILE)
     tokenizer_digest = sha256_of(micro_model_dir / TOKENIZER_FILE)
@@ -297,7 +285,7 @@ def test_every_downloaded_file_states_its_sha256_and_these_are_not_pinned_yet() 
 
 
 def test_files_that_fail_the_check_are_not_kept(
-    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+    server: LoopbackServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
     remote = remote_for(micro_model_dir, server.server_address[1], weights=TOKENIZER_FILE)
     with pytest.raises(ModelError, match="the downloaded model 'micro' failed its check"):
@@ -306,7 +294,7 @@ def test_files_that_fail_the_check_are_not_kept(
 
 
 def test_a_missing_file_on_the_server_is_reported(
-    server: http.server.ThreadingHTTPServer, micro_model_dir: Path, tmp_path: Path
+    server: LoopbackServer, micro_model_dir: Path, tmp_path: Path
 ) -> None:
     remote = remote_for(micro_model_dir, server.server_address[1], weights="moved.pt")
     with pytest.raises(ModelError, match=r"moved.pt answered 404 .*--model PATH.*demo-tiny"):
@@ -351,21 +339,14 @@ def test_the_wav2vec2_download_drops_fairseqs_unused_rows_and_loads(
         rows = state[key]
         state[key] = torch.cat((rows[:1], torch.full_like(rows[:3], 99.0), rows[1:]))
     torch.save(state, published / "w2v.pth")
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_Handler, directory=str(published))
-    )
-    httpd.requests = []  # type: ignore[attr-defined]
-    threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True).start()
-    try:
+    with serving(published) as httpd:
         remote = dataclasses.replace(
             catalog.WAV2VEC2_LIBRISPEECH,
-            base_url=f"http://127.0.0.1:{httpd.server_address[1]}/",
+            base_url=httpd.url,
             files={WEIGHTS_FILE: RemoteFile("w2v.pth", None)},
             config=read_wav2vec2_config(wav2vec2_model_dir),
         )
         directory = materialize(remote, tmp_path / "cache")
-    finally:
-        httpd.shutdown()
     model = read_wav2vec2_weights(directory, read_wav2vec2_config(directory))
     original = torch.load(wav2vec2_model_dir / WEIGHTS_FILE, weights_only=True)
     assert model.aux is not None
@@ -392,21 +373,14 @@ def test_the_audio_visual_download_declares_its_format(tmp_path: Path) -> None:
     published.mkdir()
     for name in AV_MODEL_FILES:
         (published / name).write_bytes(b"stand-in")  # the loader's own check is not tested here
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_Handler, directory=str(published))
-    )
-    httpd.requests = []  # type: ignore[attr-defined]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    remote = dataclasses.replace(
-        catalog.REMOTE_MODELS[AV_MODEL],
-        base_url=f"http://127.0.0.1:{httpd.server_address[1]}/",
-        files={name: RemoteFile(name, None) for name in AV_MODEL_FILES},  # stand-ins: no sha256
-        check=lambda directory: None,
-    )
-    try:
+    with serving(published) as httpd:
+        remote = dataclasses.replace(
+            catalog.REMOTE_MODELS[AV_MODEL],
+            base_url=httpd.url,
+            files={name: RemoteFile(name, None) for name in AV_MODEL_FILES},  # stand-ins
+            check=lambda directory: None,
+        )
         directory = materialize(remote, tmp_path / "models")
-    finally:
-        httpd.shutdown()
     assert json.loads((directory / CONFIG_FILE).read_text())["format"] == AVSR_FORMAT
     assert engine_for(directory) is load_avsr
 
@@ -448,13 +422,8 @@ def releases(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A loopback server of release archives: (its folder, its base URL)."""
     published = tmp_path / "published"
     published.mkdir()
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(_Handler, directory=str(published))
-    )
-    httpd.requests = []  # type: ignore[attr-defined]
-    threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True).start()
-    yield published, f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    with serving(published, _Handler) as httpd:
+        yield published, httpd.url
     _Handler.drops, _Handler.reset, _Handler.ranges = {}, False, False
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
 
+from tests.loopback import serving
 from tests.speaker_audio import TINY_SPEAKERS
 from tui_captions.commands.setup import speaker_model
 from tui_captions.errors import ModelError
@@ -21,34 +19,23 @@ from tui_captions.speakers.catalog import SPEAKER_MODELS, downloaded, speaker_mo
 CARD = SPEAKER_MODELS["campplus-voxceleb"]
 
 
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, list[str]]]:
-    """A local release of the catalog's files (the tiny model under each asset's name)."""
+def release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, list[tuple[str, str | None]]]]:
+    """A local release of the catalog's files (the tiny model under each asset's name), and
+    the requests it answered."""
     folder = tmp_path / "release"
     folder.mkdir()
     for card in SPEAKER_MODELS.values():
         shutil.copy(TINY_SPEAKERS, folder / card.asset)
-    asked: list[str] = []
-
-    class Counted(Quiet):
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            super().do_GET()
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Counted, directory=folder))
-    threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True).start()
-    monkeypatch.setattr(catalog, "SPEAKER_RELEASES", f"http://127.0.0.1:{httpd.server_port}/")
-    yield folder, asked
-    httpd.shutdown()
+    with serving(folder) as httpd:
+        monkeypatch.setattr(catalog, "SPEAKER_RELEASES", httpd.url)
+        yield folder, httpd.requests
 
 
 def test_a_catalog_name_is_downloaded_once_with_progress_and_checked(
-    release: tuple[Path, list[str]], tmp_path: Path
+    release: tuple[Path, list[tuple[str, str | None]]], tmp_path: Path
 ) -> None:
     _, asked = release
     models = tmp_path / "models"
@@ -64,7 +51,7 @@ def test_a_catalog_name_is_downloaded_once_with_progress_and_checked(
 
 
 def test_a_download_that_fails_its_check_is_not_kept(
-    release: tuple[Path, list[str]], tmp_path: Path
+    release: tuple[Path, list[tuple[str, str | None]]], tmp_path: Path
 ) -> None:
     folder, _ = release
     (folder / CARD.asset).write_bytes(TINY_SPEAKERS.read_bytes()[:1000])
