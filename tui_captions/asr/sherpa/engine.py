@@ -51,7 +51,6 @@ from tui_captions.asr.sherpa.model_dir import (
     INT8_SUFFIX,
     SherpaDir,
     read_sherpa_dir,
-    read_tokens,
 )
 from tui_captions.asr.tokens import WORD_BOUNDARY, writing_of
 from tui_captions.core.segments import Segment
@@ -323,7 +322,7 @@ def load_sherpa(directory: Path, run: RunOptions) -> SherpaModel:
     # --quantize: the session bar says which runs.
     int8 = any(path.name.endswith(INT8_SUFFIX) for path in files.onnx_files)
     run = dataclasses.replace(run, quantize="int8" if int8 else "none")
-    symbols = read_tokens(files.tokens)
+    symbols = files.symbols  # read and checked with the directory
     pieces = tuple(symbols.get(i, "") for i in range(max(symbols) + 1))
     # A multilingual model writes the language asked for: not known here.
     language = "" if files.languages else None

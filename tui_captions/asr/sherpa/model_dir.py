@@ -95,6 +95,7 @@ class SherpaDir:
     family: Family
     tokens: Path
     metadata: Mapping[str, str]  # the encoder's (CTC: the model's) custom metadata
+    symbols: Mapping[int, str]  # tokens.txt as sherpa-onnx reads it: id -> symbol
     encoder: Path | None = None  # transducers
     decoder: Path | None = None
     joiner: Path | None = None
@@ -242,6 +243,7 @@ def _read_transducer(
         family=family,
         tokens=tokens,
         metadata=dict(encoder.metadata),
+        symbols=symbols,
         encoder=encoder.path,
         decoder=decoder.path,
         joiner=joiner.path,
@@ -362,6 +364,7 @@ def _read_ctc(directory: Path, path: Path, tokens: Path, bpe_vocab: Path | None)
         family=family,
         tokens=tokens,
         metadata=dict(model.metadata),
+        symbols=symbols,
         model=path,
         bpe_vocab=bpe_vocab,
         feature_dim=_feature_dim_of_ctc(model, family),
