@@ -6,9 +6,11 @@ import asyncio
 import html
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
@@ -30,7 +32,7 @@ from tui_captions.tui.backend import FailedCallback, LevelsCallback, ProbeHandle
 from tui_captions.tui.keys import CAPTIONS_KEYS
 from tui_captions.tui.messages import EngineEvent
 from tui_captions.tui.screens.captions import CaptionsScreen
-from tui_captions.tui.screens.dialogs import HelpScreen, SaveDialog
+from tui_captions.tui.screens.dialogs import FormDialog, HelpScreen, RenameDialog, SaveDialog
 from tui_captions.tui.widgets.transcript import NOT_FOLLOWING, TranscriptPane
 
 
@@ -492,3 +494,32 @@ def test_a_level_meter_that_stops_says_why_over_the_meter(tmp_path: Path) -> Non
                 await pilot.pause(0.05)
 
     asyncio.run(flow())
+
+
+def test_cancel_and_escape_close_either_form_dialog_with_nothing(tmp_path: Path) -> None:
+    """The save and the rename dialogs share their Cancel: the button and Escape both."""
+    dialogs: list[Callable[[], FormDialog[Any]]] = [
+        lambda: SaveDialog(tmp_path, "talk"),
+        lambda: RenameDialog([("", "Speaker 1")]),
+    ]
+
+    async def flow(make: Callable[[], FormDialog[Any]], key: str | None) -> list[object]:
+        results: list[object] = []
+
+        class Host(App[None]):
+            def on_mount(self) -> None:
+                self.push_screen(make(), results.append)
+
+        async with Host().run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            if key is None:
+                await pilot.click("#cancel")
+            else:
+                await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(pilot.app.screen, FormDialog)
+        return results
+
+    for make in dialogs:
+        for key in (None, "escape"):
+            assert asyncio.run(flow(make, key)) == [None]

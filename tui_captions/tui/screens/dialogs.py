@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.table import Table
 from rich.text import Text
@@ -20,6 +20,8 @@ from tui_captions.asr.defaults import AV_MODEL_FILES
 from tui_captions.transcript.formats import EXPORT_FORMATS
 from tui_captions.tui.keys import KeyCommand
 
+ResultT = TypeVar("ResultT")
+
 
 @dataclass(frozen=True)
 class SaveRequest:
@@ -31,21 +33,32 @@ def default_save_path(directory: Path, stem: str, fmt: str) -> Path:
     return directory / f"{stem}.{fmt}"
 
 
-class SaveDialog(ModalScreen["SaveRequest | None"]):
-    """Format and path; the default path follows the format until the user edits it."""
+class FormDialog(ModalScreen[ResultT]):
+    """A small form over the screen: labelled fields, then Cancel (or Escape) and its action."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
-    SaveDialog { align: center middle; }
-    SaveDialog > Vertical {
+    FormDialog { align: center middle; }
+    FormDialog > Vertical {
         width: 72; max-width: 95%; height: auto;
         border: thick $primary; background: $surface; padding: 1 2;
     }
-    SaveDialog Label { margin-top: 1; color: $text-muted; }
+    FormDialog Label { margin-top: 1; color: $text-muted; }
+    FormDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    FormDialog Button { margin-left: 1; }
+    """
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SaveDialog(FormDialog["SaveRequest | None"]):
+    """Format and path; the default path follows the format until the user edits it."""
+
+    DEFAULT_CSS = """
     SaveDialog #error { color: $error; height: auto; }
-    SaveDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    SaveDialog Button { margin-left: 1; }
     """
 
     def __init__(self, directory: Path, stem: str, fmt: str = "txt") -> None:
@@ -87,10 +100,6 @@ class SaveDialog(ModalScreen["SaveRequest | None"]):
             return
         self.dismiss(SaveRequest(self.fmt, Path(text).expanduser()))
 
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
 
 @dataclass(frozen=True)
 class Rename:
@@ -101,20 +110,11 @@ class Rename:
     name: str
 
 
-class RenameDialog(ModalScreen["Rename | None"]):
+class RenameDialog(FormDialog["Rename | None"]):
     """Which speaker (of those labelled so far), and its name for the session."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
     DEFAULT_CSS = """
-    RenameDialog { align: center middle; }
-    RenameDialog > Vertical {
-        width: 60; max-width: 95%; height: auto;
-        border: thick $primary; background: $surface; padding: 1 2;
-    }
-    RenameDialog Label { margin-top: 1; color: $text-muted; }
-    RenameDialog Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
-    RenameDialog Button { margin-left: 1; }
+    RenameDialog > Vertical { width: 60; }
     """
 
     def __init__(self, speakers: Sequence[tuple[str, str]]) -> None:
@@ -146,10 +146,6 @@ class RenameDialog(ModalScreen["Rename | None"]):
         if name:
             channel, speaker = self.speakers[int(str(self.query_one(Select).value))]
             self.dismiss(Rename(channel, speaker, name))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):
