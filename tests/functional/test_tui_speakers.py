@@ -18,6 +18,12 @@ from tui_captions.tui.app import CaptionsApp
 from tui_captions.tui.messages import EngineEvent
 from tui_captions.tui.widgets.transcript import TranscriptPane
 
+# A line of each of two speakers, as the recognizer's final lines with their labels.
+TWO_SPEAKERS = (
+    Segment(0, 30.0, 31.0, "shall we start", speaker="Speaker 1"),
+    Segment(1, 32.0, 33.0, "yes please", speaker="Speaker 2"),
+)
+
 
 def test_speakers_are_named_in_their_colours_and_a_later_label_updates_the_line(
     tmp_path: Path,
@@ -27,8 +33,7 @@ def test_speakers_are_named_in_their_colours_and_a_later_label_updates_the_line(
         async with app.run_test(size=(100, 30)) as pilot:
             await started(pilot)
             lines = (
-                Segment(0, 30.0, 31.0, "shall we start", speaker="Speaker 1"),
-                Segment(1, 32.0, 33.0, "yes please", speaker="Speaker 2"),
+                *TWO_SPEAKERS,
                 Segment(2, 34.0, 35.0, "who said that"),  # its speaker not known yet
             )
             app.post_message(EngineEvent(update(99, "", lines, -20, 50), app.generation[""]))
@@ -123,10 +128,7 @@ def test_shift_l_names_a_speaker_for_the_session_on_screen_and_in_the_journal(
             await started(pilot)
             await pilot.press("L")
             assert "No speaker is labelled yet" in _last_notice(app)
-            lines = (
-                Segment(0, 30.0, 31.0, "shall we start", speaker="Speaker 1"),
-                Segment(1, 32.0, 33.0, "yes please", speaker="Speaker 2"),
-            )
+            lines = TWO_SPEAKERS
             app.post_message(EngineEvent(update(99, "", lines, -20, 50), app.generation[""]))
             await pilot.pause()
             await pilot.press("L")
